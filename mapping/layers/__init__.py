@@ -1,0 +1,1 @@
+"""Layers: kinds and schemas, readers, validation and the versioned layer store."""

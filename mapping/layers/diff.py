@@ -1,0 +1,67 @@
+"""What changes, by feature id, between a stored layer and a new one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+GEOMETRY_TOLERANCE_DEG = 1e-9  # ~0.1 mm: below this, a moved vertex is not a change
+
+
+@dataclass
+class LayerDiff:
+    """Ids added, changed (attributes or geometry) and removed; each list sorted."""
+
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.added or self.changed or self.removed)
+
+    def as_dict(self) -> dict[str, list[str]]:
+        return {"added": self.added, "changed": self.changed, "removed": self.removed}
+
+
+def _cells_equal(old: pd.Series, new: pd.Series) -> np.ndarray:
+    both_missing = old.isna().to_numpy() & new.isna().to_numpy()
+    same = (old.astype(object) == new.astype(object)).fillna(False).to_numpy(dtype=bool)
+    return both_missing | same
+
+
+def _geometries_equal(old: gpd.GeoSeries, new: gpd.GeoSeries) -> np.ndarray:
+    a, b = old.values, new.values
+    missing = shapely.is_missing(a) & shapely.is_missing(b)
+    exact = shapely.equals_exact(shapely.normalize(a), shapely.normalize(b),
+                                 tolerance=GEOMETRY_TOLERANCE_DEG)
+    return missing | exact | np.asarray(shapely.equals(a, b), dtype=bool)
+
+
+def _by_id(layer: gpd.GeoDataFrame, id_column: str) -> gpd.GeoDataFrame:
+    """Index by id; features without an id or with a repeated one (first kept) are left out."""
+    layer = layer[layer[id_column].notna()]
+    indexed = layer.set_index(layer[id_column].astype(str))
+    return indexed[~indexed.index.duplicated()]
+
+
+def diff_layers(old: gpd.GeoDataFrame | None, new: gpd.GeoDataFrame, id_column: str) -> LayerDiff:
+    """Compare two layers of the same kind and schema types, matching features by ``id_column``."""
+    if old is None or old.empty:
+        return LayerDiff(added=sorted(new[id_column].dropna().astype(str)))
+    old_ids = _by_id(old, id_column)
+    new_ids = _by_id(new, id_column)
+    common = old_ids.index.intersection(new_ids.index)
+    before, after = old_ids.loc[common], new_ids.loc[common]
+    same = _geometries_equal(before.geometry, after.geometry)
+    for column in (c for c in new.columns if c != new.geometry.name and c in old.columns):
+        same &= _cells_equal(before[column], after[column])
+    return LayerDiff(
+        added=sorted(new_ids.index.difference(old_ids.index)),
+        changed=sorted(common[~same]),
+        removed=sorted(old_ids.index.difference(new_ids.index)),
+    )

@@ -1,0 +1,59 @@
+"""What validation and reading report: findings, and the error for unreadable files.
+
+Messages come from the catalogues (``validation.<code>`` and ``read.<code>``)
+so a GIS officer reads them in English or French.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..i18n import t
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem found in a layer: its severity, a stable code, the feature it concerns."""
+
+    severity: str
+    code: str
+    feature_id: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    fixable: bool = False
+
+    def message(self, lang: str | None = None) -> str:
+        text = t(f"validation.{self.code}", lang, **self.params)
+        if self.fixable:
+            text = f"{text} {t('validation.fixable_hint', lang)}"
+        return text
+
+    def as_dict(self, lang: str | None = None) -> dict[str, Any]:
+        return {
+            "severity": self.severity,
+            "code": self.code,
+            "feature_id": self.feature_id,
+            "message": self.message(lang),
+        }
+
+
+def has_errors(findings: list[Finding]) -> bool:
+    return any(f.severity == ERROR for f in findings)
+
+
+class LayerReadError(Exception):
+    """A file that cannot be read as a layer at all: its message is in the catalogues."""
+
+    def __init__(self, code: str, **params: Any) -> None:
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+    def message(self, lang: str | None = None) -> str:
+        return t(f"read.{self.code}", lang, **self.params)
+
+    def __str__(self) -> str:
+        return self.message("en")

@@ -1,0 +1,319 @@
+"""The layer store: current layers, every committed version, rollback.
+
+``LayerStore`` is the interface the rest of bordermap uses; ``GeoPackageStore``
+implements it on one GeoPackage file (EPSG:4326) with rasters in a folder
+beside it, so that a PostGIS backend can implement the same methods.
+
+Atomicity: a commit copies the GeoPackage to a temporary file in the same
+folder, writes there, and replaces the original with ``os.replace`` only when
+every write succeeded. A failed commit leaves the store byte-for-byte as it was.
+Each version keeps a snapshot of its layer (``history_<kind>_v<N>``) so any
+version can be restored; a rollback is itself a new version.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import json
+import os
+import shutil
+import sqlite3
+import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+
+from .diff import LayerDiff, diff_layers
+from .schema import KINDS, STORAGE_CRS, get_kind, with_schema_types
+
+VERSIONS_TABLE = "bordermap_versions"
+ABOUT_TABLE = "bordermap_store"
+
+
+@dataclass(frozen=True)
+class CommitInfo:
+    """Who commits what: user name, source file name and its SHA-256, fixes applied."""
+
+    user: str
+    source_file: str = ""
+    sha256: str = ""
+    action: str = "import"
+    fixes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Version:
+    """One committed change of one layer."""
+
+    version: int
+    kind: str
+    action: str
+    time: str  # UTC, ISO 8601
+    user: str
+    source_file: str
+    sha256: str
+    features: int
+    added: list[str]
+    changed: list[str]
+    removed: list[str]
+    fixes: list[str]
+    restored_from: int | None = None
+    stored_file: str | None = None  # rasters: the file name in the store's raster folder
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+class StoreError(Exception):
+    """The store cannot do what was asked (e.g. an unknown version); ``code`` names the message."""
+
+    def __init__(self, code: str, **params: object) -> None:
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+
+class LayerStore(ABC):
+    """What bordermap needs from a store of layers, whatever the backend."""
+
+    @abstractmethod
+    def kinds(self) -> list[str]:
+        """Kinds that have a current layer, in schema order."""
+
+    @abstractmethod
+    def read(self, kind: str) -> gpd.GeoDataFrame | None:
+        """The current layer of ``kind`` with schema types (EPSG:4326), or None."""
+
+    @abstractmethod
+    def raster_path(self, kind: str = "population") -> Path | None:
+        """The current raster file of ``kind``, or None."""
+
+    @abstractmethod
+    def commit_layer(self, kind: str, layer: gpd.GeoDataFrame, info: CommitInfo) -> Version:
+        """Replace the layer of ``kind`` with ``layer`` as a new version, atomically."""
+
+    @abstractmethod
+    def commit_raster(self, kind: str, source: Path, info: CommitInfo) -> Version:
+        """Store a copy of the raster ``source`` as the new version of ``kind``."""
+
+    @abstractmethod
+    def history(self, kind: str | None = None) -> list[Version]:
+        """Committed versions, oldest first, optionally of one kind."""
+
+    @abstractmethod
+    def rollback(self, version: int, user: str) -> Version:
+        """Make the layer as it was at ``version`` current again (a new version)."""
+
+    def ids(self, kind: str) -> set[str]:
+        layer = self.read(kind)
+        id_column = get_kind(kind).id_column
+        return set() if layer is None else set(layer[id_column].dropna().astype(str))
+
+    def diff(self, kind: str, layer: gpd.GeoDataFrame) -> LayerDiff:
+        """What committing ``layer`` (schema types) as ``kind`` would change, by id."""
+        return diff_layers(self.read(kind), layer, get_kind(kind).id_column)
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+
+
+def _snapshot_name(kind: str, version: int) -> str:
+    return f"history_{kind}_v{version:04d}"
+
+
+class GeoPackageStore(LayerStore):
+    """Layers in one GeoPackage; rasters in the folder ``<name>-rasters`` beside it."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.raster_dir = self.path.with_name(f"{self.path.stem}-rasters")
+
+    # ------------------------------------------------------------ reading
+    def _layer_names(self) -> set[str]:
+        if not self.path.exists():
+            return set()
+        return {str(name) for name, _ in pyogrio.list_layers(self.path)}
+
+    def kinds(self) -> list[str]:
+        names = self._layer_names()
+        with_raster = {v.kind for v in self.history() if v.stored_file}
+        return [k for k in KINDS if k in names or k in with_raster]
+
+    def read(self, kind: str) -> gpd.GeoDataFrame | None:
+        return self._read_layer(kind, kind)
+
+    def _read_layer(self, kind: str, layer_name: str) -> gpd.GeoDataFrame | None:
+        if layer_name not in self._layer_names():
+            return None
+        layer = pyogrio.read_dataframe(self.path, layer=layer_name)
+        return with_schema_types(layer, get_kind(kind))
+
+    def raster_path(self, kind: str = "population") -> Path | None:
+        versions = [v for v in self.history(kind) if v.stored_file]
+        return self.raster_dir / versions[-1].stored_file if versions else None
+
+    def history(self, kind: str | None = None) -> list[Version]:
+        if not self.path.exists():
+            return []
+        with closing(sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)) as db:
+            exists = db.execute("SELECT 1 FROM sqlite_master WHERE name = ?",
+                                (VERSIONS_TABLE,)).fetchone()
+            if not exists:
+                return []
+            rows = db.execute(f"SELECT * FROM {VERSIONS_TABLE} ORDER BY version").fetchall()
+        versions = [_version_from_row(row) for row in rows]
+        return [v for v in versions if kind is None or v.kind == kind]
+
+    # ------------------------------------------------------------ writing
+    @contextmanager
+    def _lock(self) -> Iterator[None]:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        lock_path = self.path.with_name(f".{self.path.name}.lock")
+        with lock_path.open("w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    @contextmanager
+    def transaction(self) -> Iterator[_Transaction]:
+        """Several commits that land together or not at all."""
+        with self._lock():
+            tmp = self.path.with_name(f".{self.path.stem}-{uuid.uuid4().hex}.tmp.gpkg")
+            written: list[Path] = []
+            try:
+                if self.path.exists():
+                    shutil.copy2(self.path, tmp)
+                else:
+                    _create_geopackage(tmp)
+                yield _Transaction(self, tmp, written)
+                os.replace(tmp, self.path)
+                written.clear()
+            finally:
+                tmp.unlink(missing_ok=True)
+                for path in written:  # rasters copied by a transaction that failed
+                    path.unlink(missing_ok=True)
+
+    def commit_layer(self, kind: str, layer: gpd.GeoDataFrame, info: CommitInfo) -> Version:
+        with self.transaction() as tx:
+            return tx.commit_layer(kind, layer, info)
+
+    def commit_raster(self, kind: str, source: Path, info: CommitInfo) -> Version:
+        with self.transaction() as tx:
+            return tx.commit_raster(kind, source, info)
+
+    def rollback(self, version: int, user: str) -> Version:
+        target = next((v for v in self.history() if v.version == version), None)
+        if target is None:
+            raise StoreError("unknown_version", version=version)
+        info = CommitInfo(user=user, source_file=target.source_file, sha256=target.sha256,
+                          action="rollback")
+        with self.transaction() as tx:
+            if target.stored_file:
+                return tx.commit_raster(target.kind, self.raster_dir / target.stored_file, info,
+                                        restored_from=version)
+            snapshot = self._read_layer(target.kind, _snapshot_name(target.kind, version))
+            if snapshot is None:
+                raise StoreError("snapshot_missing", version=version)
+            return tx.commit_layer(target.kind, snapshot, info, restored_from=version)
+
+
+class _Transaction:
+    """Writes into the temporary copy of a store; see ``GeoPackageStore.transaction``."""
+
+    def __init__(self, store: GeoPackageStore, tmp: Path, written: list[Path]) -> None:
+        self.store = store
+        self.tmp = tmp
+        self.written = written
+
+    def _next_version(self) -> int:
+        with closing(sqlite3.connect(self.tmp)) as db:
+            _ensure_versions_table(db)
+            (last,) = db.execute(f"SELECT MAX(version) FROM {VERSIONS_TABLE}").fetchone()
+        return (last or 0) + 1
+
+    def _current(self, kind: str) -> gpd.GeoDataFrame | None:
+        if kind not in {n for n, _ in pyogrio.list_layers(self.tmp)}:
+            return None
+        return with_schema_types(pyogrio.read_dataframe(self.tmp, layer=kind), get_kind(kind))
+
+    def commit_layer(self, kind: str, layer: gpd.GeoDataFrame, info: CommitInfo,
+                     restored_from: int | None = None) -> Version:
+        spec = get_kind(kind)
+        layer = with_schema_types(layer, spec).to_crs(STORAGE_CRS)
+        change = diff_layers(self._current(kind), layer, spec.id_column)
+        number = self._next_version()
+        geometry_type = {"Point": "Point", "LineString": "MultiLineString",
+                         "Polygon": "MultiPolygon"}[spec.geometry_types[0]]
+        for name in (kind, _snapshot_name(kind, number)):
+            pyogrio.write_dataframe(layer, self.tmp, layer=name, driver="GPKG",
+                                    promote_to_multi=geometry_type.startswith("Multi"),
+                                    geometry_type=geometry_type)
+        version = Version(number, kind, info.action, _now(), info.user, info.source_file,
+                          info.sha256, len(layer), change.added, change.changed, change.removed,
+                          list(info.fixes), restored_from)
+        self._record(version)
+        return version
+
+    def commit_raster(self, kind: str, source: Path, info: CommitInfo,
+                      restored_from: int | None = None) -> Version:
+        number = self._next_version()
+        self.store.raster_dir.mkdir(parents=True, exist_ok=True)
+        stored = f"{kind}-v{number:04d}.tif"
+        target = self.store.raster_dir / stored
+        self.written.append(target)
+        shutil.copyfile(source, target)
+        version = Version(number, kind, info.action, _now(), info.user, info.source_file,
+                          info.sha256, 1, [], [], [], list(info.fixes), restored_from, stored)
+        self._record(version)
+        return version
+
+    def _record(self, version: Version) -> None:
+        row = version.as_dict()
+        for key in ("added", "changed", "removed", "fixes"):
+            row[key] = json.dumps(row[key], ensure_ascii=False)
+        with closing(sqlite3.connect(self.tmp)) as db, db:
+            _ensure_versions_table(db)
+            names = ", ".join(row)
+            marks = ", ".join("?" for _ in row)
+            db.execute(f"INSERT INTO {VERSIONS_TABLE} ({names}) VALUES ({marks})",
+                       tuple(row.values()))
+
+
+def _create_geopackage(path: Path) -> None:
+    """A new, empty GeoPackage holding only the store's description table."""
+    about = pd.DataFrame({"store_format": [1], "created": [_now()]})
+    pyogrio.write_dataframe(about, path, layer=ABOUT_TABLE, driver="GPKG")
+
+
+def _ensure_versions_table(db: sqlite3.Connection) -> None:
+    """Create the versions table and register it as a GeoPackage attribute table."""
+    db.execute(f"""CREATE TABLE IF NOT EXISTS {VERSIONS_TABLE} (
+        version INTEGER PRIMARY KEY, kind TEXT NOT NULL, action TEXT NOT NULL,
+        time TEXT NOT NULL, user TEXT, source_file TEXT, sha256 TEXT, features INTEGER,
+        added TEXT, changed TEXT, removed TEXT, fixes TEXT, restored_from INTEGER,
+        stored_file TEXT)""")
+    has_contents = db.execute(
+        "SELECT 1 FROM sqlite_master WHERE name = 'gpkg_contents'").fetchone()
+    if has_contents:
+        db.execute("INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier) "
+                   "VALUES (?, 'attributes', ?)", (VERSIONS_TABLE, VERSIONS_TABLE))
+    db.commit()
+
+
+def _version_from_row(row: tuple) -> Version:
+    (number, kind, action, time, user, source_file, sha256, features, added, changed,
+     removed, fixes, restored_from, stored_file) = row
+    return Version(number, kind, action, time, user or "", source_file or "", sha256 or "",
+                   features or 0, json.loads(added or "[]"), json.loads(changed or "[]"),
+                   json.loads(removed or "[]"), json.loads(fixes or "[]"), restored_from,
+                   stored_file)

@@ -1,0 +1,65 @@
+"""Where the user's store lives, and its first creation from the demo data.
+
+By default every user works on their own store (``BORDERMAP_STORE`` or the
+platform's user data folder), created from the demo data on first use, so the
+repository's ``data/geo/`` is never modified by use.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import platformdirs
+import pyogrio
+
+from .importing import sha256_of
+from .schema import VECTOR_KINDS
+from .store import CommitInfo, GeoPackageStore
+
+DEMO_GPKG = "demo.gpkg"
+DEMO_RASTER = "population.tif"
+DEMO_USER = "bordermap demo"
+
+
+def demo_dir() -> Path:
+    """The demo data folder: inside an installed wheel, else ``data/geo`` of the source tree."""
+    package = Path(__file__).resolve().parents[1]
+    installed = package / "demo_data"
+    return installed if installed.is_dir() else package.parent / "data" / "geo"
+
+
+def default_store_path() -> Path:
+    """``BORDERMAP_STORE`` if set, else ``store.gpkg`` in the user's data folder."""
+    configured = os.environ.get("BORDERMAP_STORE")
+    if configured:
+        return Path(configured).expanduser()
+    return platformdirs.user_data_path("bordermap") / "store.gpkg"
+
+
+def open_store(path: str | Path | None = None, seed: bool = True,
+               progress: Callable[[str], None] | None = None) -> GeoPackageStore:
+    """The store at ``path`` (default: ``default_store_path()``), created from the demo if new."""
+    store = GeoPackageStore(Path(path) if path else default_store_path())
+    if seed and not store.path.exists():
+        seed_from_demo(store, demo_dir(), progress)
+    return store
+
+
+def seed_from_demo(store: GeoPackageStore, source: Path,
+                   progress: Callable[[str], None] | None = None) -> None:
+    """Commit every layer of the demo folder as version 1.. of a new store, in one transaction."""
+    gpkg = source / DEMO_GPKG
+    digest = sha256_of(gpkg)
+    present = {str(name) for name, _ in pyogrio.list_layers(gpkg)}
+    with store.transaction() as tx:
+        for kind in (k for k in VECTOR_KINDS if k in present):
+            if progress:
+                progress(kind)
+            layer = pyogrio.read_dataframe(gpkg, layer=kind)
+            tx.commit_layer(kind, layer, CommitInfo(DEMO_USER, DEMO_GPKG, digest, "demo"))
+        raster = source / DEMO_RASTER
+        if raster.exists():
+            tx.commit_raster("population", raster,
+                             CommitInfo(DEMO_USER, DEMO_RASTER, sha256_of(raster), "demo"))

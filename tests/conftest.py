@@ -1,0 +1,45 @@
+"""Shared fixtures: small layers made in code, and the real reference data when present."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+import shapely
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """``../shared/data`` (real public reference data); the test is skipped when absent."""
+    if not (SHARED_DATA / "sahel_reference.gpkg").exists():
+        pytest.skip(f"real reference data not found at {SHARED_DATA}")
+    return SHARED_DATA
+
+
+# The Mauritania–Mali border near Gogui/Kobenni runs roughly along latitude 15.5 N.
+BORDER_LINE = shapely.LineString([(-11.5, 15.5), (-9.5, 15.5), (-7.0, 15.6)])
+
+
+@pytest.fixture
+def borders() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({"border_id": ["MLI-MRT"], "iso3_a": ["MLI"], "iso3_b": ["MRT"]},
+                            geometry=[BORDER_LINE], crs="EPSG:4326")
+
+
+def make_posts(**overrides: list) -> gpd.GeoDataFrame:
+    """Three valid posts near the border, in field-style French columns; override any column."""
+    data = {
+        "identifiant": ["MRT-001", "MLI-001", "MRT-002"],
+        "Nom": ["Kobenni", "Gogui", "Adel Bagrou"],
+        "Pays": ["MRT", "MLI", "MRT"],
+        "Statut": ["Opérationnel", "dégradé", "fermé"],
+        "batiment": ["2", "1,5", ""],
+        "Date évaluation": ["12/03/2025", "2024-11-02", ""],
+    }
+    data.update(overrides)
+    lon = data.pop("lon", [-9.42, -9.35, -7.53])
+    lat = data.pop("lat", [15.90, 15.36, 15.54])
+    return gpd.GeoDataFrame(data, geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")

@@ -1,0 +1,173 @@
+"""Validation: every finding a GIS officer relies on, on crafted bad input."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import geopandas as gpd
+import pytest
+import shapely
+from conftest import make_posts
+
+from mapping.i18n import LANGUAGES
+from mapping.layers.findings import ERROR, WARNING
+from mapping.layers.schema import KINDS
+from mapping.layers.validate import (
+    ValidationContext,
+    ValidationSettings,
+    apply_fixes,
+    validate_layer,
+)
+
+POSTS = KINDS["posts"]
+
+
+def codes(report) -> dict[str, list]:
+    found: dict[str, list] = {}
+    for f in report.findings:
+        found.setdefault(f.code, []).append(f.feature_id)
+    return found
+
+
+def test_valid_french_field_layer_maps_columns_and_values():
+    report = validate_layer(make_posts(), POSTS)
+    assert report.ok, [f.message() for f in report.findings]
+    layer = report.layer
+    assert list(layer["post_id"]) == ["MRT-001", "MLI-001", "MRT-002"]
+    assert list(layer["status"]) == ["operational", "degraded", "closed"]
+    assert layer["building"].iloc[1] == 1.5
+    assert layer["last_assessed"].iloc[0] == dt.datetime(2025, 3, 12)
+    assert layer["building"].isna().iloc[2]  # empty stays missing, never zero
+
+
+def test_missing_required_column():
+    raw = make_posts().drop(columns=["Statut"])
+    report = validate_layer(raw, POSTS)
+    missing = [f for f in report.findings if f.code == "missing_column"]
+    assert [f.params["column"] for f in missing] == ["status"]
+    assert missing[0].severity == ERROR
+    assert "Nom" in missing[0].message("en")
+
+
+def test_wrong_type_and_range_and_allowed_values():
+    raw = make_posts(batiment=["deux", "7", "1"], Statut=["ouvert", "démoli", "planned"])
+    found = codes(validate_layer(raw, POSTS))
+    assert found["wrong_type"] == ["MRT-001"]
+    assert found["out_of_range"] == ["MLI-001"]
+    assert found["value_not_allowed"] == ["MLI-001"]
+
+
+def test_bad_date_is_wrong_type():
+    found = codes(validate_layer(make_posts(**{"Date évaluation": ["32/13/2025", "", ""]}), POSTS))
+    assert found["wrong_type"] == ["MRT-001"]
+
+
+def test_duplicate_and_missing_ids():
+    raw = make_posts(identifiant=["MRT-001", "MRT-001", None])
+    found = codes(validate_layer(raw, POSTS))
+    assert found["duplicate_id"] == ["MRT-001"]
+    assert found["missing_value"] == ["#3"]
+
+
+def test_empty_invalid_and_wrong_geometry():
+    raw = make_posts()
+    raw.loc[0, "geometry"] = None
+    raw.loc[1, "geometry"] = shapely.LineString([(-9.3, 15.3), (-9.2, 15.4)])
+    found = codes(validate_layer(raw, POSTS))
+    assert found["empty_geometry"] == ["MRT-001"]
+    assert found["wrong_geometry_type"] == ["MLI-001"]
+
+    bowtie = shapely.Polygon([(-10, 15), (-9, 16), (-9, 15), (-10, 16), (-10, 15)])
+    countries = gpd.GeoDataFrame({"iso3": ["MLI"], "name_en": ["Mali"], "name_fr": ["Mali"]},
+                                 geometry=[bowtie], crs="EPSG:4326")
+    report = validate_layer(countries, KINDS["countries"])
+    invalid = [f for f in report.findings if f.code == "invalid_geometry"]
+    assert invalid and invalid[0].fixable and "intersection" in invalid[0].message("en").lower()
+    fixed = apply_fixes(countries, report, KINDS["countries"])
+    assert fixed.ok and fixed.layer.geometry.is_valid.all()
+    assert fixed.fixes_applied == ["invalid_geometry:MLI"]
+
+
+def test_missing_crs_is_fixable_only_for_degrees():
+    raw = make_posts().set_crs(None, allow_override=True)
+    report = validate_layer(raw, POSTS)
+    (finding,) = [f for f in report.findings if f.code == "missing_crs"]
+    assert finding.fixable
+    assert apply_fixes(raw, report, POSTS).ok
+
+    utm = make_posts().to_crs("EPSG:32629").set_crs(None, allow_override=True)
+    (finding,) = [f for f in validate_layer(utm, POSTS).findings if f.code == "missing_crs"]
+    assert not finding.fixable
+
+
+def test_other_crs_is_reprojected_with_a_warning():
+    report = validate_layer(make_posts().to_crs("EPSG:32629"), POSTS)
+    assert report.ok
+    assert codes(report)["reprojected"] == [None]
+    assert report.layer.crs.to_epsg() == 4326
+    assert abs(report.layer.geometry.x.iloc[0] - -9.42) < 1e-6
+
+
+def test_swapped_lat_lon_detected_and_fixed():
+    raw = make_posts(lon=[15.90, -9.35, -7.53], lat=[-9.42, 15.36, 15.54])
+    report = validate_layer(raw, POSTS)
+    assert codes(report)["swapped_lat_lon"] == ["MRT-001"]
+    fixed = apply_fixes(raw, report, POSTS)
+    assert fixed.ok
+    assert fixed.layer.geometry.iloc[0].equals(shapely.Point(-9.42, 15.90))
+
+
+def test_out_of_range_and_far_outside():
+    raw = make_posts(lon=[-9.42, 2.35, 200.0], lat=[15.90, 48.85, 15.54])
+    found = codes(validate_layer(raw, POSTS))
+    assert found["coordinates_out_of_range"] == ["MRT-002"]
+    assert found["outside_study_area"] == ["MLI-001"]  # Paris
+
+
+def test_near_duplicates_under_50_m():
+    # 0.0003 degrees of latitude is about 33 m
+    raw = make_posts(lon=[-9.42, -9.42, -7.53], lat=[15.90, 15.9003, 15.54])
+    report = validate_layer(raw, POSTS)
+    (finding,) = [f for f in report.findings if f.code == "near_duplicate"]
+    assert finding.feature_id == "MLI-001" and finding.params["other"] == "MRT-001"
+    assert 30 < finding.params["distance_m"] < 36
+    assert finding.severity == WARNING
+
+
+def test_crossing_far_from_border_is_configurable(borders):
+    crossings = gpd.GeoDataFrame(
+        {"crossing_id": ["C1", "C2"], "kind": ["unofficial", "officiel"]},
+        geometry=[shapely.Point(-9.0, 15.52), shapely.Point(-9.0, 15.6)], crs="EPSG:4326")
+    context = ValidationContext(borders=borders)
+    found = codes(validate_layer(crossings, KINDS["crossings"], context))
+    assert found["far_from_border"] == ["C2"]  # ~11 km away; C1 is ~2 km away
+    wide = ValidationContext(borders=borders, settings=ValidationSettings(crossing_max_border_km=15))
+    assert "far_from_border" not in codes(validate_layer(crossings, KINDS["crossings"], wide))
+
+
+def test_unknown_references():
+    raw = make_posts(poste_en_face=["MLI-001", "MLI-999", None])
+    context = ValidationContext(known_ids={"crossings": {"X-1"}})
+    raw["crossing_id"] = ["X-1", None, "X-2"]
+    found = codes(validate_layer(raw, POSTS, context))
+    assert sorted(found["unknown_reference"]) == ["MLI-001", "MRT-002"]
+
+
+def test_formula_and_html_names_are_flagged():
+    raw = make_posts(Nom=["=HYPERLINK(\"http://x\")", "<img src=x onerror=alert(1)>", "Adel Bagrou"])
+    report = validate_layer(raw, POSTS)
+    assert codes(report)["suspicious_text"] == ["MRT-001", "MLI-001"]
+    assert report.ok  # a warning: the name is kept, shown as text later
+    assert report.layer["name"].iloc[1] == "<img src=x onerror=alert(1)>"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_finding_has_a_message_in_each_language(lang):
+    raw = make_posts(identifiant=["A", "A", None], batiment=["x", "9", ""],
+                     Statut=["?", "", "closed"], Nom=["=1+1", "B", "C"])
+    raw.loc[2, "geometry"] = None
+    report = validate_layer(raw.set_crs(None, allow_override=True), POSTS)
+    assert len(report.findings) >= 6
+    for finding in report.findings:
+        text = finding.message(lang)
+        assert text and "{" not in text
