@@ -22,6 +22,7 @@ import pyogrio
 from tqdm import tqdm
 
 from .i18n import LANGUAGES, Term, format_number, t
+from .layers.columns import SYNONYMS
 from .layers.findings import ERROR, Finding, LayerReadError
 from .layers.importing import ImportResult, check_file, diff_file, import_file
 from .layers.readers import read_raster_info
@@ -311,6 +312,26 @@ def export_cmd(ctx: Context, kind: str, target: Path) -> int:
         pyogrio.write_dataframe(layer, target, layer=kind, driver=driver,
                                 layer_options=options or None)
     ctx.say("cli.export_done", kind=Term(f"kinds.{kind}"), target=str(target))
+    return EXIT_OK
+
+
+@layers.command("columns")
+@click.option("--kind", "kind_name", required=True, type=KIND_CHOICE, help="Kind of layer.")
+@common
+def columns_cmd(ctx: Context, kind_name: str) -> int:
+    """Show the columns of a KIND: type, required, allowed values, and the field names accepted."""
+    kind = get_kind(kind_name)
+    for column in kind.columns:
+        flags = [t(f"types.{column.dtype}", ctx.lang)]
+        if column.required:
+            flags.append(t("cli.required", ctx.lang))
+        if column.name == kind.id_column:
+            flags.append(t("cli.identifier", ctx.lang))
+        click.echo(f"{column.name}  ({', '.join(flags)})")
+        if column.allowed:
+            click.echo("    " + t("cli.allowed", ctx.lang, values=", ".join(column.allowed)))
+        names = SYNONYMS.get(column.name, (column.name,))
+        click.echo("    " + t("cli.accepted_names", ctx.lang, names=", ".join(names)))
     return EXIT_OK
 
 
