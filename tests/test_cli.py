@@ -7,6 +7,7 @@ import json
 import zipfile
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import pyogrio
 import pytest
@@ -15,7 +16,6 @@ from click.testing import CliRunner
 from conftest import BORDER_LINE, make_posts
 from rasterio.transform import from_origin
 
-import geopandas as gpd
 from mapping.cli import main
 from mapping.layers.schema import KINDS
 from mapping.layers.store import CommitInfo, GeoPackageStore
