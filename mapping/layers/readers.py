@@ -1,0 +1,542 @@
+"""Read the files field teams produce: GeoPackage, GeoJSON, Shapefile (plain or zipped),
+KML/KMZ, CSV/XLSX with coordinates (KoboToolbox and ODK exports included), GeoTIFF.
+
+Vector readers return the columns under the names found in the file (``columns.map_columns``
+maps them to a schema afterwards) and the file's own CRS; CSV, XLSX, KML, KMZ and GeoJSON
+are in EPSG:4326 (longitude, latitude in degrees). Any failure is a ``LayerReadError`` whose
+code has a message in the ``read`` catalogue, with the file's name as ``{file}``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import logging
+import re
+import tempfile
+import zipfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path, PurePosixPath
+from xml.etree.ElementTree import Element, ParseError
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import rasterio
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring as parse_xml
+from shapely.errors import ShapelyError
+from shapely.geometry import (
+    GeometryCollection,
+    LineString,
+    MultiLineString,
+    MultiPoint,
+    MultiPolygon,
+    Point,
+    Polygon,
+)
+from shapely.geometry.base import BaseGeometry
+
+from .columns import LATITUDE, LONGITUDE, normalise
+from .findings import LayerReadError
+from .safe_archive import extract_to, is_junk, layer_members, megabytes, safe_zip
+
+MAX_FILE_BYTES: int = 500 * 1024**2
+WGS84 = "EPSG:4326"
+
+_log = logging.getLogger(__name__)
+
+_TIFF_MAGIC = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
+_SHP_MAGIC = b"\x00\x00\x27\x0a"  # file code 9994, big-endian
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls workbooks
+_TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
+_SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
+_REQUIRED_PARTS = (".shp", ".shx", ".dbf")
+_DELIMITERS = (",", ";", "\t")
+_COORDINATE_HELPERS = ("altitude", "precision", "accuracy")
+_GEOPOINT_NAMES = frozenset({
+    "gps", "geopoint", "geolocation", "location", "localisation", "coordinates", "coordonnees",
+    "coordonnees_gps", "gps_coordinates", "position", "point_gps", "gps_point",
+})
+# "lat lon [alt [acc]]" as KoboToolbox/ODK write a geopoint, or "[lat, lon]" (Kobo _geolocation)
+_GEOPOINT = r"\s*\[?\s*(-?\d+\.\d+)[\s,]+(-?\d+\.\d+)(?:[\s,]+-?\d+(?:\.\d+)?){0,2}\s*\]?\s*"
+_KML_GEOMETRIES = frozenset({"Point", "LineString", "LinearRing", "Polygon", "MultiGeometry"})
+
+
+@dataclass(frozen=True)
+class RasterInfo:
+    """What a GeoTIFF holds: CRS, nodata, size in pixels, bounds and resolution in CRS units."""
+
+    crs: str | None
+    nodata: float | None
+    width: int
+    height: int
+    bounds: tuple[float, float, float, float]  # left, bottom, right, top
+    count: int
+    dtype: str
+    res: tuple[float, float]
+
+
+# -- public API ---------------------------------------------------------------------------
+
+
+def detect_format(path: str | Path) -> str:
+    """The format of ``path`` from its content (magic bytes), its extension deciding only for
+    text that is neither JSON nor XML: ``gpkg``, ``geojson``, ``shapefile_zip``, ``shapefile``,
+    ``kml``, ``kmz``, ``csv``, ``xlsx`` or ``geotiff``."""
+    path = Path(path)
+    with _errors_for(path):
+        _check_file(path)
+        with path.open("rb") as handle:
+            head = handle.read(4096)
+        if head.startswith(b"SQLite format 3\x00"):
+            return "gpkg"
+        if head[:4] in _TIFF_MAGIC:
+            return "geotiff"
+        if head[:4] == _SHP_MAGIC:
+            return "shapefile"
+        if head[:4] in _ZIP_MAGIC:
+            return _zip_format(path)
+        if head.startswith(_OLE_MAGIC):
+            raise LayerReadError("legacy_excel")
+        text = head.removeprefix(codecs.BOM_UTF8).lstrip()
+        if text.startswith(b"{"):
+            return "geojson"
+        if text.startswith(b"<") and b"<kml" in head.lower():
+            return "kml"
+        if not text.startswith(b"<") and path.suffix.lower() in _TEXT_SUFFIXES:
+            return "csv"
+        raise LayerReadError("unknown_format")
+
+
+def read_vector(
+    path: str | Path, layer: str | None = None, kind: str | None = None
+) -> gpd.GeoDataFrame:
+    """Read a vector layer as field teams produce it.
+
+    ``layer`` picks a GeoPackage layer, a shapefile in a zip or an XLSX sheet; without it the
+    one named like ``kind`` is used, else the only one (the first sheet for XLSX).
+    Columns keep the file's names; the CRS is the file's own (``None`` for a shapefile
+    without ``.prj``), EPSG:4326 for CSV, XLSX, KML, KMZ and GeoJSON.
+    """
+    path = Path(path)
+    with _errors_for(path):
+        fmt = detect_format(path)
+        if fmt not in _VECTOR_READERS:
+            raise LayerReadError("expected_vector")
+        return _VECTOR_READERS[fmt](path, layer, kind)
+
+
+def read_raster_info(path: str | Path) -> RasterInfo:
+    """Open a GeoTIFF with rasterio and describe it (CRS as ``EPSG:xxxx`` or WKT)."""
+    path = Path(path)
+    with _errors_for(path):
+        if detect_format(path) != "geotiff":
+            raise LayerReadError("expected_raster")
+        with rasterio.open(path) as src:
+            return RasterInfo(
+                crs=src.crs.to_string() if src.crs else None,
+                nodata=src.nodata,
+                width=src.width,
+                height=src.height,
+                bounds=tuple(src.bounds),
+                count=src.count,
+                dtype=src.dtypes[0],
+                res=tuple(src.res),
+            )
+
+
+# -- checks and errors --------------------------------------------------------------------
+
+
+@contextmanager
+def _errors_for(path: Path) -> Iterator[None]:
+    """Give every ``LayerReadError`` the file's name; turn any other failure into one."""
+    try:
+        yield
+    except LayerReadError as err:
+        err.params.setdefault("file", path.name)
+        raise
+    except Exception as exc:
+        _log.debug("cannot read %s", path, exc_info=True)
+        raise LayerReadError("unreadable", file=path.name, detail=_detail(exc)) from exc
+
+
+def _detail(exc: Exception) -> str:
+    """A short, path-free line from a library's error, for the ``unreadable`` message."""
+    lines = str(exc).strip().splitlines()
+    text = lines[0] if lines else type(exc).__name__
+    text = re.sub(r"(?:[A-Za-z]:)?[\\/](?:[^\\/\s'\"]+[\\/])+", "", text)
+    if len(text) > 120:  # GDAL's long "<statement> failed: <reason>": keep the reason
+        text = text.rsplit(": ", 1)[-1]
+    return "; ".join(dict.fromkeys(text.split("; ")))[:200]
+
+
+def _check_file(path: Path) -> None:
+    if not path.is_file():
+        raise LayerReadError("not_found")
+    _check_size(path.stat().st_size)
+
+
+def _check_size(size: int) -> None:
+    if size == 0:
+        raise LayerReadError("empty_file")
+    if size > MAX_FILE_BYTES:
+        raise LayerReadError(
+            "too_large", size_mb=megabytes(size), limit_mb=megabytes(MAX_FILE_BYTES)
+        )
+
+
+def _zip_format(path: Path) -> str:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = {info.filename for info in archive.infolist()}
+            has_shp = bool(layer_members(archive, ".shp"))
+            has_kml = bool(layer_members(archive, ".kml"))
+    except zipfile.BadZipFile as exc:
+        raise LayerReadError("unreadable", detail=str(exc)) from exc
+    if "xl/workbook.xml" in names:
+        return "xlsx"
+    if has_kml and (path.suffix.lower() == ".kmz" or not has_shp):
+        return "kmz"
+    if has_shp:
+        return "shapefile_zip"
+    raise LayerReadError("no_layer_in_archive")
+
+
+def _choose_layer(
+    names: list[str], layer: str | None, kind: str | None, first_by_default: bool = False
+) -> str:
+    """``layer`` if given, else the one named like ``kind``, else the only (or first) one."""
+    if layer:
+        if layer not in names:
+            raise LayerReadError("layer_not_found", layer=layer, layers=", ".join(names))
+        return layer
+    named = [name for name in names if kind and name.lower() == kind.lower()]
+    if named:
+        return named[0]
+    if not names:
+        raise LayerReadError("no_layer")
+    if len(names) == 1 or first_by_default:
+        return names[0]
+    raise LayerReadError("several_layers", layers=", ".join(names))
+
+
+# -- GeoPackage, GeoJSON --------------------------------------------------------------------
+
+
+def _read_gpkg(path: Path, layer: str | None, kind: str | None) -> gpd.GeoDataFrame:
+    names = [str(name) for name, _ in pyogrio.list_layers(path)]
+    frame = pyogrio.read_dataframe(path, layer=_choose_layer(names, layer, kind))
+    if isinstance(frame, gpd.GeoDataFrame):
+        return frame
+    return _points_from_table(frame)  # an attribute table: look for coordinate columns
+
+
+def _read_geojson(path: Path, layer: str | None, kind: str | None) -> gpd.GeoDataFrame:
+    frame = pyogrio.read_dataframe(path)
+    return frame if frame.crs else frame.set_crs(WGS84)
+
+
+# -- Shapefile ------------------------------------------------------------------------------
+
+
+def _read_shapefile(path: Path, layer: str | None, kind: str | None) -> gpd.GeoDataFrame:
+    parts = {
+        sibling.suffix.lower(): sibling
+        for sibling in path.parent.iterdir()
+        if sibling.stem == path.stem and sibling.suffix.lower() in _SHAPEFILE_PARTS
+    }
+    _require_parts(parts)
+    _check_size(sum(part.stat().st_size for part in parts.values()))
+    return _read_parts(parts)
+
+
+def _read_shapefile_zip(path: Path, layer: str | None, kind: str | None) -> gpd.GeoDataFrame:
+    """The shapefile's members are written under fixed names in a temporary folder."""
+    with safe_zip(path, MAX_FILE_BYTES) as archive, tempfile.TemporaryDirectory(
+        prefix="bordermap-"
+    ) as folder:
+        bases: dict[str, str] = {}
+        for info in layer_members(archive, ".shp"):
+            base = info.filename.replace("\\", "/")[:-4]
+            bases.setdefault(PurePosixPath(base).name, base)
+        members = _zip_parts(archive, bases[_choose_layer(list(bases), layer, kind)])
+        _require_parts(members)
+        parts = {suffix: Path(folder) / f"layer{suffix}" for suffix in members}
+        for suffix, info in members.items():
+            extract_to(archive, info, parts[suffix])
+        return _read_parts(parts)
+
+
+def _zip_parts(archive: zipfile.ZipFile, base: str) -> dict[str, zipfile.ZipInfo]:
+    """The members ``base.shp``, ``base.dbf``, … (any case) of one shapefile."""
+    parts: dict[str, zipfile.ZipInfo] = {}
+    for info in archive.infolist():
+        stem, _, extension = info.filename.replace("\\", "/").rpartition(".")
+        suffix = f".{extension.lower()}"
+        if stem.lower() == base.lower() and suffix in _SHAPEFILE_PARTS and not is_junk(stem):
+            parts.setdefault(suffix, info)
+    return parts
+
+
+def _require_parts(parts: dict[str, object]) -> None:
+    missing = [suffix for suffix in _REQUIRED_PARTS if suffix not in parts]
+    if missing:
+        raise LayerReadError("shapefile_incomplete", missing=", ".join(missing))
+
+
+def _read_parts(parts: dict[str, Path]) -> gpd.GeoDataFrame:
+    encoding = _dbf_encoding(parts[".dbf"], parts.get(".cpg"))
+    return pyogrio.read_dataframe(parts[".shp"], encoding=encoding)
+
+
+def _dbf_encoding(dbf: Path, cpg: Path | None) -> str:
+    """The ``.cpg``'s encoding (latin-1 read as its superset cp1252), else UTF-8 if the
+    records decode as strict UTF-8, else cp1252."""
+    declared = _cpg_encoding(cpg.read_text("ascii", errors="ignore")) if cpg else None
+    if declared:
+        return declared
+    return "utf-8" if _records_are_utf8(dbf) else "cp1252"
+
+
+def _cpg_encoding(text: str) -> str | None:
+    """``"UTF-8"``, ``"1252"``, ``"88591"``, ``"ISO-8859-1"``… as a Python codec name."""
+    value = re.sub(r"^ANSI\s*", "", text.strip().upper())
+    if value.isdigit():
+        value = f"iso8859_{value[4:]}" if value.startswith("8859") else f"cp{value}"
+    try:
+        name = codecs.lookup(value).name
+    except LookupError:
+        return None
+    return "cp1252" if name == "iso8859-1" else name
+
+
+def _records_are_utf8(dbf: Path) -> bool:
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with dbf.open("rb") as handle:
+        header = handle.read(32)
+        handle.seek(int.from_bytes(header[8:10], "little"))
+        try:
+            for chunk in iter(partial(handle.read, 1 << 20), b""):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return False
+    return True
+
+
+# -- KML, KMZ -------------------------------------------------------------------------------
+
+
+def _read_kml(path: Path, layer: str | None, kind: str | None) -> gpd.GeoDataFrame:
+    return _parse_kml(path.read_bytes())
+
+
+def _read_kmz(path: Path, layer: str | None, kind: str | None) -> gpd.GeoDataFrame:
+    with safe_zip(path, MAX_FILE_BYTES) as archive:
+        members = layer_members(archive, ".kml")
+        doc = next((m for m in members if m.filename.lower() == "doc.kml"), members[0])
+        return _parse_kml(archive.read(doc))
+
+
+def _parse_kml(data: bytes) -> gpd.GeoDataFrame:
+    """Placemarks as rows: ``name``, ``description``, ExtendedData fields; EPSG:4326."""
+    try:
+        root = parse_xml(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException as exc:
+        raise LayerReadError("unsafe_xml") from exc
+    except ParseError as exc:
+        raise LayerReadError("unreadable", detail=str(exc)) from exc
+    placemarks = [el for el in root.iter() if _local(el.tag) == "Placemark"]
+    rows = [_placemark_fields(placemark) for placemark in placemarks]
+    columns = list(dict.fromkeys(["name", "description", *(key for row in rows for key in row)]))
+    geometry = [_placemark_geometry(placemark) for placemark in placemarks]
+    return gpd.GeoDataFrame(pd.DataFrame(rows, columns=columns), geometry=geometry, crs=WGS84)
+
+
+def _local(tag: object) -> str:
+    """An element's tag without its namespace (comments and the like give ``""``)."""
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def _children(element: Element, name: str) -> list[Element]:
+    return [child for child in element if _local(child.tag) == name]
+
+
+def _text(element: Element | None) -> str | None:
+    text = (element.text or "").strip() if element is not None else ""
+    return text or None
+
+
+def _child_text(element: Element, name: str) -> str | None:
+    return _text(next(iter(_children(element, name)), None))
+
+
+def _placemark_fields(placemark: Element) -> dict[str, str | None]:
+    fields = {"name": _child_text(placemark, "name"),
+              "description": _child_text(placemark, "description")}
+    for element in placemark.iter():
+        tag, key = _local(element.tag), element.get("name")
+        if key and tag in ("Data", "SimpleData") and fields.get(key) is None:
+            fields[key] = _child_text(element, "value") if tag == "Data" else _text(element)
+    return fields
+
+
+def _placemark_geometry(placemark: Element) -> BaseGeometry | None:
+    """The placemark's geometry in 2D; ``None`` when absent or unusable."""
+    element = next((c for c in placemark if _local(c.tag) in _KML_GEOMETRIES), None)
+    try:
+        return None if element is None else _kml_geometry(element)
+    except (ValueError, IndexError, ShapelyError):
+        return None
+
+
+def _kml_geometry(element: Element) -> BaseGeometry | None:
+    tag = _local(element.tag)
+    if tag == "MultiGeometry":
+        return _collect([_kml_geometry(c) for c in element if _local(c.tag) in _KML_GEOMETRIES])
+    if tag == "Polygon":
+        shell, *_ = _rings(element, "outerBoundaryIs")
+        return Polygon(shell, _rings(element, "innerBoundaryIs"))
+    coordinates = _coordinates(element)
+    return Point(coordinates[0]) if tag == "Point" else LineString(coordinates)
+
+
+def _rings(polygon: Element, boundary: str) -> list[list[tuple[float, float]]]:
+    return [
+        _coordinates(ring)
+        for side in _children(polygon, boundary)
+        for ring in _children(side, "LinearRing")
+    ]
+
+
+def _coordinates(element: Element) -> list[tuple[float, float]]:
+    """``"lon,lat[,alt] lon,lat[,alt] …"`` (spaces after commas tolerated) as 2D tuples."""
+    text = re.sub(r"\s*,\s*", ",", _child_text(element, "coordinates") or "")
+    return [(float(x), float(y)) for x, y, *_ in (item.split(",") for item in text.split())]
+
+
+def _collect(parts: list[BaseGeometry | None]) -> BaseGeometry | None:
+    """A MultiGeometry's parts as one Multi* (or a collection if mixed); one part stays single."""
+    geoms = [g for part in parts if part is not None for g in getattr(part, "geoms", [part])]
+    types = {geom.geom_type for geom in geoms}
+    if len(geoms) <= 1:
+        return geoms[0] if geoms else None
+    multi = {"Point": MultiPoint, "LineString": MultiLineString, "Polygon": MultiPolygon}
+    if len(types) == 1 and (cls := multi.get(types.pop())):
+        return cls(geoms)
+    return GeometryCollection(geoms)
+
+
+# -- CSV, XLSX ------------------------------------------------------------------------------
+
+
+def _read_csv(path: Path, layer: str | None, kind: str | None) -> gpd.GeoDataFrame:
+    """All columns as text, except the coordinates; ``;`` files with decimal commas work."""
+    text = _decode(path.read_bytes())
+    frame = pd.read_csv(
+        io.StringIO(text), sep=_sniff_delimiter(text), dtype=str,
+        keep_default_na=False, na_values=[""],
+    )
+    return _points_from_table(frame)
+
+
+def _read_xlsx(path: Path, layer: str | None, kind: str | None) -> gpd.GeoDataFrame:
+    """The sheet named ``layer``, else like ``kind``, else the first; cell types kept as in
+    the workbook (a text cell "007" stays text, a number cell a number)."""
+    with safe_zip(path, MAX_FILE_BYTES), pd.ExcelFile(path, engine="openpyxl") as book:
+        sheet = _choose_layer(book.sheet_names, layer, kind, first_by_default=True)
+        frame = pd.read_excel(book, sheet_name=sheet, dtype=object).infer_objects()
+    return _points_from_table(frame)
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def _sniff_delimiter(text: str) -> str:
+    """The delimiter giving the most columns with the same count on every sampled line."""
+    sample = text[:65536].rsplit("\n", 1)[0] if len(text) > 65536 else text
+    best, best_score = ",", (False, 0)
+    for delimiter in _DELIMITERS:
+        rows = [row for row in csv.reader(io.StringIO(sample), delimiter=delimiter) if row]
+        score = (len({len(row) for row in rows}) == 1, len(rows[0]) if rows else 0)
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def _points_from_table(frame: pd.DataFrame) -> gpd.GeoDataFrame:
+    """Points (EPSG:4326) from latitude/longitude columns, Kobo/ODK ``…_latitude`` pairs or a
+    geopoint text column; rows without usable coordinates get a ``None`` geometry."""
+    frame = frame.rename(columns=str)
+    pair = _coordinate_pair(list(frame.columns))
+    if pair:
+        lat_column, lon_column, helpers = pair
+        lat, lon = _to_float(frame[lat_column]), _to_float(frame[lon_column])
+        frame = frame.drop(columns=helpers)
+    elif (column := _geopoint_column(frame)) is not None:
+        parts = frame[column].astype("string").str.extract(f"^{_GEOPOINT}$")
+        lat, lon = _to_float(parts[0]), _to_float(parts[1])
+    else:
+        raise LayerReadError("no_coordinates", columns=", ".join(frame.columns))
+    points = gpd.points_from_xy(lon, lat)
+    points[~(np.isfinite(lat) & np.isfinite(lon))] = None
+    return gpd.GeoDataFrame(frame, geometry=points, crs=WGS84)
+
+
+def _coordinate_pair(headers: list[str]) -> tuple[str, str, list[str]] | None:
+    """Latitude and longitude headers, and the altitude/precision/accuracy ones to drop."""
+    keys = {header: normalise(header) for header in headers}
+    by_key: dict[str, str] = {}
+    for header, key in keys.items():
+        by_key.setdefault(key, header)
+    for header, key in keys.items():
+        prefix = key.removesuffix("_latitude")
+        if prefix != key and prefix and f"{prefix}_longitude" in by_key:
+            helpers = [by_key[f"{prefix}_{h}"] for h in _COORDINATE_HELPERS
+                       if f"{prefix}_{h}" in by_key]
+            return header, by_key[f"{prefix}_longitude"], helpers
+    lat = next((h for h, key in keys.items() if key in LATITUDE), None)
+    lon = next((h for h, key in keys.items() if key in LONGITUDE), None)
+    return (lat, lon, []) if lat and lon else None
+
+
+def _geopoint_column(frame: pd.DataFrame) -> str | None:
+    """The first column holding geopoint text: by name if some cells parse, else if all do."""
+    for column in frame.columns:
+        values = frame[column].dropna().astype(str).str.strip()
+        matches = values[values != ""].str.fullmatch(_GEOPOINT)
+        named = normalise(column) in _GEOPOINT_NAMES
+        if matches.any() and (named or matches.all()):
+            return column
+    return None
+
+
+def _to_float(values: pd.Series) -> np.ndarray:
+    """Numbers from cells that may be text with a decimal comma; anything else is NaN."""
+    if not pd.api.types.is_numeric_dtype(values):
+        values = values.astype("string").str.strip().str.replace(",", ".", regex=False)
+    return pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
+_VECTOR_READERS: dict[str, Callable[[Path, str | None, str | None], gpd.GeoDataFrame]] = {
+    "gpkg": _read_gpkg,
+    "geojson": _read_geojson,
+    "shapefile": _read_shapefile,
+    "shapefile_zip": _read_shapefile_zip,
+    "kml": _read_kml,
+    "kmz": _read_kmz,
+    "csv": _read_csv,
+    "xlsx": _read_xlsx,
+}
