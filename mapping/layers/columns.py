@@ -129,7 +129,9 @@ def map_columns(headers: list[str], kind: LayerKind) -> tuple[dict[str, str], li
             target = next((c for c in kind.names if candidate in SYNONYMS.get(c, (c,))), None)
             if target is None:
                 continue
-            if target in taken:
+            if target in exact:
+                pass  # the file has the schema's own name: other synonyms are just extra columns
+            elif target in taken:
                 ambiguous.append(header)
             else:
                 mapping[header] = target

@@ -181,14 +181,17 @@ def _convert_values(layer: gpd.GeoDataFrame, kind: LayerKind, ids: pd.Series,
     for column in kind.columns:
         converted = []
         for fid, value in zip(ids, layer[column.name], strict=True):
+            value_ok = True
             try:
                 cell = _convert(value, column)
             except (ValueError, TypeError, OverflowError):
+                value_ok = False
                 out.add(ERROR, "wrong_type", fid, column=column.name, value=str(value)[:60],
                         expected=Term(f"types.{column.dtype}"))
                 cell = None
             if cell is not None and column.allowed:
                 cell, bad = _allowed(cell, column)
+                value_ok = not bad
                 for part in bad:
                     out.add(ERROR, "value_not_allowed", fid, column=column.name, value=part[:60],
                             allowed=", ".join(column.allowed))
@@ -198,7 +201,7 @@ def _convert_values(layer: gpd.GeoDataFrame, kind: LayerKind, ids: pd.Series,
                     out.add(ERROR, "out_of_range", fid, column=column.name, value=cell,
                             minimum=low if low is not None else "-∞",
                             maximum=high if high is not None else "∞")
-            if cell is None and column.required and column.name in layer.columns:
+            if cell is None and value_ok and column.required and column.name in layer.columns:
                 out.add(ERROR, "missing_value", fid, column=column.name)
             converted.append(cell)
         layer[column.name] = pd.Series(converted, index=layer.index, dtype=object)
@@ -256,34 +259,42 @@ def _check_geometry(layer: gpd.GeoDataFrame, kind: LayerKind, ids: pd.Series,
     return ~empty & ~wrong
 
 
-def _in_box(x: np.ndarray, y: np.ndarray, bounds: tuple[float, float, float, float],
-            margin: float = 0.0) -> np.ndarray:
-    return ((x >= bounds[0] - margin) & (x <= bounds[2] + margin)
-            & (y >= bounds[1] - margin) & (y <= bounds[3] + margin))
+def _boxes_overlap(a: np.ndarray, box: tuple[float, float, float, float]) -> np.ndarray:
+    """Which feature bounds ``a`` (n x 4: minx, miny, maxx, maxy) overlap ``box``."""
+    return (a[:, 0] <= box[2]) & (a[:, 2] >= box[0]) & (a[:, 1] <= box[3]) & (a[:, 3] >= box[1])
+
+
+def _nearest_gap(low: np.ndarray, high: np.ndarray, box_low: float,
+                 box_high: float) -> tuple[np.ndarray, np.ndarray]:
+    """On one axis, the closest pair of coordinates between [low, high] and the box's range."""
+    feature = np.where(high < box_low, high, np.where(low > box_high, low, np.maximum(low, box_low)))
+    return feature, np.clip(feature, box_low, box_high)
 
 
 def _check_position(layer: gpd.GeoDataFrame, usable: np.ndarray, ids: pd.Series,
                     settings: ValidationSettings, out: _Collector) -> None:
-    """Coordinates out of range, latitude/longitude swapped, features far outside the study area."""
-    points = shapely.point_on_surface(layer.geometry.values[usable])
-    x, y = shapely.get_x(points), shapely.get_y(points)
-    bounds = settings.study_bounds
-    inside = _in_box(x, y, bounds)
-    swapped = ~inside & _in_box(y, x, bounds)
-    out_of_range = (np.abs(x) > 180) | (np.abs(y) > 90)
-    clamped_x = np.clip(x, bounds[0], bounds[2])
-    clamped_y = np.clip(y, bounds[1], bounds[3])
-    distance_km = np.full(len(x), np.inf)
-    in_range = ~out_of_range
-    distance_km[in_range] = geodesic_m(x[in_range], y[in_range], clamped_x[in_range],
-                                       clamped_y[in_range]) / 1000
+    """Coordinates out of range, latitude/longitude swapped, features far outside the study area.
+
+    Works on each feature's bounds: a feature is swapped when its bounds miss the
+    study area but overlap it once latitude and longitude are exchanged; its
+    distance to the study area is geodesic, between the closest points of the boxes.
+    """
+    bounds = shapely.bounds(layer.geometry.values[usable])
+    box = settings.study_bounds
+    out_of_range = (np.abs(bounds[:, [0, 2]]) > 180).any(axis=1) | (
+        np.abs(bounds[:, [1, 3]]) > 90).any(axis=1)
+    swapped = ~_boxes_overlap(bounds, box) & _boxes_overlap(bounds[:, [1, 0, 3, 2]], box)
+    fx, bx = _nearest_gap(bounds[:, 0], bounds[:, 2], box[0], box[2])
+    fy, by = _nearest_gap(bounds[:, 1], bounds[:, 3], box[1], box[3])
+    distance_km = np.full(len(bounds), np.inf)
+    ok = ~out_of_range
+    distance_km[ok] = geodesic_m(fx[ok], fy[ok], bx[ok], by[ok]) / 1000
     for i, fid in enumerate(ids[usable]):
+        where = {"lon": round(float(bounds[i, 0]), 5), "lat": round(float(bounds[i, 1]), 5)}
         if swapped[i]:
-            out.add(ERROR, "swapped_lat_lon", fid, fixable=True, lon=round(float(x[i]), 5),
-                    lat=round(float(y[i]), 5))
+            out.add(ERROR, "swapped_lat_lon", fid, fixable=True, **where)
         elif out_of_range[i]:
-            out.add(ERROR, "coordinates_out_of_range", fid, lon=round(float(x[i]), 5),
-                    lat=round(float(y[i]), 5))
+            out.add(ERROR, "coordinates_out_of_range", fid, **where)
         elif distance_km[i] > settings.far_outside_km:
             out.add(WARNING, "outside_study_area", fid, distance_km=round(float(distance_km[i])))
 
