@@ -171,3 +171,10 @@ def test_every_finding_has_a_message_in_each_language(lang):
     for finding in report.findings:
         text = finding.message(lang)
         assert text and "{" not in text
+
+
+def test_point_just_outside_the_study_area_is_not_taken_for_swapped():
+    # a Chad village at 7.9 N: swapping would land inside the box, but it is only ~11 km out
+    raw = make_posts(lon=[15.2, -9.35, -7.53], lat=[7.9, 15.36, 15.54])
+    found = codes(validate_layer(raw, POSTS))
+    assert "swapped_lat_lon" not in found and "outside_study_area" not in found

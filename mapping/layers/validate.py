@@ -29,6 +29,9 @@ from .schema import STORAGE_CRS, Column, LayerKind, with_schema_types
 FORMULA = re.compile(r"^[=+@\t\r]|^-[^\d\s.,]")
 MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z!?][^>]*>|javascript:|\$\{|`", re.IGNORECASE)
 MAX_FINDINGS_PER_CODE = 200
+# kinds whose points are places: two within metres are probably one place entered twice
+# (flows and incidents legitimately repeat a point)
+NEAR_DUPLICATE_KINDS = ("posts", "crossings", "settlements")
 
 
 @dataclass(frozen=True)
@@ -275,20 +278,21 @@ def _check_position(layer: gpd.GeoDataFrame, usable: np.ndarray, ids: pd.Series,
                     settings: ValidationSettings, out: _Collector) -> None:
     """Coordinates out of range, latitude/longitude swapped, features far outside the study area.
 
-    Works on each feature's bounds: a feature is swapped when its bounds miss the
-    study area but overlap it once latitude and longitude are exchanged; its
-    distance to the study area is geodesic, between the closest points of the boxes.
+    Works on each feature's bounds. Its distance to the study area is geodesic, between
+    the closest points of the boxes; a feature farther than ``far_outside_km`` whose
+    bounds overlap the study area once latitude and longitude are exchanged is swapped.
     """
     bounds = shapely.bounds(layer.geometry.values[usable])
     box = settings.study_bounds
     out_of_range = (np.abs(bounds[:, [0, 2]]) > 180).any(axis=1) | (
         np.abs(bounds[:, [1, 3]]) > 90).any(axis=1)
-    swapped = ~_boxes_overlap(bounds, box) & _boxes_overlap(bounds[:, [1, 0, 3, 2]], box)
     fx, bx = _nearest_gap(bounds[:, 0], bounds[:, 2], box[0], box[2])
     fy, by = _nearest_gap(bounds[:, 1], bounds[:, 3], box[1], box[3])
     distance_km = np.full(len(bounds), np.inf)
     ok = ~out_of_range
     distance_km[ok] = geodesic_m(fx[ok], fy[ok], bx[ok], by[ok]) / 1000
+    far = distance_km > settings.far_outside_km  # a feature just outside is a neighbour, not swapped
+    swapped = far & _boxes_overlap(bounds[:, [1, 0, 3, 2]], box)
     for i, fid in enumerate(ids[usable]):
         where = {"lon": round(float(bounds[i, 0]), 5), "lat": round(float(bounds[i, 1]), 5)}
         if swapped[i]:
@@ -387,7 +391,7 @@ def validate_layer(raw: gpd.GeoDataFrame, kind: LayerKind,
     if layer.crs is not None and usable.any():
         _check_position(layer, usable, ids, context.settings, out)
         in_range = usable & ~_out_of_range(layer)
-        if kind.geometry_types == ("Point",):
+        if kind.name in NEAR_DUPLICATE_KINDS:
             _check_near_duplicates(layer, in_range, ids, context.settings, out)
         if kind.name == "crossings":
             _check_border_distance(layer, in_range, ids, context, out)

