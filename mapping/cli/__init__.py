@@ -1,0 +1,22 @@
+"""The ``bordermap`` command line: thin shells over ``mapping.layers`` and ``mapping.scoring``.
+
+Every command takes ``--store PATH`` (env ``BORDERMAP_STORE``) and ``--lang en|fr``
+(env ``BORDERMAP_LANG``).
+"""
+
+from __future__ import annotations
+
+import click
+
+from .demo import demo
+from .layers import layers
+
+
+@click.group()
+@click.version_option(package_name="bordermap")
+def main() -> None:
+    """bordermap: border posts, crossings, roads, settlements and population on G5 Sahel borders."""
+
+
+main.add_command(layers)
+main.add_command(demo)
