@@ -180,3 +180,17 @@ def test_raster_import_validates_and_versions(store, tmp_path):
     assert store.raster_path() is None
     assert run(store, "layers", "import", str(good), "--kind", "population").exit_code == 0
     assert store.raster_path().read_bytes() == good.read_bytes()
+
+
+def test_demo_build_reproduces_the_committed_demo_data(store, tmp_path):
+    result = run(store, "demo", "build", "--out", str(tmp_path / "demo"), lang="fr")
+    assert result.exit_code == 0, result.output
+    assert "postes frontières" in result.output
+    committed = Path(__file__).resolve().parents[1] / "data" / "geo"
+    built = tmp_path / "demo"
+    for name, _ in pyogrio.list_layers(committed / "demo.gpkg"):
+        expected = pyogrio.read_dataframe(committed / "demo.gpkg", layer=name)
+        actual = pyogrio.read_dataframe(built / "demo.gpkg", layer=name)
+        assert actual.equals(expected), name
+    with rasterio.open(committed / "population.tif") as a, rasterio.open(built / "population.tif") as b:
+        assert np.array_equal(a.read(1), b.read(1)) and a.profile == b.profile

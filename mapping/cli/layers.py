@@ -16,12 +16,10 @@ from ..layers.columns import SYNONYMS
 from ..layers.findings import ERROR, Finding
 from ..layers.importing import ImportResult, check_file, diff_file, import_file
 from ..layers.readers import read_raster_info
-from ..layers.schema import KINDS, get_kind
+from ..layers.schema import get_kind
 from ..layers.store import StoreError, Version
 from ..layers.validate import validate_raster
-from .common import EXIT_DATA_ERRORS, EXIT_OK, FORMAT_CHOICE, Context, common
-
-KIND_CHOICE = click.Choice(list(KINDS))
+from .common import EXIT_DATA_ERRORS, EXIT_OK, FORMAT_CHOICE, KIND_CHOICE, Context, common
 
 
 @click.group()
