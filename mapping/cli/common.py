@@ -23,7 +23,8 @@ from ..layers.user_store import default_store_path, open_store
 
 EXIT_OK, EXIT_DATA_ERRORS, EXIT_UNREADABLE = 0, 1, 2
 KIND_CHOICE = click.Choice(list(KINDS))
-FORMAT_CHOICE = click.Choice(["text", "json"])
+FORMAT_OPT = click.option("--format", "output", type=click.Choice(["text", "json"]),
+                          default="text", show_default=True, help="Output format.")
 
 
 class Context:

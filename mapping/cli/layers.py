@@ -19,7 +19,7 @@ from ..layers.readers import read_raster_info
 from ..layers.schema import get_kind
 from ..layers.store import StoreError, Version
 from ..layers.validate import validate_raster
-from .common import EXIT_DATA_ERRORS, EXIT_OK, FORMAT_CHOICE, KIND_CHOICE, Context, common
+from .common import EXIT_DATA_ERRORS, EXIT_OK, FORMAT_OPT, KIND_CHOICE, Context, common
 
 
 @click.group()
@@ -69,8 +69,6 @@ def _exit_code(findings: list[Finding]) -> int:
 FILE_ARG = click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 KIND_OPT = click.option("--kind", required=True, type=KIND_CHOICE, help="Kind of layer.")
 LAYER_OPT = click.option("--layer", help="Layer or sheet to read when the file holds several.")
-FORMAT_OPT = click.option("--format", "output", type=FORMAT_CHOICE, default="text",
-                          show_default=True, help="Output format.")
 
 
 @layers.command("validate")

@@ -14,6 +14,7 @@ from pathlib import Path
 import platformdirs
 import pyogrio
 
+from ..paths import shipped
 from .importing import sha256_of
 from .schema import VECTOR_KINDS
 from .store import CommitInfo, GeoPackageStore
@@ -25,9 +26,7 @@ DEMO_USER = "bordermap demo"
 
 def demo_dir() -> Path:
     """The demo data folder: inside an installed wheel, else ``data/geo`` of the source tree."""
-    package = Path(__file__).resolve().parents[1]
-    installed = package / "demo_data"
-    return installed if installed.is_dir() else package.parent / "data" / "geo"
+    return shipped("demo_data", "data/geo")
 
 
 def default_store_path() -> Path:

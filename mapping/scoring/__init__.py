@@ -1,0 +1,1 @@
+"""Scoring: indicators per post, criteria profiles, MCDA methods, sensitivity, shortlist."""

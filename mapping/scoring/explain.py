@@ -1,0 +1,99 @@
+"""One sentence per post saying why it ranks where it does, in English or French.
+
+The sentence names the criteria that push the post up most (largest weight × urgency,
+where urgency is the min–max normalised value, 1 = most urgent), with their values in
+the words of the catalogue, and says which values were filled in for lack of data.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import pandas as pd
+
+from ..i18n import Term, catalogue, t
+from .rank import Ranking
+
+TOP_REASONS = 3
+_RADIUS = re.compile(r"^(pop|unofficial|incidents)_(\d+(?:\.\d+)?)km$")
+
+
+def ordinal(rank: int, lang: str, tied: bool = False) -> str:
+    """``2nd`` / ``2e`` (and ``(tied)`` / ``ex æquo``)."""
+    if lang == "fr":
+        text = "1er" if rank == 1 else f"{rank}e"
+    else:
+        suffix = "th" if 10 <= rank % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(rank % 10, "th")
+        text = f"{rank}{suffix}"
+    return text + (" " + t("explain.tied", lang) if tied else "")
+
+
+def _quality(score: float) -> Term:
+    level = "very_poor" if score < 1.5 else "poor" if score < 2.5 else "fair" if score < 3.5 else "good"
+    return Term(f"explain.quality.{level}")
+
+
+def describe(indicator: str, value: float, lang: str) -> str:
+    """An indicator value in words: ``14 unofficial crossings within 20 km``."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return t("explain.no_value", lang, name=indicator)
+    radius = _RADIUS.match(indicator)
+    if radius:
+        key = f"explain.{radius.group(1)}" + ("_one" if round(value) == 1 else "")
+        return t(key, lang, value=round(value), radius=float(radius.group(2)))
+    if indicator in ("condition_need", "facing_condition_need"):
+        score = 4.0 - value
+        return t(f"explain.{indicator}", lang, quality=_quality(score), score=round(score, 1))
+    if indicator == "facing_post":
+        return t("explain.facing_post_yes" if value >= 0.5 else "explain.facing_post_no", lang)
+    key = f"explain.{indicator}"
+    if key.removeprefix("explain.") in _PLAIN:
+        return t(key, lang, value=round(value, 1))
+    return t("explain.generic", lang, name=indicator, value=round(value, 2))
+
+
+_PLAIN = {"unofficial_nearest_km", "coverage_gap_km", "road_km", "daily_crossings",
+          "assessment_age_months", "gap_west_km", "gap_east_km", "rehab_cost_usd"}
+
+
+def label(indicator: str, lang: str) -> str:
+    """The indicator's name for people: ``pop_20km`` -> ``people within 20 km``."""
+    radius = _RADIUS.match(indicator)
+    if radius:
+        return t(f"indicators.{radius.group(1)}", lang, radius=float(radius.group(2)))
+    key = f"indicators.{indicator}"
+    return t(key, lang) if key in catalogue(lang) else indicator
+
+
+def explain_row(row: pd.Series, ranking: Ranking, lang: str) -> str:
+    """The sentence for one post of ``ranking.table``; values filled in for lack of data are
+    said as such and never given as a reason."""
+    filled = dict(part.split(":") for part in row["imputed"].split(";")) if row.get("imputed") else {}
+    shares = {c: row[f"share:{c}"] for c in ranking.criteria if c not in filled}
+    strongest = sorted((c for c in shares if shares[c] > 0), key=lambda c: -shares[c])[:TOP_REASONS]
+    reasons = [describe(c, row[f"value:{c}"], lang) for c in strongest]
+    text = f"{ordinal(int(row['rank']), lang, bool(row['tied']))}{t('explain.colon', lang)}"
+    text += ", ".join(reasons) if reasons else t("explain.no_reason", lang)
+    if filled:
+        notes = [t("explain.filled", lang, name=label(name, lang),
+                   policy=Term(f"explain.policy.{policy}")) for name, policy in filled.items()]
+        text += " (" + t("explain.separator", lang).join(notes) + ")"
+    if row.get("flagged"):
+        text += " " + t("explain.flagged", lang, flag=row["flagged"])
+    return text
+
+
+def explanations(ranking: Ranking, lang: str) -> pd.Series:
+    """The sentence of every ranked post, best first, in ``lang``."""
+    return pd.Series([explain_row(row, ranking, lang) for _, row in ranking.table.iterrows()],
+                     index=ranking.table.index, name="explanation")
+
+
+def results_table(ranking: Ranking, lang: str) -> pd.DataFrame:
+    """Ranked posts best first with their explanation, then the excluded posts with the reason."""
+    ranked = ranking.table.copy()
+    ranked.insert(ranked.columns.get_loc("rank") + 1, "explanation", explanations(ranking, lang))
+    table = pd.concat([ranked, ranking.excluded]) if len(ranking.excluded) else ranked
+    table["rank"] = table["rank"].astype("Int64")
+    return table

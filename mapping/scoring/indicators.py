@@ -1,0 +1,312 @@
+"""Indicators per border post, computed from the layers.
+
+``compute_indicators(layers, params)`` returns one row per post (index ``post_id``)
+and one column per indicator; ``table.attrs["units"]`` names each column's unit.
+Each indicator is a small function of its inputs; its method is in its docstring.
+
+CRS: layers are EPSG:4326. Candidate searches and along-border positions use
+``geo.study_crs`` (a Lambert azimuthal equal-area projection centred on the
+posts, metres), whose scale error is checked (``max_scale_distortion``) and
+reported in ``table.attrs["crs"]``; distances reported to users are geodesic
+(WGS84 ellipsoid) wherever they are point to point.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.ops import linemerge
+
+from ..geo import geodesic_m, max_scale_distortion, study_crs
+from ..layers.schema import CONDITION_SCORES
+from .population import population_within, settlement_population_within
+
+SEARCH_MARGIN = 1.01  # metric candidates a little wider than R, then the geodesic test
+BORDER_SNAP_KM = 50.0  # a post belongs to a border line it is this close to
+
+
+@dataclass(frozen=True)
+class IndicatorParams:
+    """Settings of the indicators: radius in km, look-back in months, reference date."""
+
+    radius_km: float = 20.0
+    incident_months: int = 12
+    assessment_max_age_months: int = 24
+    reference_date: dt.date = field(default_factory=dt.date.today)
+
+    @property
+    def radius_m(self) -> float:
+        return self.radius_km * 1000.0
+
+
+@dataclass
+class Layers:
+    """The inputs of the indicators: vector layers (EPSG:4326) and the population raster path."""
+
+    posts: gpd.GeoDataFrame
+    crossings: gpd.GeoDataFrame | None = None
+    borders: gpd.GeoDataFrame | None = None
+    roads: gpd.GeoDataFrame | None = None
+    settlements: gpd.GeoDataFrame | None = None
+    flows: gpd.GeoDataFrame | None = None
+    incidents: gpd.GeoDataFrame | None = None
+    population: Path | object | None = None  # a GeoTIFF path or a population.PopulationGrid
+
+
+def pop_column(params: IndicatorParams) -> str:
+    return f"pop_{params.radius_km:g}km"
+
+
+def crossings_column(params: IndicatorParams) -> str:
+    return f"unofficial_{params.radius_km:g}km"
+
+
+def incidents_column(params: IndicatorParams) -> str:
+    return f"incidents_{params.radius_km:g}km"
+
+
+# ------------------------------------------------------------------ helpers
+def _lonlat(layer: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+    return layer.geometry.x.to_numpy(), layer.geometry.y.to_numpy()
+
+
+def _pairs_within(posts: gpd.GeoDataFrame, points: gpd.GeoDataFrame, radius_m: float,
+                  crs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(post index, point index, geodesic metres) of every pair closer than ``radius_m``."""
+    if points is None or points.empty:
+        return np.array([], int), np.array([], int), np.array([])
+    tree = shapely.STRtree(points.geometry.to_crs(crs).values)
+    left, right = tree.query(posts.geometry.to_crs(crs).values, predicate="dwithin",
+                             distance=radius_m * SEARCH_MARGIN)
+    px, py = _lonlat(posts)
+    qx, qy = _lonlat(points)
+    dist = geodesic_m(px[left], py[left], qx[right], qy[right]) if len(left) else np.array([])
+    keep = dist <= radius_m
+    return left[keep], right[keep], dist[keep]
+
+
+def _nearest(posts: gpd.GeoDataFrame, targets: gpd.GeoDataFrame, crs) -> tuple[np.ndarray, np.ndarray]:
+    """Index of the nearest target of each post (metric CRS) and the geodesic distance in metres.
+
+    For lines, the geodesic distance is measured to the nearest point of the line.
+    """
+    metric_targets = targets.geometry.to_crs(crs).values
+    metric_posts = posts.geometry.to_crs(crs).values
+    tree = shapely.STRtree(metric_targets)
+    post_idx, target_idx = tree.query_nearest(metric_posts, all_matches=False)
+    nearest_points = shapely.shortest_line(metric_posts[post_idx], metric_targets[target_idx])
+    end = gpd.GeoSeries(shapely.get_point(nearest_points, 1), crs=crs).to_crs("EPSG:4326")
+    px, py = _lonlat(posts)
+    dist = geodesic_m(px[post_idx], py[post_idx], end.x.to_numpy(), end.y.to_numpy())
+    order = np.argsort(post_idx)
+    return target_idx[order], dist[order]
+
+
+# ------------------------------------------------------------------ indicators
+def population_indicator(posts: gpd.GeoDataFrame, layers: Layers,
+                         params: IndicatorParams) -> tuple[np.ndarray, str]:
+    """Persons within R km: exact area-weighted zonal sum of the population raster over the
+    geodesic circle (partial cells weighted by the share of their area inside); without a
+    raster, the sum of settlement populations within R km. Returns values and the source used."""
+    lon, lat = _lonlat(posts)
+    if layers.population is not None:
+        return population_within(layers.population, lon, lat, params.radius_m), "raster"
+    if layers.settlements is not None and not layers.settlements.empty:
+        return settlement_population_within(layers.settlements, lon, lat, params.radius_m), "settlements"
+    return np.full(len(posts), np.nan), "none"
+
+
+def unofficial_crossings_indicators(posts: gpd.GeoDataFrame, crossings: gpd.GeoDataFrame | None,
+                                    params: IndicatorParams, crs) -> tuple[np.ndarray, np.ndarray]:
+    """Count of unofficial crossings within R km (geodesic), and the geodesic distance in km to
+    the nearest one (NaN when the layer has none)."""
+    n = len(posts)
+    if crossings is None:
+        return np.full(n, np.nan), np.full(n, np.nan)
+    unofficial = crossings[(crossings["kind"] == "unofficial") & crossings.geometry.notna()]
+    if unofficial.empty:
+        return np.zeros(n), np.full(n, np.nan)
+    left, _, _ = _pairs_within(posts, unofficial, params.radius_m, crs)
+    counts = np.bincount(left, minlength=n).astype(float)
+    _, dist = _nearest(posts, unofficial, crs)
+    return counts, dist / 1000.0
+
+
+def _border_parts(borders: gpd.GeoDataFrame, crs) -> list[tuple[set[str], shapely.LineString]]:
+    """Each border as (its two countries, one merged line in the metric CRS); multi-part
+    borders give one entry per continuous part."""
+    parts = []
+    metric = borders.geometry.to_crs(crs)
+    for (_, row), line in zip(borders.iterrows(), metric.values, strict=True):
+        merged = linemerge(line) if line.geom_type == "MultiLineString" else line
+        for part in shapely.get_parts(merged):
+            parts.append(({row["iso3_a"], row["iso3_b"]}, part))
+    return parts
+
+
+def coverage_gap_indicator(posts: gpd.GeoDataFrame, borders: gpd.GeoDataFrame | None,
+                           crs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distance along the border line (km, metric CRS) to the nearest other operational
+    official post of the same country on the same border, each way; at the end of the line,
+    the distance to the line's end. Also the coverage gap: half of both gaps added, the
+    stretch of border the post answers for. NaN for a post farther than 50 km from any
+    border of its country."""
+    n = len(posts)
+    west, east = np.full(n, np.nan), np.full(n, np.nan)
+    if borders is None or borders.empty:
+        return west, east, np.full(n, np.nan)
+    metric_posts = posts.geometry.to_crs(crs).values
+    operational = (posts["status"] == "operational").to_numpy()
+    iso3 = posts["iso3"].to_numpy()
+    for countries, line in _border_parts(borders, crs):
+        near = (shapely.distance(metric_posts, line) <= BORDER_SNAP_KM * 1000) & np.isin(
+            iso3, list(countries))
+        for country in countries:
+            members = np.flatnonzero(near & (iso3 == country))
+            if not len(members):
+                continue
+            position = shapely.line_locate_point(line, metric_posts[members])
+            anchors = np.sort(position[operational[members]])
+            for post, where in zip(members, position, strict=True):
+                others = anchors[~np.isclose(anchors, where)] if operational[post] else anchors
+                before = others[others < where]
+                after = others[others > where]
+                gap_w = where - (before.max() if len(before) else 0.0)
+                gap_e = (after.min() if len(after) else line.length) - where
+                if np.isnan(west[post]) or gap_w + gap_e < west[post] + east[post]:
+                    west[post], east[post] = gap_w / 1000, gap_e / 1000
+    return west, east, (west + east) / 2
+
+
+def road_indicator(posts: gpd.GeoDataFrame, roads: gpd.GeoDataFrame | None,
+                   crs) -> tuple[np.ndarray, np.ndarray]:
+    """Geodesic distance in km to the nearest all-season road (``all_season`` true), and
+    that road's class. NaN/None when no all-season road is known."""
+    n = len(posts)
+    if roads is None or "all_season" not in roads:
+        return np.full(n, np.nan), np.full(n, None, dtype=object)
+    good = roads[roads["all_season"].fillna(False).astype(bool) & roads.geometry.notna()]
+    if good.empty:
+        return np.full(n, np.nan), np.full(n, None, dtype=object)
+    idx, dist = _nearest(posts, good, crs)
+    return dist / 1000.0, good["road_class"].to_numpy(dtype=object)[idx]
+
+
+def flows_indicator(posts: gpd.GeoDataFrame, flows: gpd.GeoDataFrame | None) -> np.ndarray:
+    """Mean daily crossings (in + out) over the recorded periods at the post's crossing
+    (matched by ``crossing_id``); NaN when the post has no crossing or no counts."""
+    if flows is None or flows.empty:
+        return np.full(len(posts), np.nan)
+    total = flows["daily_in"].astype(float).fillna(0) + flows["daily_out"].astype(float).fillna(0)
+    counted = flows["daily_in"].notna() | flows["daily_out"].notna()
+    per_crossing = total[counted].groupby(flows.loc[counted, "crossing_id"]).mean()
+    return posts["crossing_id"].map(per_crossing).to_numpy(dtype=float)
+
+
+def condition_indicators(posts: gpd.GeoDataFrame,
+                         params: IndicatorParams) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Condition need = 4 − mean of the assessed condition scores (0 good … 4 ruined: 0 means
+    no need); NaN when no score was assessed. Also the assessment's age in months and a flag
+    when it is missing or older than ``assessment_max_age_months``."""
+    scores = posts[list(CONDITION_SCORES)].astype(float)
+    need = 4.0 - scores.mean(axis=1, skipna=True).to_numpy()
+    assessed = pd.to_datetime(posts["last_assessed"])
+    reference = pd.Timestamp(params.reference_date)
+    age_months = ((reference - assessed).dt.days / 30.4375).to_numpy(dtype=float)
+    stale = np.isnan(need) | np.isnan(age_months) | (age_months > params.assessment_max_age_months)
+    return need, age_months, stale
+
+
+def facing_indicators(posts: gpd.GeoDataFrame, need: np.ndarray,
+                      all_posts: gpd.GeoDataFrame | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Whether a post faces this one across the border (1/0), and that post's condition need
+    (NaN when there is no facing post or it was not assessed)."""
+    reference = posts if all_posts is None else all_posts
+    need_by_id = pd.Series(need, index=reference["post_id"].to_numpy())
+    facing = posts["facing_post_id"]
+    exists = facing.isin(need_by_id.index).to_numpy()
+    return exists.astype(float), facing.map(need_by_id).to_numpy(dtype=float)
+
+
+def incidents_indicator(posts: gpd.GeoDataFrame, incidents: gpd.GeoDataFrame | None,
+                        params: IndicatorParams, crs) -> np.ndarray:
+    """Incidents within R km (geodesic) dated in the last N months before the reference date;
+    NaN when there is no incidents layer."""
+    if incidents is None:
+        return np.full(len(posts), np.nan)
+    start = pd.Timestamp(params.reference_date) - pd.DateOffset(months=params.incident_months)
+    dates = pd.to_datetime(incidents["date"])
+    recent = incidents[(dates >= start) & (dates <= pd.Timestamp(params.reference_date))
+                       & incidents.geometry.notna()]
+    left, _, _ = _pairs_within(posts, recent, params.radius_m, crs)
+    return np.bincount(left, minlength=len(posts)).astype(float)
+
+
+# ------------------------------------------------------------------ the table
+def compute_indicators(layers: Layers, params: IndicatorParams | None = None) -> pd.DataFrame:
+    """One row per post with a position (index ``post_id``), one column per indicator.
+
+    ``attrs``: ``units`` (column -> unit), ``population_source`` (raster, settlements or none),
+    ``crs`` (the metric CRS used) and ``max_scale_distortion`` (its largest relative
+    distance error over the posts' extent).
+    """
+    params = params or IndicatorParams()
+    posts = layers.posts[layers.posts.geometry.notna()].reset_index(drop=True)
+    x0, y0, x1, y1 = posts.total_bounds
+    bounds = (x0 - 1, y0 - 1, x1 + 1, y1 + 1)
+    crs = study_crs(bounds)
+    pop, pop_source = population_indicator(posts, layers, params)
+    unofficial, unofficial_dist = unofficial_crossings_indicators(posts, layers.crossings, params, crs)
+    gap_w, gap_e, gap = coverage_gap_indicator(posts, layers.borders, crs)
+    road_dist, road_class = road_indicator(posts, layers.roads, crs)
+    need, age, stale = condition_indicators(posts, params)
+    facing, facing_need = facing_indicators(posts, need)
+    table = pd.DataFrame({
+        "name": posts["name"].to_numpy(),
+        "iso3": posts["iso3"].to_numpy(),
+        "status": posts["status"].to_numpy(),
+        pop_column(params): pop,
+        crossings_column(params): unofficial,
+        "unofficial_nearest_km": unofficial_dist,
+        "gap_west_km": gap_w,
+        "gap_east_km": gap_e,
+        "coverage_gap_km": gap,
+        "road_km": road_dist,
+        "road_class": road_class,
+        "daily_crossings": flows_indicator(posts, layers.flows),
+        "condition_need": need,
+        "assessment_age_months": age,
+        "assessment_stale": stale,
+        "facing_post": facing,
+        "facing_condition_need": facing_need,
+        incidents_column(params): incidents_indicator(posts, layers.incidents, params, crs),
+        "rehab_cost_usd": posts["rehab_cost_usd"].to_numpy(dtype=float),
+    }, index=pd.Index(posts["post_id"].to_numpy(), name="post_id"))
+    table.attrs.update(
+        units=indicator_units(params),
+        population_source=pop_source,
+        crs=crs.srs,
+        max_scale_distortion=max_scale_distortion(crs, bounds),
+        radius_km=params.radius_km,
+        reference_date=params.reference_date.isoformat(),
+    )
+    return table
+
+
+def indicator_units(params: IndicatorParams) -> dict[str, str]:
+    """Unit of each indicator column (catalogue key suffixes under ``units.``)."""
+    return {
+        pop_column(params): "persons", crossings_column(params): "count",
+        "unofficial_nearest_km": "km", "gap_west_km": "km", "gap_east_km": "km",
+        "coverage_gap_km": "km", "road_km": "km", "daily_crossings": "per_day",
+        "condition_need": "score_0_4", "assessment_age_months": "months",
+        "assessment_stale": "yes_no", "facing_post": "yes_no",
+        "facing_condition_need": "score_0_4", incidents_column(params): "count",
+        "rehab_cost_usd": "usd",
+    }

@@ -1,0 +1,54 @@
+"""From a layer store (or a precomputed indicator table) to a ranking: the one path the CLI
+and the app share."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import fields
+from pathlib import Path
+
+import pandas as pd
+
+from ..layers.store import LayerStore
+from .indicators import IndicatorParams, Layers, compute_indicators
+from .profile import Profile
+from .rank import Ranking, score
+
+
+def layers_from_store(store: LayerStore) -> Layers:
+    """The layers the indicators use, read once from the store (EPSG:4326)."""
+    posts = store.read("posts")
+    if posts is None:
+        raise LookupError("posts")
+    return Layers(posts=posts, crossings=store.read("crossings"), borders=store.read("borders"),
+                  roads=store.read("roads"), settlements=store.read("settlements"),
+                  flows=store.read("flows"), incidents=store.read("incidents"),
+                  population=store.raster_path("population"))
+
+
+def indicator_params(profile: Profile, reference_date: dt.date | None = None) -> IndicatorParams:
+    """Indicator settings from the profile's ``[indicators]`` table."""
+    known = {f.name for f in fields(IndicatorParams)}
+    settings = {k: v for k, v in profile.indicator_settings.items() if k in known}
+    if reference_date is not None:
+        settings["reference_date"] = reference_date
+    return IndicatorParams(**settings)
+
+
+def read_indicator_table(path: str | Path) -> pd.DataFrame:
+    """A precomputed indicator table (CSV or XLSX): ``post_id`` or the first column is the id."""
+    path = Path(path)
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        table = pd.read_excel(path)
+    else:
+        table = pd.read_csv(path, sep=None, engine="python", encoding="utf-8-sig")
+    id_column = "post_id" if "post_id" in table.columns else table.columns[0]
+    table[id_column] = table[id_column].astype(str)
+    return table.set_index(id_column).rename_axis("post_id")
+
+
+def rank_store(store: LayerStore, profile: Profile,
+               reference_date: dt.date | None = None) -> tuple[pd.DataFrame, Ranking]:
+    """Indicators of every post in the store, and their ranking under ``profile``."""
+    table = compute_indicators(layers_from_store(store), indicator_params(profile, reference_date))
+    return table, score(table, profile)
