@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 import shapely
 from conftest import make_posts
@@ -178,3 +179,70 @@ def test_point_just_outside_the_study_area_is_not_taken_for_swapped():
     raw = make_posts(lon=[15.2, -9.35, -7.53], lat=[7.9, 15.36, 15.54])
     found = codes(validate_layer(raw, POSTS))
     assert "swapped_lat_lon" not in found and "outside_study_area" not in found
+
+
+def test_year_first_dates_with_slashes_excel_serials_and_spreadsheet_cells():
+    raw = make_posts(**{"Date évaluation": ["2024/06/09 00:00:00", 45000, dt.datetime(2023, 1, 5)]})
+    layer = validate_layer(raw, POSTS).layer
+    assert [d.date() for d in layer["last_assessed"]] == [
+        dt.date(2024, 6, 9), dt.date(2023, 3, 15), dt.date(2023, 1, 5)]
+
+
+def test_numeric_ids_read_as_floats_keep_their_text():
+    raw = make_posts(identifiant=[7.0, 8.0, 9.0], poste_en_face=[8.0, float("nan"), 7.0])
+    report = validate_layer(raw, POSTS)
+    assert list(report.layer["post_id"]) == ["7", "8", "9"]
+    assert list(report.layer["facing_post_id"].fillna("")) == ["8", "", "7"]
+    assert "unknown_reference" not in codes(report)
+
+
+def test_blank_required_date_is_missing_and_huge_numbers_are_wrong_type():
+    flows = gpd.GeoDataFrame({"flow_id": ["f1"], "crossing_id": ["C1"], "period_start": [pd.NaT]},
+                             geometry=[shapely.Point(-9.4, 15.5)], crs="EPSG:4326")
+    assert codes(validate_layer(flows, KINDS["flows"]))["missing_value"] == ["f1"]
+    found = codes(validate_layer(make_posts(effectif=["1e30", "inf", "3"]), POSTS))
+    assert found["wrong_type"] == ["MRT-001", "MLI-001"]
+
+
+def test_yes_no_as_numbers_and_multi_word_list_values():
+    roads = gpd.GeoDataFrame({"road_id": ["r1", "r2"], "road_class": ["piste", "trunk"],
+                              "all_season": [1.0, 0.0]},
+                             geometry=[shapely.LineString([(-9, 15), (-8, 15)])] * 2, crs=4326)
+    assert list(validate_layer(roads, KINDS["roads"]).layer["all_season"]) == [True, False]
+    crossings = gpd.GeoDataFrame({"crossing_id": ["c1", "c2"], "kind": ["unofficial"] * 2,
+                                  "modes": ["à pied; moto", "foot vehicle"]},
+                                 geometry=[shapely.Point(-9, 15.5)] * 2, crs=4326)
+    layer = validate_layer(crossings, KINDS["crossings"]).layer
+    assert list(layer["modes"]) == ["foot;motorbike", "foot;vehicle"]
+
+
+def test_a_country_far_away_is_outside_the_study_area_not_swapped():
+    gabon = gpd.GeoDataFrame({"iso3": ["GAB"], "name_en": ["Gabon"], "name_fr": ["Gabon"]},
+                             geometry=[shapely.box(8.7, -3.9, 14.5, 2.3)], crs=4326)
+    found = codes(validate_layer(gabon, KINDS["countries"]))
+    assert "swapped_lat_lon" not in found and found["outside_study_area"] == ["GAB"]
+
+
+def test_fixes_that_appear_after_another_fix_are_applied_too():
+    raw = make_posts(lon=[15.90, -9.35, -7.53], lat=[-9.42, 15.36, 15.54])
+    raw = raw.set_crs(None, allow_override=True)
+    report = validate_layer(raw, POSTS)
+    assert "swapped_lat_lon" not in codes(report)  # hidden until the CRS is known
+    fixed = apply_fixes(raw, report, POSTS)
+    assert fixed.ok and fixed.fixes_applied == ["missing_crs", "swapped_lat_lon:MRT-001"]
+
+
+def test_swap_fix_moves_the_swapped_feature_even_with_a_repeated_id():
+    raw = make_posts(identifiant=["A", "A", "B"], lon=[-9.42, 15.5, -7.53], lat=[15.9, -9.35, 15.54])
+    fixed = apply_fixes(raw, validate_layer(raw, POSTS), POSTS)
+    assert fixed.layer.geometry.iloc[0].equals(shapely.Point(-9.42, 15.9))
+    assert fixed.layer.geometry.iloc[1].equals(shapely.Point(-9.35, 15.5))
+
+
+def test_repairing_a_spiked_polygon_keeps_a_polygon():
+    spike = shapely.Polygon([(-10, 15), (-9, 15), (-9, 16), (-9.5, 16), (-9.5, 17), (-9.5, 16),
+                             (-10, 16), (-10, 15)])
+    countries = gpd.GeoDataFrame({"iso3": ["MLI"], "name_en": ["Mali"], "name_fr": ["Mali"]},
+                                 geometry=[spike], crs=4326)
+    fixed = apply_fixes(countries, validate_layer(countries, KINDS["countries"]), KINDS["countries"])
+    assert fixed.ok and fixed.layer.geometry.iloc[0].geom_type in ("Polygon", "MultiPolygon")

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import pyogrio.errors
 from tqdm import tqdm
 
 from ..i18n import LANGUAGES, t
@@ -73,7 +74,8 @@ def common(command: Callable) -> Callable:
         except StoreError as error:
             ctx.say(f"store.{error.code}", err=True, **error.params)
             sys.exit(EXIT_DATA_ERRORS)
-        except (OSError, sqlite3.Error) as error:
+        except (OSError, sqlite3.Error, pyogrio.errors.DataSourceError,
+                pyogrio.errors.DataLayerError, pyogrio.errors.FieldError) as error:
             ctx.say("cli.store_failed", err=True, store=str(ctx.store_path), detail=str(error)[:200])
             sys.exit(EXIT_UNREADABLE)
         sys.exit(code or EXIT_OK)

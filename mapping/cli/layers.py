@@ -56,8 +56,8 @@ def _diff_lines(ctx: Context, result: ImportResult) -> list[str]:
     for key in ("added", "changed", "removed"):
         ids = getattr(diff, key)
         if ids:
-            lines.append(f"  {t(f'cli.diff_{key}', ctx.lang)}: {', '.join(ids[:50])}"
-                         + (" …" if len(ids) > 50 else ""))
+            listed = ", ".join(ids[:50]) + (" …" if len(ids) > 50 else "")
+            lines.append("  " + t(f"cli.diff_{key}", ctx.lang, ids=listed))
     return lines
 
 
@@ -123,18 +123,24 @@ def diff_cmd(ctx: Context, file: Path, kind: str, layer: str | None, fix: bool,
 @click.option("--fix", is_flag=True,
               help="Apply the fixes bordermap offers (missing CRS, swapped lat/lon, invalid shapes).")
 @click.option("--user", help="Your name, recorded with the version (default: your login).")
+@click.option("--allow-removals", is_flag=True,
+              help="Accept a file that removes more than half of the stored features.")
 @common
 def import_cmd(ctx: Context, file: Path, kind: str, layer: str | None, fix: bool,
-               user: str | None) -> int:
+               user: str | None, allow_removals: bool) -> int:
     """Validate FILE and store it as the new KIND layer, or change nothing if errors remain."""
     store = ctx.store()
-    result = import_file(file, kind, store, user, layer, fix,
+    result = import_file(file, kind, store, user, layer, fix, allow_removals,
                          progress=ctx.progress(5, "cli.step.import"))
     click.echo(_summary(ctx, file.name, kind, result.features, result.findings))
     for line in _finding_lines(ctx, result.findings):
         click.echo(line)
-    if result.fixes_applied:
-        ctx.say("cli.fixes_applied", fixes=", ".join(result.fixes_applied))
+    for fix_applied in result.fixes_applied:
+        code, _, feature = fix_applied.partition(":")
+        ctx.say(f"fixes.{code}", feature=feature)
+    if result.unchanged:
+        ctx.say("cli.import_unchanged", kind=Term(f"kinds.{kind}"))
+        return EXIT_OK
     if not result.committed:
         ctx.say("cli.import_refused", err=True)
         return EXIT_DATA_ERRORS
@@ -219,6 +225,10 @@ EXPORT_DRIVERS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON", ".
 def export_cmd(ctx: Context, kind: str, target: Path) -> int:
     """Write the current KIND layer to a file for QGIS, Google Earth or a spreadsheet."""
     store = ctx.store()
+    inside_store = (target.resolve() == store.path.resolve()
+                    or target.resolve().is_relative_to(store.raster_dir.resolve()))
+    if inside_store:
+        raise StoreError("export_over_store", target=str(target))
     if get_kind(kind).raster:
         source = store.raster_path(kind)
         if source is None:
@@ -232,7 +242,8 @@ def export_cmd(ctx: Context, kind: str, target: Path) -> int:
         if driver is None:
             raise StoreError("unknown_export_format", suffix=target.suffix,
                              formats=", ".join(EXPORT_DRIVERS))
-        options = {"GEOMETRY": "AS_XY"} if driver == "CSV" else {}
+        points = get_kind(kind).geometry_types == ("Point",)
+        options = {"GEOMETRY": "AS_XY" if points else "AS_WKT"} if driver == "CSV" else {}
         pyogrio.write_dataframe(layer, target, layer=kind, driver=driver,
                                 layer_options=options or None)
     ctx.say("cli.export_done", kind=Term(f"kinds.{kind}"), target=str(target))

@@ -165,8 +165,8 @@ VALUE_SYNONYMS: dict[str, str] = {
     "sable": "sand", "lateritique": "laterite", "inconnu": "unknown",
 }
 
-TRUE_WORDS = frozenset({"true", "yes", "oui", "vrai", "1", "y", "o"})
-FALSE_WORDS = frozenset({"false", "no", "non", "faux", "0", "n"})
+TRUE_WORDS = frozenset({"true", "yes", "oui", "vrai", "1", "y", "o", "t"})
+FALSE_WORDS = frozenset({"false", "no", "non", "faux", "0", "n", "f"})
 
 
 def canonical_value(value: str, allowed: tuple[str, ...]) -> str | None:

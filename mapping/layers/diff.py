@@ -10,6 +10,7 @@ import pandas as pd
 import shapely
 
 GEOMETRY_TOLERANCE_DEG = 1e-9  # ~0.1 mm: below this, a moved vertex is not a change
+VALUE_TOLERANCE = 1e-9  # relative: float noise from a format round trip is not a change
 
 
 @dataclass
@@ -29,8 +30,12 @@ class LayerDiff:
 
 
 def _cells_equal(old: pd.Series, new: pd.Series) -> np.ndarray:
+    """Cell by cell: both missing, equal, or (numbers) equal within a relative 1e-9."""
     both_missing = old.isna().to_numpy() & new.isna().to_numpy()
-    same = (old.astype(object) == new.astype(object)).fillna(False).to_numpy(dtype=bool)
+    if pd.api.types.is_float_dtype(old) and pd.api.types.is_float_dtype(new):
+        same = np.isclose(old.to_numpy(), new.to_numpy(), rtol=VALUE_TOLERANCE, atol=0)
+    else:
+        same = (old.astype(object) == new.astype(object)).fillna(False).to_numpy(dtype=bool)
     return both_missing | same
 
 

@@ -24,6 +24,7 @@ class Finding:
     feature_id: str | None = None
     params: dict[str, Any] = field(default_factory=dict)
     fixable: bool = False
+    row: int | None = None  # 0-based position of the feature in the file, for fixes
 
     def message(self, lang: str | None = None) -> str:
         text = t(f"validation.{self.code}", lang, **self.params)

@@ -16,7 +16,7 @@ from pathlib import Path
 import geopandas as gpd
 
 from .diff import LayerDiff
-from .findings import Finding, has_errors
+from .findings import ERROR, Finding, has_errors
 from .readers import read_raster_info, read_vector
 from .schema import get_kind
 from .store import CommitInfo, LayerStore, Version
@@ -48,6 +48,11 @@ class ImportResult:
     @property
     def committed(self) -> bool:
         return self.version is not None
+
+    @property
+    def unchanged(self) -> bool:
+        """Valid, and identical to the stored layer: nothing to commit."""
+        return not has_errors(self.findings) and self.diff.empty and self.layer is not None
 
 
 def sha256_of(path: Path) -> str:
@@ -97,24 +102,39 @@ def check_file(path: Path, kind: str, store: LayerStore | None = None, layer: st
 
 
 def diff_file(path: Path, kind: str, store: LayerStore, layer: str | None = None,
-              fix: bool = False, progress: Progress | None = None) -> ImportResult:
-    """What importing the file would change in the store, without changing anything."""
+              fix: bool = False, allow_removals: bool = False,
+              progress: Progress | None = None) -> ImportResult:
+    """What importing the file would change in the store, without changing anything.
+
+    An import replaces the whole layer, so a file with no features, or one that would
+    remove more than half of the stored features (a partial file, a wrong sheet), is an
+    error unless ``allow_removals``.
+    """
     if get_kind(kind).raster:
         return _check_raster(path, kind)
     report = check_file(path, kind, store, layer, fix, progress=progress)
     _step(progress, "diff")
-    return ImportResult(kind, len(report.layer), report.findings, store.diff(kind, report.layer),
-                        report.fixes_applied, layer=report.layer)
+    diff = store.diff(kind, report.layer)
+    findings = list(report.findings)
+    stored = len(store.ids(kind))
+    if report.layer.empty:
+        findings.append(Finding(ERROR, "no_features"))
+    elif not allow_removals and stored and len(diff.removed) > stored / 2:
+        findings.append(Finding(ERROR, "removes_most", None,
+                                {"removed": len(diff.removed), "stored": stored}))
+    return ImportResult(kind, len(report.layer), findings, diff, report.fixes_applied,
+                        layer=report.layer)
 
 
 def import_file(path: Path, kind: str, store: LayerStore, user: str | None = None,
-                layer: str | None = None, fix: bool = False,
+                layer: str | None = None, fix: bool = False, allow_removals: bool = False,
                 progress: Progress | None = None) -> ImportResult:
     """Validate the file and commit it as the new ``kind`` layer, or change nothing.
 
     Nothing is committed while an error finding remains (after the fixes the user
-    allowed with ``fix``). The version records the user, the file's name and SHA-256,
-    the fixes applied, and the ids added, changed and removed.
+    allowed with ``fix``), nor when the file equals the stored layer. The version records
+    the user, the file's name and SHA-256, the fixes applied, and the ids added, changed
+    and removed.
     """
     path = Path(path)
     user = user or getpass.getuser()
@@ -125,8 +145,8 @@ def import_file(path: Path, kind: str, store: LayerStore, user: str | None = Non
             info = CommitInfo(user=user, source_file=path.name, sha256=sha256_of(path))
             result.version = store.commit_raster(kind, path, info)
         return result
-    result = diff_file(path, kind, store, layer, fix, progress)
-    if has_errors(result.findings):
+    result = diff_file(path, kind, store, layer, fix, allow_removals, progress)
+    if has_errors(result.findings) or result.unchanged:
         return result
     _step(progress, "commit")
     info = CommitInfo(user=user, source_file=path.name, sha256=sha256_of(path),

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import rasterio
+import shapely
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring as parse_xml
 from shapely.errors import ShapelyError
@@ -476,10 +477,28 @@ def _sniff_delimiter(text: str) -> str:
     return best
 
 
+_WKT_COLUMNS = ("wkt", "wkt_geom", "the_geom", "geometry", "geom")  # QGIS and GDAL CSV exports
+
+
+def _shapes_from_wkt(frame: pd.DataFrame) -> gpd.GeoDataFrame | None:
+    """Geometries (EPSG:4326) from a WKT column, as GDAL and QGIS write lines and polygons
+    to CSV; unreadable cells give a ``None`` geometry. None when there is no such column."""
+    column = next((c for c in frame.columns if normalise(c) in _WKT_COLUMNS), None)
+    if column is None:
+        return None
+    text = frame[column].astype("string").fillna("").str.strip()
+    shapes = shapely.from_wkt(text.where(text != "", None).to_numpy(dtype=object), on_invalid="ignore")
+    return gpd.GeoDataFrame(frame.drop(columns=[column]), geometry=shapes, crs=WGS84)
+
+
 def _points_from_table(frame: pd.DataFrame) -> gpd.GeoDataFrame:
     """Points (EPSG:4326) from latitude/longitude columns, Kobo/ODK ``…_latitude`` pairs or a
-    geopoint text column; rows without usable coordinates get a ``None`` geometry."""
+    geopoint text column, or any shapes from a WKT column; rows without usable coordinates
+    get a ``None`` geometry."""
     frame = frame.rename(columns=str)
+    shapes = _shapes_from_wkt(frame)
+    if shapes is not None:
+        return shapes
     pair = _coordinate_pair(list(frame.columns))
     if pair:
         lat_column, lon_column, helpers = pair

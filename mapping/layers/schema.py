@@ -164,8 +164,14 @@ def get_kind(name: str) -> LayerKind:
 _PANDAS_DTYPES = {"int": "Int64", "float": "float64", "bool": "boolean", "date": "datetime64[ms]"}
 
 
-def _blank(value: object) -> bool:
-    return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
+def is_blank(value: object) -> bool:
+    """None, NaN, NaT, pandas NA or a string of spaces."""
+    if isinstance(value, str):
+        return not value.strip()
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
 
 
 def with_schema_types(layer: gpd.GeoDataFrame, kind: LayerKind) -> gpd.GeoDataFrame:
@@ -179,7 +185,7 @@ def with_schema_types(layer: gpd.GeoDataFrame, kind: LayerKind) -> gpd.GeoDataFr
     for column in kind.columns:
         values = out[column.name] if column.name in out.columns else pd.Series(None, index=out.index)
         if column.dtype == "str":
-            values = pd.Series([None if _blank(v) else str(v) for v in values],
+            values = pd.Series([None if is_blank(v) else str(v) for v in values],
                                index=out.index, dtype=object)
         elif column.dtype == "date":
             values = pd.to_datetime(values).astype("datetime64[ms]")

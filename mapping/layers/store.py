@@ -14,7 +14,6 @@ version can be restored; a rollback is itself a new version.
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import json
 import os
 import shutil
@@ -29,6 +28,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pyogrio
+from filelock import FileLock
 
 from .diff import LayerDiff, diff_layers
 from .schema import KINDS, STORAGE_CRS, get_kind, with_schema_types
@@ -163,7 +163,7 @@ class GeoPackageStore(LayerStore):
     def history(self, kind: str | None = None) -> list[Version]:
         if not self.path.exists():
             return []
-        with closing(sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)) as db:
+        with closing(sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)) as db:
             exists = db.execute("SELECT 1 FROM sqlite_master WHERE name = ?",
                                 (VERSIONS_TABLE,)).fetchone()
             if not exists:
@@ -175,14 +175,10 @@ class GeoPackageStore(LayerStore):
     # ------------------------------------------------------------ writing
     @contextmanager
     def _lock(self) -> Iterator[None]:
+        """One writer at a time, across processes (a lock file beside the store)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        lock_path = self.path.with_name(f".{self.path.name}.lock")
-        with lock_path.open("w") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        with FileLock(self.path.with_name(f".{self.path.name}.lock")):
+            yield
 
     @contextmanager
     def transaction(self) -> Iterator[_Transaction]:

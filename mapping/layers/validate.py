@@ -21,10 +21,11 @@ from pyproj import Transformer
 
 from ..geo import SAHEL_BOUNDS, geodesic_m, study_crs
 from ..i18n import Term
-from .columns import FALSE_WORDS, TRUE_WORDS, canonical_value, map_columns, normalise
+from .columns import map_columns
 from .findings import ERROR, WARNING, Finding, has_errors
 from .readers import RasterInfo
 from .schema import STORAGE_CRS, Column, LayerKind, with_schema_types
+from .values import as_text, text_column, to_allowed, to_booleans, to_dates, to_numbers
 
 FORMULA = re.compile(r"^[=+@\t\r]|^-[^\d\s.,]")
 MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z!?][^>]*>|javascript:|\$\{|`", re.IGNORECASE)
@@ -71,64 +72,6 @@ class ValidationReport:
         return [f for f in self.findings if f.fixable]
 
 
-# ------------------------------------------------------------------ values
-def _text(value: object) -> str | None:
-    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
-        return None
-    if isinstance(value, pd.Timestamp) and pd.isna(value):
-        return None
-    text = str(value).strip()
-    return text or None
-
-
-def _to_number(text: str) -> float:
-    return float(text.replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace(",", "."))
-
-
-def _to_date(value: object, text: str):
-    if isinstance(value, pd.Timestamp | np.datetime64) or hasattr(value, "year"):
-        return pd.Timestamp(value).date()
-    iso = re.match(r"^\d{4}-\d{2}-\d{2}", text)
-    parsed = pd.to_datetime(text[:10] if iso else text, dayfirst=not iso, errors="raise")
-    return parsed.date()
-
-
-def _convert(value: object, column: Column) -> object:
-    """Convert one cell to the column's type; ``ValueError`` when it cannot be."""
-    text = _text(value)
-    if text is None:
-        return None
-    if column.dtype == "str":
-        return text
-    if column.dtype in ("int", "float"):
-        number = float(value) if isinstance(value, int | float) else _to_number(text)
-        if column.dtype == "int":
-            if not float(number).is_integer():
-                raise ValueError(text)
-            return int(number)
-        return number
-    if column.dtype == "bool":
-        word = normalise(text)
-        if word in TRUE_WORDS:
-            return True
-        if word in FALSE_WORDS:
-            return False
-        raise ValueError(text)
-    if column.dtype == "date":
-        return _to_date(value, text)
-    raise TypeError(column.dtype)
-
-
-def _allowed(text: str, column: Column) -> tuple[str | None, list[str]]:
-    """Canonical value(s) for an allowed-values column, and the parts that are not allowed."""
-    parts = re.split(r"[;,|]|\s+", text) if column.multiple else [text]
-    good, bad = [], []
-    for part in filter(None, (p.strip() for p in parts)):
-        canon = canonical_value(part, column.allowed)
-        (good.append(canon) if canon else bad.append(part))
-    return (";".join(dict.fromkeys(good)) or None), bad
-
-
 # ------------------------------------------------------------------ checks
 class _Collector:
     """Gathers findings, capping how many of one code are kept (a summary finding says so)."""
@@ -138,12 +81,12 @@ class _Collector:
         self._counts: dict[str, int] = {}
 
     def add(self, severity: str, code: str, feature_id: object = None, fixable: bool = False,
-            **params: object) -> None:
+            row: int | None = None, **params: object) -> None:
         count = self._counts.get(code, 0) + 1
         self._counts[code] = count
-        if count <= MAX_FINDINGS_PER_CODE:
+        if count <= MAX_FINDINGS_PER_CODE or fixable:  # every fixable finding is kept for --fix
             fid = None if feature_id is None else str(feature_id)
-            self.findings.append(Finding(severity, code, fid, params, fixable))
+            self.findings.append(Finding(severity, code, fid, params, fixable, row))
 
     def close(self) -> list[Finding]:
         for code, count in self._counts.items():
@@ -157,7 +100,7 @@ def _feature_ids(layer: gpd.GeoDataFrame, kind: LayerKind) -> pd.Series:
     """The id of each feature for messages: its id value, else ``row N`` (1-based)."""
     rows = pd.Series([f"#{i + 1}" for i in range(len(layer))], index=layer.index)
     if kind.id_column in layer.columns:
-        ids = layer[kind.id_column].map(_text)
+        ids = layer[kind.id_column].map(as_text)
         return ids.where(ids.notna(), rows)
     return rows
 
@@ -179,49 +122,68 @@ def _map_columns(raw: gpd.GeoDataFrame, kind: LayerKind, out: _Collector) -> gpd
     return layer[[*kind.names, "geometry"]]
 
 
+def _convert_column(raw: pd.Series, column: Column) -> tuple[pd.Series, np.ndarray]:
+    if column.dtype in ("int", "float"):
+        return to_numbers(raw, whole=column.dtype == "int")
+    if column.dtype == "bool":
+        return to_booleans(raw)
+    if column.dtype == "date":
+        return to_dates(raw)
+    return text_column(raw), np.zeros(len(raw), dtype=bool)
+
+
+def _bound(value: float | None, fallback: str) -> str:
+    return fallback if value is None else f"{value:g}"
+
+
 def _convert_values(layer: gpd.GeoDataFrame, kind: LayerKind, ids: pd.Series,
                     out: _Collector) -> None:
+    """Convert every schema column in place; report wrong types, values not allowed, values
+    out of range and empty required values (one finding per bad cell)."""
     for column in kind.columns:
-        converted = []
-        for fid, value in zip(ids, layer[column.name], strict=True):
-            value_ok = True
-            try:
-                cell = _convert(value, column)
-            except (ValueError, TypeError, OverflowError):
-                value_ok = False
-                out.add(ERROR, "wrong_type", fid, column=column.name, value=str(value)[:60],
-                        expected=Term(f"types.{column.dtype}"))
-                cell = None
-            if cell is not None and column.allowed:
-                cell, bad = _allowed(cell, column)
-                value_ok = not bad
-                for part in bad:
-                    out.add(ERROR, "value_not_allowed", fid, column=column.name, value=part[:60],
-                            allowed=", ".join(column.allowed))
-            if isinstance(cell, int | float) and not isinstance(cell, bool):
-                low, high = column.minimum, column.maximum
-                if (low is not None and cell < low) or (high is not None and cell > high):
-                    out.add(ERROR, "out_of_range", fid, column=column.name, value=cell,
-                            minimum=low if low is not None else "-∞",
-                            maximum=high if high is not None else "∞")
-            if cell is None and value_ok and column.required and column.name in layer.columns:
-                out.add(ERROR, "missing_value", fid, column=column.name)
-            converted.append(cell)
-        layer[column.name] = pd.Series(converted, index=layer.index, dtype=object)
+        raw = layer[column.name]
+        values, bad = _convert_column(raw, column)
+        for i in np.flatnonzero(bad):
+            out.add(ERROR, "wrong_type", ids.iloc[i], row=i, column=column.name,
+                    value=str(raw.iloc[i])[:60], expected=Term(f"types.{column.dtype}"))
+        if column.allowed:
+            values, not_allowed = to_allowed(values, column)
+            for index, parts in not_allowed.items():
+                i = layer.index.get_loc(index)
+                bad[i] = True
+                for part in parts:
+                    out.add(ERROR, "value_not_allowed", ids.iloc[i], row=i, column=column.name,
+                            value=part[:60], allowed=", ".join(column.allowed))
+        if column.minimum is not None or column.maximum is not None:
+            numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+            low = -np.inf if column.minimum is None else column.minimum
+            high = np.inf if column.maximum is None else column.maximum
+            with np.errstate(invalid="ignore"):
+                outside = (numbers < low) | (numbers > high)
+            for i in np.flatnonzero(outside):
+                out.add(ERROR, "out_of_range", ids.iloc[i], row=i, column=column.name,
+                        value=as_text(raw.iloc[i]), minimum=_bound(column.minimum, "-∞"),
+                        maximum=_bound(column.maximum, "∞"))
+        if column.required and column.name in layer.columns:
+            for i in np.flatnonzero(values.isna().to_numpy() & ~bad):
+                out.add(ERROR, "missing_value", ids.iloc[i], row=i, column=column.name)
+        layer[column.name] = values
 
 
 def _check_text(layer: gpd.GeoDataFrame, kind: LayerKind, ids: pd.Series, out: _Collector) -> None:
     for column in (c for c in kind.columns if c.dtype == "str"):
-        for fid, value in zip(ids, layer[column.name], strict=True):
-            if isinstance(value, str) and (FORMULA.search(value) or MARKUP.search(value)):
-                out.add(WARNING, "suspicious_text", fid, column=column.name, value=value[:60])
+        values = layer[column.name]
+        text = values.where(values.notna(), "").astype(str)
+        suspicious = text.str.contains(FORMULA) | text.str.contains(MARKUP)
+        for i in np.flatnonzero(suspicious.to_numpy()):
+            out.add(WARNING, "suspicious_text", ids.iloc[i], row=i, column=column.name,
+                    value=text.iloc[i][:60])
 
 
 def _check_ids(layer: gpd.GeoDataFrame, kind: LayerKind, out: _Collector) -> None:
-    ids = layer[kind.id_column]
-    duplicated = ids[ids.notna() & ids.duplicated(keep="first")]
-    for value in dict.fromkeys(duplicated):
-        out.add(ERROR, "duplicate_id", value, count=int((ids == value).sum()))
+    counts = layer[kind.id_column].value_counts()
+    for value, count in counts[counts > 1].items():
+        out.add(ERROR, "duplicate_id", value, count=int(count))
 
 
 def _check_crs(layer: gpd.GeoDataFrame, out: _Collector) -> gpd.GeoDataFrame:
@@ -253,9 +215,9 @@ def _check_geometry(layer: gpd.GeoDataFrame, kind: LayerKind, ids: pd.Series,
     wrong = ~empty & ~np.isin(types, kind.geometry_types)
     for fid in ids[empty]:
         out.add(ERROR, "empty_geometry", fid)
-    for fid, geom in zip(ids[invalid], geoms[invalid], strict=True):
-        out.add(ERROR, "invalid_geometry", fid, fixable=True,
-                reason=shapely.is_valid_reason(geom))
+    for row in np.flatnonzero(invalid):
+        out.add(ERROR, "invalid_geometry", ids.iloc[row], fixable=True, row=int(row),
+                reason=shapely.is_valid_reason(geoms[row]))
     for fid, found in zip(ids[wrong], types[wrong], strict=True):
         out.add(ERROR, "wrong_geometry_type", fid, found=found,
                 expected=" / ".join(kind.geometry_types))
@@ -279,8 +241,9 @@ def _check_position(layer: gpd.GeoDataFrame, usable: np.ndarray, ids: pd.Series,
     """Coordinates out of range, latitude/longitude swapped, features far outside the study area.
 
     Works on each feature's bounds. Its distance to the study area is geodesic, between
-    the closest points of the boxes; a feature farther than ``far_outside_km`` whose
-    bounds overlap the study area once latitude and longitude are exchanged is swapped.
+    the closest points of the boxes; a point farther than ``far_outside_km`` that lies in
+    the study area once latitude and longitude are exchanged is swapped (lines and
+    polygons come from GIS software, where axes are not swapped by hand).
     """
     bounds = shapely.bounds(layer.geometry.values[usable])
     box = settings.study_bounds
@@ -292,15 +255,18 @@ def _check_position(layer: gpd.GeoDataFrame, usable: np.ndarray, ids: pd.Series,
     ok = ~out_of_range
     distance_km[ok] = geodesic_m(fx[ok], fy[ok], bx[ok], by[ok]) / 1000
     far = distance_km > settings.far_outside_km  # a feature just outside is a neighbour, not swapped
-    swapped = far & _boxes_overlap(bounds[:, [1, 0, 3, 2]], box)
-    for i, fid in enumerate(ids[usable]):
+    points = shapely.get_type_id(layer.geometry.values[usable]) == 0
+    swapped = points & far & _boxes_overlap(bounds[:, [1, 0, 3, 2]], box)
+    rows = np.flatnonzero(usable)
+    for i, (row, fid) in enumerate(zip(rows, ids[usable], strict=True)):
         where = {"lon": round(float(bounds[i, 0]), 5), "lat": round(float(bounds[i, 1]), 5)}
         if swapped[i]:
-            out.add(ERROR, "swapped_lat_lon", fid, fixable=True, **where)
+            out.add(ERROR, "swapped_lat_lon", fid, fixable=True, row=int(row), **where)
         elif out_of_range[i]:
-            out.add(ERROR, "coordinates_out_of_range", fid, **where)
+            out.add(ERROR, "coordinates_out_of_range", fid, row=int(row), **where)
         elif distance_km[i] > settings.far_outside_km:
-            out.add(WARNING, "outside_study_area", fid, distance_km=round(float(distance_km[i])))
+            out.add(WARNING, "outside_study_area", fid, row=int(row),
+                    distance_km=round(float(distance_km[i])))
 
 
 def _metric(layer: gpd.GeoDataFrame, settings: ValidationSettings) -> gpd.GeoSeries:
@@ -357,12 +323,14 @@ REFERENCES = {  # kind -> [(column, kind referred to)]
 def _check_references(layer: gpd.GeoDataFrame, kind: LayerKind, ids: pd.Series,
                       context: ValidationContext, out: _Collector) -> None:
     for column, target in REFERENCES.get(kind.name, []):
-        known = set(context.known_ids.get(target, set()))
-        if target == kind.name:
-            known |= {v for v in layer[kind.id_column] if v is not None}
+        if target == kind.name:  # the import replaces the layer: only its own ids will exist
+            known = {v for v in layer[kind.id_column] if v is not None}
+        else:
+            known = set(context.known_ids.get(target, set()))
         for fid, ref in zip(ids, layer[column], strict=True):
             if ref is not None and ref not in known:
-                out.add(WARNING, "unknown_reference", fid, column=column, value=ref, target=target)
+                out.add(WARNING, "unknown_reference", fid, column=column, value=ref,
+                        target=Term(f"kinds.{target}"))
 
 
 def _single_points(layer: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -406,39 +374,61 @@ def _out_of_range(layer: gpd.GeoDataFrame) -> np.ndarray:
     return np.nan_to_num(bad, nan=True).astype(bool)
 
 
+MAX_FIX_ROUNDS = 3  # a fix can reveal another (a swapped point shows once the CRS is set)
+
+
+def _repair(geometry, kind: LayerKind):
+    """``make_valid``, keeping only the parts of the kind's geometry family (a polygon
+    repaired into polygons and stray lines keeps its polygons)."""
+    repaired = shapely.make_valid(geometry)
+    family = kind.geometry_types[-1]  # e.g. MultiPolygon
+    keep = [part for part in shapely.get_parts(repaired) if part.geom_type in kind.geometry_types]
+    if len(keep) == 1:
+        return keep[0]
+    return getattr(shapely, family)(keep) if keep and family.startswith("Multi") else repaired
+
+
+def _fix_once(fixed: gpd.GeoDataFrame, fixable: list[Finding], kind: LayerKind,
+              applied: list[str]) -> gpd.GeoDataFrame:
+    if any(f.code == "missing_crs" for f in fixable):
+        fixed = fixed.set_crs(STORAGE_CRS, allow_override=True)
+        applied.append("missing_crs")
+    geom = fixed.geometry.name
+    column = fixed.columns.get_loc(geom)
+    for finding in fixable:
+        if finding.row is None:
+            continue
+        shape = fixed.iat[finding.row, column]
+        if finding.code == "swapped_lat_lon":
+            fixed.iat[finding.row, column] = shapely.transform(shape, lambda xy: xy[:, ::-1])
+        elif finding.code == "invalid_geometry":
+            fixed.iat[finding.row, column] = _repair(shape, kind)
+        else:
+            continue
+        applied.append(f"{finding.code}:{finding.feature_id}")
+    return fixed
+
+
 def apply_fixes(raw: gpd.GeoDataFrame, report: ValidationReport, kind: LayerKind,
                 context: ValidationContext | None = None) -> ValidationReport:
     """Repair the fixable findings of ``report`` on ``raw`` and validate again.
 
     Fixes: a missing CRS is set to EPSG:4326 (only offered when every coordinate is
     a valid longitude/latitude); swapped latitude/longitude are swapped back on the
-    features concerned; invalid geometries are repaired with ``shapely.make_valid``.
-    The returned report lists each fix applied (code and feature id).
+    features concerned (by their position in the file, so a repeated id cannot move the
+    wrong one); invalid geometries are repaired with ``shapely.make_valid``. Fixes that
+    only show after an earlier fix are applied too. The returned report lists each fix
+    applied (code and feature id).
     """
     fixed = raw.copy()
     applied: list[str] = []
-    fixable = report.fixable
-    if any(f.code == "missing_crs" for f in fixable):
-        fixed = fixed.set_crs(STORAGE_CRS, allow_override=True)
-        applied.append("missing_crs")
-    ids = _feature_ids(_map_columns(fixed, kind, _Collector()), kind)
-    by_id = {fid: index for index, fid in zip(fixed.index, ids, strict=True)}
-    geom = fixed.geometry.name
-    for finding in fixable:
-        index = by_id.get(finding.feature_id)
-        if index is None:
-            continue
-        if finding.code == "swapped_lat_lon":
-            fixed.loc[index, geom] = shapely.transform(fixed.loc[index, geom],
-                                                       lambda xy: xy[:, ::-1])
-        elif finding.code == "invalid_geometry":
-            fixed.loc[index, geom] = shapely.make_valid(fixed.loc[index, geom])
-        else:
-            continue
-        applied.append(f"{finding.code}:{finding.feature_id}")
-    result = validate_layer(fixed, kind, context)
-    result.fixes_applied = applied
-    return result
+    for _ in range(MAX_FIX_ROUNDS):
+        if not report.fixable:
+            break
+        fixed = _fix_once(fixed, report.fixable, kind, applied)
+        report = validate_layer(fixed, kind, context)
+    report.fixes_applied = applied
+    return report
 
 
 def validate_raster(info: RasterInfo, settings: ValidationSettings | None = None) -> list[Finding]:
