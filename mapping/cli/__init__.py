@@ -10,6 +10,7 @@ import click
 
 from .demo import demo
 from .layers import layers
+from .scoring import ahp_cmd, score_cmd, sensitivity_cmd, shortlist_cmd
 
 
 @click.group()
@@ -20,3 +21,5 @@ def main() -> None:
 
 main.add_command(layers)
 main.add_command(demo)
+for command in (score_cmd, ahp_cmd, sensitivity_cmd, shortlist_cmd):
+    main.add_command(command)

@@ -1,0 +1,204 @@
+"""``bordermap score | ahp | sensitivity | shortlist``: rank posts, derive weights, test the
+ranking's robustness, and pick the posts that fit the budget."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+import pandas as pd
+
+from ..i18n import format_number, t
+from ..scoring.ahp import AHPError, ahp_from_csv
+from ..scoring.explain import results_table
+from ..scoring.methods import METHODS
+from ..scoring.pipeline import rank_store, read_indicator_table
+from ..scoring.profile import Profile, ProfileError, load_profile
+from ..scoring.rank import Ranking, score
+from ..scoring.sensitivity import monte_carlo, one_at_a_time
+from ..scoring.shortlist import ShortlistError, shortlist
+from ..tables import write_table
+from .common import EXIT_DATA_ERRORS, EXIT_OK, FORMAT_OPT, Context, common
+
+OUT_TYPE = click.Path(dir_okay=False, path_type=Path)
+
+
+def scoring_errors(command: Callable) -> Callable:
+    """Profile, AHP and shortlist problems become messages with exit code 1."""
+
+    @functools.wraps(command)
+    def wrapper(ctx: Context, **kwargs: Any) -> int:
+        try:
+            return command(ctx, **kwargs)
+        except ProfileError as error:
+            ctx.say(f"profile.{error.code}", err=True, **error.params)
+        except AHPError as error:
+            ctx.say(f"ahp.{error.code}", err=True, **error.params)
+        except ShortlistError as error:
+            click.echo(error.message(ctx.lang), err=True)
+        except LookupError:
+            ctx.say("cli.no_posts", err=True)
+        return EXIT_DATA_ERRORS
+
+    return wrapper
+
+
+def profile_options(command: Callable) -> Callable:
+    """``--profile``, ``--method``, ``--indicators`` and ``--reference-date``."""
+    options = [
+        click.option("--profile", "profile_path", type=click.Path(dir_okay=False, path_type=Path),
+                     help="Criteria profile (TOML). Default: profiles/default.toml."),
+        click.option("--method", type=click.Choice(METHODS), help="Override the profile's method."),
+        click.option("--indicators", "indicators_path",
+                     type=click.Path(dir_okay=False, exists=True, path_type=Path),
+                     help="Score a precomputed indicator table (CSV/XLSX) instead of the store."),
+        click.option("--reference-date", type=click.DateTime(["%Y-%m-%d"]),
+                     help="Date that ages assessments and incidents (default: today)."),
+    ]
+    return functools.reduce(lambda f, option: option(f), reversed(options), command)
+
+
+def _ranking(ctx: Context, profile_path: Path | None, method: str | None,
+             indicators_path: Path | None, reference_date: dt.datetime | None) -> Ranking:
+    profile: Profile = load_profile(profile_path)
+    if method:
+        profile = profile.with_method(method)
+    if indicators_path:
+        return score(read_indicator_table(indicators_path), profile)
+    day = reference_date.date() if reference_date else None
+    return rank_store(ctx.store(), profile, day)[1]
+
+
+@click.command("score")
+@profile_options
+@click.option("--out", type=OUT_TYPE, help="Write the full ranking to a .csv or .xlsx file.")
+@click.option("--top", type=int, help="How many posts to print (default: the profile's top_n).")
+@common
+@scoring_errors
+def score_cmd(ctx: Context, profile_path, method, indicators_path, reference_date,
+              out: Path | None, top: int | None) -> int:
+    """Rank the posts for rehabilitation, with each rank explained."""
+    ranking = _ranking(ctx, profile_path, method, indicators_path, reference_date)
+    table = results_table(ranking, ctx.lang)
+    if out:
+        write_table(table, out)
+        ctx.say("cli.score_written", out=str(out), posts=len(ranking.table))
+    shown = ranking.table.head(top or ranking.profile.top_n)
+    for post, row in table.loc[shown.index].iterrows():
+        name = row.get("name") or post
+        click.echo(f"{row['rank']:>3}  {format_number(row['score'], ctx.lang, 3):>6}  {name} "
+                   f"({row.get('iso3') or '-'})  {row['explanation']}")
+    for post, row in ranking.excluded.iterrows():
+        ctx.say("cli.excluded", post=row.get("name") or post, reason=row["excluded"])
+    return EXIT_OK
+
+
+@click.command("ahp")
+@click.argument("matrix", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@FORMAT_OPT
+@common
+@scoring_errors
+def ahp_cmd(ctx: Context, matrix: Path, output: str) -> int:
+    """Weights from a pairwise comparison matrix (CSV; cells like 3 or 1/3)."""
+    result = ahp_from_csv(matrix)
+    if output == "json":
+        click.echo(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        for name, weight in result.weights.items():
+            click.echo(f"{name:<28} {format_number(weight, ctx.lang, 3)}")
+        ctx.say("cli.ahp_consistency", lambda_max=round(result.lambda_max, 3),
+                cr=round(result.consistency_ratio, 3))
+    if not result.consistent:
+        ctx.say("ahp.inconsistent", err=True, cr=round(result.consistency_ratio, 3))
+    return EXIT_OK
+
+
+@click.command("sensitivity")
+@profile_options
+@click.option("--samples", type=int, default=1000, show_default=True, help="Monte Carlo samples.")
+@click.option("--top", "top_n", type=int, help="Size of the top (default: the profile's top_n).")
+@click.option("--concentration", type=float, default=50.0, show_default=True,
+              help="Dirichlet concentration: higher keeps weights closer to the profile.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--out", type=OUT_TYPE, help="Write rank intervals (.csv/.xlsx).")
+@click.option("--sweep-out", type=OUT_TYPE, help="Write the one-at-a-time weight sweep.")
+@common
+@scoring_errors
+def sensitivity_cmd(ctx: Context, profile_path, method, indicators_path, reference_date,
+                    samples: int, top_n: int | None, concentration: float, seed: int,
+                    out: Path | None, sweep_out: Path | None) -> int:
+    """How stable is the ranking when the weights move? Rank intervals and P(top N)."""
+    ranking = _ranking(ctx, profile_path, method, indicators_path, reference_date)
+    profile = ranking.profile
+    norms = ranking.table[[f"norm:{c}" for c in profile.names]].to_numpy()
+    ids = list(ranking.table.index)
+    top_n = top_n or profile.top_n
+    result = monte_carlo(norms, profile.benefit, profile.weights, profile.method, samples=samples,
+                         concentration=concentration, top_n=top_n, seed=seed)
+    frame = result.to_frame(ids)
+    frame.insert(0, "rank", ranking.table["rank"].to_numpy())
+    if "name" in ranking.table:
+        frame.insert(0, "name", ranking.table["name"].to_numpy())
+    if out:
+        write_table(frame, out)
+    if sweep_out:
+        sweep = one_at_a_time(norms, profile.benefit, profile.weights, profile.method,
+                              profile.names, ids=ids)
+        write_table(sweep, sweep_out, index=False)
+    ctx.say("cli.sensitivity_header", samples=samples, top=top_n, concentration=concentration)
+    for post, row in frame.head(top_n).iterrows():
+        click.echo(t("cli.sensitivity_row", ctx.lang, rank=int(row["rank"]),
+                     name=row.get("name") or post, low=int(row["rank_p05"]),
+                     high=int(row["rank_p95"]), p=round(float(row["p_top_n"]) * 100)))
+    return EXIT_OK
+
+
+def _country_counts(values: tuple[str, ...]) -> dict[str, int]:
+    counts = {}
+    for value in values:
+        country, _, number = value.partition("=")
+        if not number.strip().isdigit():
+            raise click.BadParameter(f"{value!r}: ISO3=N")
+        counts[country.strip().upper()] = int(number)
+    return counts
+
+
+@click.command("shortlist")
+@profile_options
+@click.option("--budget", type=float, help="Budget in USD.")
+@click.option("--top", "top_n", type=int, help="At most this many posts.")
+@click.option("--min-per-country", multiple=True, metavar="ISO3=N")
+@click.option("--max-per-country", multiple=True, metavar="ISO3=N")
+@click.option("--scores", "scores_path", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="A table with id, iso3, score and rehab_cost_usd (e.g. from bordermap score --out).")
+@click.option("--out", type=OUT_TYPE, required=True, help="Write the shortlist (.csv/.xlsx).")
+@common
+@scoring_errors
+def shortlist_cmd(ctx: Context, profile_path, method, indicators_path, reference_date,
+                  budget: float | None, top_n: int | None, min_per_country: tuple[str, ...],
+                  max_per_country: tuple[str, ...], scores_path: Path | None, out: Path) -> int:
+    """The posts with the highest total score whose rehabilitation costs fit the budget."""
+    if scores_path:
+        table = read_indicator_table(scores_path)
+        table = table[table["score"].notna()] if "score" in table else table
+    else:
+        table = _ranking(ctx, profile_path, method, indicators_path, reference_date).table
+    chosen = shortlist(table.reset_index(), budget=budget, top_n=top_n,
+                       min_per_country=_country_counts(min_per_country),
+                       max_per_country=_country_counts(max_per_country))
+    selected = table.loc[chosen.selected]
+    write_table(selected, out)
+    ctx.say("cli.shortlist_done", count=len(chosen.selected), cost=round(chosen.total_cost),
+            budget_left=round(chosen.budget_left) if chosen.budget_left is not None else "-",
+            out=str(out))
+    for post in chosen.selected:
+        row = table.loc[post]
+        cost = row.get("rehab_cost_usd")
+        click.echo(f"  {post:<12} {row.get('name', '')!s:<24} {row.get('iso3', '')!s:<4} "
+                   f"{format_number(cost, ctx.lang, 0) if pd.notna(cost) else '-':>12}")
+    return EXIT_OK

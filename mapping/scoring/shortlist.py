@@ -1,0 +1,202 @@
+"""Shortlist: the N highest scores, or the best set of posts that fits a budget.
+
+Under a budget the shortlist is the set with the highest total score whose total
+rehabilitation cost (USD) is within the budget, optionally with at most N posts and
+with minimum and maximum numbers of posts per country. It is solved exactly as a 0–1
+integer programme with ``scipy.optimize.milp`` (HiGHS, relative gap 0). Constraints that
+no set can meet are detected before the solver where the cause can be named (which
+country, which amounts), and raise :class:`ShortlistInfeasible` with a catalogue message.
+
+Ties: posts with equal scores are ranked by id (ascending); with ``top_n`` alone, a post
+tied with the last one selected but left out by that rule is listed in ``tied_at_cutoff``.
+When several sets reach the same best total score under the constraints, the solver's
+set is reported: it is proved optimal, and the others are equally good.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+from mapping.i18n import Term, t
+
+COLUMNS = ("iso3", "score", "rehab_cost_usd")
+
+
+class ShortlistError(ValueError):
+    """A shortlist request that cannot be answered; ``code`` names the message ``shortlist.<code>``."""
+
+    def __init__(self, code: str, **params: object) -> None:
+        self.code = code
+        self.params = params
+        super().__init__(self.message("en"))
+
+    def message(self, lang: str | None = None) -> str:
+        """The explanation in ``lang`` (en or fr) for the project manager."""
+        return t(f"shortlist.{self.code}", lang, **self.params)
+
+
+class ShortlistInfeasible(ShortlistError):
+    """No set of posts meets the constraints; the message says which constraint."""
+
+
+@dataclass(frozen=True)
+class ShortlistResult:
+    """The posts selected, in rank order (highest score first, ties by id), and their totals (USD)."""
+
+    selected: list[str]
+    total_cost: float
+    total_score: float
+    budget: float | None
+    budget_left: float | None
+    per_country: dict[str, int]
+    status: str  # "optimal" (proved by the solver) or "top_n" (ranked, no solver needed)
+    excluded_missing_cost: list[str] = field(default_factory=list)  # no cost, so not selectable
+    excluded_missing_score: list[str] = field(default_factory=list)
+    cost_unknown: list[str] = field(default_factory=list)  # selected by top_n with no known cost
+    tied_at_cutoff: list[str] = field(default_factory=list)
+
+
+def shortlist(table: pd.DataFrame, *, budget: float | None = None, top_n: int | None = None,
+              min_per_country: dict[str, int] | None = None,
+              max_per_country: dict[str, int] | None = None,
+              id_column: str = "post_id") -> ShortlistResult:
+    """The shortlist from a table with columns ``id_column``, iso3, score, rehab_cost_usd (USD).
+
+    With ``top_n`` only: the N highest scores. With ``budget`` (USD): the set with the highest
+    total score whose total cost ≤ budget; ``top_n`` then caps the number of posts. Country
+    limits apply in both cases (solved exactly). Posts without a score, and under a budget
+    posts without a cost, cannot be selected; they are listed in the result.
+    """
+    posts = _prepare(table, id_column)
+    minimum, maximum = _by_country(min_per_country), _by_country(max_per_country)
+    _check_request(budget, top_n, minimum, maximum)
+    excluded_score = posts.index[posts["score"].isna()]
+    excluded_cost = posts.index[posts["cost"].isna()] if budget is not None else posts.index[:0]
+    eligible = posts.drop(excluded_score.union(excluded_cost))
+    _check_feasible(posts, eligible, budget, top_n, minimum, maximum)
+    if budget is None and not minimum and not maximum:
+        chosen, status = eligible.head(top_n), "top_n"
+    else:
+        chosen, status = eligible[_solve(eligible, budget, top_n, minimum, maximum)], "optimal"
+    return _result(posts, eligible, chosen, budget, status,
+                   list(excluded_cost), list(excluded_score))
+
+
+def _prepare(table: pd.DataFrame, id_column: str) -> pd.DataFrame:
+    """Columns iso3, score, cost indexed by id, in rank order (score descending, then id)."""
+    missing = [c for c in (id_column, *COLUMNS) if c not in table.columns]
+    if missing:
+        raise ShortlistError("missing_columns", columns=", ".join(missing))
+    ids = table[id_column].astype(str)
+    if ids.duplicated().any():
+        raise ShortlistError("duplicate_ids", ids=", ".join(sorted(set(ids[ids.duplicated()]))))
+    posts = pd.DataFrame({
+        "iso3": table["iso3"].astype(str).str.upper().to_numpy(),
+        "score": pd.to_numeric(table["score"], errors="coerce").to_numpy(dtype=float),
+        "cost": pd.to_numeric(table["rehab_cost_usd"], errors="coerce").to_numpy(dtype=float),
+    }, index=pd.Index(ids.to_numpy(), name="id"))
+    if (posts["cost"] < 0).any():
+        raise ShortlistError("negative_cost", ids=", ".join(posts.index[posts["cost"] < 0]))
+    order = np.lexsort((posts.index.to_numpy(), -posts["score"].fillna(-np.inf).to_numpy()))
+    return posts.iloc[order]
+
+
+def _by_country(limits: dict[str, int] | None) -> dict[str, int]:
+    return {country.strip().upper(): int(count) for country, count in (limits or {}).items()}
+
+
+def _check_request(budget: float | None, top_n: int | None, minimum: dict[str, int],
+                   maximum: dict[str, int]) -> None:
+    """Requests that make no sense, whatever the posts."""
+    if budget is None and top_n is None:
+        raise ShortlistError("no_limit")
+    if budget is not None and not budget >= 0:
+        raise ShortlistError("bad_budget", budget=budget)
+    if top_n is not None and top_n < 1:
+        raise ShortlistError("bad_top_n", top_n=top_n)
+    for limits in (minimum, maximum):
+        for country, count in limits.items():
+            if count < 0:
+                raise ShortlistError("bad_country_count", country=country, count=count)
+
+
+def _check_feasible(posts: pd.DataFrame, eligible: pd.DataFrame, budget: float | None,
+                    top_n: int | None, minimum: dict[str, int], maximum: dict[str, int]) -> None:
+    """Name the constraint that no set can meet, before the solver is asked."""
+    known = sorted(set(posts["iso3"]))
+    for term, limits in (("shortlist.term_minimum", minimum), ("shortlist.term_maximum", maximum)):
+        for country in limits:
+            if country not in known:
+                raise ShortlistInfeasible("unknown_country", constraint=Term(term), country=country,
+                                          known=", ".join(known))
+    for country, low in minimum.items():
+        if country in maximum and low > maximum[country]:
+            raise ShortlistInfeasible("min_above_max", country=country, minimum=low,
+                                      maximum=maximum[country])
+    for country, low in minimum.items():
+        available, total = (eligible["iso3"] == country).sum(), (posts["iso3"] == country).sum()
+        if low > available:
+            code = "too_few_posts" if available == total else "too_few_posts_with_data"
+            raise ShortlistInfeasible(code, country=country, minimum=low, available=int(available),
+                                      total=int(total))
+    if top_n is not None and sum(minimum.values()) > top_n:
+        raise ShortlistInfeasible("minimums_above_top_n", total=sum(minimum.values()), top_n=top_n)
+    if budget is not None:
+        cheapest = sum(eligible.loc[eligible["iso3"] == country, "cost"].nsmallest(low).sum()
+                       for country, low in minimum.items())
+        if cheapest > budget:
+            raise ShortlistInfeasible("minimums_above_budget", cost=float(cheapest), budget=float(budget))
+
+
+def _solve(eligible: pd.DataFrame, budget: float | None, top_n: int | None,
+           minimum: dict[str, int], maximum: dict[str, int]) -> np.ndarray:
+    """Boolean mask of the eligible posts in the best set: a 0–1 programme solved to optimality."""
+    n = len(eligible)
+    if n == 0:
+        return np.zeros(0, dtype=bool)
+    rows, lower, upper = [], [], []
+    if budget is not None:
+        rows.append(eligible["cost"].to_numpy())
+        lower.append(-np.inf)
+        upper.append(budget)
+    if top_n is not None:
+        rows.append(np.ones(n))
+        lower.append(0)
+        upper.append(top_n)
+    for country in sorted(set(minimum) | set(maximum)):
+        rows.append((eligible["iso3"] == country).to_numpy(dtype=float))
+        lower.append(minimum.get(country, 0))
+        upper.append(maximum.get(country, np.inf))
+    solution = milp(-eligible["score"].to_numpy(), integrality=np.ones(n), bounds=Bounds(0, 1),
+                    constraints=LinearConstraint(np.array(rows), lower, upper),
+                    options={"mip_rel_gap": 0.0})
+    if solution.status == 2:
+        raise ShortlistInfeasible("infeasible")
+    if solution.x is None or solution.status != 0:
+        raise ShortlistInfeasible("solver_failed", detail=solution.message)
+    return np.round(solution.x).astype(bool)
+
+
+def _result(posts: pd.DataFrame, eligible: pd.DataFrame, chosen: pd.DataFrame, budget: float | None,
+            status: str, excluded_cost: list[str], excluded_score: list[str]) -> ShortlistResult:
+    total_cost = float(chosen["cost"].sum())  # NaN costs (top_n only) count as 0 and are listed
+    cutoff = chosen["score"].min()
+    tied = eligible.index[(eligible["score"] == cutoff) & ~eligible.index.isin(chosen.index)]
+    counts = chosen["iso3"].value_counts()
+    return ShortlistResult(
+        selected=list(chosen.index),
+        total_cost=total_cost,
+        total_score=float(chosen["score"].sum()),
+        budget=budget,
+        budget_left=None if budget is None else float(budget) - total_cost,
+        per_country={country: int(counts.get(country, 0)) for country in sorted(set(posts["iso3"]))},
+        status=status,
+        excluded_missing_cost=excluded_cost,
+        excluded_missing_score=excluded_score,
+        cost_unknown=list(chosen.index[chosen["cost"].isna()]),
+        tied_at_cutoff=list(tied) if status == "top_n" else [],
+    )
