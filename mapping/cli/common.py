@@ -16,10 +16,11 @@ import click
 import pyogrio.errors
 from tqdm import tqdm
 
+from ..errors import BordermapError
 from ..i18n import LANGUAGES, t
 from ..layers.findings import LayerReadError
 from ..layers.schema import KINDS
-from ..layers.store import GeoPackageStore, StoreError
+from ..layers.store import GeoPackageStore
 from ..layers.user_store import default_store_path, open_store
 
 EXIT_OK, EXIT_DATA_ERRORS, EXIT_UNREADABLE = 0, 1, 2
@@ -68,12 +69,9 @@ def common(command: Callable) -> Callable:
         ctx = Context(store, lang)
         try:
             code = command(ctx, **kwargs)
-        except LayerReadError as error:
+        except BordermapError as error:
             click.echo(error.message(lang), err=True)
-            sys.exit(EXIT_UNREADABLE)
-        except StoreError as error:
-            ctx.say(f"store.{error.code}", err=True, **error.params)
-            sys.exit(EXIT_DATA_ERRORS)
+            sys.exit(EXIT_UNREADABLE if isinstance(error, LayerReadError) else EXIT_DATA_ERRORS)
         except (OSError, sqlite3.Error, pyogrio.errors.DataSourceError,
                 pyogrio.errors.DataLayerError, pyogrio.errors.FieldError) as error:
             ctx.say("cli.store_failed", err=True, store=str(ctx.store_path), detail=str(error)[:200])

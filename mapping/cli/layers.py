@@ -232,12 +232,12 @@ def export_cmd(ctx: Context, kind: str, target: Path) -> int:
     if get_kind(kind).raster:
         source = store.raster_path(kind)
         if source is None:
-            raise StoreError("no_layer", kind=kind)
+            raise StoreError("no_layer", kind=Term(f"kinds.{kind}"))
         shutil.copyfile(source, target)
     else:
         layer = store.read(kind)
         if layer is None:
-            raise StoreError("no_layer", kind=kind)
+            raise StoreError("no_layer", kind=Term(f"kinds.{kind}"))
         driver = EXPORT_DRIVERS.get(target.suffix.lower())
         if driver is None:
             raise StoreError("unknown_export_format", suffix=target.suffix,

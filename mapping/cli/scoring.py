@@ -8,44 +8,23 @@ import functools
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import click
 import pandas as pd
 
 from ..i18n import format_number, t
-from ..scoring.ahp import AHPError, ahp_from_csv
+from ..scoring.ahp import ahp_from_csv
 from ..scoring.explain import results_table
 from ..scoring.methods import METHODS
 from ..scoring.pipeline import rank_store, read_indicator_table
-from ..scoring.profile import Profile, ProfileError, load_profile
+from ..scoring.profile import Profile, load_profile
 from ..scoring.rank import Ranking, score
 from ..scoring.sensitivity import monte_carlo, one_at_a_time
-from ..scoring.shortlist import ShortlistError, shortlist
+from ..scoring.shortlist import shortlist
 from ..tables import write_table
-from .common import EXIT_DATA_ERRORS, EXIT_OK, FORMAT_OPT, Context, common
+from .common import EXIT_OK, FORMAT_OPT, Context, common
 
 OUT_TYPE = click.Path(dir_okay=False, path_type=Path)
-
-
-def scoring_errors(command: Callable) -> Callable:
-    """Profile, AHP and shortlist problems become messages with exit code 1."""
-
-    @functools.wraps(command)
-    def wrapper(ctx: Context, **kwargs: Any) -> int:
-        try:
-            return command(ctx, **kwargs)
-        except ProfileError as error:
-            ctx.say(f"profile.{error.code}", err=True, **error.params)
-        except AHPError as error:
-            ctx.say(f"ahp.{error.code}", err=True, **error.params)
-        except ShortlistError as error:
-            click.echo(error.message(ctx.lang), err=True)
-        except LookupError:
-            ctx.say("cli.no_posts", err=True)
-        return EXIT_DATA_ERRORS
-
-    return wrapper
 
 
 def profile_options(command: Callable) -> Callable:
@@ -79,7 +58,6 @@ def _ranking(ctx: Context, profile_path: Path | None, method: str | None,
 @click.option("--out", type=OUT_TYPE, help="Write the full ranking to a .csv or .xlsx file.")
 @click.option("--top", type=int, help="How many posts to print (default: the profile's top_n).")
 @common
-@scoring_errors
 def score_cmd(ctx: Context, profile_path, method, indicators_path, reference_date,
               out: Path | None, top: int | None) -> int:
     """Rank the posts for rehabilitation, with each rank explained."""
@@ -102,7 +80,6 @@ def score_cmd(ctx: Context, profile_path, method, indicators_path, reference_dat
 @click.argument("matrix", type=click.Path(dir_okay=False, exists=True, path_type=Path))
 @FORMAT_OPT
 @common
-@scoring_errors
 def ahp_cmd(ctx: Context, matrix: Path, output: str) -> int:
     """Weights from a pairwise comparison matrix (CSV; cells like 3 or 1/3)."""
     result = ahp_from_csv(matrix)
@@ -128,7 +105,6 @@ def ahp_cmd(ctx: Context, matrix: Path, output: str) -> int:
 @click.option("--out", type=OUT_TYPE, help="Write rank intervals (.csv/.xlsx).")
 @click.option("--sweep-out", type=OUT_TYPE, help="Write the one-at-a-time weight sweep.")
 @common
-@scoring_errors
 def sensitivity_cmd(ctx: Context, profile_path, method, indicators_path, reference_date,
                     samples: int, top_n: int | None, concentration: float, seed: int,
                     out: Path | None, sweep_out: Path | None) -> int:
@@ -178,7 +154,6 @@ def _country_counts(values: tuple[str, ...]) -> dict[str, int]:
               help="A table with id, iso3, score and rehab_cost_usd (e.g. from bordermap score --out).")
 @click.option("--out", type=OUT_TYPE, required=True, help="Write the shortlist (.csv/.xlsx).")
 @common
-@scoring_errors
 def shortlist_cmd(ctx: Context, profile_path, method, indicators_path, reference_date,
                   budget: float | None, top_n: int | None, min_per_country: tuple[str, ...],
                   max_per_country: tuple[str, ...], scores_path: Path | None, out: Path) -> int:

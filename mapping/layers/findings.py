@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..errors import BordermapError
 from ..i18n import t
 
 ERROR = "error"
@@ -45,16 +46,7 @@ def has_errors(findings: list[Finding]) -> bool:
     return any(f.severity == ERROR for f in findings)
 
 
-class LayerReadError(Exception):
+class LayerReadError(BordermapError):
     """A file that cannot be read as a layer at all: its message is in the catalogues."""
 
-    def __init__(self, code: str, **params: Any) -> None:
-        super().__init__(code)
-        self.code = code
-        self.params = params
-
-    def message(self, lang: str | None = None) -> str:
-        return t(f"read.{self.code}", lang, **self.params)
-
-    def __str__(self) -> str:
-        return self.message("en")
+    section = "read"

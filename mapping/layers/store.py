@@ -30,6 +30,7 @@ import pandas as pd
 import pyogrio
 from filelock import FileLock
 
+from ..errors import BordermapError
 from .diff import LayerDiff, diff_layers
 from .schema import KINDS, STORAGE_CRS, get_kind, with_schema_types
 
@@ -71,13 +72,10 @@ class Version:
         return asdict(self)
 
 
-class StoreError(Exception):
+class StoreError(BordermapError):
     """The store cannot do what was asked (e.g. an unknown version); ``code`` names the message."""
 
-    def __init__(self, code: str, **params: object) -> None:
-        super().__init__(code)
-        self.code = code
-        self.params = params
+    section = "store"
 
 
 class LayerStore(ABC):

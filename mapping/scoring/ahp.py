@@ -16,19 +16,18 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import BordermapError
+
 # Saaty's random consistency index by matrix size (1..15)
 RANDOM_INDEX = (0.0, 0.0, 0.58, 0.90, 1.12, 1.24, 1.32, 1.41, 1.45, 1.49, 1.51, 1.48, 1.56, 1.57, 1.59)
 CR_LIMIT = 0.10
 RECIPROCAL_TOLERANCE = 0.01
 
 
-class AHPError(ValueError):
+class AHPError(BordermapError, ValueError):
     """A matrix that is not a usable pairwise comparison; ``code`` names the catalogue message."""
 
-    def __init__(self, code: str, **params: object) -> None:
-        super().__init__(code)
-        self.code = code
-        self.params = params
+    section = "ahp"
 
 
 @dataclass(frozen=True)

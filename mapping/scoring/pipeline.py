@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..layers.store import LayerStore
+from ..i18n import Term
+from ..layers.store import LayerStore, StoreError
 from .indicators import IndicatorParams, Layers, compute_indicators
 from .profile import Profile
 from .rank import Ranking, score
@@ -19,7 +20,7 @@ def layers_from_store(store: LayerStore) -> Layers:
     """The layers the indicators use, read once from the store (EPSG:4326)."""
     posts = store.read("posts")
     if posts is None:
-        raise LookupError("posts")
+        raise StoreError("no_layer", kind=Term("kinds.posts"))
     return Layers(posts=posts, crossings=store.read("crossings"), borders=store.read("borders"),
                   roads=store.read("roads"), settlements=store.read("settlements"),
                   flows=store.read("flows"), incidents=store.read("incidents"),

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import BordermapError
 from ..paths import shipped
 from .ahp import AHPResult, ahp_weights
 from .methods import METHODS
@@ -35,13 +36,10 @@ MISSING_POLICIES = ("exclude", "worst", "median")
 DEFAULT_PROFILE = shipped("profiles", "profiles") / "default.toml"
 
 
-class ProfileError(ValueError):
+class ProfileError(BordermapError, ValueError):
     """A profile that cannot be used; ``code`` and ``params`` name the catalogue message."""
 
-    def __init__(self, code: str, **params: object) -> None:
-        super().__init__(code)
-        self.code = code
-        self.params = params
+    section = "profile"
 
 
 @dataclass(frozen=True)

@@ -21,22 +21,16 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from mapping.i18n import Term, t
+from ..errors import BordermapError
+from ..i18n import Term
 
 COLUMNS = ("iso3", "score", "rehab_cost_usd")
 
 
-class ShortlistError(ValueError):
+class ShortlistError(BordermapError, ValueError):
     """A shortlist request that cannot be answered; ``code`` names the message ``shortlist.<code>``."""
 
-    def __init__(self, code: str, **params: object) -> None:
-        self.code = code
-        self.params = params
-        super().__init__(self.message("en"))
-
-    def message(self, lang: str | None = None) -> str:
-        """The explanation in ``lang`` (en or fr) for the project manager."""
-        return t(f"shortlist.{self.code}", lang, **self.params)
+    section = "shortlist"
 
 
 class ShortlistInfeasible(ShortlistError):
