@@ -22,7 +22,7 @@ from ..scoring.rank import Ranking, score
 from ..scoring.sensitivity import monte_carlo, one_at_a_time
 from ..scoring.shortlist import shortlist
 from ..tables import write_table
-from .common import EXIT_OK, FORMAT_OPT, Context, common
+from .common import EXIT_OK, FORMAT_OPT, Context, common, counting_bar
 
 OUT_TYPE = click.Path(dir_okay=False, path_type=Path)
 
@@ -115,7 +115,8 @@ def sensitivity_cmd(ctx: Context, profile_path, method, indicators_path, referen
     ids = list(ranking.table.index)
     top_n = top_n or profile.top_n
     result = monte_carlo(norms, profile.benefit, profile.weights, profile.method, samples=samples,
-                         concentration=concentration, top_n=top_n, seed=seed)
+                         concentration=concentration, top_n=top_n, seed=seed,
+                         progress=counting_bar(ctx, "cli.step.sensitivity"))
     frame = result.to_frame(ids)
     frame.insert(0, "rank", ranking.table["rank"].to_numpy())
     if "name" in ranking.table:
