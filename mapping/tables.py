@@ -1,20 +1,26 @@
-"""Writing tables for spreadsheets: CSV (UTF-8 with BOM, so Excel shows accents) or XLSX,
-with every text cell that a spreadsheet would run as a formula neutralised."""
+"""Writing tables for spreadsheets: CSV (UTF-8 with BOM, so Excel shows accents; with
+``;`` and decimal commas in French) or XLSX, with every text cell that a spreadsheet
+would run as a formula neutralised and control characters removed."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pandas as pd
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+from .errors import BordermapError
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def inert_cell(value: object) -> object:
-    """Text starting like a formula gets a leading apostrophe; anything else is unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
+    """Text without control characters, and with a leading apostrophe when it starts like a
+    formula; anything else is unchanged."""
+    if not isinstance(value, str):
+        return value
+    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    return "'" + value if value.startswith(FORMULA_START) else value
 
 
 def inert_table(table: pd.DataFrame) -> pd.DataFrame:
@@ -27,12 +33,17 @@ def inert_table(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_table(table: pd.DataFrame, path: str | Path, index: bool = True) -> Path:
+def write_table(table: pd.DataFrame, path: str | Path, lang: str = "en", index: bool = True) -> Path:
     """Write ``table`` as .csv or .xlsx (by the file's suffix), formulas neutralised."""
     path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise BordermapError("table_format", suffix=path.suffix or "-")
     safe = inert_table(table.reset_index() if index else table)
-    if path.suffix.lower() == ".xlsx":
+    if suffix == ".xlsx":
         safe.to_excel(path, index=False)
+    elif lang == "fr":
+        safe.to_csv(path, index=False, encoding="utf-8-sig", sep=";", decimal=",")
     else:
         safe.to_csv(path, index=False, encoding="utf-8-sig")
     return path

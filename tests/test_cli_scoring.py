@@ -51,8 +51,9 @@ def test_score_a_precomputed_table_with_explanations(files):
                  str(files / "profile.toml"), "--out", str(out), "--lang", "fr")
     assert result.exit_code == 0, result.output
     assert "1er : 38 000 habitants" in result.output.replace("\u202f", " ")
-    table = pd.read_csv(out, encoding="utf-8-sig")
+    table = pd.read_csv(out, encoding="utf-8-sig", sep=";", decimal=",")  # French Excel's CSV
     assert list(table["post_id"]) == ["MRT-KOB", "MLI-NAR", "MLI-GOG", "MRT-FAS"]
+    assert table["score"].dtype == float
     assert {"score", "rank", "explanation"} <= set(table.columns)
     assert table.loc[1, "name"].startswith("'=")  # a formula name is inert in spreadsheets
 

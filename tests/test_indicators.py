@@ -150,3 +150,28 @@ def test_missing_layers_give_missing_values_not_zeros(params):
     for column in ("pop_20km", "unofficial_20km", "coverage_gap_km", "road_km", "daily_crossings",
                    "incidents_20km"):
         assert np.isnan(table.at["A", column]), column
+
+
+def test_posts_without_a_position_keep_their_row(params):
+    posts = layer("posts", [post("A", at(), building=2, facing_post_id="B"),
+                            post("B", None, building=1, facing_post_id="A")])
+    table = compute_indicators(Layers(posts), params)
+    assert list(table.index) == ["A", "B"]
+    assert table.at["B", "condition_need"] == 3.0 and np.isnan(table.at["B", "road_km"])
+    assert table.at["A", "facing_post"] == 1 and table.at["A", "facing_condition_need"] == 3.0
+
+
+def test_a_period_counted_one_way_only_is_not_a_daily_total(params):
+    posts = layer("posts", [post("A", at(), crossing_id="C1")])
+    flows = layer("flows", [
+        {"flow_id": "f1", "crossing_id": "C1", "period_start": dt.date(2024, 1, 1),
+         "daily_in": 100, "daily_out": 80, "geometry": at(1)},
+        {"flow_id": "f2", "crossing_id": "C1", "period_start": dt.date(2024, 2, 1),
+         "daily_in": 90, "daily_out": None, "geometry": at(1)},
+    ])
+    assert compute_indicators(Layers(posts, flows=flows), params).at["A", "daily_crossings"] == 180
+
+
+def test_an_assessment_dated_in_the_future_is_flagged(params):
+    posts = layer("posts", [post("A", at(), building=3, last_assessed=dt.date(2027, 6, 1))])
+    assert compute_indicators(Layers(posts), params).at["A", "assessment_stale"]

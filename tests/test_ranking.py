@@ -175,3 +175,72 @@ def test_with_observed_ranges_a_dominated_post_can_reorder_the_others():
     assert list(score(table, p).table.index[:2]) == ["P0", "P1"]
     bigger = pd.concat([table, as_table([[0, 99, 0]]).rename(index={"P0": "D"})])
     assert list(score(bigger, p).table.index[:2]) == ["P1", "P0"]
+
+
+# ------------------------------------------------------------------ review regressions
+def test_a_criterion_without_any_value_is_left_out_and_reported():
+    table = TABLE.assign(incidents_20km=np.nan)
+    p = profile_from_dict({"criteria": [{"indicator": "pop_20km", "weight": 1},
+                                        {"indicator": "incidents_20km", "weight": 1}]})
+    ranking = score(table, p)
+    assert ranking.empty_criteria == ["incidents_20km"]
+    assert ranking.profile.weights.tolist() == [1.0, 0.0]
+    assert ranking.table["score"].max() == pytest.approx(1.0)
+    with pytest.raises(ProfileError) as error:
+        score(table, profile_from_dict({"criteria": [{"indicator": "incidents_20km"}]}))
+    assert error.value.code == "no_data"
+
+
+def test_a_constant_criterion_raises_no_score_and_is_never_a_reason():
+    table = TABLE.assign(incidents_20km=0.0)
+    p = profile_from_dict({"criteria": [{"indicator": "pop_20km", "weight": 1},
+                                        {"indicator": "incidents_20km", "weight": 1}]})
+    ranking = score(table, p)
+    assert ranking.table["score"].min() == pytest.approx(0.0)
+    assert not results_table(ranking, "en")["explanation"].str.contains("incident").any()
+
+
+def test_non_finite_weights_and_bad_settings_are_refused_with_a_reason():
+    cases = [({"criteria": [{"indicator": "a", "weight": float("nan")}]}, "bad_weights"),
+             ({"criteria": [{"indicator": "a", "weight": float("inf")}]}, "bad_weights"),
+             ({"criteria": [{"indicator": "a", "range": 5}]}, "bad_range"),
+             ({"criteria": ["a"]}, "criterion_without_indicator"),
+             ({"criteria": [{"indicator": "a"}], "exclude": ["closed"]}, "bad_table"),
+             ({"criteria": [{"indicator": "a"}], "top_n": "x"}, "bad_setting"),
+             ({"criteria": [{"indicator": "a"}], "indicators": {"radius": 10}}, "unknown_setting"),
+             ({"criteria": [{"indicator": "a"}], "indicators": {"radius_km": 0}}, "bad_setting"),
+             ({"criteria": [{"indicator": "a"}, {"indicator": "b"}],
+               "ahp": {"matrix": [["1", "x"], ["1", "1"]]}}, "bad_ahp_matrix")]
+    for data, code in cases:
+        with pytest.raises(ProfileError) as error:
+            profile_from_dict(data)
+        assert error.value.code == code, data
+
+
+def test_numeric_rules_stale_assessments_and_several_flags():
+    table = TABLE.assign(facing_post=[0.0, 1.0, 1.0, 0.0],
+                         assessment_stale=[False, True, False, True])
+    ranking = score(table, profile(exclude={"facing_post": [0]}, flag={"status": ["degraded"]}))
+    assert sorted(ranking.excluded.index) == ["MRT-001", "MRT-002"]
+    assert ranking.table.at["MLI-001", "flagged"] == "status=degraded;assessment_stale"
+    french = results_table(ranking, "fr")
+    assert "[signalé : statut : dégradé ; évaluation de terrain absente" in \
+        french.loc["MLI-001", "explanation"]
+    assert french.loc["MRT-001", "excluded"] == "poste en face de l’autre côté de la frontière : 0.0"
+
+
+def test_french_counts_of_zero_and_one_are_singular():
+    from mapping.scoring.explain import describe
+
+    assert describe("unofficial_20km", 0.0, "fr") == \
+        "0 point de passage non officiel à moins de 20 km"
+    assert describe("unofficial_20km", 0.0, "en") == "0 unofficial crossings within 20 km"
+
+
+def test_decimal_commas_in_a_french_indicator_table(tmp_path):
+    from mapping.scoring.pipeline import read_indicator_table
+
+    path = tmp_path / "indicateurs.csv"
+    path.write_text("post_id;pop_20km;condition_need\nA;38 000;3,5\nB;1 200,5;0,5\n", encoding="utf-8")
+    table = read_indicator_table(path)
+    assert table.loc["A", "condition_need"] == 3.5 and table.loc["B", "pop_20km"] == 1200.5

@@ -72,7 +72,17 @@ def common(command: Callable) -> Callable:
         except BordermapError as error:
             click.echo(error.message(lang), err=True)
             sys.exit(EXIT_UNREADABLE if isinstance(error, LayerReadError) else EXIT_DATA_ERRORS)
-        except (OSError, sqlite3.Error, pyogrio.errors.DataSourceError,
+        except BrokenPipeError:  # output piped to a command that stopped reading (e.g. head)
+            sys.stderr.close()
+            sys.exit(EXIT_OK)
+        except OSError as error:
+            where = Path(error.filename) if error.filename else ctx.store_path
+            if where.resolve() == ctx.store_path.resolve():
+                ctx.say("cli.store_failed", err=True, store=str(where), detail=str(error)[:200])
+            else:
+                ctx.say("cli.file_failed", err=True, file=str(where), detail=error.strerror or "")
+            sys.exit(EXIT_UNREADABLE)
+        except (sqlite3.Error, pyogrio.errors.DataSourceError,
                 pyogrio.errors.DataLayerError, pyogrio.errors.FieldError) as error:
             ctx.say("cli.store_failed", err=True, store=str(ctx.store_path), detail=str(error)[:200])
             sys.exit(EXIT_UNREADABLE)

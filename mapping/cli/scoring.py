@@ -14,10 +14,10 @@ import pandas as pd
 
 from ..i18n import format_number, t
 from ..scoring.ahp import ahp_from_csv
-from ..scoring.explain import results_table
+from ..scoring.explain import label, results_table
 from ..scoring.methods import METHODS
 from ..scoring.pipeline import rank_store, read_indicator_table
-from ..scoring.profile import Profile, load_profile
+from ..scoring.profile import Profile, ProfileError, load_profile
 from ..scoring.rank import Ranking, score
 from ..scoring.sensitivity import monte_carlo, one_at_a_time
 from ..scoring.shortlist import shortlist
@@ -47,10 +47,19 @@ def _ranking(ctx: Context, profile_path: Path | None, method: str | None,
     profile: Profile = load_profile(profile_path)
     if method:
         profile = profile.with_method(method)
+    if profile.ahp is not None and not profile.ahp.consistent:
+        ctx.say("ahp.inconsistent", err=True, cr=round(profile.ahp.consistency_ratio, 3))
     if indicators_path:
-        return score(read_indicator_table(indicators_path), profile)
-    day = reference_date.date() if reference_date else None
-    return rank_store(ctx.store(), profile, day)[1]
+        ranking = score(read_indicator_table(indicators_path), profile)
+    else:
+        day = reference_date.date() if reference_date else None
+        ranking = rank_store(ctx.store(), profile, day)[1]
+    if ranking.empty_criteria:
+        ctx.say("profile.empty_criteria", err=True,
+                criteria=", ".join(label(c, ctx.lang) for c in ranking.empty_criteria))
+    if ranking.table.empty:
+        raise ProfileError("nothing_ranked")
+    return ranking
 
 
 @click.command("score")
@@ -64,15 +73,16 @@ def score_cmd(ctx: Context, profile_path, method, indicators_path, reference_dat
     ranking = _ranking(ctx, profile_path, method, indicators_path, reference_date)
     table = results_table(ranking, ctx.lang)
     if out:
-        write_table(table, out)
+        write_table(table, out, ctx.lang)
         ctx.say("cli.score_written", out=str(out), posts=len(ranking.table))
     shown = ranking.table.head(top or ranking.profile.top_n)
     for post, row in table.loc[shown.index].iterrows():
         name = row.get("name") or post
         click.echo(f"{row['rank']:>3}  {format_number(row['score'], ctx.lang, 3):>6}  {name} "
                    f"({row.get('iso3') or '-'})  {row['explanation']}")
-    for post, row in ranking.excluded.iterrows():
-        ctx.say("cli.excluded", post=row.get("name") or post, reason=row["excluded"])
+    if "excluded" in table:
+        for post, row in table[table["excluded"].notna()].iterrows():
+            ctx.say("cli.excluded", post=row.get("name") or post, reason=row["excluded"])
     return EXIT_OK
 
 
@@ -122,11 +132,11 @@ def sensitivity_cmd(ctx: Context, profile_path, method, indicators_path, referen
     if "name" in ranking.table:
         frame.insert(0, "name", ranking.table["name"].to_numpy())
     if out:
-        write_table(frame, out)
+        write_table(frame, out, ctx.lang)
     if sweep_out:
         sweep = one_at_a_time(norms, profile.benefit, profile.weights, profile.method,
                               profile.names, ids=ids)
-        write_table(sweep, sweep_out, index=False)
+        write_table(sweep, sweep_out, ctx.lang, index=False)
     ctx.say("cli.sensitivity_header", samples=samples, top=top_n, concentration=concentration)
     for post, row in frame.head(top_n).iterrows():
         click.echo(t("cli.sensitivity_row", ctx.lang, rank=int(row["rank"]),
@@ -168,7 +178,7 @@ def shortlist_cmd(ctx: Context, profile_path, method, indicators_path, reference
                        min_per_country=_country_counts(min_per_country),
                        max_per_country=_country_counts(max_per_country))
     selected = table.loc[chosen.selected]
-    write_table(selected, out)
+    write_table(selected, out, ctx.lang)
     ctx.say("cli.shortlist_done", count=len(chosen.selected), cost=round(chosen.total_cost),
             budget_left=round(chosen.budget_left) if chosen.budget_left is not None else "-",
             out=str(out))

@@ -72,7 +72,9 @@ def ahp_weights(names: list[str], matrix: np.ndarray) -> AHPResult:
 
 
 def _number(cell: str) -> float:
-    text = cell.strip().replace(",", ".")
+    text = cell.strip()
+    if "/" not in text:
+        text = text.replace(",", ".")
     try:
         return float(Fraction(text))
     except (ValueError, ZeroDivisionError):
@@ -84,12 +86,20 @@ def read_matrix(text: str) -> tuple[list[str], np.ndarray]:
 
     Accepts ``,`` ``;`` or tab separators (the decimal comma with ``;``).
     """
-    dialect = csv.Sniffer().sniff(text.splitlines()[0], delimiters=",;\t")
+    lines = [line for line in text.splitlines() if line.strip()]
+    if len(lines) < 3:
+        raise AHPError("not_square", rows=max(len(lines) - 1, 0), columns=0)
+    try:
+        dialect = csv.Sniffer().sniff(lines[0], delimiters=",;\t")
+    except csv.Error:
+        raise AHPError("not_square", rows=len(lines) - 1, columns=0) from None
     rows = [r for r in csv.reader(io.StringIO(text), dialect) if any(c.strip() for c in r)]
     header = [c.strip() for c in rows[0][1:]]
     names = [r[0].strip() for r in rows[1:]]
     if names != header:
         raise AHPError("names_differ", rows=", ".join(names), columns=", ".join(header))
+    if any(len(r) != len(rows[0]) for r in rows):
+        raise AHPError("not_square", rows=len(names), columns=len(header))
     matrix = np.array([[_number(c) for c in r[1:]] for r in rows[1:]])
     return names, matrix
 

@@ -16,6 +16,7 @@ from ..i18n import Term, catalogue, t
 from .rank import Ranking
 
 TOP_REASONS = 3
+REASON_URGENCY = 0.5  # a reason is a criterion on which the post is at least halfway to the most urgent
 _RADIUS = re.compile(r"^(pop|unofficial|incidents)_(\d+(?:\.\d+)?)km$")
 
 
@@ -29,6 +30,11 @@ def ordinal(rank: int, lang: str, tied: bool = False) -> str:
     return text + (" " + t("explain.tied", lang) if tied else "")
 
 
+def _singular(count: int, lang: str) -> bool:
+    """French uses the singular for 0 and 1, English for 1 only."""
+    return count in (0, 1) if lang == "fr" else count == 1
+
+
 def _quality(score: float) -> Term:
     level = "very_poor" if score < 1.5 else "poor" if score < 2.5 else "fair" if score < 3.5 else "good"
     return Term(f"explain.quality.{level}")
@@ -37,11 +43,12 @@ def _quality(score: float) -> Term:
 def describe(indicator: str, value: float, lang: str) -> str:
     """An indicator value in words: ``14 unofficial crossings within 20 km``."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
-        return t("explain.no_value", lang, name=indicator)
+        return t("explain.no_value", lang, name=label(indicator, lang))
     radius = _RADIUS.match(indicator)
     if radius:
-        key = f"explain.{radius.group(1)}" + ("_one" if round(value) == 1 else "")
-        return t(key, lang, value=round(value), radius=float(radius.group(2)))
+        count = round(value)
+        key = f"explain.{radius.group(1)}" + ("_one" if _singular(count, lang) else "")
+        return t(key, lang, value=count, radius=float(radius.group(2)))
     if indicator in ("condition_need", "facing_condition_need"):
         score = 4.0 - value
         return t(f"explain.{indicator}", lang, quality=_quality(score), score=round(score, 1))
@@ -66,12 +73,33 @@ def label(indicator: str, lang: str) -> str:
     return t(key, lang) if key in catalogue(lang) else indicator
 
 
+def rule(code: str, lang: str) -> str:
+    """An exclusion or flag reason in words: ``status=planned`` -> ``status: planned``,
+    ``missing:pop_20km`` -> ``no value for people within 20 km``."""
+    if code == "assessment_stale":
+        return t("explain.stale", lang)
+    if code.startswith("missing:"):
+        return t("explain.no_value", lang, name=label(code.removeprefix("missing:"), lang))
+    column, _, value = code.partition("=")
+    column_key, value_key = f"columns.{column}", f"values.{value}"
+    words = catalogue(lang)
+    return t("explain.rule", lang, column=t(column_key, lang) if column_key in words else label(column, lang),
+             value=t(value_key, lang) if value_key in words else value)
+
+
+def rules(codes: str, lang: str) -> str:
+    return t("explain.separator", lang).join(rule(c, lang) for c in codes.split(";") if c)
+
+
 def explain_row(row: pd.Series, ranking: Ranking, lang: str) -> str:
-    """The sentence for one post of ``ranking.table``; values filled in for lack of data are
-    said as such and never given as a reason."""
+    """The sentence for one post of ``ranking.table``: the criteria on which it is among the
+    more urgent posts (at least halfway up the range), largest weight × urgency first.
+    Values filled in for lack of data are said as such and never given as a reason."""
     filled = dict(part.split(":") for part in row["imputed"].split(";")) if row.get("imputed") else {}
-    shares = {c: row[f"share:{c}"] for c in ranking.criteria if c not in filled}
-    strongest = sorted((c for c in shares if shares[c] > 0), key=lambda c: -shares[c])[:TOP_REASONS]
+    weights = dict(zip(ranking.profile.names, ranking.profile.weights, strict=True))
+    shares = {c: row[f"share:{c}"] for c in ranking.criteria
+              if c not in filled and weights[c] > 0 and row[f"share:{c}"] >= REASON_URGENCY * weights[c]}
+    strongest = sorted(shares, key=lambda c: -shares[c])[:TOP_REASONS]
     reasons = [describe(c, row[f"value:{c}"], lang) for c in strongest]
     text = f"{ordinal(int(row['rank']), lang, bool(row['tied']))}{t('explain.colon', lang)}"
     text += ", ".join(reasons) if reasons else t("explain.no_reason", lang)
@@ -80,7 +108,7 @@ def explain_row(row: pd.Series, ranking: Ranking, lang: str) -> str:
                    policy=Term(f"explain.policy.{policy}")) for name, policy in filled.items()]
         text += " (" + t("explain.separator", lang).join(notes) + ")"
     if row.get("flagged"):
-        text += " " + t("explain.flagged", lang, flag=row["flagged"])
+        text += " " + t("explain.flagged", lang, flag=rules(row["flagged"], lang))
     return text
 
 
@@ -94,6 +122,8 @@ def results_table(ranking: Ranking, lang: str) -> pd.DataFrame:
     """Ranked posts best first with their explanation, then the excluded posts with the reason."""
     ranked = ranking.table.copy()
     ranked.insert(ranked.columns.get_loc("rank") + 1, "explanation", explanations(ranking, lang))
-    table = pd.concat([ranked, ranking.excluded]) if len(ranking.excluded) else ranked
+    excluded = ranking.excluded.copy()
+    excluded["excluded"] = [rules(code, lang) for code in excluded["excluded"]]
+    table = pd.concat([ranked, excluded]) if len(excluded) else ranked
     table["rank"] = table["rank"].astype("Int64")
     return table

@@ -199,27 +199,30 @@ def road_indicator(posts: gpd.GeoDataFrame, roads: gpd.GeoDataFrame | None,
 
 
 def flows_indicator(posts: gpd.GeoDataFrame, flows: gpd.GeoDataFrame | None) -> np.ndarray:
-    """Mean daily crossings (in + out) over the recorded periods at the post's crossing
-    (matched by ``crossing_id``); NaN when the post has no crossing or no counts."""
+    """Mean daily crossings (in + out) over the periods where both directions were counted,
+    at the post's crossing (matched by ``crossing_id``); NaN when the post has no crossing or
+    no complete count."""
     if flows is None or flows.empty:
         return np.full(len(posts), np.nan)
-    total = flows["daily_in"].astype(float).fillna(0) + flows["daily_out"].astype(float).fillna(0)
-    counted = flows["daily_in"].notna() | flows["daily_out"].notna()
+    total = flows["daily_in"].astype(float) + flows["daily_out"].astype(float)
+    counted = total.notna()  # a period with only one direction counted is not a daily total
     per_crossing = total[counted].groupby(flows.loc[counted, "crossing_id"]).mean()
     return posts["crossing_id"].map(per_crossing).to_numpy(dtype=float)
 
 
 def condition_indicators(posts: gpd.GeoDataFrame,
                          params: IndicatorParams) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Condition need = 4 − mean of the assessed condition scores (0 good … 4 ruined: 0 means
-    no need); NaN when no score was assessed. Also the assessment's age in months and a flag
-    when it is missing or older than ``assessment_max_age_months``."""
+    """Condition need = 4 − mean of the assessed condition scores, each 0 (ruined or absent)
+    to 4 (good): 0 means no need, 4 the greatest; NaN when no score was assessed. Also the
+    assessment's age in months and a flag when it is missing, dated after the reference
+    date, or older than ``assessment_max_age_months``."""
     scores = posts[list(CONDITION_SCORES)].astype(float)
     need = 4.0 - scores.mean(axis=1, skipna=True).to_numpy()
     assessed = pd.to_datetime(posts["last_assessed"])
     reference = pd.Timestamp(params.reference_date)
     age_months = ((reference - assessed).dt.days / 30.4375).to_numpy(dtype=float)
-    stale = np.isnan(need) | np.isnan(age_months) | (age_months > params.assessment_max_age_months)
+    stale = (np.isnan(need) | np.isnan(age_months) | (age_months < 0)
+             | (age_months > params.assessment_max_age_months))
     return need, age_months, stale
 
 
@@ -257,7 +260,9 @@ def compute_indicators(layers: Layers, params: IndicatorParams | None = None) ->
     distance error over the posts' extent).
     """
     params = params or IndicatorParams()
-    posts = layers.posts[layers.posts.geometry.notna()].reset_index(drop=True)
+    everyone = layers.posts.reset_index(drop=True)
+    placed = everyone.geometry.notna().to_numpy() & ~everyone.geometry.is_empty.to_numpy()
+    posts = everyone[placed].reset_index(drop=True)
     x0, y0, x1, y1 = posts.total_bounds
     bounds = (x0 - 1, y0 - 1, x1 + 1, y1 + 1)
     crs = study_crs(bounds)
@@ -265,8 +270,9 @@ def compute_indicators(layers: Layers, params: IndicatorParams | None = None) ->
     unofficial, unofficial_dist = unofficial_crossings_indicators(posts, layers.crossings, params, crs)
     gap_w, gap_e, gap = coverage_gap_indicator(posts, layers.borders, crs)
     road_dist, road_class = road_indicator(posts, layers.roads, crs)
-    need, age, stale = condition_indicators(posts, params)
-    facing, facing_need = facing_indicators(posts, need)
+    need, age, stale = condition_indicators(everyone, params)
+    facing, facing_need = facing_indicators(everyone, need)
+    need, age, stale, facing, facing_need = (v[placed] for v in (need, age, stale, facing, facing_need))
     table = pd.DataFrame({
         "name": posts["name"].to_numpy(),
         "iso3": posts["iso3"].to_numpy(),
@@ -288,6 +294,7 @@ def compute_indicators(layers: Layers, params: IndicatorParams | None = None) ->
         incidents_column(params): incidents_indicator(posts, layers.incidents, params, crs),
         "rehab_cost_usd": posts["rehab_cost_usd"].to_numpy(dtype=float),
     }, index=pd.Index(posts["post_id"].to_numpy(), name="post_id"))
+    table = _with_unplaced(table, everyone[~placed], params)
     table.attrs.update(
         units=indicator_units(params),
         population_source=pop_source,
@@ -297,6 +304,21 @@ def compute_indicators(layers: Layers, params: IndicatorParams | None = None) ->
         reference_date=params.reference_date.isoformat(),
     )
     return table
+
+
+def _with_unplaced(table: pd.DataFrame, unplaced: gpd.GeoDataFrame,
+                   params: IndicatorParams) -> pd.DataFrame:
+    """Posts without a position keep a row: their non-spatial indicators, NaN elsewhere."""
+    if unplaced.empty:
+        return table
+    need, age, stale = condition_indicators(unplaced, params)
+    rows = pd.DataFrame({
+        "name": unplaced["name"].to_numpy(), "iso3": unplaced["iso3"].to_numpy(),
+        "status": unplaced["status"].to_numpy(), "condition_need": need,
+        "assessment_age_months": age, "assessment_stale": stale,
+        "rehab_cost_usd": unplaced["rehab_cost_usd"].to_numpy(dtype=float),
+    }, index=pd.Index(unplaced["post_id"].to_numpy(), name="post_id"))
+    return pd.concat([table, rows.reindex(columns=table.columns)])
 
 
 def indicator_units(params: IndicatorParams) -> dict[str, str]:

@@ -17,7 +17,8 @@ GEOMETRIC_FLOOR = 0.01  # min–max values are lifted into [0.01, 1] for the geo
 
 def min_max(values: np.ndarray, benefit: np.ndarray, low: np.ndarray | None = None,
             high: np.ndarray | None = None) -> np.ndarray:
-    """Min–max normalisation to [0, 1], 1 = most urgent; a constant criterion gives 1 for all.
+    """Min–max normalisation to [0, 1], 1 = most urgent; a criterion with the same value for
+    every post gives 0 for all (it sets no post apart).
 
     ``low``/``high`` (criteria,) fix a criterion's reference range (NaN: the observed
     minimum/maximum); values outside a fixed range are clipped to it. A fixed range makes
@@ -29,7 +30,7 @@ def min_max(values: np.ndarray, benefit: np.ndarray, low: np.ndarray | None = No
     span = np.where(high > low, high - low, 1.0)
     scaled = np.clip((values - low) / span, 0.0, 1.0)
     scaled = np.where(benefit, scaled, 1.0 - scaled)
-    return np.where(high > low, scaled, 1.0)
+    return np.where(high > low, scaled, 0.0)
 
 
 def vector_normalise(values: np.ndarray) -> np.ndarray:
@@ -75,14 +76,21 @@ def aggregate(normalised: np.ndarray, weights: np.ndarray, method: str,
     raise ValueError(f"unknown method {method!r}; use one of {', '.join(METHODS)}")
 
 
-def contributions(normalised: np.ndarray, weights: np.ndarray, method: str) -> np.ndarray:
-    """Each criterion's part of each post's score (posts, criteria).
+def contributions(normalised: np.ndarray, weights: np.ndarray, method: str,
+                  benefit: np.ndarray) -> np.ndarray:
+    """Each criterion's part of each post's score (posts, criteria), larger = more urgent.
 
     Weighted sum: w_j x_ij (they add up to the score). Geometric mean: w_j log x_ij
-    (they add up to the log of the score). TOPSIS: w_j x_ij as a shown weight of
-    evidence; closeness itself does not split exactly by criterion.
+    (they add up to the log of the score). TOPSIS: w_j times how far the post lies from
+    the anti-ideal towards the ideal on criterion j (0 to 1), an indication only:
+    closeness itself does not split exactly by criterion.
     """
     w = np.asarray(weights, dtype=float)
     if method == "wgm":
         return np.log(normalised) * w
+    if method == "topsis":
+        low, high = normalised.min(axis=0), normalised.max(axis=0)
+        span = np.where(high > low, high - low, 1.0)
+        toward_ideal = np.where(benefit, normalised - low, high - normalised) / span
+        return toward_ideal * w
     return normalised * w

@@ -11,8 +11,9 @@ import pandas as pd
 
 from ..i18n import Term
 from ..layers.store import LayerStore, StoreError
+from ..layers.values import to_numbers
 from .indicators import IndicatorParams, Layers, compute_indicators
-from .profile import Profile
+from .profile import Profile, ProfileError
 from .rank import Ranking, score
 
 
@@ -37,14 +38,25 @@ def indicator_params(profile: Profile, reference_date: dt.date | None = None) ->
 
 
 def read_indicator_table(path: str | Path) -> pd.DataFrame:
-    """A precomputed indicator table (CSV or XLSX): ``post_id`` or the first column is the id."""
+    """A precomputed indicator table (CSV with ``,`` ``;`` or tab, or XLSX): ``post_id`` or
+    the first column is the id. Columns whose every value is a number (decimal commas and
+    spaced thousands accepted, as French spreadsheets write them) become numbers."""
     path = Path(path)
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        table = pd.read_excel(path)
-    else:
-        table = pd.read_csv(path, sep=None, engine="python", encoding="utf-8-sig")
+    try:
+        if path.suffix.lower() in (".xlsx", ".xlsm"):
+            table = pd.read_excel(path, dtype=object)
+        else:
+            table = pd.read_csv(path, sep=None, engine="python", encoding="utf-8-sig", dtype=str)
+    except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as error:
+        raise ProfileError("table_unreadable", file=path.name, detail=str(error)[:120]) from None
+    if table.empty or len(table.columns) < 2:
+        raise ProfileError("table_unreadable", file=path.name, detail="-")
     id_column = "post_id" if "post_id" in table.columns else table.columns[0]
     table[id_column] = table[id_column].astype(str)
+    for column in table.columns.drop(id_column):
+        numbers, bad = to_numbers(table[column], whole=False)
+        if not bad.any() and numbers.notna().any():
+            table[column] = numbers.astype(float)
     return table.set_index(id_column).rename_axis("post_id")
 
 

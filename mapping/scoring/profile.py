@@ -19,6 +19,7 @@ fractions as strings, in criteria order) whose principal eigenvector replaces th
 
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
@@ -106,19 +107,29 @@ def _check_method(method: str) -> None:
         raise ProfileError("unknown_method", method=method, methods=", ".join(METHODS))
 
 
+INDICATOR_SETTINGS = ("radius_km", "incident_months", "assessment_max_age_months")
+
+
+def _positive_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) \
+        and value > 0
+
+
 def _normalised(profile: Profile, weights: list[float], ahp: AHPResult | None) -> Profile:
+    if not all(isinstance(w, int | float) and math.isfinite(w) and w >= 0 for w in weights):
+        raise ProfileError("bad_weights")
     total = float(sum(weights))
-    if total <= 0 or any(w < 0 for w in weights):
+    if total <= 0:
         raise ProfileError("bad_weights")
     criteria = tuple(replace(c, weight=w / total)
                      for c, w in zip(profile.criteria, weights, strict=True))
     return replace(profile, criteria=criteria, ahp=ahp)
 
 
-def _criterion(entry: dict, position: int) -> Criterion:
-    indicator = entry.get("indicator")
-    if not indicator:
+def _criterion(entry: object, position: int) -> Criterion:
+    if not isinstance(entry, dict) or not entry.get("indicator"):
         raise ProfileError("criterion_without_indicator", position=position)
+    indicator = str(entry["indicator"])
     direction = entry.get("direction", "benefit")
     if direction not in DIRECTIONS:
         raise ProfileError("bad_direction", indicator=indicator, value=direction)
@@ -127,18 +138,47 @@ def _criterion(entry: dict, position: int) -> Criterion:
         raise ProfileError("bad_missing", indicator=indicator, value=missing,
                            allowed=", ".join(MISSING_POLICIES))
     weight = entry.get("weight", 1.0)
-    if not isinstance(weight, int | float) or weight < 0:
+    if not (weight == 0 or _positive_number(weight)):
         raise ProfileError("bad_weights")
     bounds = entry.get("range")
-    if bounds is not None and (len(bounds) != 2 or not bounds[0] < bounds[1]):
+    if bounds is not None and not (
+            isinstance(bounds, list) and len(bounds) == 2
+            and all(isinstance(b, int | float) and math.isfinite(b) for b in bounds)
+            and bounds[0] < bounds[1]):
         raise ProfileError("bad_range", indicator=indicator)
     low, high = (float(bounds[0]), float(bounds[1])) if bounds else (None, None)
     return Criterion(indicator, direction, float(weight), missing, low, high)
 
 
-def _value_lists(table: dict) -> dict[str, tuple[str, ...]]:
+def _value_lists(data: dict, key: str) -> dict[str, tuple[str, ...]]:
+    table = data.get(key, {})
+    if not isinstance(table, dict):
+        raise ProfileError("bad_table", table=key)
     return {column: tuple(str(v) for v in (values if isinstance(values, list) else [values]))
             for column, values in table.items()}
+
+
+def _indicator_settings(data: dict) -> dict[str, float]:
+    settings = data.get("indicators", {})
+    if not isinstance(settings, dict):
+        raise ProfileError("bad_table", table="indicators")
+    for key, value in settings.items():
+        if key not in INDICATOR_SETTINGS:
+            raise ProfileError("unknown_setting", key=key, known=", ".join(INDICATOR_SETTINGS))
+        if not _positive_number(value):
+            raise ProfileError("bad_setting", key=key, value=str(value))
+    return dict(settings)
+
+
+def _ahp_matrix(rows: object, size: int) -> np.ndarray:
+    try:
+        matrix = np.array([[float(Fraction(str(cell).replace(",", "."))) for cell in row]
+                           for row in rows], dtype=float)
+    except (ValueError, ZeroDivisionError, TypeError):
+        raise ProfileError("bad_ahp_matrix", size=size) from None
+    if matrix.shape != (size, size):
+        raise ProfileError("bad_ahp_matrix", size=size)
+    return matrix
 
 
 def profile_from_dict(data: dict) -> Profile:
@@ -146,21 +186,23 @@ def profile_from_dict(data: dict) -> Profile:
     method = data.get("method", "wsum")
     _check_method(method)
     entries = data.get("criteria") or []
-    if not entries:
+    if not entries or not isinstance(entries, list):
         raise ProfileError("no_criteria")
     criteria = tuple(_criterion(entry, i + 1) for i, entry in enumerate(entries))
     names = [c.indicator for c in criteria]
     if len(set(names)) != len(names):
         raise ProfileError("duplicate_criterion", indicator=next(n for n in names if names.count(n) > 1))
-    profile = Profile(criteria, method, str(data.get("name", "")), int(data.get("top_n", 10)),
-                      _value_lists(data.get("exclude", {})), _value_lists(data.get("flag", {})),
-                      dict(data.get("indicators", {})))
+    top_n = data.get("top_n", 10)
+    if not isinstance(top_n, int) or isinstance(top_n, bool) or top_n < 1:
+        raise ProfileError("bad_setting", key="top_n", value=str(top_n))
+    profile = Profile(criteria, method, str(data.get("name", "")), top_n,
+                      _value_lists(data, "exclude"), _value_lists(data, "flag"),
+                      _indicator_settings(data))
     ahp = None
     weights = [c.weight for c in criteria]
     if "ahp" in data:
-        matrix = np.array([[float(Fraction(str(cell))) for cell in row]
-                           for row in data["ahp"].get("matrix", [])])
-        ahp = ahp_weights(names, matrix)
+        rows = data["ahp"].get("matrix", []) if isinstance(data["ahp"], dict) else []
+        ahp = ahp_weights(names, _ahp_matrix(rows, len(names)))
         weights = [ahp.weights[n] for n in names]
     return _normalised(profile, weights, ahp)
 

@@ -24,6 +24,7 @@ class Ranking:
     """Scores of the ranked posts and what was done to get them.
 
     ``table`` (index: post id, best first): ``score``, ``rank``, ``tied``, ``flagged``,
+    ``flagged`` (rules met, e.g. ``status=planned``, and ``assessment_stale``),
     ``imputed`` (criteria whose value was filled in, with the policy), and per criterion
     ``value:<c>`` (raw, after filling), ``norm:<c>`` (normalised as the method uses it),
     ``share:<c>`` (weight × min–max urgency, used to explain) and ``contrib:<c>``.
@@ -41,15 +42,25 @@ class Ranking:
         return self.profile.names
 
 
-def _excluded_by_rules(table: pd.DataFrame, profile: Profile) -> dict[str, str]:
-    reasons: dict[str, str] = {}
-    for column, values in profile.exclude.items():
+def _matches(column: pd.Series, values: tuple[str, ...]) -> pd.Series:
+    """Cells equal to one of the rule's values, as text or, for numbers, numerically."""
+    hit = column.astype(str).isin(values)
+    numbers = pd.to_numeric(pd.Series(values), errors="coerce").dropna()
+    if len(numbers) and pd.api.types.is_numeric_dtype(column):
+        hit |= column.isin(numbers.tolist())
+    return hit
+
+
+def _rule_hits(table: pd.DataFrame, rules: dict[str, tuple[str, ...]]) -> pd.Series:
+    """Per post, the rules it meets as ``column=value`` joined by ``;`` (empty: none)."""
+    hits = pd.Series("", index=table.index, dtype=object)
+    for column, values in rules.items():
         if column not in table:
             continue
-        hits = table.index[table[column].astype(str).isin(values)]
-        for post in hits:
-            reasons.setdefault(str(post), f"{column}={table.at[post, column]}")
-    return reasons
+        hit = _matches(table[column], values)
+        codes = f"{column}=" + table.loc[hit, column].astype(str)
+        hits[hit] = (hits[hit] + ";" + codes).str.lstrip(";")
+    return hits
 
 
 def _fill(values: pd.Series, criterion: Criterion) -> tuple[pd.Series, pd.Series]:
@@ -76,61 +87,62 @@ def _ranks(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return ranks, counts[ranks] > 1
 
 
+def _imputed_labels(imputed: pd.DataFrame, profile: Profile) -> list[str]:
+    labels = np.array([f"{c.indicator}:{c.missing}" for c in profile.criteria], dtype=object)
+    return [";".join(labels[row]) for row in imputed.to_numpy(dtype=bool)]
+
+
 def score(table: pd.DataFrame, profile: Profile) -> Ranking:
-    """Rank the posts of an indicator table (index: post id) under ``profile``."""
+    """Rank the posts of an indicator table (index: post id) under ``profile``.
+
+    A criterion without a value for any post is left out and the other weights are
+    rescaled; it is listed in ``empty_criteria`` so that the user is told.
+    """
     unknown = [c for c in profile.names if c not in table.columns]
     if unknown:
         raise ProfileError("unknown_indicator", indicator=", ".join(unknown),
                            available=", ".join(c for c in table.columns if table[c].dtype.kind in "fiub"))
-    excluded = _excluded_by_rules(table, profile)
-    kept = table.loc[~table.index.astype(str).isin(excluded)]
-    values = kept[profile.names].apply(pd.to_numeric, errors="coerce").astype(float)
+    reasons = _rule_hits(table, profile.exclude)
+    values = table[profile.names].apply(pd.to_numeric, errors="coerce").astype(float)
+    values = values.where(np.isfinite(values))
     for criterion in profile.criteria:
         if criterion.missing == "exclude":
-            for post in values.index[values[criterion.indicator].isna()]:
-                excluded.setdefault(str(post), f"missing:{criterion.indicator}")
-    values = values.loc[~values.index.astype(str).isin(excluded)]
+            missing = values[criterion.indicator].isna() & (reasons == "")
+            reasons[missing] = f"missing:{criterion.indicator}"
+    kept = reasons == ""
+    empty = [c for c in profile.names if values.loc[kept, c].isna().all()]
+    if len(empty) == len(profile.names):
+        raise ProfileError("no_data", criteria=", ".join(empty))
+    if empty:
+        profile = profile.with_weights({c: 0.0 for c in empty})
+    values = values.loc[kept]
     filled, imputed = {}, {}
     for criterion in profile.criteria:
         filled[criterion.indicator], imputed[criterion.indicator] = _fill(values[criterion.indicator],
                                                                           criterion)
     values = pd.DataFrame(filled, index=values.index)
-    empty = [c for c in profile.names if values[c].isna().all()]
     matrix = values.fillna(0.0).to_numpy()
     weights, benefit = profile.weights, profile.benefit
     normalised = normalise(matrix, benefit, profile.method, profile.low, profile.high)
     urgency = min_max(matrix, benefit, profile.low, profile.high)
-    if empty:  # a criterion with no value anywhere says nothing about any post
-        columns = [profile.names.index(c) for c in empty]
-        urgency[:, columns] = 0.0
     scores = aggregate(normalised, weights, profile.method, benefit) if len(matrix) else np.array([])
     ranks, tied = _ranks(scores)
-    parts = contributions(normalised, weights, profile.method)
+    parts = contributions(normalised, weights, profile.method, benefit)
     out = pd.DataFrame({"score": scores, "rank": ranks, "tied": tied}, index=values.index)
-    out["flagged"] = _flags(kept.loc[values.index], profile)
-    imputed_frame = pd.DataFrame(imputed, index=values.index)
-    out["imputed"] = [
-        ";".join(f"{c}:{profile.criteria[j].missing}" for j, c in enumerate(profile.names)
-                 if imputed_frame.at[post, c])
-        for post in values.index
-    ]
+    flags = _rule_hits(table.loc[values.index], profile.flag)
+    if "assessment_stale" in table:
+        stale = table.loc[values.index, "assessment_stale"].fillna(False).astype(bool)
+        flags[stale] = (flags[stale] + ";assessment_stale").str.lstrip(";")
+    out["flagged"] = flags
+    out["imputed"] = _imputed_labels(pd.DataFrame(imputed, index=values.index), profile)
     for j, name in enumerate(profile.names):
         out[f"value:{name}"] = matrix[:, j] if name not in empty else np.nan
         out[f"norm:{name}"] = normalised[:, j]
         out[f"share:{name}"] = urgency[:, j] * weights[j]
         out[f"contrib:{name}"] = parts[:, j]
     passthrough = [c for c in ("name", "iso3", "status", "rehab_cost_usd") if c in table]
-    out = kept.loc[values.index, passthrough].join(out)
-    left_out = table.loc[table.index.astype(str).isin(excluded), passthrough].copy()
-    left_out["excluded"] = [excluded[str(post)] for post in left_out.index]
+    out = table.loc[values.index, passthrough].join(out)
+    left_out = table.loc[~kept, passthrough].copy()
+    left_out["excluded"] = reasons[~kept]
     return Ranking(out.sort_values(["rank", "score"], ascending=[True, False], kind="stable"),
                    profile, left_out, empty)
-
-
-def _flags(rows: pd.DataFrame, profile: Profile) -> pd.Series:
-    flagged = pd.Series("", index=rows.index, dtype=object)
-    for column, values in profile.flag.items():
-        if column in rows:
-            hit = rows[column].astype(str).isin(values)
-            flagged[hit] = f"{column}=" + rows.loc[hit, column].astype(str)
-    return flagged
