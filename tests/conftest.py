@@ -8,6 +8,12 @@ import geopandas as gpd
 import pytest
 import shapely
 
+
+def plain(text: str) -> str:
+    """Text with French non-breaking spaces as plain spaces, for comparisons in tests."""
+    return text.replace("\u00a0", " ").replace("\u202f", " ")
+
+
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 

@@ -13,7 +13,7 @@ import pyogrio
 import pytest
 import rasterio
 from click.testing import CliRunner
-from conftest import BORDER_LINE, make_posts
+from conftest import BORDER_LINE, make_posts, plain
 from rasterio.transform import from_origin
 
 from mapping.cli import main
@@ -82,7 +82,7 @@ def test_validate_in_french(store, tmp_path):
     result = run(store, "layers", "validate", str(write(tmp_path, "p.csv", "nom;lat;lon\nX;15;-9\n")),
                  "--kind", "posts", lang="fr")
     assert result.exit_code == 1
-    assert "La colonne obligatoire « status » est absente" in result.output
+    assert "La colonne obligatoire « status » est absente" in plain(result.output)
     assert "ERREUR" in result.output
 
 

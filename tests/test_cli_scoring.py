@@ -7,6 +7,7 @@ import json
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from conftest import plain
 
 from mapping.cli import main
 
@@ -50,7 +51,7 @@ def test_score_a_precomputed_table_with_explanations(files):
     result = run("score", "--indicators", str(files / "indicators.csv"), "--profile",
                  str(files / "profile.toml"), "--out", str(out), "--lang", "fr")
     assert result.exit_code == 0, result.output
-    assert "1er : 38 000 habitants" in result.output.replace("\u202f", " ")
+    assert "1er : 38 000 habitants" in plain(result.output)
     table = pd.read_csv(out, encoding="utf-8-sig", sep=";", decimal=",")  # French Excel's CSV
     assert list(table["post_id"]) == ["MRT-KOB", "MLI-NAR", "MLI-GOG", "MRT-FAS"]
     assert table["score"].dtype == float

@@ -31,7 +31,7 @@ def test_french_numbers_and_dates():
 
 def test_messages_format_their_parameters_for_the_language():
     text = t("validation.near_duplicate", "fr", distance_m=1234.5, other="Gogui")
-    assert "1\u202f234,5 m" in text and "« Gogui »" in text
+    assert "1\u202f234,5 m" in text and "«\u00a0Gogui\u00a0»" in text  # no break inside « »
 
 
 def test_unknown_language_is_refused():

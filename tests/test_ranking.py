@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import plain
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -78,7 +79,7 @@ def test_explanations_in_english_and_french():
     english = results_table(ranking, "en").loc["MLI-002", "explanation"]
     assert english.startswith("2nd: ")
     assert "30,000 people within 20 km" in english
-    french = results_table(ranking, "fr").replace("\u202f", " ", regex=True)
+    french = results_table(ranking, "fr").map(lambda v: plain(v) if isinstance(v, str) else v)
     assert "30 000 habitants à moins de 20 km" in french.loc["MLI-002", "explanation"]
     assert "(points de passage non officiels à moins de 20 km : pas de donnée, valeur la moins " \
            "urgente utilisée)" in french.loc["MLI-001", "explanation"]
@@ -223,7 +224,7 @@ def test_numeric_rules_stale_assessments_and_several_flags():
     ranking = score(table, profile(exclude={"facing_post": [0]}, flag={"status": ["degraded"]}))
     assert sorted(ranking.excluded.index) == ["MRT-001", "MRT-002"]
     assert ranking.table.at["MLI-001", "flagged"] == "status=degraded;assessment_stale"
-    french = results_table(ranking, "fr")
+    french = results_table(ranking, "fr").map(lambda v: plain(v) if isinstance(v, str) else v)
     assert "[signalé : statut : dégradé ; évaluation de terrain absente" in \
         french.loc["MLI-001", "explanation"]
     assert french.loc["MRT-001", "excluded"] == "poste en face de l’autre côté de la frontière : 0.0"

@@ -87,12 +87,25 @@ def _display(value: object, lang: str) -> object:
     return value
 
 
+_FRENCH_SPACES = (("« ", "«\u00a0"), (" »", "\u00a0»"), (" :", "\u00a0:"), (" ;", "\u202f;"),
+                  (" ?", "\u202f?"), (" !", "\u202f!"))
+
+
+def french_spacing(text: str) -> str:
+    """French typography: no line break inside « » or before : ; ? ! (non-breaking spaces)."""
+    for plain, fixed in _FRENCH_SPACES:
+        text = text.replace(plain, fixed)
+    return text
+
+
 def t(key: str, lang: str | None = None, **params: object) -> str:
     """The message ``key`` in ``lang`` with ``params`` filled in and formatted for the language."""
     lang = check_language(lang)
     text = catalogue(lang).get(key)
     if text is None:
         raise KeyError(f"no message {key!r} in the {lang} catalogue")
+    if lang == "fr":
+        text = french_spacing(text)
     return text.format(**{name: _display(value, lang) for name, value in params.items()})
 
 
