@@ -30,6 +30,16 @@ def brute_force(normalised, benefit, weights, method, *, samples, concentration,
     return percentiles, (ranks <= top_n).mean(axis=0)
 
 
+def assert_equals_brute_force(normalised, benefit, weights, method, **settings):
+    """Run monte_carlo and check every percentile rank and P(top N) against brute force."""
+    result = monte_carlo(normalised, benefit, weights, method, **settings)
+    (p05, median, p95), p_top = brute_force(normalised, benefit, weights, method, **settings)
+    np.testing.assert_array_equal([result.rank_p05, result.rank_median, result.rank_p95],
+                                  [p05, median, p95])
+    np.testing.assert_array_equal(result.p_top_n, p_top)
+    return result
+
+
 @pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_monte_carlo_equals_brute_force(method, seed):
@@ -49,10 +59,7 @@ def test_ties_share_the_better_rank_like_rankdata_min():
     values = np.vstack([values, values[:4], values[:2]])  # exact duplicates tie in every draw
     normalised = normalise(values, benefit, "wsum")
     settings = {"samples": 150, "concentration": 10.0, "top_n": 4, "seed": 3}
-    result = monte_carlo(normalised, benefit, weights, "wsum", **settings)
-    (p05, median, p95), p_top = brute_force(normalised, benefit, weights, "wsum", **settings)
-    np.testing.assert_array_equal([result.rank_p05, result.rank_median, result.rank_p95], [p05, median, p95])
-    np.testing.assert_array_equal(result.p_top_n, p_top)
+    result = assert_equals_brute_force(normalised, benefit, weights, "wsum", **settings)
     np.testing.assert_array_equal(result.rank_median[12:16], result.rank_median[:4])
 
 
@@ -63,10 +70,7 @@ def test_ties_at_both_ends_of_every_draw():
     values = np.vstack([worst, values, best, worst, best, worst])
     normalised = normalise(values, benefit, "wsum")
     settings = {"samples": 100, "concentration": 5.0, "top_n": 2, "seed": 12}
-    result = monte_carlo(normalised, benefit, weights, "wsum", **settings)
-    (p05, median, p95), p_top = brute_force(normalised, benefit, weights, "wsum", **settings)
-    np.testing.assert_array_equal([result.rank_p05, result.rank_median, result.rank_p95], [p05, median, p95])
-    np.testing.assert_array_equal(result.p_top_n, p_top)
+    result = assert_equals_brute_force(normalised, benefit, weights, "wsum", **settings)
     assert result.rank_p95[0] == result.rank_p05[0] == 13  # three posts tied last among 15
 
 
