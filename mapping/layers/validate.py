@@ -173,6 +173,8 @@ def _convert_values(layer: gpd.GeoDataFrame, kind: LayerKind, ids: pd.Series,
 def _check_text(layer: gpd.GeoDataFrame, kind: LayerKind, ids: pd.Series, out: _Collector) -> None:
     for column in (c for c in kind.columns if c.dtype == "str"):
         values = layer[column.name]
+        if values.isna().all():
+            continue
         text = values.where(values.notna(), "").astype(str)
         suspicious = text.str.contains(FORMULA) | text.str.contains(MARKUP)
         for i in np.flatnonzero(suspicious.to_numpy()):
@@ -304,14 +306,18 @@ def _check_border_distance(layer: gpd.GeoDataFrame, usable: np.ndarray, ids: pd.
     if points.empty:
         return
     crs = study_crs(settings.study_bounds)
-    borders = context.borders.geometry.to_crs(crs).values
+    tree = shapely.STRtree(context.borders.geometry.to_crs(crs).values)
     metric = points.geometry.to_crs(crs).values
-    tree = shapely.STRtree(borders)
-    _, distance = tree.query_nearest(metric, return_distance=True, all_matches=False)
-    for fid, d in zip(ids[points.index], distance / 1000, strict=True):
-        if d > settings.crossing_max_border_km:
-            out.add(WARNING, "far_from_border", fid, distance_km=round(float(d), 1),
-                    limit_km=settings.crossing_max_border_km)
+    limit_m = settings.crossing_max_border_km * 1000
+    near, _ = tree.query(metric, predicate="dwithin", distance=limit_m)
+    far = np.setdiff1d(np.arange(len(metric)), near)
+    shown = far[:MAX_FINDINGS_PER_CODE]  # the distance is needed only for the findings listed
+    _, distance = tree.query_nearest(metric[shown], return_distance=True, all_matches=False)
+    far_ids = ids[points.index].to_numpy()[far]
+    for i, fid in enumerate(far_ids):
+        kilometres = round(float(distance[i]) / 1000, 1) if i < len(shown) else None
+        out.add(WARNING, "far_from_border", fid, distance_km=kilometres,
+                limit_km=settings.crossing_max_border_km)
 
 
 REFERENCES = {  # kind -> [(column, kind referred to)]

@@ -39,6 +39,13 @@ def as_text(value: object) -> str | None:
 
 
 def text_column(raw: pd.Series) -> pd.Series:
+    """``as_text`` of every cell (a column that is entirely empty is answered at once)."""
+    if raw.isna().all():
+        return pd.Series([None] * len(raw), index=raw.index, dtype=object)
+    if pd.api.types.infer_dtype(raw, skipna=True) == "string":  # the common case, vectorised
+        stripped = raw.astype(object).str.strip()
+        keep = stripped.notna() & (stripped != "")
+        return pd.Series(np.where(keep, stripped, None), index=raw.index, dtype=object)
     return pd.Series([as_text(v) for v in raw], index=raw.index, dtype=object)
 
 
