@@ -23,9 +23,13 @@ import tracemalloc
 from collections.abc import Callable
 
 import numpy as np
+import pandas as pd
 from scipy.stats import rankdata
 
+from mapping.scoring.explain import results_table
 from mapping.scoring.methods import aggregate
+from mapping.scoring.profile import profile_from_dict
+from mapping.scoring.rank import score
 from mapping.scoring.sensitivity import CHUNK, monte_carlo, sample_weights
 
 LOOP_SAMPLES = 200
@@ -84,12 +88,23 @@ def main() -> None:
         for i in range(LOOP_SAMPLES):
             rankdata(-scores(i, i + 1)[0], method="min")
 
+    names = [f"c{j}" for j in range(args.criteria)]
+    table = pd.DataFrame(normalised, columns=names,
+                         index=pd.Index([f"P{i:05d}" for i in range(args.posts)], name="post_id"))
+    profile = profile_from_dict({"method": args.method, "criteria": [
+        {"indicator": name, "weight": float(w)} for name, w in zip(names, weights, strict=True)]})
+
+    def ranking_with_explanations() -> None:
+        results_table(score(table, profile), "fr")
+
     steps = [
         (f"(a) scores only, float32, chunks of {CHUNK}", scores_only, 1),
         ("(b) monte_carlo: rank p05/p50/p95 + P(top 10), exact", full, 1),
         ("(c) scores + plain argsort of every draw", argsort_all, 1),
         (f"(d) loop: score + rankdata per draw (timed on {LOOP_SAMPLES}, ×{args.samples // LOOP_SAMPLES})",
          rankdata_loop, args.samples / LOOP_SAMPLES),
+        ("(e) score() of the profile: ranks, contributions, French explanations",
+         ranking_with_explanations, 1),
     ]
     results = [(name, best_time(step) * scale, peak_memory(step)) for name, step, scale in steps]
     base = results[0][1]
