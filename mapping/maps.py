@@ -28,10 +28,12 @@ def _outline_layer(layer: gpd.GeoDataFrame, name: str, style: dict) -> folium.Ge
     return folium.GeoJson(layer[[layer.geometry.name]], name=name, style_function=lambda _: style)
 
 
-def build_map(layers: dict[str, gpd.GeoDataFrame], lang: str, tiles: str | None = None) -> folium.Map:
+def build_map(layers: dict[str, gpd.GeoDataFrame], lang: str, tiles: str | None = None,
+              ranks: dict[str, int] | None = None) -> folium.Map:
     """A map of countries, borders, roads, crossings, settlements and posts; layers draw the basemap.
 
-    ``tiles`` is an optional online basemap; by default none is needed.
+    ``tiles`` is an optional online basemap; by default none is needed. ``ranks`` (post id ->
+    rank) puts each post's rank before its name.
     """
     fmap = folium.Map(location=[15.5, -8.0], zoom_start=6, tiles=tiles, control_scale=True)
     if (countries := layers.get("countries")) is not None:
@@ -50,17 +52,19 @@ def build_map(layers: dict[str, gpd.GeoDataFrame], lang: str, tiles: str | None 
     _points(fmap, layers.get("crossings"), t("kinds.crossings", lang),
             lambda row: "#444444" if row["kind"] == "official" else "#e31a1c", 4)
     _points(fmap, layers.get("posts"), t("kinds.posts", lang),
-            lambda row: POST_COLOURS.get(row["status"], "#555555"), 8)
+            lambda row: POST_COLOURS.get(row["status"], "#555555"), 8, ranks or {})
     folium.LayerControl(collapsed=False).add_to(fmap)
     return fmap
 
 
-def _points(fmap: folium.Map, layer: gpd.GeoDataFrame | None, name: str, colour, radius: float) -> None:
+def _points(fmap: folium.Map, layer: gpd.GeoDataFrame | None, name: str, colour, radius: float,
+            ranks: dict[str, int] | None = None) -> None:
     if layer is None or layer.empty:
         return
     group = folium.FeatureGroup(name=name).add_to(fmap)
     for _, row in layer[layer.geometry.notna()].iterrows():
-        label = inert(row.get("name") or row.iloc[0])
+        rank = (ranks or {}).get(row.iloc[0])
+        label = (f"{rank}. " if rank else "") + inert(row.get("name") or row.iloc[0])
         folium.CircleMarker(
             location=[row.geometry.y, row.geometry.x], radius=radius, color=colour(row),
             fill=True, fill_opacity=0.9, tooltip=label, popup=folium.Popup(label),
