@@ -82,4 +82,4 @@ shown = pd.DataFrame({
     t("app.col.score", lang): [format_number(v, lang, 3) for v in ranked["score"]],
     t("app.col.explanation", lang): ranked["explanation"],
 })
-st.dataframe(shown, hide_index=True, use_container_width=True)
+st.dataframe(shown, hide_index=True, width="stretch")
