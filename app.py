@@ -61,8 +61,8 @@ profile = load_profile_once()
 st.sidebar.subheader(t("app.weights", lang))
 method = st.sidebar.selectbox(t("app.method", lang), METHODS, index=METHODS.index(profile.method),
                               format_func=lambda m: t(f"app.methods.{m}", lang))
-weights = {c.indicator: st.sidebar.slider(label(c.indicator, lang), 0, 100, round(c.weight * 100),
-                                          key=f"weight_{c.indicator}")
+weights = {c.indicator: st.sidebar.slider(label(c.indicator, lang).capitalize(), 0, 100,
+                                          round(c.weight * 100), key=f"weight_{c.indicator}")
            for c in profile.criteria}
 if sum(weights.values()) == 0:
     st.sidebar.warning(t("app.no_weight", lang))
