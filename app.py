@@ -20,6 +20,7 @@ from mapping.scoring.methods import METHODS
 from mapping.scoring.pipeline import indicator_params, layers_from_store
 from mapping.scoring.profile import Profile, load_profile
 from mapping.scoring.rank import score
+from mapping.web_assets import localise
 
 st.set_page_config(page_title="bordermap", layout="wide")
 
@@ -72,7 +73,7 @@ results = results_table(ranking, lang)
 ranked = results[results["rank"].notna()]
 
 st.caption(t("app.store", lang, store=store_path))
-st_folium(build_map(layers, lang, ranks=ranked["rank"].astype(int).to_dict()), height=560,
+st_folium(localise(build_map(layers, lang, ranks=ranked["rank"].astype(int).to_dict())), height=560,
           use_container_width=True, returned_objects=[])
 st.subheader(t("app.ranking", lang))
 shown = pd.DataFrame({
