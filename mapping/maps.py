@@ -1,17 +1,53 @@
-"""Folium map of the stored layers (EPSG:4326), with every file value shown as inert text."""
+"""Folium map of the stored layers (EPSG:4326), with every file value shown as inert text.
+
+The layers themselves draw the basemap (no tiles needed). Points are drawn as one
+GeoJSON layer per kind, not one folium element per point, so a map with hundreds of
+posts renders quickly. Every text that came from a file is escaped with ``inert``
+before it reaches the page.
+"""
 
 from __future__ import annotations
 
 import html
+import json
 
 import folium
 import geopandas as gpd
+import numpy as np
+import shapely
+from branca.element import MacroElement, Template
+from folium.plugins import Fullscreen, MarkerCluster, MeasureControl
+from folium.utilities import JsCode
 
 from .i18n import t
 
-POST_COLOURS = {"operational": "#1a9641", "degraded": "#fdae61", "closed": "#d7191c",
-                "planned": "#2b83ba"}
+COORDINATE_PRECISION = 1e-5  # degrees (about 1 m): enough for a map, and a lighter page
+RANK_COLOURS = ("#a50026", "#f46d43", "#fdae61", "#a6d96a", "#1a9850")  # first fifth … last fifth
+UNRANKED_COLOUR = "#777777"
+MAX_ZOOM = 16
+OFFICIAL_COLOUR, UNOFFICIAL_COLOUR = "#252525", "#e31a1c"
 ROAD_WEIGHTS = {"trunk": 4, "primary": 3, "secondary": 2, "tertiary": 1.5, "track": 1}
+POINT_STYLE = JsCode("""function (feature, latlng) {
+    var p = feature.properties;
+    var shape = L.circleMarker(latlng, {radius: p.radius, color: '#ffffff', weight: 1,
+                                        fillColor: p.colour, fillOpacity: 0.95});
+    var layers = [shape];
+    if (p.rank) {
+        layers.push(L.marker(latlng, {icon: L.divIcon({className: 'bordermap-rank',
+                                                       html: String(p.rank), iconSize: [20, 20]})}));
+    }
+    var group = L.featureGroup(layers);
+    group.bindPopup(p.label);  // p.label was escaped on the server (maps.inert)
+    return group;
+}""")
+RANK_LABEL_CSS = """<style>
+.bordermap-rank {color: #ffffff; font-weight: bold; font-size: 11px; line-height: 20px;
+                 text-align: center;}
+.bordermap-legend {background: #ffffff; padding: 6px 8px; border-radius: 4px; font-size: 12px;
+                   line-height: 18px; box-shadow: 0 0 4px rgba(0,0,0,0.3);}
+.bordermap-legend i {display: inline-block; width: 12px; height: 12px; margin-right: 6px;
+                     border-radius: 6px; vertical-align: middle;}
+</style>"""
 
 
 def inert(value: object) -> str:
@@ -24,18 +60,74 @@ def inert(value: object) -> str:
     return text.replace("`", "&#96;").replace("$", "&#36;").replace("\\", "&#92;")
 
 
+def rank_colour(rank: float | None, count: int) -> str:
+    """Graduated colour: the first fifth of the ranking darkest red, the last fifth green."""
+    if rank is None or not np.isfinite(rank) or count < 1:
+        return UNRANKED_COLOUR
+    fifth = min(int((rank - 1) * len(RANK_COLOURS) / count), len(RANK_COLOURS) - 1)
+    return RANK_COLOURS[fifth]
+
+
+def _light(layer: gpd.GeoDataFrame) -> gpd.GeoSeries:
+    """Geometries rounded to ``COORDINATE_PRECISION`` for a lighter page."""
+    return gpd.GeoSeries(shapely.set_precision(layer.geometry.values, COORDINATE_PRECISION),
+                         crs=layer.crs)
+
+
 def _outline_layer(layer: gpd.GeoDataFrame, name: str, style: dict) -> folium.GeoJson:
-    return folium.GeoJson(layer[[layer.geometry.name]], name=name, style_function=lambda _: style)
+    shapes = gpd.GeoDataFrame(geometry=_light(layer))
+    return folium.GeoJson(shapes.to_json(drop_id=True), name=name, style_function=lambda _: style)
+
+
+def _point_layer(points: gpd.GeoDataFrame, name: str) -> folium.GeoJson:
+    """Points with ``label`` (escaped), ``colour``, ``radius`` and optional ``rank`` properties."""
+    return folium.GeoJson(points.to_json(drop_id=True), name=name, pointToLayer=POINT_STYLE)
+
+
+def _points(layer: gpd.GeoDataFrame, labels: list[str], colours: list[str], radius: float,
+            ranks: list[int | None] | None = None) -> gpd.GeoDataFrame:
+    placed = layer.geometry.notna().to_numpy()
+    data = {"label": labels, "colour": colours, "radius": [radius] * len(layer)}
+    if ranks is not None:
+        data["rank"] = ranks
+    frame = gpd.GeoDataFrame(data, geometry=layer.geometry.values, crs=layer.crs)
+    return frame[placed]
+
+
+def _legend(lang: str, with_ranks: bool) -> MacroElement:
+    rows = []
+    if with_ranks:
+        rows += [f"<i style='background:{RANK_COLOURS[0]}'></i>{t('map.legend.rank_first', lang)}",
+                 f"<i style='background:{RANK_COLOURS[-1]}'></i>{t('map.legend.rank_last', lang)}",
+                 f"<i style='background:{UNRANKED_COLOUR}'></i>{t('map.legend.unranked', lang)}"]
+    rows += [f"<i style='background:{OFFICIAL_COLOUR}'></i>{t('map.legend.official', lang)}",
+             f"<i style='background:{UNOFFICIAL_COLOUR}'></i>{t('map.legend.unofficial', lang)}",
+             f"<i style='background:#b15928;border-radius:0;height:3px'></i>{t('kinds.roads', lang)}",
+             f"<i style='background:#6a3d9a;border-radius:0;height:3px'></i>{t('kinds.borders', lang)}"]
+    body = "<br>".join(rows)
+    legend = MacroElement()
+    legend._template = Template(f"""{{% macro html(this, kwargs) %}}{RANK_LABEL_CSS}{{% endmacro %}}
+{{% macro script(this, kwargs) %}}
+var legend = L.control({{position: 'bottomright'}});
+legend.onAdd = function () {{
+    var div = L.DomUtil.create('div', 'bordermap-legend');
+    div.innerHTML = {json.dumps(f"<b>{t('map.legend.title', lang)}</b><br>{body}")};
+    return div;
+}};
+legend.addTo({{{{ this._parent.get_name() }}}});
+{{% endmacro %}}""")
+    return legend
 
 
 def build_map(layers: dict[str, gpd.GeoDataFrame], lang: str, tiles: str | None = None,
               ranks: dict[str, int] | None = None) -> folium.Map:
-    """A map of countries, borders, roads, crossings, settlements and posts; layers draw the basemap.
+    """A map of countries, borders, roads, crossings and posts, drawn from the layers alone.
 
     ``tiles`` is an optional online basemap; by default none is needed. ``ranks`` (post id ->
-    rank) puts each post's rank before its name.
+    rank) colours posts from red (first) to green (last) and writes the rank on each.
     """
     fmap = folium.Map(location=[15.5, -8.0], zoom_start=6, tiles=tiles, control_scale=True)
+    fmap.options["maxZoom"] = MAX_ZOOM  # clustering needs it; without tiles folium sets none
     if (countries := layers.get("countries")) is not None:
         _outline_layer(countries, t("kinds.countries", lang),
                        {"color": "#888888", "weight": 1, "fillColor": "#f4efe4",
@@ -49,23 +141,25 @@ def build_map(layers: dict[str, gpd.GeoDataFrame], lang: str, tiles: str | None 
             _outline_layer(part, str(road_class), {"color": "#b15928",
                                                     "weight": ROAD_WEIGHTS.get(road_class, 1)}
                            ).add_to(group)
-    _points(fmap, layers.get("crossings"), t("kinds.crossings", lang),
-            lambda row: "#444444" if row["kind"] == "official" else "#e31a1c", 4)
-    _points(fmap, layers.get("posts"), t("kinds.posts", lang),
-            lambda row: POST_COLOURS.get(row["status"], "#555555"), 8, ranks or {})
+    if (crossings := layers.get("crossings")) is not None and not crossings.empty:
+        official = crossings[crossings["kind"] == "official"]
+        unofficial = crossings[crossings["kind"] != "official"]
+        labels = [inert(n or i) for n, i in zip(official["name"], official["crossing_id"], strict=True)]
+        _point_layer(_points(official, labels, [OFFICIAL_COLOUR] * len(official), 5),
+                     t("map.official_crossings", lang)).add_to(fmap)
+        cluster = MarkerCluster(name=t("map.unofficial_crossings", lang)).add_to(fmap)
+        labels = [inert(n or i) for n, i in zip(unofficial["name"], unofficial["crossing_id"], strict=True)]
+        _point_layer(_points(unofficial, labels, [UNOFFICIAL_COLOUR] * len(unofficial), 4),
+                     t("map.unofficial_crossings", lang)).add_to(cluster)
+    if (posts := layers.get("posts")) is not None and not posts.empty:
+        ranked = ranks or {}
+        post_ranks = [ranked.get(p) for p in posts["post_id"]]
+        labels = [inert(f"{r}. {n}" if r else n) for r, n in zip(post_ranks, posts["name"], strict=True)]
+        colours = [rank_colour(r, len(ranked)) if ranked else UNRANKED_COLOUR for r in post_ranks]
+        _point_layer(_points(posts, labels, colours, 9, post_ranks), t("kinds.posts", lang)).add_to(fmap)
+    Fullscreen(title=t("map.fullscreen", lang), title_cancel=t("map.fullscreen_exit", lang)).add_to(fmap)
+    MeasureControl(primary_length_unit="kilometers", secondary_length_unit="",
+                   primary_area_unit="sqkilometers", secondary_area_unit="").add_to(fmap)
+    _legend(lang, bool(ranks)).add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
     return fmap
-
-
-def _points(fmap: folium.Map, layer: gpd.GeoDataFrame | None, name: str, colour, radius: float,
-            ranks: dict[str, int] | None = None) -> None:
-    if layer is None or layer.empty:
-        return
-    group = folium.FeatureGroup(name=name).add_to(fmap)
-    for _, row in layer[layer.geometry.notna()].iterrows():
-        rank = (ranks or {}).get(row.iloc[0])
-        label = (f"{rank}. " if rank else "") + inert(row.get("name") or row.iloc[0])
-        folium.CircleMarker(
-            location=[row.geometry.y, row.geometry.x], radius=radius, color=colour(row),
-            fill=True, fill_opacity=0.9, tooltip=label, popup=folium.Popup(label),
-        ).add_to(group)
