@@ -15,9 +15,9 @@ from mapping.i18n import LANGUAGES, format_number, t
 from mapping.layers.user_store import default_store_path, open_store
 from mapping.maps import build_map
 from mapping.scoring.explain import label, results_table
-from mapping.scoring.indicators import compute_indicators
+from mapping.scoring.indicators import Layers, compute_indicators
 from mapping.scoring.methods import METHODS
-from mapping.scoring.pipeline import indicator_params, layers_from_store
+from mapping.scoring.pipeline import indicator_params
 from mapping.scoring.profile import Profile, load_profile
 from mapping.scoring.rank import score
 from mapping.web_assets import localise
@@ -39,9 +39,14 @@ def load_profile_once() -> Profile:
 
 @st.cache_data(show_spinner=False)
 def load_indicators(store_path: str, version: int) -> pd.DataFrame:
-    """The indicator table of every post (computed once per store version)."""
-    store = open_store(store_path)
-    return compute_indicators(layers_from_store(store), indicator_params(load_profile_once()))
+    """The indicator table of every post (computed once per store version, from the cached layers)."""
+    stored = load_layers(store_path, version)
+    layers = Layers(posts=stored["posts"], crossings=stored.get("crossings"),
+                    borders=stored.get("borders"), roads=stored.get("roads"),
+                    settlements=stored.get("settlements"), flows=stored.get("flows"),
+                    incidents=stored.get("incidents"),
+                    population=open_store(store_path).raster_path("population"))
+    return compute_indicators(layers, indicator_params(load_profile_once()))
 
 
 def store_version(store_path: str) -> int:

@@ -196,12 +196,10 @@ def rollback_cmd(ctx: Context, version: int, user: str | None) -> int:
 def list_cmd(ctx: Context, output: str) -> int:
     """List the current layers of the store with their feature counts and versions."""
     store = ctx.store()
-    rows = []
-    for kind in store.kinds():
-        latest = store.history(kind)[-1] if store.history(kind) else None
-        rows.append({"kind": kind, "features": latest.features if latest else None,
-                     "version": latest.version if latest else None,
-                     "time": latest.time if latest else None})
+    latest = {v.kind: v for v in store.history()}  # oldest first: the last version of each kind wins
+    rows = [{"kind": kind, "features": latest[kind].features if kind in latest else None,
+             "version": latest[kind].version if kind in latest else None,
+             "time": latest[kind].time if kind in latest else None} for kind in store.kinds()]
     if output == "json":
         click.echo(json.dumps({"store": str(store.path), "layers": rows}, indent=2))
         return EXIT_OK

@@ -15,12 +15,13 @@ from pathlib import Path
 
 import geopandas as gpd
 
-from .diff import LayerDiff
+from .diff import LayerDiff, diff_layers
 from .findings import ERROR, Finding, has_errors
 from .readers import read_raster_info, read_vector
 from .schema import get_kind
 from .store import CommitInfo, LayerStore, Version
 from .validate import (
+    REFERENCES,
     ValidationContext,
     ValidationReport,
     ValidationSettings,
@@ -64,15 +65,17 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def context_from_store(store: LayerStore | None,
+def context_from_store(store: LayerStore | None, kind: str,
                        settings: ValidationSettings | None = None) -> ValidationContext:
-    """What a new layer is checked against: stored borders and the ids of posts and crossings."""
+    """What a new ``kind`` layer is checked against, read from the store only when that kind
+    needs it: the border lines (crossings) and the ids its references point to."""
     settings = settings or ValidationSettings()
     if store is None:
         return ValidationContext(settings=settings)
+    targets = {target for _, target in REFERENCES.get(kind, []) if target != kind}
     return ValidationContext(
-        borders=store.read("borders"),
-        known_ids={kind: store.ids(kind) for kind in ("posts", "crossings")},
+        borders=store.read("borders") if kind == "crossings" else None,
+        known_ids={target: store.ids(target) for target in targets},
         settings=settings,
     )
 
@@ -93,7 +96,7 @@ def check_file(path: Path, kind: str, store: LayerStore | None = None, layer: st
     _step(progress, "read")
     raw = read_vector(path, layer=layer, kind=kind)
     _step(progress, "validate")
-    context = context_from_store(store, settings)
+    context = context_from_store(store, kind, settings)
     report = validate_layer(raw, spec, context)
     if fix and report.fixable:
         _step(progress, "fix")
@@ -114,9 +117,10 @@ def diff_file(path: Path, kind: str, store: LayerStore, layer: str | None = None
         return _check_raster(path, kind)
     report = check_file(path, kind, store, layer, fix, progress=progress)
     _step(progress, "diff")
-    diff = store.diff(kind, report.layer)
+    stored_layer = store.read(kind)
+    diff = diff_layers(stored_layer, report.layer, get_kind(kind).id_column)
     findings = list(report.findings)
-    stored = len(store.ids(kind))
+    stored = 0 if stored_layer is None else len(stored_layer)
     if report.layer.empty:
         findings.append(Finding(ERROR, "no_features"))
     elif not allow_removals and stored and len(diff.removed) > stored / 2:
