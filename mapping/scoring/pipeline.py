@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import fields
 from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
 
 from ..i18n import Term
@@ -19,12 +20,17 @@ from .rank import Ranking, score
 
 def layers_from_store(store: LayerStore) -> Layers:
     """The layers the indicators use, read once from the store (EPSG:4326)."""
-    posts = store.read("posts")
-    if posts is None:
+    return layers_from_layers({kind: store.read(kind) for kind in store.kinds() if kind != "population"},
+                              store)
+
+
+def layers_from_layers(layers: dict[str, gpd.GeoDataFrame], store: LayerStore) -> Layers:
+    """The indicators' inputs from layers already read (kind -> layer), with the store's raster."""
+    if layers.get("posts") is None:
         raise StoreError("no_layer", kind=Term("kinds.posts"))
-    return Layers(posts=posts, crossings=store.read("crossings"), borders=store.read("borders"),
-                  roads=store.read("roads"), settlements=store.read("settlements"),
-                  flows=store.read("flows"), incidents=store.read("incidents"),
+    return Layers(posts=layers["posts"], crossings=layers.get("crossings"), borders=layers.get("borders"),
+                  roads=layers.get("roads"), settlements=layers.get("settlements"),
+                  flows=layers.get("flows"), incidents=layers.get("incidents"),
                   population=store.raster_path("population"))
 
 

@@ -207,6 +207,26 @@ def profile_from_dict(data: dict) -> Profile:
     return _normalised(profile, weights, ahp)
 
 
+def profile_to_dict(profile: Profile) -> dict:
+    """The profile as plain data that ``profile_from_dict`` reads back to the same profile
+    (weights as used, so an AHP-derived profile keeps its weights; its consistency is kept
+    under ``ahp_result`` for the record and is not read back)."""
+    criteria = []
+    for c in profile.criteria:
+        entry = {"indicator": c.indicator, "direction": c.direction, "weight": c.weight,
+                 "missing": c.missing}
+        if c.low is not None:
+            entry["range"] = [c.low, c.high]
+        criteria.append(entry)
+    data = {"name": profile.name, "method": profile.method, "top_n": profile.top_n,
+            "exclude": {k: list(v) for k, v in profile.exclude.items()},
+            "flag": {k: list(v) for k, v in profile.flag.items()},
+            "indicators": dict(profile.indicator_settings), "criteria": criteria}
+    if profile.ahp is not None:
+        data["ahp_result"] = profile.ahp.as_dict()
+    return data
+
+
 def load_profile(path: str | Path | None = None) -> Profile:
     """Read a profile TOML file (default: ``profiles/default.toml``)."""
     path = Path(path) if path else DEFAULT_PROFILE

@@ -1,0 +1,1 @@
+"""Exports of the ranking and shortlist: spreadsheets, GIS files, KML and the printed report."""

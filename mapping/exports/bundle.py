@@ -1,0 +1,118 @@
+"""Everything an export needs, computed once: the ranking, the shortlist, the sensitivity
+results, the layers for maps, and the record that lets ``--reproduce`` recompute it.
+
+Every export format (spreadsheets, GIS files, KML, the report) is written from an
+:class:`ExportBundle`, so the CLI and the app's download buttons give the same files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import geopandas as gpd
+import pandas as pd
+
+from ..layers.store import LayerStore, Version
+from ..scoring.explain import results_table
+from ..scoring.indicators import compute_indicators
+from ..scoring.pipeline import indicator_params, layers_from_layers
+from ..scoring.profile import Profile
+from ..scoring.rank import Ranking, score
+from ..scoring.sensitivity import monte_carlo
+from ..scoring.shortlist import ShortlistResult, shortlist
+from .record import ExportRecord, make_record
+
+SENSITIVITY_SAMPLES = 1000
+MAP_KINDS = ("countries", "borders", "roads", "crossings", "settlements")
+
+
+@dataclass(frozen=True, eq=False)
+class ExportBundle:
+    """The inputs of every export, in one language.
+
+    ``results``: ``results_table`` (ranked posts best first, then excluded posts with the
+    reason in words), index post id. ``posts``: the ranked posts as points (EPSG:4326) with
+    every indicator, ``score``, ``rank`` and ``explanation``, best first. ``sensitivity``:
+    rank p05/median/p95 and ``p_top_n`` per ranked post. ``layers``: the vector layers a map
+    draws (``MAP_KINDS``). ``versions``: the current version of each stored layer.
+    """
+
+    lang: str
+    record: ExportRecord
+    ranking: Ranking
+    indicators: pd.DataFrame
+    results: pd.DataFrame
+    posts: gpd.GeoDataFrame
+    shortlist: ShortlistResult | None
+    sensitivity: pd.DataFrame
+    layers: dict[str, gpd.GeoDataFrame]
+    versions: list[Version]
+
+    @property
+    def profile(self) -> Profile:
+        return self.ranking.profile
+
+
+def current_versions(store: LayerStore) -> list[Version]:
+    """The latest version of each kind in the store, in schema order."""
+    latest: dict[str, Version] = {}
+    for version in store.history():
+        latest[version.kind] = version
+    return [latest[kind] for kind in store.kinds() if kind in latest]
+
+
+def sensitivity_table(ranking: Ranking, samples: int = SENSITIVITY_SAMPLES, seed: int = 0) -> pd.DataFrame:
+    """Monte Carlo rank interval and P(top N) of each ranked post (profile's top_n), best first."""
+    profile = ranking.profile
+    norms = ranking.table[[f"norm:{c}" for c in profile.names]].to_numpy()
+    result = monte_carlo(norms, profile.benefit, profile.weights, profile.method, samples=samples,
+                         top_n=min(profile.top_n, len(norms)), seed=seed)
+    return result.to_frame(list(ranking.table.index))
+
+
+def ranked_posts(posts: gpd.GeoDataFrame, indicators: pd.DataFrame,
+                 results: pd.DataFrame) -> gpd.GeoDataFrame:
+    """Ranked posts (best first) as points with every indicator, score, rank and explanation."""
+    ranked = results[results["rank"].notna()]
+    located = posts.drop_duplicates("post_id").set_index("post_id")
+    table = indicators.loc[ranked.index].drop(columns=["name", "iso3", "status"], errors="ignore")
+    shown = [c for c in ("name", "iso3", "status", "score", "rank", "tied", "explanation", "flagged")
+             if c in ranked]
+    table = ranked[shown].join(table)
+    return gpd.GeoDataFrame(table, geometry=located.geometry.reindex(table.index).values,
+                            crs=posts.crs).rename_axis("post_id")
+
+
+def build_bundle(store: LayerStore, profile: Profile, lang: str, *, budget: float | None = None,
+                 top_n: int | None = None, min_per_country: dict[str, int] | None = None,
+                 max_per_country: dict[str, int] | None = None,
+                 reference_date: dt.date | None = None, samples: int = SENSITIVITY_SAMPLES,
+                 layers: dict[str, gpd.GeoDataFrame] | None = None,
+                 indicators: pd.DataFrame | None = None) -> ExportBundle:
+    """Rank the store's posts under ``profile`` and gather what every export shows.
+
+    ``layers`` and ``indicators`` may be passed when already loaded (the app caches them);
+    they must be the store's current layers and their indicators for ``reference_date``.
+    A shortlist is made when ``budget`` or ``top_n`` is given.
+    """
+    reference_date = reference_date or dt.date.today()
+    if layers is None:
+        layers = {kind: store.read(kind) for kind in store.kinds() if kind != "population"}
+    if indicators is None:
+        indicators = compute_indicators(layers_from_layers(layers, store),
+                                        indicator_params(profile, reference_date))
+    ranking = score(indicators, profile)
+    results = results_table(ranking, lang)
+    chosen = None
+    if budget is not None or top_n is not None:
+        chosen = shortlist(ranking.table.reset_index(), budget=budget, top_n=top_n,
+                           min_per_country=min_per_country, max_per_country=max_per_country)
+    versions = current_versions(store)
+    record = make_record(profile, lang, versions, ranking, chosen, reference_date=reference_date,
+                         budget=budget, top_n=top_n, min_per_country=min_per_country,
+                         max_per_country=max_per_country)
+    return ExportBundle(lang, record, ranking, indicators, results,
+                        ranked_posts(layers["posts"], indicators, results), chosen,
+                        sensitivity_table(ranking, samples), {k: v for k, v in layers.items()
+                                                              if k in MAP_KINDS}, versions)

@@ -1,0 +1,84 @@
+"""The record every export carries: what was computed, from which layer versions, how.
+
+``bordermap export --reproduce FILE`` reads it back from the file, recomputes the
+ranking from the store with the same profile and reference date, and compares.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import asdict, dataclass, field
+
+from .. import __version__
+from ..layers.store import Version
+from ..scoring.profile import Profile, profile_from_dict, profile_to_dict
+from ..scoring.rank import Ranking
+from ..scoring.shortlist import ShortlistResult
+
+RECORD_FORMAT = "bordermap-export-record/1"
+
+
+@dataclass(frozen=True)
+class ExportRecord:
+    """Profile (as plain data), method, weights, layer versions (kind -> version number),
+    software version, reference date, shortlist request, and the result: rank and score of
+    each ranked post and the shortlisted post ids. Times are UTC (ISO 8601)."""
+
+    software: str
+    created: str
+    lang: str
+    profile: dict
+    reference_date: str
+    layer_versions: dict[str, int]
+    ranks: dict[str, int]
+    scores: dict[str, float]
+    budget: float | None = None
+    top_n: int | None = None
+    min_per_country: dict[str, int] = field(default_factory=dict)
+    max_per_country: dict[str, int] = field(default_factory=dict)
+    shortlist: list[str] = field(default_factory=list)
+    format: str = RECORD_FORMAT
+
+    @property
+    def method(self) -> str:
+        return self.profile["method"]
+
+    @property
+    def weights(self) -> dict[str, float]:
+        return {c["indicator"]: c["weight"] for c in self.profile["criteria"]}
+
+    def scoring_profile(self) -> Profile:
+        return profile_from_dict(self.profile)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> ExportRecord:
+        """Raises ``ValueError`` when ``text`` is not a record this version can read."""
+        data = json.loads(text)
+        if not isinstance(data, dict) or data.get("format") != RECORD_FORMAT:
+            raise ValueError("not a bordermap export record")
+        return cls(**data)
+
+
+def make_record(profile: Profile, lang: str, versions: list[Version], ranking: Ranking,
+                chosen: ShortlistResult | None, *, reference_date: dt.date, budget: float | None = None,
+                top_n: int | None = None, min_per_country: dict[str, int] | None = None,
+                max_per_country: dict[str, int] | None = None) -> ExportRecord:
+    """The record of one export, created now."""
+    table = ranking.table
+    return ExportRecord(
+        software=__version__,
+        created=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        lang=lang,
+        profile=profile_to_dict(profile),
+        reference_date=reference_date.isoformat(),
+        layer_versions={v.kind: v.version for v in versions},
+        ranks={str(k): int(v) for k, v in table["rank"].items()},
+        scores={str(k): float(v) for k, v in table["score"].items()},
+        budget=budget, top_n=top_n,
+        min_per_country=dict(min_per_country or {}), max_per_country=dict(max_per_country or {}),
+        shortlist=list(chosen.selected) if chosen else [],
+    )
