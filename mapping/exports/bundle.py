@@ -19,11 +19,10 @@ from ..scoring.indicators import compute_indicators
 from ..scoring.pipeline import indicator_params, layers_from_layers
 from ..scoring.profile import Profile
 from ..scoring.rank import Ranking, score
-from ..scoring.sensitivity import monte_carlo
+from ..scoring.sensitivity import SENSITIVITY_SAMPLES, rank_intervals
 from ..scoring.shortlist import ShortlistResult, shortlist
 from .record import ExportRecord, make_record
 
-SENSITIVITY_SAMPLES = 1000
 MAP_KINDS = ("countries", "borders", "roads", "crossings", "settlements")
 
 
@@ -60,15 +59,6 @@ def current_versions(store: LayerStore) -> list[Version]:
     for version in store.history():
         latest[version.kind] = version
     return [latest[kind] for kind in store.kinds() if kind in latest]
-
-
-def sensitivity_table(ranking: Ranking, samples: int = SENSITIVITY_SAMPLES, seed: int = 0) -> pd.DataFrame:
-    """Monte Carlo rank interval and P(top N) of each ranked post (profile's top_n), best first."""
-    profile = ranking.profile
-    norms = ranking.table[[f"norm:{c}" for c in profile.names]].to_numpy()
-    result = monte_carlo(norms, profile.benefit, profile.weights, profile.method, samples=samples,
-                         top_n=min(profile.top_n, len(norms)), seed=seed)
-    return result.to_frame(list(ranking.table.index))
 
 
 def ranked_posts(posts: gpd.GeoDataFrame, indicators: pd.DataFrame,
@@ -114,5 +104,5 @@ def build_bundle(store: LayerStore, profile: Profile, lang: str, *, budget: floa
                          max_per_country=max_per_country)
     return ExportBundle(lang, record, ranking, indicators, results,
                         ranked_posts(layers["posts"], indicators, results), chosen,
-                        sensitivity_table(ranking, samples), {k: v for k, v in layers.items()
+                        rank_intervals(ranking, samples), {k: v for k, v in layers.items()
                                                               if k in MAP_KINDS}, versions)

@@ -35,6 +35,7 @@ from .diff import LayerDiff, diff_layers
 from .schema import KINDS, STORAGE_CRS, get_kind, with_schema_types
 
 VERSIONS_TABLE = "bordermap_versions"
+RECORDS_TABLE = "bordermap_records"
 ABOUT_TABLE = "bordermap_store"
 
 
@@ -109,6 +110,14 @@ class LayerStore(ABC):
     def rollback(self, version: int, user: str) -> Version:
         """Make the layer as it was at ``version`` current again (a new version)."""
 
+    @abstractmethod
+    def records(self, collection: str) -> list[dict]:
+        """Saved documents of ``collection`` (e.g. delegate notes, scenarios), oldest first."""
+
+    @abstractmethod
+    def save_record(self, collection: str, record_id: str, data: dict) -> None:
+        """Insert or replace one JSON-serialisable document; layers and versions are untouched."""
+
     def ids(self, kind: str) -> set[str]:
         layer = self.read(kind)
         id_column = get_kind(kind).id_column
@@ -170,7 +179,27 @@ class GeoPackageStore(LayerStore):
         versions = [_version_from_row(row) for row in rows]
         return [v for v in versions if kind is None or v.kind == kind]
 
+    def records(self, collection: str) -> list[dict]:
+        if not self.path.exists():
+            return []
+        with closing(sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)) as db:
+            if not db.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (RECORDS_TABLE,)).fetchone():
+                return []
+            rows = db.execute(f"SELECT data FROM {RECORDS_TABLE} WHERE collection = ? ORDER BY rowid",
+                              (collection,)).fetchall()
+        return [json.loads(data) for (data,) in rows]
+
     # ------------------------------------------------------------ writing
+    def save_record(self, collection: str, record_id: str, data: dict) -> None:
+        """One SQLite transaction under the store's lock: it lands whole or not at all."""
+        text = json.dumps(data, ensure_ascii=False)
+        with self._lock(), closing(sqlite3.connect(self.path)) as db, db:
+            _ensure_attribute_table(db, RECORDS_TABLE, """collection TEXT NOT NULL, id TEXT NOT NULL,
+                updated TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (collection, id)""")
+            db.execute(f"INSERT INTO {RECORDS_TABLE} (collection, id, updated, data) VALUES (?, ?, ?, ?) "
+                       "ON CONFLICT (collection, id) DO UPDATE SET updated = excluded.updated, "
+                       "data = excluded.data", (collection, record_id, _now(), text))
+
     @contextmanager
     def _lock(self) -> Iterator[None]:
         """One writer at a time, across processes (a lock file beside the store)."""
@@ -291,17 +320,22 @@ def _create_geopackage(path: Path) -> None:
 
 def _ensure_versions_table(db: sqlite3.Connection) -> None:
     """Create the versions table and register it as a GeoPackage attribute table."""
-    db.execute(f"""CREATE TABLE IF NOT EXISTS {VERSIONS_TABLE} (
+    _ensure_attribute_table(db, VERSIONS_TABLE, """
         version INTEGER PRIMARY KEY, kind TEXT NOT NULL, action TEXT NOT NULL,
         time TEXT NOT NULL, user TEXT, source_file TEXT, sha256 TEXT, features INTEGER,
         added TEXT, changed TEXT, removed TEXT, fixes TEXT, restored_from INTEGER,
-        stored_file TEXT)""")
+        stored_file TEXT""")
+    db.commit()
+
+
+def _ensure_attribute_table(db: sqlite3.Connection, table: str, columns: str) -> None:
+    """Create ``table`` if needed and register it as a GeoPackage attribute table (GIS tools list it)."""
+    db.execute(f"CREATE TABLE IF NOT EXISTS {table} ({columns})")
     has_contents = db.execute(
         "SELECT 1 FROM sqlite_master WHERE name = 'gpkg_contents'").fetchone()
     if has_contents:
         db.execute("INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier) "
-                   "VALUES (?, 'attributes', ?)", (VERSIONS_TABLE, VERSIONS_TABLE))
-    db.commit()
+                   "VALUES (?, 'attributes', ?)", (table, table))
 
 
 def _version_from_row(row: tuple) -> Version:

@@ -71,7 +71,8 @@ def ahp_weights(names: list[str], matrix: np.ndarray) -> AHPResult:
     return AHPResult(dict(zip(names, weights.tolist(), strict=True)), lambda_max, ci, max(cr, 0.0))
 
 
-def _number(cell: str) -> float:
+def parse_cell(cell: str) -> float:
+    """A judgement such as ``3``, ``1/3`` or ``0,5`` as a number."""
     text = cell.strip()
     if "/" not in text:
         text = text.replace(",", ".")
@@ -100,7 +101,7 @@ def read_matrix(text: str) -> tuple[list[str], np.ndarray]:
         raise AHPError("names_differ", rows=", ".join(names), columns=", ".join(header))
     if any(len(r) != len(rows[0]) for r in rows):
         raise AHPError("not_square", rows=len(names), columns=len(header))
-    matrix = np.array([[_number(c) for c in r[1:]] for r in rows[1:]])
+    matrix = np.array([[parse_cell(c) for c in r[1:]] for r in rows[1:]])
     return names, matrix
 
 

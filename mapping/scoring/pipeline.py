@@ -36,8 +36,14 @@ def layers_from_layers(layers: dict[str, gpd.GeoDataFrame], store: LayerStore) -
 
 def indicator_params(profile: Profile, reference_date: dt.date | None = None) -> IndicatorParams:
     """Indicator settings from the profile's ``[indicators]`` table."""
+    return params_from_settings(profile.indicator_settings, reference_date)
+
+
+def params_from_settings(settings: dict[str, float],
+                         reference_date: dt.date | None = None) -> IndicatorParams:
+    """Indicator settings from a profile's ``[indicators]`` table (unknown keys ignored)."""
     known = {f.name for f in fields(IndicatorParams)}
-    settings = {k: v for k, v in profile.indicator_settings.items() if k in known}
+    settings = {k: v for k, v in settings.items() if k in known}
     if reference_date is not None:
         settings["reference_date"] = reference_date
     return IndicatorParams(**settings)

@@ -31,10 +31,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from mapping.scoring.methods import METHODS, aggregate
+from .methods import METHODS, aggregate
+from .rank import Ranking
 
 CHUNK = 500  # draws scored at once: 500 draws × 5,000 posts is 10 MB of float32 scores
 PERCENTS = (5, 50, 95)
+SENSITIVITY_SAMPLES = 1000  # draws for the rank intervals shown in the app and exports
 WORKERS = min(4, os.cpu_count() or 1)  # threads sorting chunks (NumPy sorts without the GIL)
 _LOW, _HIGH = (0, 1) if sys.byteorder == "little" else (1, 0)  # int32 halves of an int64
 
@@ -250,3 +252,12 @@ def _percentile_ranks(counts: np.ndarray, samples: int) -> np.ndarray:
         running += row
         below += running < needed
     return below + 1
+
+
+def rank_intervals(ranking: Ranking, samples: int = SENSITIVITY_SAMPLES, seed: int = 0) -> pd.DataFrame:
+    """Monte Carlo rank interval and P(top N) of each ranked post (profile's top_n), best first."""
+    profile = ranking.profile
+    norms = ranking.table[[f"norm:{c}" for c in profile.names]].to_numpy()
+    result = monte_carlo(norms, profile.benefit, profile.weights, profile.method, samples=samples,
+                         top_n=min(profile.top_n, len(norms)), seed=seed)
+    return result.to_frame(list(ranking.table.index))

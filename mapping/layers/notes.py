@@ -1,0 +1,150 @@
+"""Delegate notes: a point on the map with a remark, kept in the layer store.
+
+A delegate leaves a note during a workshop (a crossing the layers lack, a post drawn in
+the wrong place, anything else). GIS staff then accept it, which goes through the normal
+validated import path (``import_file``) so the change is versioned like any other, or
+dismiss it. Notes never change a layer by themselves. Positions are EPSG:4326 degrees.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+import uuid
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from ..errors import BordermapError
+from .importing import ImportResult, import_file
+from .store import LayerStore
+
+COLLECTION = "notes"
+NOTE_KINDS = ("new_crossing", "wrong_position", "other")
+STATUSES = ("open", "accepted", "dismissed")
+MAX_TEXT = 2000  # characters
+
+
+class NoteError(BordermapError, ValueError):
+    """A note that cannot be saved or decided; ``code`` names the message ``notes.<code>``."""
+
+    section = "notes"
+
+
+@dataclass(frozen=True)
+class Note:
+    """One delegate note. ``post_id``: the post a ``wrong_position`` note moves; ``place``:
+    the name of a new crossing. Times are UTC ISO 8601."""
+
+    note_id: str
+    created: str
+    author: str
+    organisation: str
+    country: str
+    kind: str
+    text: str
+    lon: float
+    lat: float
+    post_id: str = ""
+    place: str = ""
+    status: str = "open"
+    decided_by: str = ""
+    decided_at: str = ""
+    version: int | None = None  # the store version an accepted note created
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def add_note(store: LayerStore, *, author: str, organisation: str, country: str, kind: str, text: str,
+             lon: float, lat: float, post_id: str = "", place: str = "") -> Note:
+    """Check and save a new open note; returns it."""
+    author, text = author.strip(), text.strip()
+    if not author:
+        raise NoteError("no_author")
+    if not text:
+        raise NoteError("no_text")
+    if kind not in NOTE_KINDS:
+        raise NoteError("bad_kind", kind=kind)
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise NoteError("bad_position", lon=lon, lat=lat)
+    if kind == "wrong_position" and not post_id:
+        raise NoteError("no_post")
+    note = Note(uuid.uuid4().hex[:12], _now(), author[:200], organisation.strip()[:200],
+                country.strip().upper()[:3], kind, text[:MAX_TEXT], float(lon), float(lat),
+                post_id, place.strip()[:200])
+    store.save_record(COLLECTION, note.note_id, asdict(note))
+    return note
+
+
+def notes(store: LayerStore, status: str | None = None) -> list[Note]:
+    """Saved notes, oldest first, optionally only those with ``status``."""
+    found = [Note(**data) for data in store.records(COLLECTION)]
+    return [n for n in found if status is None or n.status == status]
+
+
+def notes_frame(found: list[Note]) -> gpd.GeoDataFrame:
+    """Notes as points (EPSG:4326), one column per field."""
+    table = pd.DataFrame([asdict(n) for n in found], columns=list(Note.__dataclass_fields__))
+    return gpd.GeoDataFrame(table, geometry=gpd.points_from_xy(table["lon"], table["lat"]), crs=4326)
+
+
+def _get(store: LayerStore, note_id: str) -> Note:
+    note = next((n for n in notes(store) if n.note_id == note_id), None)
+    if note is None:
+        raise NoteError("unknown_note", note=note_id)
+    if note.status != "open":
+        raise NoteError("already_decided", note=note_id, status=note.status)
+    return note
+
+
+def dismiss_note(store: LayerStore, note_id: str, user: str) -> Note:
+    """Mark an open note as dismissed; no layer changes."""
+    note = replace(_get(store, note_id), status="dismissed", decided_by=user, decided_at=_now())
+    store.save_record(COLLECTION, note.note_id, asdict(note))
+    return note
+
+
+def _changed_layer(store: LayerStore, note: Note, crossing_kind: str) -> tuple[str, gpd.GeoDataFrame]:
+    """The layer the note would commit: crossings with the new one, or posts with one moved."""
+    point = shapely.Point(note.lon, note.lat)
+    if note.kind == "new_crossing":
+        current = store.read("crossings")
+        crossing = {"crossing_id": f"NOTE-{note.note_id}", "name": note.place or None,
+                    "kind": crossing_kind, "confidence": "low",
+                    "last_observed": note.created[:10],
+                    "source": f"delegate note {note.note_id} ({note.author}, {note.organisation})"}
+        added = gpd.GeoDataFrame([crossing], geometry=[point], crs=4326)
+        layer = added if current is None else pd.concat([current, added], ignore_index=True)
+        return "crossings", gpd.GeoDataFrame(layer, geometry="geometry", crs=4326)
+    if note.kind == "wrong_position":
+        posts = store.read("posts")
+        if posts is None or note.post_id not in set(posts["post_id"]):
+            raise NoteError("unknown_post", post=note.post_id)
+        posts = posts.copy()
+        posts.loc[posts["post_id"] == note.post_id, "geometry"] = point
+        return "posts", posts
+    raise NoteError("nothing_to_accept")
+
+
+def accept_note(store: LayerStore, note_id: str, user: str,
+                crossing_kind: str = "unofficial") -> tuple[Note | None, ImportResult]:
+    """Apply a note through the validated import path: a new crossing (``crossing_kind``) or a
+    moved post. Returns the decided note, or None (the note stays open) when the import found
+    errors, with the import result and its findings either way."""
+    note = _get(store, note_id)
+    kind, layer = _changed_layer(store, note, crossing_kind)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"note-{note.note_id}.gpkg"
+        layer.to_file(path, layer=kind, driver="GPKG")
+        result = import_file(path, kind, store, user=user)
+    if not result.committed:
+        return None, result
+    decided = replace(note, status="accepted", decided_by=user, decided_at=_now(),
+                      version=result.version.version)
+    store.save_record(COLLECTION, decided.note_id, asdict(decided))
+    return decided, result

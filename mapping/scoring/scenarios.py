@@ -1,0 +1,66 @@
+"""Scenarios: named weight sets saved in the layer store, and two of them compared.
+
+A scenario is a whole profile (criteria, weights, method) under a name, so a workshop can
+come back to "security first" or "population first" and see how the ranking differs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ..errors import BordermapError
+from ..layers.store import LayerStore
+from .profile import Profile, profile_from_dict, profile_to_dict
+from .rank import score
+
+COLLECTION = "scenarios"
+MAX_NAME = 80  # characters
+
+
+class ScenarioError(BordermapError, ValueError):
+    """A scenario that cannot be saved; ``code`` names the message ``scenarios.<code>``."""
+
+    section = "scenarios"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    author: str
+    created: str  # UTC ISO 8601
+    profile: Profile
+
+
+def save_scenario(store: LayerStore, name: str, profile: Profile, author: str = "") -> Scenario:
+    """Save (or replace) the scenario ``name``."""
+    name = " ".join(name.split())[:MAX_NAME]
+    if not name:
+        raise ScenarioError("no_name")
+    created = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    store.save_record(COLLECTION, name, {"name": name, "author": author.strip()[:200], "created": created,
+                                         "profile": profile_to_dict(profile)})
+    return Scenario(name, author, created, profile)
+
+
+def scenarios(store: LayerStore) -> dict[str, Scenario]:
+    """Saved scenarios by name, oldest first."""
+    return {data["name"]: Scenario(data["name"], data["author"], data["created"],
+                                   profile_from_dict(data["profile"]))
+            for data in store.records(COLLECTION)}
+
+
+def compare(indicators: pd.DataFrame, first: Profile, second: Profile) -> pd.DataFrame:
+    """Rank and score of every post under two profiles, best first under ``second``.
+
+    ``change`` is how many places a post gains from ``first`` to ``second`` (positive: it
+    moves up); NaN where a post is ranked under only one of them.
+    """
+    a, b = score(indicators, first).table, score(indicators, second).table
+    table = pd.DataFrame({"name": indicators["name"], "iso3": indicators["iso3"]}).join(
+        a[["rank", "score"]].add_suffix("_a"), how="left").join(b[["rank", "score"]].add_suffix("_b"))
+    table = table[table["rank_a"].notna() | table["rank_b"].notna()]
+    table["change"] = table["rank_a"] - table["rank_b"]
+    return table.sort_values(["rank_b", "rank_a"], na_position="last")
