@@ -4,6 +4,11 @@ The layers themselves draw the basemap (no tiles needed). Points are drawn as on
 GeoJSON layer per kind, not one folium element per point, so a map with hundreds of
 posts renders quickly. Every text that came from a file is escaped with ``inert``
 before it reaches the page.
+
+The app builds the map in two parts: ``base_map`` (what changes only with the store,
+the language or the overlay; cached) and ``posts_layer``/``notes_layer`` (what a weight
+change or a selection redraws; sent to streamlit-folium as ``feature_group_to_add`` so
+the base map is not rebuilt in the browser).
 """
 
 from __future__ import annotations
@@ -14,18 +19,23 @@ import json
 import folium
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 from branca.element import MacroElement, Template
 from folium.plugins import Fullscreen, MarkerCluster, MeasureControl
 from folium.utilities import JsCode
 
 from .i18n import t
+from .raster_overlay import DENSITY_STEPS, RAMP, Overlay
 
 COORDINATE_PRECISION = 1e-5  # degrees (about 1 m): enough for a map, and a lighter page
 RANK_COLOURS = ("#a50026", "#f46d43", "#fdae61", "#a6d96a", "#1a9850")  # first fifth … last fifth
 UNRANKED_COLOUR = "#777777"
 MAX_ZOOM = 16
 OFFICIAL_COLOUR, UNOFFICIAL_COLOUR = "#252525", "#e31a1c"
+SETTLEMENT_COLOUR = "#3f3f3f"
+NAMES_ZOOM = 9  # settlement names show from this zoom level on
+NOTE_COLOURS = {"new_crossing": "#1f78b4", "wrong_position": "#ff7f00", "other": "#6a3d9a"}
 ROAD_WEIGHTS = {"trunk": 4, "primary": 3, "secondary": 2, "tertiary": 1.5, "track": 1}
 POINT_STYLE = JsCode("""function (feature, latlng) {
     var p = feature.properties;
@@ -40,6 +50,17 @@ POINT_STYLE = JsCode("""function (feature, latlng) {
     group.bindPopup(p.label);  // p.label was escaped on the server (maps.inert)
     return group;
 }""")
+PLACE_STYLE = JsCode("""function (feature, latlng) {
+    var p = feature.properties;
+    var dot = L.circleMarker(latlng, {radius: p.radius, color: '#ffffff', weight: 0.5,
+                                      fillColor: p.colour, fillOpacity: 0.7});
+    dot.bindTooltip(p.label, {permanent: true, direction: 'right', className: 'bordermap-place'});
+    return dot;  // p.label was escaped on the server (maps.inert)
+}""")
+COUNTRY_LABEL_STYLE = JsCode("""function (feature, latlng) {
+    return L.marker(latlng, {interactive: false, icon: L.divIcon({
+        className: 'bordermap-country', html: feature.properties.label, iconSize: [160, 20]})});
+}""")
 RANK_LABEL_CSS = """<style>
 .bordermap-rank {color: #ffffff; font-weight: bold; font-size: 11px; line-height: 20px;
                  text-align: center;}
@@ -47,6 +68,12 @@ RANK_LABEL_CSS = """<style>
                    line-height: 18px; box-shadow: 0 0 4px rgba(0,0,0,0.3);}
 .bordermap-legend i {display: inline-block; width: 12px; height: 12px; margin-right: 6px;
                      border-radius: 6px; vertical-align: middle;}
+.bordermap-country {color: #6b6b6b; font-size: 13px; font-style: italic; text-align: center;
+                    text-transform: uppercase; letter-spacing: 1px; white-space: nowrap;}
+.bordermap-place {background: transparent; border: none; box-shadow: none; padding: 0 2px;
+                  font-size: 11px; color: #222222; text-shadow: 0 0 3px #ffffff;}
+.bordermap-place::before {display: none;}
+.bordermap-far .bordermap-place {display: none;}
 </style>"""
 
 
@@ -94,16 +121,21 @@ def _points(layer: gpd.GeoDataFrame, labels: list[str], colours: list[str], radi
     return frame[placed]
 
 
-def _legend(lang: str, with_ranks: bool) -> MacroElement:
-    rows = []
-    if with_ranks:
-        rows += [f"<i style='background:{RANK_COLOURS[0]}'></i>{t('map.legend.rank_first', lang)}",
-                 f"<i style='background:{RANK_COLOURS[-1]}'></i>{t('map.legend.rank_last', lang)}",
-                 f"<i style='background:{UNRANKED_COLOUR}'></i>{t('map.legend.unranked', lang)}"]
-    rows += [f"<i style='background:{OFFICIAL_COLOUR}'></i>{t('map.legend.official', lang)}",
-             f"<i style='background:{UNOFFICIAL_COLOUR}'></i>{t('map.legend.unofficial', lang)}",
-             f"<i style='background:#b15928;border-radius:0;height:3px'></i>{t('kinds.roads', lang)}",
-             f"<i style='background:#6a3d9a;border-radius:0;height:3px'></i>{t('kinds.borders', lang)}"]
+def _legend(lang: str, with_population: bool) -> MacroElement:
+    """Legend (bottom right) and the zoom rule that shows settlement names up close."""
+    rows = [f"<i style='background:{RANK_COLOURS[0]}'></i>{t('map.legend.rank_first', lang)}",
+            f"<i style='background:{RANK_COLOURS[-1]}'></i>{t('map.legend.rank_last', lang)}",
+            f"<i style='background:{UNRANKED_COLOUR}'></i>{t('map.legend.unranked', lang)}",
+            f"<i style='background:{OFFICIAL_COLOUR}'></i>{t('map.legend.official', lang)}",
+            f"<i style='background:{UNOFFICIAL_COLOUR}'></i>{t('map.legend.unofficial', lang)}",
+            f"<i style='background:{SETTLEMENT_COLOUR};opacity:0.7'></i>{t('map.legend.settlements', lang)}",
+            f"<i style='background:#b15928;border-radius:0;height:3px'></i>{t('kinds.roads', lang)}",
+            f"<i style='background:#6a3d9a;border-radius:0;height:3px'></i>{t('kinds.borders', lang)}"]
+    if with_population:
+        ramp = "".join(f"<i style='background:rgb{tuple(int(c) for c in colour)};border-radius:0;"
+                       f"margin-right:0'></i>" for colour in RAMP)
+        low, high = (f"{v:g}" for v in (DENSITY_STEPS[0], DENSITY_STEPS[-1]))
+        rows.append(f"{ramp} {t('map.legend.population', lang, low=low, high=high)}")
     body = "<br>".join(rows)
     legend = MacroElement()
     legend._template = Template(f"""{{% macro html(this, kwargs) %}}{RANK_LABEL_CSS}{{% endmacro %}}
@@ -115,23 +147,54 @@ legend.onAdd = function () {{
     return div;
 }};
 legend.addTo({{{{ this._parent.get_name() }}}});
+(function (map) {{
+    function names() {{ map.getContainer().classList.toggle('bordermap-far', map.getZoom() < {NAMES_ZOOM}); }}
+    map.on('zoomend', names);
+    names();
+}})({{{{ this._parent.get_name() }}}});
 {{% endmacro %}}""")
     return legend
 
 
-def build_map(layers: dict[str, gpd.GeoDataFrame], lang: str, tiles: str | None = None,
-              ranks: dict[str, int] | None = None) -> folium.Map:
-    """A map of countries, borders, roads, crossings and posts, drawn from the layers alone.
+def _country_names(countries: gpd.GeoDataFrame, lang: str) -> folium.GeoJson:
+    column = "name_fr" if lang == "fr" else "name_en"
+    labels = gpd.GeoDataFrame({"label": [inert(n) for n in countries[column]]},
+                              geometry=countries.geometry.representative_point().values, crs=countries.crs)
+    return folium.GeoJson(labels.to_json(drop_id=True), name=t("map.country_names", lang),
+                          pointToLayer=COUNTRY_LABEL_STYLE, control=False)
 
-    ``tiles`` is an optional online basemap; by default none is needed. ``ranks`` (post id ->
-    rank) colours posts from red (first) to green (last) and writes the rank on each.
-    """
+
+def settlement_radius(population: pd.Series) -> np.ndarray:
+    """Marker radius in pixels: area grows with population (3 px unknown, 14 px from a million)."""
+    people = pd.to_numeric(population, errors="coerce").to_numpy(dtype=float)
+    return np.where(np.isfinite(people), np.clip(2 + np.sqrt(np.nan_to_num(people)) / 83, 2, 14), 3)
+
+
+def _settlements(settlements: gpd.GeoDataFrame, lang: str) -> folium.GeoJson:
+    placed = settlements[settlements.geometry.notna()]
+    places = gpd.GeoDataFrame({"label": [inert(n) for n in placed["name"]],
+                               "radius": settlement_radius(placed["population"]).round(1),
+                               "colour": SETTLEMENT_COLOUR}, geometry=_light(placed).values, crs=placed.crs)
+    return folium.GeoJson(places.to_json(drop_id=True), name=t("kinds.settlements", lang),
+                          pointToLayer=PLACE_STYLE)
+
+
+def base_map(layers: dict[str, gpd.GeoDataFrame], lang: str, overlay: Overlay | None = None,
+             opacity: float = 0.6, tiles: str | None = None) -> folium.Map:
+    """Everything but the posts: countries with names, borders, roads by class, settlements
+    sized by population, crossings, the population overlay (``opacity`` 0–1), legend, scale
+    bar, full screen and distance measure. ``tiles``: an optional online basemap."""
     fmap = folium.Map(location=[15.5, -8.0], zoom_start=6, tiles=tiles, control_scale=True)
     fmap.options["maxZoom"] = MAX_ZOOM  # clustering needs it; without tiles folium sets none
     if (countries := layers.get("countries")) is not None:
         _outline_layer(countries, t("kinds.countries", lang),
                        {"color": "#888888", "weight": 1, "fillColor": "#f4efe4",
                         "fillOpacity": 1.0}).add_to(fmap)
+    if overlay is not None:
+        folium.raster_layers.ImageOverlay(overlay.url, overlay.bounds, opacity=opacity,
+                                          name=t("map.population", lang), interactive=False).add_to(fmap)
+    if countries is not None:
+        _country_names(countries, lang).add_to(fmap)
     if (borders := layers.get("borders")) is not None:
         _outline_layer(borders, t("kinds.borders", lang),
                        {"color": "#6a3d9a", "weight": 2.5, "dashArray": "6 4"}).add_to(fmap)
@@ -141,6 +204,8 @@ def build_map(layers: dict[str, gpd.GeoDataFrame], lang: str, tiles: str | None 
             _outline_layer(part, str(road_class), {"color": "#b15928",
                                                     "weight": ROAD_WEIGHTS.get(road_class, 1)}
                            ).add_to(group)
+    if (settlements := layers.get("settlements")) is not None and not settlements.empty:
+        _settlements(settlements, lang).add_to(fmap)
     if (crossings := layers.get("crossings")) is not None and not crossings.empty:
         official = crossings[crossings["kind"] == "official"]
         unofficial = crossings[crossings["kind"] != "official"]
@@ -151,15 +216,52 @@ def build_map(layers: dict[str, gpd.GeoDataFrame], lang: str, tiles: str | None 
         labels = [inert(n or i) for n, i in zip(unofficial["name"], unofficial["crossing_id"], strict=True)]
         _point_layer(_points(unofficial, labels, [UNOFFICIAL_COLOUR] * len(unofficial), 4),
                      t("map.unofficial_crossings", lang)).add_to(cluster)
-    if (posts := layers.get("posts")) is not None and not posts.empty:
-        ranked = ranks or {}
-        post_ranks = [ranked.get(p) for p in posts["post_id"]]
-        labels = [inert(f"{r}. {n}" if r else n) for r, n in zip(post_ranks, posts["name"], strict=True)]
-        colours = [rank_colour(r, len(ranked)) if ranked else UNRANKED_COLOUR for r in post_ranks]
-        _point_layer(_points(posts, labels, colours, 9, post_ranks), t("kinds.posts", lang)).add_to(fmap)
     Fullscreen(title=t("map.fullscreen", lang), title_cancel=t("map.fullscreen_exit", lang)).add_to(fmap)
     MeasureControl(primary_length_unit="kilometers", secondary_length_unit="",
                    primary_area_unit="sqkilometers", secondary_area_unit="").add_to(fmap)
-    _legend(lang, bool(ranks)).add_to(fmap)
+    _legend(lang, overlay is not None).add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
+    return fmap
+
+
+def posts_layer(posts: gpd.GeoDataFrame, lang: str, ranks: dict[str, int] | None = None,
+                selected: str | None = None, radius_km: float | None = None) -> folium.FeatureGroup:
+    """Posts coloured by rank (red first, green last) with the rank written on them; the
+    ``selected`` post ringed, with its catchment circle of ``radius_km`` (geodesic km)."""
+    group = folium.FeatureGroup(name=t("kinds.posts", lang))
+    if posts.empty:
+        return group
+    ranked = ranks or {}
+    post_ranks = [ranked.get(p) for p in posts["post_id"]]
+    labels = [inert(f"{r}. {n}" if r else n) for r, n in zip(post_ranks, posts["name"], strict=True)]
+    colours = [rank_colour(r, len(ranked)) if ranked else UNRANKED_COLOUR for r in post_ranks]
+    _point_layer(_points(posts, labels, colours, 9, post_ranks), t("kinds.posts", lang)).add_to(group)
+    chosen = posts[(posts["post_id"] == selected) & posts.geometry.notna()]
+    if len(chosen):
+        point = chosen.geometry.iloc[0]
+        if radius_km:
+            folium.Circle([point.y, point.x], radius=radius_km * 1000, color="#08519c", weight=2,
+                          fill=True, fill_opacity=0.08, interactive=False).add_to(group)
+        folium.CircleMarker([point.y, point.x], radius=14, color="#08519c", weight=3, fill=False,
+                            interactive=False).add_to(group)
+    return group
+
+
+def notes_layer(notes: gpd.GeoDataFrame, lang: str) -> folium.FeatureGroup:
+    """Delegate notes as squares coloured by kind, with author, organisation and text (escaped)."""
+    group = folium.FeatureGroup(name=t("map.notes", lang))
+    labels = [inert(f"{t(f'notes.kinds.{k}', lang)} — {a} ({o}): {x}")
+              for k, a, o, x in zip(notes["kind"], notes["author"], notes["organisation"], notes["text"],
+                                    strict=True)]
+    colours = [NOTE_COLOURS.get(k, UNRANKED_COLOUR) for k in notes["kind"]]
+    _point_layer(_points(notes, labels, colours, 7), t("map.notes", lang)).add_to(group)
+    return group
+
+
+def build_map(layers: dict[str, gpd.GeoDataFrame], lang: str, tiles: str | None = None,
+              ranks: dict[str, int] | None = None, overlay: Overlay | None = None) -> folium.Map:
+    """The whole map in one piece (for a standalone page): the base map with the posts."""
+    fmap = base_map(layers, lang, overlay, tiles=tiles)
+    if (posts := layers.get("posts")) is not None:
+        posts_layer(posts, lang, ranks).add_to(fmap)
     return fmap
