@@ -33,6 +33,13 @@ def inert_table(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def csv_options(lang: str) -> dict[str, str]:
+    """``DataFrame.to_csv`` options for ``lang``: UTF-8 with BOM; in French ``;`` and decimal commas."""
+    if lang == "fr":
+        return {"encoding": "utf-8-sig", "sep": ";", "decimal": ","}
+    return {"encoding": "utf-8-sig"}
+
+
 def write_table(table: pd.DataFrame, path: str | Path, lang: str = "en", index: bool = True) -> Path:
     """Write ``table`` as .csv or .xlsx (by the file's suffix), formulas neutralised."""
     path = Path(path)
@@ -42,8 +49,6 @@ def write_table(table: pd.DataFrame, path: str | Path, lang: str = "en", index: 
     safe = inert_table(table.reset_index() if index else table)
     if suffix == ".xlsx":
         safe.to_excel(path, index=False)
-    elif lang == "fr":
-        safe.to_csv(path, index=False, encoding="utf-8-sig", sep=";", decimal=",")
     else:
-        safe.to_csv(path, index=False, encoding="utf-8-sig")
+        safe.to_csv(path, index=False, **csv_options(lang))
     return path

@@ -9,6 +9,7 @@ from __future__ import annotations
 import click
 
 from .demo import demo
+from .export import export_cmd
 from .layers import layers
 from .scoring import ahp_cmd, score_cmd, sensitivity_cmd, shortlist_cmd
 
@@ -21,5 +22,5 @@ def main() -> None:
 
 main.add_command(layers)
 main.add_command(demo)
-for command in (score_cmd, ahp_cmd, sensitivity_cmd, shortlist_cmd):
+for command in (score_cmd, ahp_cmd, sensitivity_cmd, shortlist_cmd, export_cmd):
     main.add_command(command)

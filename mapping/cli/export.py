@@ -1,0 +1,117 @@
+"""``bordermap export``: the ranking and shortlist as CSV, XLSX, GeoPackage, GeoJSON, KML/KMZ,
+or the printable report (PDF, HTML); ``--reproduce FILE`` recomputes an export from the store
+and says whether the result is the same (exit 0) or which posts moved (exit 1)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+
+from ..exports.bundle import build_bundle
+from ..exports.csv_table import record_path
+from ..exports.errors import ExportError
+from ..exports.reproduce import Reproduction, reproduce
+from ..exports.write import FORMATS, export_format, write_export
+from ..i18n import format_number, t
+from ..layers.store import StoreError
+from ..scoring.methods import METHODS
+from ..scoring.profile import load_profile
+from .common import EXIT_DATA_ERRORS, EXIT_OK, EXIT_UNREADABLE, Context, common
+from .scoring import OUT_TYPE, _country_counts
+
+
+@click.command("export")
+@click.option("--format", "fmt", type=click.Choice(FORMATS),
+              help="File format (default: from --out's suffix).")
+@click.option("--out", type=OUT_TYPE, help="The file to write.")
+@click.option("--profile", "profile_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Criteria profile (TOML). Default: profiles/default.toml.")
+@click.option("--method", type=click.Choice(METHODS), help="Override the profile's method.")
+@click.option("--reference-date", type=click.DateTime(["%Y-%m-%d"]),
+              help="Date that ages assessments and incidents (default: today).")
+@click.option("--budget", type=float, help="Shortlist: budget in USD.")
+@click.option("--top", "top_n", type=int, help="Shortlist: at most this many posts.")
+@click.option("--min-per-country", multiple=True, metavar="ISO3=N")
+@click.option("--max-per-country", multiple=True, metavar="ISO3=N")
+@click.option("--hxl", is_flag=True, help="CSV: add the HXL hashtag row under the header (for HDX).")
+@click.option("--reproduce", "reproduce_path", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="Recompute this export from the store and compare (exit 0 identical, 1 different).")
+@common
+def export_cmd(ctx: Context, fmt: str | None, out: Path | None, profile_path: Path | None,
+               method: str | None, reference_date: dt.datetime | None, budget: float | None,
+               top_n: int | None, min_per_country: tuple[str, ...], max_per_country: tuple[str, ...],
+               hxl: bool, reproduce_path: Path | None) -> int:
+    """Export the ranked posts and shortlist for ministries, donors, QGIS or Google Earth."""
+    if reproduce_path:
+        return _reproduce(ctx, reproduce_path)
+    if out is None:
+        raise click.UsageError(t("export.need_out", ctx.lang))
+    fmt = export_format(out, fmt)
+    if out.resolve() == ctx.store_path.resolve():
+        raise StoreError("export_over_store", target=str(out))
+    profile = load_profile(profile_path)
+    if method:
+        profile = profile.with_method(method)
+    if profile.ahp is not None and not profile.ahp.consistent:
+        ctx.say("ahp.inconsistent", err=True, cr=round(profile.ahp.consistency_ratio, 3))
+    store = ctx.store()
+    if "posts" not in store.kinds():
+        raise ExportError("no_posts")
+    advance = ctx.progress(2, "export.step.build")
+    bundle = build_bundle(store, profile, ctx.lang, budget=budget, top_n=top_n,
+                          min_per_country=_country_counts(min_per_country),
+                          max_per_country=_country_counts(max_per_country),
+                          reference_date=reference_date.date() if reference_date else None)
+    advance(t("export.step.rank", ctx.lang))
+    write_export(bundle, out, fmt, hxl=hxl)
+    advance(t("export.step.write", ctx.lang))
+    ctx.say("export.done", format=fmt.upper(), out=str(out), posts=len(bundle.posts),
+            shortlisted=len(bundle.shortlist.selected) if bundle.shortlist else 0)
+    if fmt == "csv":
+        ctx.say("export.record_written", out=str(record_path(out)))
+    return EXIT_OK
+
+
+def _reproduce(ctx: Context, path: Path) -> int:
+    store = ctx.store()
+    advance = ctx.progress(1, "export.step.reproduce")
+    try:
+        result = reproduce(path, store, ctx.lang)
+    except ExportError as error:
+        click.echo(error.message(ctx.lang), err=True)
+        return EXIT_UNREADABLE
+    advance(path.name)
+    say_reproduction(ctx, result, path.name)
+    return EXIT_OK if result.identical else EXIT_DATA_ERRORS
+
+
+def say_reproduction(ctx: Context, result: Reproduction, name: str) -> None:
+    """Print the verdict, the layers whose version changed, and every post that moved."""
+    lang = ctx.lang
+    ctx.say("export.reproduce.identical" if result.identical else "export.reproduce.different", file=name)
+    for kind, (old, new) in result.layers.items():
+        key = "layer_new" if old is None else "layer_gone" if new is None else "layer_changed"
+        ctx.say(f"export.reproduce.{key}", kind=t(f"kinds.{kind}", lang), old=old or 0, new=new or 0)
+    if not result.layers:
+        ctx.say("export.reproduce.layers_same")
+    if result.record.software != result.software:
+        ctx.say("export.reproduce.software", old=result.record.software, new=result.software)
+    for move in result.moved:
+        if move.old_rank == move.new_rank:
+            ctx.say("export.reproduce.score_changed", name=move.name, post=move.post_id, rank=move.new_rank,
+                    old=format_number(move.old_score, lang, 4), new=format_number(move.new_score, lang, 4))
+        else:
+            ctx.say("export.reproduce.moved", name=move.name, post=move.post_id, old=move.old_rank,
+                    new=move.new_rank)
+    for move in result.appeared:
+        ctx.say("export.reproduce.appeared", name=move.name, post=move.post_id, new=move.new_rank)
+    for move in result.disappeared:
+        ctx.say("export.reproduce.disappeared", name=move.name, post=move.post_id, old=move.old_rank)
+    if result.shortlist_added:
+        ctx.say("export.reproduce.shortlist_added", posts=", ".join(result.shortlist_added))
+    if result.shortlist_removed:
+        ctx.say("export.reproduce.shortlist_removed", posts=", ".join(result.shortlist_removed))
+    if result.shortlist_error:
+        ctx.say("export.reproduce.shortlist_failed", detail=result.shortlist_error)

@@ -1,0 +1,182 @@
+"""``bordermap export --reproduce FILE``: read an export's record back, recompute the ranking
+and shortlist from the store with the recorded profile and reference date, and compare.
+
+The record is read from every format: CSV from its sidecar ``<name>.record.json``, XLSX
+from its hidden sheet, GeoPackage from the layer metadata, GeoJSON from the collection's
+member, KML/KMZ from the Document's ExtendedData, HTML from the
+``<script type="application/json" id="bordermap-record">`` element, PDF from the document
+information key ``/BordermapRecord``. Scores are compared to ``SCORE_TOLERANCE``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+
+from .. import __version__
+from ..layers.store import LayerStore
+from ..scoring.pipeline import rank_store
+from ..scoring.shortlist import ShortlistError, shortlist
+from .bundle import current_versions
+from .csv_table import record_path
+from .errors import ExportError
+from .gis import read_geojson_record, read_gpkg_record
+from .kml import read_kml_record
+from .record import ExportRecord
+from .workbook import read_xlsx_record
+from .write import export_format
+
+HTML_RECORD_ID = "bordermap-record"
+PDF_RECORD_KEY = "/BordermapRecord"
+SCORE_TOLERANCE = 1e-9
+
+
+class _RecordScript(HTMLParser):
+    """Collects the text of ``<script id="bordermap-record">``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.inside, self.text = False, None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "script" and dict(attrs).get("id") == HTML_RECORD_ID:
+            self.inside, self.text = True, ""
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script":
+            self.inside = False
+
+    def handle_data(self, data: str) -> None:
+        if self.inside:
+            self.text += data
+
+
+def _html_record(path: Path) -> str | None:
+    parser = _RecordScript()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser.text
+
+
+def _pdf_record(path: Path) -> str | None:
+    from pypdf import PdfReader
+
+    metadata = PdfReader(path).metadata or {}
+    value = metadata.get(PDF_RECORD_KEY)
+    return str(value) if value is not None else None
+
+
+def _csv_record(path: Path) -> str | None:
+    sidecar = record_path(path)
+    return sidecar.read_text(encoding="utf-8") if sidecar.exists() else None
+
+
+READERS = {"csv": _csv_record, "xlsx": read_xlsx_record, "gpkg": read_gpkg_record,
+           "geojson": read_geojson_record, "kml": read_kml_record, "kmz": read_kml_record,
+           "html": _html_record, "pdf": _pdf_record}
+
+
+def read_record(path: str | Path) -> ExportRecord:
+    """The record an export carries; :class:`ExportError` (``no_record``) when it has none,
+    (``bad_record``) when it cannot be read."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(2, "No such file", str(path))
+    text = READERS[export_format(path)](path)
+    if not text:
+        raise ExportError("no_record", file=path.name)
+    try:
+        return ExportRecord.from_json(text)
+    except (ValueError, TypeError) as error:
+        raise ExportError("bad_record", file=path.name, detail=str(error)[:200]) from None
+
+
+@dataclass(frozen=True)
+class Move:
+    """One post whose result changed: ranks (None: not ranked) and scores."""
+
+    post_id: str
+    name: str
+    old_rank: int | None
+    new_rank: int | None
+    old_score: float | None = None
+    new_score: float | None = None
+
+
+@dataclass(frozen=True)
+class Reproduction:
+    """The comparison of a recorded export with the store now.
+
+    ``layers``: kind -> (version at export, version now), for the layers whose version
+    differs (None: absent). ``moved``: posts ranked both times whose rank or score changed;
+    ``appeared`` / ``disappeared``: posts ranked only now / only at export; shortlist posts
+    ``shortlist_added`` / ``shortlist_removed``.
+    """
+
+    record: ExportRecord
+    software: str
+    layers: dict[str, tuple[int | None, int | None]] = field(default_factory=dict)
+    moved: list[Move] = field(default_factory=list)
+    appeared: list[Move] = field(default_factory=list)
+    disappeared: list[Move] = field(default_factory=list)
+    shortlist_added: list[str] = field(default_factory=list)
+    shortlist_removed: list[str] = field(default_factory=list)
+    shortlist_error: str | None = None
+
+    @property
+    def identical(self) -> bool:
+        """Same ranks, scores and shortlist (layer versions may differ with the same result)."""
+        return not (self.moved or self.appeared or self.disappeared or self.shortlist_added
+                    or self.shortlist_removed or self.shortlist_error)
+
+
+def _names(store: LayerStore) -> dict[str, str]:
+    posts = store.read("posts")
+    if posts is None or "name" not in posts:
+        return {}
+    pairs = zip(posts["post_id"], posts["name"], strict=True)
+    return {str(k): v for k, v in pairs if isinstance(v, str) and v}
+
+
+def reproduce(path: str | Path, store: LayerStore, lang: str = "en") -> Reproduction:
+    """Recompute the export at ``path`` from ``store`` and compare (see :class:`Reproduction`).
+
+    ``lang`` is the language of shortlist failure messages."""
+    record = read_record(path)
+    day = dt.date.fromisoformat(record.reference_date)
+    ranking = rank_store(store, record.scoring_profile(), day)[1]
+    table = ranking.table
+    new_ranks = {str(k): int(v) for k, v in table["rank"].items()}
+    new_scores = {str(k): float(v) for k, v in table["score"].items()}
+    names = _names(store)
+
+    def move(post: str) -> Move:
+        return Move(post, names.get(post, post), record.ranks.get(post), new_ranks.get(post),
+                    record.scores.get(post), new_scores.get(post))
+
+    moved = [move(p) for p in record.ranks if p in new_ranks
+             and (record.ranks[p] != new_ranks[p]
+                  or abs(record.scores[p] - new_scores[p]) > SCORE_TOLERANCE)]
+    now = {v.kind: v.version for v in current_versions(store)}
+    layers = {kind: (record.layer_versions.get(kind), now.get(kind))
+              for kind in sorted(set(now) | set(record.layer_versions))
+              if record.layer_versions.get(kind) != now.get(kind)}
+    added: list[str] = []
+    removed: list[str] = []
+    error = None
+    if record.budget is not None or record.top_n is not None:
+        try:
+            chosen = shortlist(table.reset_index(), budget=record.budget, top_n=record.top_n,
+                               min_per_country=record.min_per_country,
+                               max_per_country=record.max_per_country).selected
+        except ShortlistError as failure:
+            error, chosen = failure.message(lang), []
+        added = [p for p in chosen if p not in record.shortlist]
+        removed = [p for p in record.shortlist if p not in chosen]
+    return Reproduction(
+        record, __version__, layers, sorted(moved, key=lambda m: m.new_rank or 0),
+        sorted((move(p) for p in new_ranks if p not in record.ranks), key=lambda m: m.new_rank or 0),
+        sorted((move(p) for p in record.ranks if p not in new_ranks), key=lambda m: m.old_rank or 0),
+        added, removed, error)
+
