@@ -1,0 +1,202 @@
+"""Static maps of the printed report, drawn offline with matplotlib (PNG bytes).
+
+Layers (EPSG:4326) are clipped to the posts' area and projected once to ``study_crs``, a
+Lambert azimuthal equal-area projection in metres centred on the posts, so the scale bar
+is true in km (distortion well under 1 % over a border region). The post insets share one
+figure on which the layers are drawn once; only the extent, the highlight and the scale
+bar change from one inset to the next. Only numbers and country names are drawn as text.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+
+import geopandas as gpd
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Circle
+from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
+from shapely.geometry import box
+
+from ..geo import study_crs
+from ..i18n import t
+from ..maps import RANK_COLOURS, rank_colour
+from .bundle import ExportBundle
+
+OVERVIEW_WIDTH = 6.8  # inches: the width of an A4 page's text
+LEGEND_HEIGHT = 1.0  # inches below the overview map
+ASPECT_RANGE = (0.55, 1.1)  # height / width of the overview map, widened to fit
+INSET_SIZE = (3.4, 3.4)  # inches
+DPI = 150
+MARGIN_DEG = 0.6  # degrees around the posts kept for the overview
+DEFAULT_RADIUS_KM = 20.0
+SEA = "#dfeaf2"
+LAND = "#f4f1ea"
+
+
+def _png(figure: Figure) -> bytes:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=DPI)
+    return buffer.getvalue()
+
+
+def _plain(text: object) -> str:
+    """Text that matplotlib draws as is (a ``$`` would start mathematics)."""
+    return str(text).replace("$", r"\$")
+
+
+def _nice_km(span_km: float) -> float:
+    """A round scale-bar length (1, 2 or 5 × 10^k km) near a fifth of ``span_km``."""
+    target = span_km / 5
+    power = 10 ** math.floor(math.log10(target))
+    return max(step * power for step in (1, 2, 5) if step * power <= target)
+
+
+class ReportMaps:
+    """The study-area map and one inset per post for one bundle, in the bundle's language."""
+
+    def __init__(self, bundle: ExportBundle) -> None:
+        self.lang = bundle.lang
+        self.radius_km = float(bundle.profile.indicator_settings.get("radius_km", DEFAULT_RADIUS_KM))
+        posts = bundle.posts
+        west, south, east, north = posts.total_bounds
+        area = box(west - MARGIN_DEG, south - MARGIN_DEG, east + MARGIN_DEG, north + MARGIN_DEG)
+        self.crs = study_crs(area.bounds)
+        span = max(east - west, north - south) / 2 + 2 * MARGIN_DEG  # room to widen the overview
+        centre = area.centroid
+        drawn = box(centre.x - span, centre.y - span, centre.x + span, centre.y + span)
+        self.layers = {kind: gpd.clip(layer, drawn).to_crs(self.crs)
+                       for kind, layer in bundle.layers.items() if layer is not None and len(layer)}
+        self.posts = posts.to_crs(self.crs)
+        self.colours = [rank_colour(r, len(posts)) for r in posts["rank"]]
+        self.extent = gpd.GeoSeries([area], crs=4326).to_crs(self.crs).total_bounds
+        self._inset: tuple[Figure, object] | None = None
+        self._inset_extras: list = []
+
+    def _draw_layers(self, ax) -> None:
+        ax.set_facecolor(SEA)
+        layers = self.layers
+        if "countries" in layers:
+            layers["countries"].plot(ax=ax, color=LAND, edgecolor="#b9b0a0", linewidth=0.4, zorder=1)
+        if "borders" in layers:
+            layers["borders"].plot(ax=ax, color="#6b4c9a", linewidth=1.2, linestyle="--", zorder=2)
+        if "roads" in layers:
+            layers["roads"].plot(ax=ax, color="#c0392b", linewidth=0.9, zorder=3)
+        if "settlements" in layers:
+            layers["settlements"].plot(ax=ax, color="#8a8a8a", markersize=2, zorder=3)
+        crossings = layers.get("crossings")
+        if crossings is not None:
+            unofficial = crossings["kind"] == "unofficial"
+            if (~unofficial).any():
+                crossings[~unofficial].plot(ax=ax, color="black", marker="s", markersize=10, zorder=4)
+            if unofficial.any():
+                crossings[unofficial].plot(ax=ax, color="#7b1fa2", marker="x", markersize=14,
+                                           linewidth=1, zorder=4)
+        xs, ys = self.posts.geometry.x.to_numpy(), self.posts.geometry.y.to_numpy()
+        ax.scatter(xs, ys, s=110, c=self.colours, edgecolors="black", linewidths=0.6, zorder=5)
+        for x, y, rank in zip(xs, ys, self.posts["rank"], strict=True):
+            ax.text(x, y, str(int(rank)), ha="center", va="center", fontsize=6, fontweight="bold",
+                    zorder=6, clip_on=True)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_xlabel("")
+        ax.set_ylabel("")
+        ax.set_aspect("equal")
+
+    def _country_names(self, ax, extent: tuple[float, float, float, float]) -> None:
+        """Each country's name inside the part of it that ``extent`` (metres) shows."""
+        column = f"name_{self.lang}"
+        countries = self.layers.get("countries")
+        if countries is None or column not in countries:
+            return
+        shown = countries.geometry.clip_by_rect(*extent)
+        for name, shape in zip(countries[column], shown, strict=True):
+            if shape.is_empty:
+                continue
+            point = shape.representative_point()
+            ax.text(point.x, point.y, _plain(name).upper(), ha="center", va="center", fontsize=7,
+                    color="#8c8270", zorder=2, clip_on=True)
+
+    def _scale_bar(self, ax, width_m: float) -> AnchoredSizeBar:
+        km = _nice_km(width_m / 1000)
+        bar = AnchoredSizeBar(ax.transData, km * 1000, t("report.unit.km", self.lang, value=km),
+                              loc="lower left", frameon=True, size_vertical=width_m / 250,
+                              pad=0.4, borderpad=0.6, sep=3, fontproperties={"size": 7})
+        ax.add_artist(bar)
+        return bar
+
+    def _north_arrow(self, ax) -> None:
+        ax.annotate("", xy=(0.94, 0.95), xytext=(0.94, 0.82), xycoords="axes fraction",
+                    arrowprops={"facecolor": "black", "width": 3, "headwidth": 9, "headlength": 8})
+        ax.text(0.94, 0.77, t("report.map.north", self.lang), transform=ax.transAxes, ha="center",
+                va="center", fontsize=9, fontweight="bold")
+
+    def _legend(self, ax) -> None:
+        ranks = self.posts["rank"].astype(int)
+        handles = []
+        for colour in RANK_COLOURS:
+            chosen = ranks[[c == colour for c in self.colours]]
+            if len(chosen):
+                handles.append(Line2D([], [], marker="o", linestyle="", markersize=7, markerfacecolor=colour,
+                                      markeredgecolor="black",
+                                      label=t("report.map.ranks", self.lang, first=int(chosen.min()),
+                                              last=int(chosen.max()))))
+        handles += [
+            Line2D([], [], marker="s", linestyle="", color="black", markersize=4,
+                   label=t("map.legend.official", self.lang)),
+            Line2D([], [], marker="x", linestyle="", color="#7b1fa2", markersize=5,
+                   label=t("map.legend.unofficial", self.lang)),
+            Line2D([], [], color="#c0392b", linewidth=1, label=t("report.map.road", self.lang)),
+            Line2D([], [], color="#6b4c9a", linewidth=1.2, linestyle="--",
+                   label=t("report.map.border", self.lang)),
+            Line2D([], [], marker="o", linestyle="", color="#8a8a8a", markersize=2,
+                   label=t("report.map.settlement", self.lang)),
+        ]
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.01), ncols=4, fontsize=6.5,
+                  frameon=False, title=t("map.legend.title", self.lang), title_fontsize=7)
+
+    def _overview_extent(self) -> tuple[float, float, float, float]:
+        """The posts' area widened so that its height / width lies within ``ASPECT_RANGE``."""
+        west, south, east, north = self.extent
+        width, height = east - west, north - south
+        aspect = min(max(height / width, ASPECT_RANGE[0]), ASPECT_RANGE[1])
+        width, height = max(width, height / aspect), max(height, width * aspect)
+        x, y = (west + east) / 2, (south + north) / 2
+        return x - width / 2, y - height / 2, x + width / 2, y + height / 2
+
+    def overview(self) -> bytes:
+        """The study area: countries, borders, roads, crossings, settlements and ranked posts."""
+        west, south, east, north = self._overview_extent()
+        map_height = OVERVIEW_WIDTH * (north - south) / (east - west)
+        figure = Figure(figsize=(OVERVIEW_WIDTH, map_height + LEGEND_HEIGHT), layout="constrained")
+        ax = figure.add_subplot()
+        self._draw_layers(ax)
+        self._country_names(ax, (west, south, east, north))
+        ax.set_xlim(west, east)
+        ax.set_ylim(south, north)
+        self._scale_bar(ax, east - west)
+        self._north_arrow(ax)
+        self._legend(ax)
+        return _png(figure)
+
+    def inset(self, post_id: str) -> bytes:
+        """The surroundings of one post: twice the indicator radius each way, the radius circled."""
+        if self._inset is None:
+            figure = Figure(figsize=INSET_SIZE)
+            ax = figure.add_axes((0.01, 0.01, 0.98, 0.98))
+            self._draw_layers(ax)
+            self._north_arrow(ax)
+            self._inset = (figure, ax)
+        figure, ax = self._inset
+        for artist in self._inset_extras:
+            artist.remove()
+        point = self.posts.geometry.loc[post_id]
+        half = 2 * self.radius_km * 1000
+        ax.set_xlim(point.x - half, point.x + half)
+        ax.set_ylim(point.y - half, point.y + half)
+        ring = Circle((point.x, point.y), self.radius_km * 1000, fill=False, edgecolor="#222222",
+                      linewidth=1, linestyle=":", zorder=5)
+        ax.add_patch(ring)
+        self._inset_extras = [ring, self._scale_bar(ax, 2 * half)]
+        return _png(figure)
