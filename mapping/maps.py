@@ -21,7 +21,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import MacroElement, Template
+from branca.element import Element, MacroElement, Template
 from folium.plugins import Fullscreen, MarkerCluster, MeasureControl
 from folium.utilities import JsCode
 
@@ -29,6 +29,8 @@ from .i18n import t
 from .raster_overlay import DENSITY_STEPS, RAMP, Overlay
 
 COORDINATE_PRECISION = 1e-5  # degrees (about 1 m): enough for a map, and a lighter page
+OUTLINE_TOLERANCE = 1e-3  # degrees (about 110 m): outlines drawn simpler, invisible below zoom 11
+VIEW_MARGIN = 4.0  # degrees around the posts and crossings: country outlines beyond are cut off
 RANK_COLOURS = ("#a50026", "#f46d43", "#fdae61", "#a6d96a", "#1a9850")  # first fifth … last fifth
 UNRANKED_COLOUR = "#777777"
 MAX_ZOOM = 16
@@ -101,8 +103,30 @@ def _light(layer: gpd.GeoDataFrame) -> gpd.GeoSeries:
                          crs=layer.crs)
 
 
-def _outline_layer(layer: gpd.GeoDataFrame, name: str, style: dict) -> folium.GeoJson:
-    shapes = gpd.GeoDataFrame(geometry=_light(layer))
+def _outline(layer: gpd.GeoDataFrame, view: tuple[float, float, float, float] | None) -> gpd.GeoSeries:
+    """Lines and polygons for display: cut to ``view`` (degrees), simplified to ``OUTLINE_TOLERANCE``."""
+    shapes = layer.geometry.values
+    if view is not None:
+        shapes = shapely.clip_by_rect(shapes, *view)
+    shapes = shapely.simplify(shapes, OUTLINE_TOLERANCE, preserve_topology=True)
+    return gpd.GeoSeries(shapely.set_precision(shapes, OUTLINE_TOLERANCE / 10), crs=layer.crs)
+
+
+def _view(layers: dict[str, gpd.GeoDataFrame]) -> tuple[float, float, float, float] | None:
+    """The posts' and crossings' extent widened by ``VIEW_MARGIN`` degrees (None: no points)."""
+    points = [layers[k].total_bounds for k in ("posts", "crossings") if layers.get(k) is not None
+              and not layers[k].empty]
+    if not points:
+        return None
+    box = np.array(points)
+    return (box[:, 0].min() - VIEW_MARGIN, box[:, 1].min() - VIEW_MARGIN,
+            box[:, 2].max() + VIEW_MARGIN, box[:, 3].max() + VIEW_MARGIN)
+
+
+def _outline_layer(layer: gpd.GeoDataFrame, name: str, style: dict,
+                   view: tuple[float, float, float, float] | None = None) -> folium.GeoJson:
+    shapes = gpd.GeoDataFrame(geometry=_outline(layer, view))
+    shapes = shapes[~shapes.geometry.is_empty]
     return folium.GeoJson(shapes.to_json(drop_id=True), name=name, style_function=lambda _: style)
 
 
@@ -121,7 +145,38 @@ def _points(layer: gpd.GeoDataFrame, labels: list[str], colours: list[str], radi
     return frame[placed]
 
 
-def _legend(lang: str, with_population: bool) -> MacroElement:
+class Legend(MacroElement):
+    """The legend (bottom right) and the zoom rule that shows settlement names up close.
+
+    The template is a class attribute, as in folium's own elements, so that a copied map
+    (the app copies its cached base map) still renders it.
+    """
+
+    _template = Template("""{% macro script(this, kwargs) %}
+(function (map) {
+    var legend = L.control({position: 'bottomright'});
+    legend.onAdd = function () {
+        var div = L.DomUtil.create('div', 'bordermap-legend');
+        div.innerHTML = {{ this.body_json }};
+        return div;
+    };
+    legend.addTo(map);
+    function names() {
+        map.getContainer().classList.toggle('bordermap-far', map.getZoom() < {{ this.names_zoom }});
+    }
+    map.on('zoomend', names);
+    names();
+})({{ this._parent.get_name() }});
+{% endmacro %}""")
+
+    def __init__(self, body: str) -> None:
+        super().__init__()
+        self._name = "Legend"
+        self.body_json = json.dumps(body)  # built from the catalogues and constants only
+        self.names_zoom = NAMES_ZOOM
+
+
+def _legend(lang: str, with_population: bool) -> Legend:
     """Legend (bottom right) and the zoom rule that shows settlement names up close."""
     rows = [f"<i style='background:{RANK_COLOURS[0]}'></i>{t('map.legend.rank_first', lang)}",
             f"<i style='background:{RANK_COLOURS[-1]}'></i>{t('map.legend.rank_last', lang)}",
@@ -136,30 +191,16 @@ def _legend(lang: str, with_population: bool) -> MacroElement:
                        f"margin-right:0'></i>" for colour in RAMP)
         low, high = (f"{v:g}" for v in (DENSITY_STEPS[0], DENSITY_STEPS[-1]))
         rows.append(f"{ramp} {t('map.legend.population', lang, low=low, high=high)}")
-    body = "<br>".join(rows)
-    legend = MacroElement()
-    legend._template = Template(f"""{{% macro html(this, kwargs) %}}{RANK_LABEL_CSS}{{% endmacro %}}
-{{% macro script(this, kwargs) %}}
-var legend = L.control({{position: 'bottomright'}});
-legend.onAdd = function () {{
-    var div = L.DomUtil.create('div', 'bordermap-legend');
-    div.innerHTML = {json.dumps(f"<b>{t('map.legend.title', lang)}</b><br>{body}")};
-    return div;
-}};
-legend.addTo({{{{ this._parent.get_name() }}}});
-(function (map) {{
-    function names() {{ map.getContainer().classList.toggle('bordermap-far', map.getZoom() < {NAMES_ZOOM}); }}
-    map.on('zoomend', names);
-    names();
-}})({{{{ this._parent.get_name() }}}});
-{{% endmacro %}}""")
-    return legend
+    return Legend(f"<b>{t('map.legend.title', lang)}</b><br>" + "<br>".join(rows))
 
 
-def _country_names(countries: gpd.GeoDataFrame, lang: str) -> folium.GeoJson:
+def _country_names(countries: gpd.GeoDataFrame, lang: str,
+                   view: tuple[float, float, float, float] | None) -> folium.GeoJson:
     column = "name_fr" if lang == "fr" else "name_en"
-    labels = gpd.GeoDataFrame({"label": [inert(n) for n in countries[column]]},
-                              geometry=countries.geometry.representative_point().values, crs=countries.crs)
+    shapes = _outline(countries, view)
+    shown = ~shapes.is_empty.to_numpy()
+    labels = gpd.GeoDataFrame({"label": [inert(n) for n in countries.loc[shown, column]]},
+                              geometry=shapes[shown].representative_point().values, crs=countries.crs)
     return folium.GeoJson(labels.to_json(drop_id=True), name=t("map.country_names", lang),
                           pointToLayer=COUNTRY_LABEL_STYLE, control=False)
 
@@ -186,18 +227,19 @@ def base_map(layers: dict[str, gpd.GeoDataFrame], lang: str, overlay: Overlay | 
     bar, full screen and distance measure. ``tiles``: an optional online basemap."""
     fmap = folium.Map(location=[15.5, -8.0], zoom_start=6, tiles=tiles, control_scale=True)
     fmap.options["maxZoom"] = MAX_ZOOM  # clustering needs it; without tiles folium sets none
+    view = _view(layers)
     if (countries := layers.get("countries")) is not None:
         _outline_layer(countries, t("kinds.countries", lang),
                        {"color": "#888888", "weight": 1, "fillColor": "#f4efe4",
-                        "fillOpacity": 1.0}).add_to(fmap)
+                        "fillOpacity": 1.0}, view).add_to(fmap)
     if overlay is not None:
         folium.raster_layers.ImageOverlay(overlay.url, overlay.bounds, opacity=opacity,
                                           name=t("map.population", lang), interactive=False).add_to(fmap)
     if countries is not None:
-        _country_names(countries, lang).add_to(fmap)
+        _country_names(countries, lang, view).add_to(fmap)
     if (borders := layers.get("borders")) is not None:
         _outline_layer(borders, t("kinds.borders", lang),
-                       {"color": "#6a3d9a", "weight": 2.5, "dashArray": "6 4"}).add_to(fmap)
+                       {"color": "#6a3d9a", "weight": 2.5, "dashArray": "6 4"}, view).add_to(fmap)
     if (roads := layers.get("roads")) is not None:
         group = folium.FeatureGroup(name=t("kinds.roads", lang)).add_to(fmap)
         for road_class, part in roads.groupby("road_class"):
@@ -220,7 +262,8 @@ def base_map(layers: dict[str, gpd.GeoDataFrame], lang: str, overlay: Overlay | 
     MeasureControl(primary_length_unit="kilometers", secondary_length_unit="",
                    primary_area_unit="sqkilometers", secondary_area_unit="").add_to(fmap)
     _legend(lang, overlay is not None).add_to(fmap)
-    folium.LayerControl(collapsed=False).add_to(fmap)
+    fmap.get_root().header.add_child(Element(RANK_LABEL_CSS), name="bordermap_css")  # kept by st_folium
+    folium.LayerControl(collapsed=True).add_to(fmap)
     return fmap
 
 

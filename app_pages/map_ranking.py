@@ -1,0 +1,154 @@
+"""Map & ranking: the posts on the map coloured by rank, the ranking table, a post's profile,
+scenarios side by side, and how robust the ranking is to the weights."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from mapping.i18n import format_number, t
+from mapping.maps import posts_layer
+from mapping.scoring.scenarios import compare, save_scenario, scenarios
+from mapping.webapp import data, md_text, note_form, post_panel
+
+ONLINE_TILES = "OpenStreetMap"
+POST_ZOOM = 10
+CURRENT = ""  # the scenario key of the sidebar's current weights
+
+ctx = data.page()
+lang, profile = ctx.lang, ctx.profile
+layers = data.layers(ctx.path, ctx.version)
+posts = layers["posts"]
+ranking, results = data.ranked(ctx.path, ctx.version, profile, lang)
+indicators = data.indicator_table(ctx.path, ctx.version, profile)
+ranked = results[results["rank"].notna()]
+names = dict(zip(posts["post_id"], posts["name"], strict=False))
+
+st.title(t("app.title", lang))
+if ranking.empty_criteria:
+    st.warning(t("profile.empty_criteria", lang, criteria=", ".join(ranking.empty_criteria)))
+
+
+def _select_from_table() -> None:
+    rows = st.session_state["ranking_table"].selection.rows
+    if rows:
+        st.session_state["post"] = str(ranked.index[rows[0]])
+
+
+with st.expander(t("app.map_options", lang)):
+    options = st.columns(3)
+    opacity = options[0].slider(t("app.opacity", lang), 0, 100, 60, step=5, key="opacity",
+                                format="%d %%") / 100
+    online = options[1].toggle(t("app.online_tiles", lang), key="online_tiles",
+                               help=t("app.online_tiles_help", lang))
+    noting = options[2].toggle(t("app.note_mode", lang), key="note_mode", help=t("app.note_mode_help", lang))
+
+choices = [""] + [str(p) for p in ranked.index] + [str(p) for p in results.index.difference(ranked.index)]
+selected = st.selectbox(t("app.choose_post", lang), choices, key="post",
+                        format_func=lambda p: "—" if not p else
+                        f"{results.at[p, 'rank']}. {names.get(p, p)}" if pd.notna(results.at[p, "rank"])
+                        else names.get(p, p))
+left, right = st.columns([3, 2])
+with left:
+    fmap = data.base(ctx.path, ctx.version, lang, opacity, ONLINE_TILES if online else None)
+    point = posts.loc[posts["post_id"] == selected, "geometry"]
+    located = selected and len(point) and point.iloc[0] is not None
+    group = posts_layer(posts, lang, ranked["rank"].astype(int).to_dict(), selected or None,
+                        profile.indicator_settings.get("radius_km", 20))
+    event = st_folium(fmap, key="map", height=560, use_container_width=True, feature_group_to_add=group,
+                      center=(point.iloc[0].y, point.iloc[0].x) if located else None,
+                      zoom=POST_ZOOM if located else None,
+                      returned_objects=["last_clicked"] if noting else [])
+with right:
+    click = (event or {}).get("last_clicked") if noting else None
+    if click:
+        note_form.show(click["lng"], click["lat"], posts, layers.get("countries"), lang)
+    elif noting:
+        st.info(t("app.note.click", lang))
+    if selected:
+        intervals = data.intervals(ctx.path, ctx.version, profile) if st.session_state.get("robustness") \
+            else None
+        post_panel.show(selected, ranking, results, indicators, posts, intervals, lang)
+    elif not noting:
+        st.info(t("app.choose_hint", lang))
+
+ranking_tab, scenario_tab, robustness_tab = st.tabs([t("app.ranking", lang), t("app.scenarios", lang),
+                                                     t("app.robustness", lang)])
+with ranking_tab:
+    table = pd.DataFrame({
+        t("app.col.rank", lang): ranked["rank"].astype(int),
+        t("app.col.name", lang): ranked["name"],
+        t("app.col.country", lang): ranked["iso3"],
+        t("app.col.score", lang): [format_number(v, lang, 3) for v in ranked["score"]],
+        t("app.col.explanation", lang): ranked["explanation"],
+    })
+    st.dataframe(table, hide_index=True, width="stretch", key="ranking_table", on_select=_select_from_table,
+                 selection_mode="single-row")
+    left_out = results[results["rank"].isna()]
+    if len(left_out):
+        reasons = [f"{md_text(n)} ({md_text(r)})" for n, r in zip(left_out["name"], left_out["excluded"],
+                                                                   strict=True)]
+        st.caption(t("app.excluded", lang, posts="; ".join(reasons)))
+
+with scenario_tab:
+    store = data.store()
+    saved = scenarios(store)
+    with st.form("save_scenario", clear_on_submit=True):
+        cols = st.columns([2, 2, 1])
+        name = cols[0].text_input(t("app.scenario_name", lang))
+        author = cols[1].text_input(t("app.note.author", lang))
+        if cols[2].form_submit_button(t("app.scenario_save", lang)):
+            if name.strip():
+                save_scenario(store, name, profile, author)
+                st.success(t("app.scenario_saved", lang, name=md_text(name.strip())))
+                saved = scenarios(store)
+            else:
+                st.error(t("scenarios.no_name", lang))
+    options = [CURRENT, *saved]
+
+    def scenario_label(key: str) -> str:
+        return t("app.current_weights", lang) if key == CURRENT else key
+
+    def scenario_profile(key: str):
+        return profile if key == CURRENT else saved[key].profile
+
+    if len(options) < 2:
+        st.info(t("app.scenario_hint", lang))
+    else:
+        pick = st.columns(2)
+        first = pick[0].selectbox(t("app.scenario_a", lang), options, index=1, key="scenario_a",
+                                  format_func=scenario_label)
+        second = pick[1].selectbox(t("app.scenario_b", lang), options, index=0, key="scenario_b",
+                                   format_func=scenario_label)
+        weights = pd.DataFrame({scenario_label(k): pd.Series({c.indicator: c.weight * 100
+                                                              for c in scenario_profile(k).criteria})
+                                for k in dict.fromkeys((first, second))}).fillna(0)
+        weights.index = [post_panel.label(i, lang).capitalize() for i in weights.index]
+        st.dataframe(weights.map(lambda w: format_number(w, lang, 1) + " %"), width="stretch")
+        diff = compare(indicators, scenario_profile(first), scenario_profile(second))
+        arrows = ["" if pd.isna(c) else "=" if c == 0 else f"▲ {int(c)}" if c > 0 else f"▼ {int(-c)}"
+                  for c in diff["change"]]
+        st.dataframe(pd.DataFrame({
+            t("app.col.name", lang): diff["name"],
+            t("app.col.country", lang): diff["iso3"],
+            t("app.col.rank_in", lang, scenario=scenario_label(first)): diff["rank_a"].astype("Int64"),
+            t("app.col.rank_in", lang, scenario=scenario_label(second)): diff["rank_b"].astype("Int64"),
+            t("app.col.change", lang): arrows,
+        }), hide_index=True, width="stretch")
+
+with robustness_tab:
+    st.caption(t("app.robustness_help", lang, top=profile.top_n))
+    if st.toggle(t("app.robustness_show", lang), key="robustness"):
+        spans = data.intervals(ctx.path, ctx.version, profile).join(ranked[["name", "rank"]])
+        labels = [f"{int(r)}. {n}" for r, n in zip(spans["rank"], spans["name"], strict=True)]
+        spans = spans.assign(label=labels, p_top=spans["p_top_n"] * 100)
+        order = list(spans.sort_values("rank")["label"])
+        y = alt.Y("label:N", sort=order, title=None)
+        bars = alt.Chart(spans).mark_rule(strokeWidth=3).encode(
+            y=y, x=alt.X("rank_p05:Q", title=t("app.rank_axis", lang), scale=alt.Scale(zero=False)),
+            x2="rank_p95:Q", color=alt.Color("p_top:Q", title=t("app.p_top_axis", lang, top=profile.top_n),
+                                             scale=alt.Scale(scheme="reds", domain=[0, 100])))
+        median = alt.Chart(spans).mark_point(filled=True, color="black").encode(y=y, x="rank_median:Q")
+        st.altair_chart(bars + median, width="stretch")

@@ -1,0 +1,98 @@
+"""Method: the criteria and their weights, how a score is computed, the AHP pairwise editor,
+and the data sources with the version of each layer."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from fractions import Fraction
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from mapping.errors import BordermapError
+from mapping.i18n import format_number, t
+from mapping.scoring.ahp import CR_LIMIT, ahp_weights, parse_cell
+from mapping.scoring.explain import label
+from mapping.webapp import controls, data, md_text
+
+SAATY = (1, 2, 3, 4, 5, 6, 7, 8, 9)
+
+ctx = data.page()
+lang, profile = ctx.lang, ctx.profile
+indicators = data.indicator_table(ctx.path, ctx.version, profile)
+units = indicators.attrs.get("units", {})
+st.title(t("app.pages.method", lang))
+
+st.subheader(t("app.criteria", lang))
+st.dataframe(pd.DataFrame({
+    t("app.col.criterion", lang): [label(c.indicator, lang).capitalize() for c in profile.criteria],
+    t("app.col.direction", lang): [t(f"app.direction.{c.direction}", lang) for c in profile.criteria],
+    t("app.col.weight", lang): [format_number(c.weight * 100, lang, 1) + " %" for c in profile.criteria],
+    t("app.col.missing", lang): [t(f"explain.policy.{c.missing}", lang) for c in profile.criteria],
+    t("app.col.range", lang): ["" if c.low is None else
+                               f"{format_number(c.low, lang)} – {format_number(c.high, lang)}"
+                               for c in profile.criteria],
+    t("app.col.unit", lang): [t(f"app.unit_names.{units.get(c.indicator, 'none')}", lang)
+                              for c in profile.criteria],
+}), hide_index=True, width="stretch")
+st.markdown(t(f"app.method_text.{profile.method}", lang))
+st.markdown(t("app.method_rules", lang, radius=profile.indicator_settings.get("radius_km", 20),
+              months=profile.indicator_settings.get("assessment_max_age_months", 24)))
+if profile.ahp is not None:
+    st.caption(t("app.ahp_in_use", lang, cr=format_number(profile.ahp.consistency_ratio, lang, 3)))
+
+
+def saaty(ratio: float) -> str:
+    """The Saaty judgement (1–9 or its inverse) nearest to a weight ratio."""
+    value = min(SAATY, key=lambda s: abs(np.log(s) - abs(np.log(ratio))))
+    return str(value) if ratio >= 1 or value == 1 else f"1/{value}"
+
+
+st.subheader(t("app.ahp", lang))
+st.caption(t("app.ahp_help", lang))
+names = profile.names
+labels = [label(n, lang).capitalize() for n in names]
+start = pd.DataFrame([[saaty(wi / wj) if wj > 0 and wi > 0 else "1" for wj in profile.weights]
+                      for wi in profile.weights], index=labels, columns=labels)
+edited = st.data_editor(start, key=f"ahp_{'-'.join(names)}", width="stretch",
+                        column_config={c: st.column_config.TextColumn(c) for c in labels})
+try:
+    cells = np.array([[parse_cell(str(v)) for v in row] for row in edited.to_numpy()])
+    upper = np.triu(cells, 1)
+    matrix = upper + np.tril(1 / cells.T, -1) + np.eye(len(names))  # the lower half mirrors the upper
+    result = ahp_weights(names, matrix)
+except BordermapError as error:
+    st.error(error.message(lang))
+    st.stop()
+st.dataframe(pd.DataFrame({t("app.col.criterion", lang): labels,
+                           t("app.col.weight", lang): [format_number(result.weights[n] * 100, lang, 1) + " %"
+                                                       for n in names]}), hide_index=True)
+(st.success if result.consistent else st.warning)(
+    t("app.ahp_cr", lang, cr=format_number(result.consistency_ratio, lang, 3),
+      limit=format_number(CR_LIMIT, lang)))
+st.caption(t("app.ahp_mirror", lang, example=str(Fraction(1, 3))))
+
+
+def _apply() -> None:
+    """Put the AHP weights into the sidebar sliders (they stay AHP weights until a slider moves)."""
+    controls.set_weights(replace(profile.with_weights(result.weights), ahp=result))
+
+
+st.button(t("app.ahp_apply", lang), on_click=_apply, key="ahp_apply", type="primary")
+
+st.subheader(t("app.sources_title", lang))
+store = data.store()
+versions = {v.kind: v for v in store.history()}
+layers = data.layers(ctx.path, ctx.version)
+rows = []
+for kind, version in versions.items():
+    layer = layers.get(kind)
+    has_sources = layer is not None and "source" in layer
+    sources = sorted(layer["source"].dropna().astype(str).unique()) if has_sources else []
+    rows.append({t("app.kind", lang): t(f"kinds.{kind}", lang), t("app.col.version", lang): version.version,
+                 t("app.col.time", lang): version.time, t("app.user", lang): version.user,
+                 t("app.col.file", lang): version.source_file, t("app.col.features", lang): version.features,
+                 t("app.col.sources", lang): "; ".join(sources)[:400]})
+st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+st.caption(md_text(t("app.population_source." + indicators.attrs.get("population_source", "none"), lang)))

@@ -1,0 +1,84 @@
+"""Shortlist & export: the posts that fit the budget, and the files for partners and donors."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from mapping.errors import BordermapError
+from mapping.exports.bundle import build_bundle
+from mapping.exports.write import FORMATS, write_export
+from mapping.i18n import format_number, t
+from mapping.scoring.shortlist import shortlist
+from mapping.webapp import data
+
+DEFAULT_BUDGET = 3_000_000  # USD: the Mauritania–Mali project's rehabilitation budget
+MIME = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "gpkg": "application/geopackage+sqlite3", "geojson": "application/geo+json",
+        "kml": "application/vnd.google-earth.kml+xml", "kmz": "application/vnd.google-earth.kmz",
+        "pdf": "application/pdf", "html": "text/html"}
+
+ctx = data.page()
+lang, profile = ctx.lang, ctx.profile
+ranking, results = data.ranked(ctx.path, ctx.version, profile, lang)
+st.title(t("app.pages.shortlist", lang))
+
+cols = st.columns(2)
+budget = cols[0].number_input(t("app.budget", lang), min_value=0, value=DEFAULT_BUDGET, step=50_000,
+                              key="budget")
+top_n = cols[1].number_input(t("app.max_posts", lang), min_value=0, value=0, step=1, key="max_posts",
+                             help=t("app.max_posts_help", lang))
+countries = sorted(ranking.table["iso3"].dropna().unique())
+columns = {"iso3": t("app.col.country", lang)} | {
+    bound: st.column_config.NumberColumn(t(f"app.col.{bound}", lang), min_value=0, step=1)
+    for bound in ("min", "max")}
+limits = st.data_editor(pd.DataFrame({"iso3": countries, "min": 0, "max": None}, dtype=object),
+                        hide_index=True, key="country_limits", disabled=["iso3"], column_config=columns)
+minimum = {r.iso3: int(r.min) for r in limits.itertuples() if pd.notna(r.min) and int(r.min) > 0}
+maximum = {r.iso3: int(r.max) for r in limits.itertuples() if pd.notna(r.max)}
+request = {"budget": float(budget), "top_n": int(top_n) or None, "min_per_country": minimum,
+           "max_per_country": maximum}
+
+try:
+    chosen = shortlist(ranking.table.reset_index(), **request)
+except BordermapError as error:
+    st.error(error.message(lang))
+    st.stop()
+
+selected = ranking.table.loc[chosen.selected]
+costs = selected["rehab_cost_usd"].fillna(0)
+st.metric(t("app.shortlist_total", lang, count=len(selected)),
+          t("units.usd", lang, value=format_number(chosen.total_cost, lang, 0)),
+          t("app.budget_left", lang, value=format_number(chosen.budget_left, lang, 0)), delta_color="off")
+st.dataframe(pd.DataFrame({
+    t("app.col.rank", lang): selected["rank"].astype(int),
+    t("app.col.name", lang): selected["name"],
+    t("app.col.country", lang): selected["iso3"],
+    t("app.col.score", lang): [format_number(v, lang, 3) for v in selected["score"]],
+    t("app.col.cost", lang): [format_number(v, lang, 0) for v in costs],
+    t("app.col.running_total", lang): [format_number(v, lang, 0) for v in costs.cumsum()],
+    t("app.col.budget_left", lang): [format_number(budget - v, lang, 0) for v in costs.cumsum()],
+}), hide_index=True, width="stretch")
+if chosen.excluded_missing_cost:
+    st.warning(t("app.missing_cost", lang, posts=", ".join(chosen.excluded_missing_cost)))
+
+st.subheader(t("app.export", lang))
+cols = st.columns([2, 1, 1])
+fmt = cols[0].selectbox(t("app.export_format", lang), FORMATS, key="export_format",
+                        format_func=lambda f: t(f"app.formats.{f}", lang))
+if cols[1].button(t("app.export_prepare", lang), key="export_prepare"):
+    with st.status(t("app.export_working", lang), expanded=False) as status:
+        store = data.store()
+        bundle = build_bundle(store, profile, lang, layers=data.layers(ctx.path, ctx.version),
+                              indicators=data.indicator_table(ctx.path, ctx.version, profile), **request)
+        with tempfile.TemporaryDirectory() as folder:
+            path = write_export(bundle, Path(folder) / f"bordermap-{lang}.{fmt}", fmt)
+            st.session_state["export_file"] = (path.name, path.read_bytes(), fmt)
+        status.update(label=t("app.export_ready", lang), state="complete")
+if (prepared := st.session_state.get("export_file")) and prepared[2] == fmt:
+    name, content, kind = prepared
+    cols[2].download_button(t("app.download", lang, file=name), content, file_name=name, mime=MIME[kind],
+                            key="export_download")

@@ -1,0 +1,126 @@
+"""What the app reads and computes, cached per store version (a weight change reads nothing).
+
+Layers, indicators, the population overlay and the base map are keyed by the store's
+path and latest version: an import, a rollback or an accepted note creates a version,
+so every page sees the new data at its next run.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass
+
+import folium
+import geopandas as gpd
+import pandas as pd
+import streamlit as st
+
+from ..layers.store import GeoPackageStore
+from ..layers.user_store import default_store_path, open_store
+from ..maps import base_map
+from ..raster_overlay import Overlay, population_overlay
+from ..scoring.explain import results_table
+from ..scoring.indicators import compute_indicators
+from ..scoring.pipeline import layers_from_layers, params_from_settings
+from ..scoring.profile import Profile, profile_from_dict, profile_to_dict
+from ..scoring.rank import Ranking, score
+from ..scoring.sensitivity import rank_intervals
+from ..web_assets import localise
+
+
+@dataclass(frozen=True)
+class Page:
+    """What every page works from: language, store path and version, the sidebar's profile."""
+
+    lang: str
+    path: str
+    version: int
+    profile: Profile
+
+
+def page() -> Page:
+    path = store_path()
+    return Page(st.session_state.get("lang", "fr"), path, store_version(path), st.session_state["profile"])
+
+
+def store_path() -> str:
+    return str(default_store_path())
+
+
+def store() -> GeoPackageStore:
+    """The user's store (created from the demo data on first use)."""
+    return open_store(store_path())
+
+
+def store_version(path: str) -> int:
+    """The latest version number of the store (0 when empty): the key of every cache."""
+    history = open_store(path).history()
+    return history[-1].version if history else 0
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def layers(path: str, version: int) -> dict[str, gpd.GeoDataFrame]:
+    """Every current vector layer of the store, read once per version (EPSG:4326)."""
+    opened = open_store(path)
+    return {kind: opened.read(kind) for kind in opened.kinds() if kind != "population"}
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def indicators(path: str, version: int, settings: str) -> pd.DataFrame:
+    """Indicators of every post; ``settings`` is the profile's ``[indicators]`` table as JSON."""
+    return compute_indicators(layers_from_layers(layers(path, version), open_store(path)),
+                              params_from_settings(json.loads(settings)))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def overlay(path: str, version: int) -> Overlay | None:
+    raster = open_store(path).raster_path("population")
+    return population_overlay(raster) if raster is not None and raster.exists() else None
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _base(path: str, version: int, lang: str, opacity: float, tiles: str | None) -> folium.Map:
+    return localise(base_map(layers(path, version), lang, overlay(path, version), opacity, tiles))
+
+
+def base(path: str, version: int, lang: str, opacity: float, tiles: str | None) -> folium.Map:
+    """The map without posts, built once per store version, language, opacity and basemap.
+
+    Each call returns a copy: streamlit-folium renames the elements of the map it draws and
+    attaches the posts to it, so a map drawn twice would point at names that no longer exist.
+    """
+    return copy.deepcopy(_base(path, version, lang, opacity, tiles))
+
+
+def profile_key(profile: Profile) -> str:
+    return json.dumps(profile_to_dict(profile), sort_keys=True)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _ranked(path: str, version: int, key: str, lang: str) -> tuple[Ranking, pd.DataFrame]:
+    profile = profile_from_dict(json.loads(key))
+    ranking = score(indicators(path, version, json.dumps(profile.indicator_settings, sort_keys=True)),
+                    profile)
+    return ranking, results_table(ranking, lang)
+
+
+def ranked(path: str, version: int, profile: Profile, lang: str) -> tuple[Ranking, pd.DataFrame]:
+    """The ranking under ``profile`` and its results table in ``lang`` (cached)."""
+    return _ranked(path, version, profile_key(profile), lang)
+
+
+def indicator_table(path: str, version: int, profile: Profile) -> pd.DataFrame:
+    return indicators(path, version, json.dumps(profile.indicator_settings, sort_keys=True))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _intervals(path: str, version: int, key: str) -> pd.DataFrame:
+    profile = profile_from_dict(json.loads(key))
+    return rank_intervals(score(indicator_table(path, version, profile), profile))
+
+
+def intervals(path: str, version: int, profile: Profile) -> pd.DataFrame:
+    """Monte Carlo rank interval and P(top N) of each ranked post (cached per profile)."""
+    return _intervals(path, version, profile_key(profile))
+

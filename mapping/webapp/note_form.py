@@ -1,0 +1,53 @@
+"""The form a delegate fills after clicking the map: who they are, what they saw there."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import shapely
+import streamlit as st
+
+from ..errors import BordermapError
+from ..i18n import format_number, t
+from ..layers.notes import NOTE_KINDS, add_note
+from . import data
+
+
+def nearest_post(posts: gpd.GeoDataFrame, lon: float, lat: float) -> str | None:
+    """The id of the post nearest to the click (degrees are fine to choose a neighbour)."""
+    placed = posts[posts.geometry.notna()]
+    if placed.empty:
+        return None
+    return str(placed["post_id"].iloc[int(placed.distance(shapely.Point(lon, lat)).to_numpy().argmin())])
+
+
+def show(lon: float, lat: float, posts: gpd.GeoDataFrame, countries: gpd.GeoDataFrame | None,
+         lang: str) -> None:
+    """The note form for the clicked point; saves the note in the store on submit."""
+    st.subheader(t("app.note.title", lang))
+    st.caption(t("app.note.where", lang, lat=format_number(lat, lang, 5), lon=format_number(lon, lang, 5)))
+    iso3 = list(countries["iso3"]) if countries is not None else []
+    names = dict(zip(iso3, countries["name_fr" if lang == "fr" else "name_en"], strict=True)) if iso3 else {}
+    post_ids = list(posts["post_id"])
+    post_names = dict(zip(posts["post_id"], posts["name"], strict=True))
+    near = nearest_post(posts, lon, lat)
+    with st.form("note", clear_on_submit=True):
+        author = st.text_input(t("app.note.author", lang))
+        organisation = st.text_input(t("app.note.organisation", lang))
+        country = st.selectbox(t("app.note.country", lang), iso3, format_func=lambda c: names.get(c, c),
+                               index=iso3.index("MRT") if "MRT" in iso3 else 0)
+        kind = st.radio(t("app.note.kind", lang), NOTE_KINDS,
+                        format_func=lambda k: t(f"notes.kinds.{k}", lang))
+        place = st.text_input(t("app.note.place", lang))
+        post = st.selectbox(t("app.note.post", lang), post_ids, format_func=lambda p: post_names.get(p, p),
+                            index=post_ids.index(near) if near in post_ids else 0)
+        text = st.text_area(t("app.note.text", lang))
+        if not st.form_submit_button(t("app.note.save", lang)):
+            return
+    try:
+        add_note(data.store(), author=author, organisation=organisation, country=country or "", kind=kind,
+                 text=text, lon=lon, lat=lat, post_id=post if kind == "wrong_position" else "",
+                 place=place if kind == "new_crossing" else "")
+    except BordermapError as error:
+        st.error(error.message(lang))
+        return
+    st.success(t("app.note.saved", lang))

@@ -1,0 +1,90 @@
+"""The profile of one post: why it ranks where it does, with its values, units and sources."""
+
+from __future__ import annotations
+
+import math
+
+import geopandas as gpd
+import pandas as pd
+import streamlit as st
+
+from ..i18n import catalogue, format_day, format_number, t
+from ..scoring.explain import label
+from ..scoring.rank import Ranking
+from . import md_text
+
+CONTEXT_INDICATORS = ("unofficial_nearest_km", "gap_west_km", "gap_east_km", "road_class",
+                      "assessment_age_months", "rehab_cost_usd")
+
+
+def format_value(value: object, unit: str | None, lang: str) -> str:
+    """An indicator value for people: number in the locale with its unit, yes/no, or words."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return t("app.no_value", lang)
+    if unit == "yes_no":
+        return t("app.yes" if float(value) >= 0.5 else "app.no", lang)
+    if isinstance(value, str):
+        key = f"values.{value}"
+        return t(key, lang) if key in catalogue(lang) else value
+    digits = 0 if unit in ("persons", "usd", "count") else 1
+    text = format_number(float(value), lang, digits)
+    return t(f"units.{unit}", lang, value=text) if unit else text
+
+
+def indicator_rows(post: str, ranking: Ranking, indicators: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """One row per criterion (value, weight, contribution) then the context indicators."""
+    units = indicators.attrs.get("units", {})
+    row = ranking.table.loc[post]
+    weights = dict(zip(ranking.profile.names, ranking.profile.weights, strict=True))
+    rows = [{t("app.col.criterion", lang): label(c, lang).capitalize(),
+             t("app.col.value", lang): format_value(indicators.at[post, c], units.get(c), lang)
+             + (" *" if f"{c}:" in (row.get("imputed") or "") else ""),
+             t("app.col.weight", lang): format_number(weights[c] * 100, lang, 1) + " %",
+             t("app.col.contribution", lang): format_number(row[f"contrib:{c}"], lang, 3)}
+            for c in ranking.criteria]
+    rows += [{t("app.col.criterion", lang): label(c, lang).capitalize(),
+              t("app.col.value", lang): format_value(indicators.at[post, c], units.get(c), lang),
+              t("app.col.weight", lang): "", t("app.col.contribution", lang): ""}
+             for c in CONTEXT_INDICATORS if c in indicators and c not in ranking.criteria]
+    return pd.DataFrame(rows)
+
+
+def show(post: str, ranking: Ranking, results: pd.DataFrame, indicators: pd.DataFrame,
+         posts: gpd.GeoDataFrame, intervals: pd.DataFrame | None, lang: str) -> None:
+    """The post's profile in the current container."""
+    if post not in ranking.table.index:
+        reason = results.at[post, "excluded"] if post in results.index and "excluded" in results else ""
+        st.info(t("app.post_not_ranked", lang, name=md_text(posts.set_index("post_id").at[post, "name"]),
+                  reason=md_text(reason or "-")))
+        return
+    row, result = ranking.table.loc[post], results.loc[post]
+    record = posts.drop_duplicates("post_id").set_index("post_id").loc[post]
+    st.subheader(t("app.post_title", lang, rank=int(row["rank"]), name=md_text(row["name"]),
+                   iso3=md_text(row["iso3"])))
+    st.markdown(t("app.post_score", lang, score=format_number(row["score"], lang, 3),
+                  status=t(f"values.{row['status']}", lang)))
+    st.markdown(md_text(result["explanation"]))
+    if intervals is not None and post in intervals.index:
+        span = intervals.loc[post]
+        st.caption(t("app.post_interval", lang, low=int(span["rank_p05"]), high=int(span["rank_p95"]),
+                     p=format_number(span["p_top_n"] * 100, lang, 0), top=ranking.profile.top_n))
+    shares = pd.DataFrame({"criterion": [label(c, lang).capitalize() for c in ranking.criteria],
+                           "contribution": [row[f"contrib:{c}"] for c in ranking.criteria]})
+    st.bar_chart(shares, x="criterion", y="contribution", horizontal=True, height=220,
+                 x_label=t("app.col.contribution", lang), y_label="")
+    st.dataframe(indicator_rows(post, ranking, indicators, lang), hide_index=True, width="stretch")
+    if "*" in "".join(indicator_rows(post, ranking, indicators, lang).iloc[:, 1]):
+        st.caption(md_text(t("app.imputed_note", lang)))
+    facing = record.get("facing_post_id")
+    if isinstance(facing, str) and facing:
+        everyone = posts.drop_duplicates("post_id").set_index("post_id")
+        name = everyone.at[facing, "name"] if facing in everyone.index else facing
+        st.markdown(t("app.facing", lang, name=md_text(name)))
+    else:
+        st.markdown(t("app.no_facing", lang))
+    assessed = record.get("last_assessed")
+    st.markdown(t("app.assessed", lang, date=format_day(pd.Timestamp(assessed).date(), lang))
+                if pd.notna(assessed) else t("app.not_assessed", lang))
+    st.caption(t("app.sources", lang, post=md_text(record.get("source") or "-"),
+                 population=t(f"app.population_source.{indicators.attrs.get('population_source', 'none')}",
+                              lang)))
