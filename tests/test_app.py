@@ -1,46 +1,197 @@
-"""The first app page runs on the demo data, switches language and re-ranks live."""
+"""Each app page's logic, run in-process with Streamlit's AppTest on the demo data:
+language switch, live re-ranking, a post's profile, scenarios, the shortlist, an import
+with findings, a delegate note accepted through the validated import, the AHP editor."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+import shapely
 from streamlit.testing.v1 import AppTest
 
+from mapping.layers.notes import add_note, notes
+from mapping.layers.user_store import open_store
+from tests.conftest import plain
+
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
+MAP, SHORTLIST, LAYERS, METHOD = (f"app_pages/{name}.py" for name in
+                                  ("map_ranking", "shortlist_export", "layers", "method"))
 
 
 @pytest.fixture
-def app(tmp_path, monkeypatch):
-    store = tmp_path / "store.gpkg"
-    monkeypatch.setenv("BORDERMAP_STORE", str(store))
-    app = AppTest.from_file(APP, default_timeout=90).run()
-    assert not app.exception
-    assert store.exists()  # the user's store was created from the demo data
+def store_path(tmp_path, monkeypatch) -> Path:
+    path = tmp_path / "store.gpkg"
+    monkeypatch.setenv("BORDERMAP_STORE", str(path))
+    return path
+
+
+@pytest.fixture
+def app(store_path):
+    app = AppTest.from_file(APP, default_timeout=120).run()
+    assert not app.exception, app.exception
+    assert store_path.exists()  # the user's store was created from the demo data
     return app
 
 
-def first_post(app: AppTest) -> str:
-    return app.dataframe[0].value.iloc[0, 1]
+def run(app: AppTest, page: str | None = None) -> AppTest:
+    if page:
+        app.switch_page(page)
+    app.run()
+    assert not app.exception, [e.message for e in app.exception]
+    return app
+
+
+def ranking_table(app: AppTest):
+    """The ranking on the map page: the dataframe whose first column is the rank."""
+    return next(d.value for d in app.dataframe if d.value.columns[0] in ("Rang", "Rank"))
 
 
 def test_app_opens_in_french_and_switches_to_english(app):
     assert "postes frontières" in app.title[0].value
-    assert list(app.dataframe[0].value.columns)[:2] == ["Rang", "Poste"]
-    assert app.dataframe[0].value.iloc[0, 4].startswith("1er")
-    app.sidebar.radio[0].set_value("en").run()
-    assert not app.exception
+    table = ranking_table(app)
+    assert list(table.columns)[:2] == ["Rang", "Poste"]
+    assert table.iloc[0, 4].startswith("1er")
+    assert "," in table.iloc[0, 3]  # decimal comma
+    app.sidebar.radio(key="lang").set_value("en")
+    run(app)
     assert "border posts" in app.title[0].value
-    assert app.dataframe[0].value.iloc[0, 4].startswith("1st")
+    table = ranking_table(app)
+    assert table.iloc[0, 4].startswith("1st") and "." in table.iloc[0, 3]
+    assert app.sidebar.selectbox(key="method").format_func("wsum") == "Weighted sum"
 
 
 def test_moving_weights_re_ranks_the_posts(app):
-    before = first_post(app)
+    before = ranking_table(app).iloc[0, 1]
     for slider in app.sidebar.slider:
-        slider.set_value(100 if slider.key == "weight_pop_20km" else 0)
-    app.run()
-    assert not app.exception
-    table = app.dataframe[0].value
-    assert first_post(app) != before
-    assert table.iloc[0, 4].split(":")[0].strip() == "1er"
+        slider.set_value(100.0 if slider.key == "weight_pop_20km" else 0.0)
+    run(app)
+    table = ranking_table(app)
+    assert table.iloc[0, 1] != before
     assert "habitants à moins de 20 km" in table.iloc[0, 4]
+
+
+def test_choosing_another_profile_resets_the_weights_and_the_ranking(app):
+    before = list(ranking_table(app).iloc[:, 1])
+    app.sidebar.selectbox(key="choice").set_value("profile:border_pressure")
+    run(app)
+    assert app.sidebar.slider(key="weight_unofficial_20km").value == 30.0
+    assert list(ranking_table(app).iloc[:, 1]) != before
+
+
+def test_choosing_a_post_opens_its_profile(app, store_path):
+    top = ranking_table(app).iloc[0, 1]
+    posts = open_store(store_path).read("posts")
+    app.selectbox(key="post").set_value(posts.loc[posts["name"] == top, "post_id"].iloc[0])
+    run(app)
+    assert app.subheader[0].value.startswith(f"1. {top}")
+    values = next(d.value for d in app.dataframe if d.value.columns[0] == "Critère")
+    assert any(plain(v).endswith(" km") for v in values["Valeur"])  # values with their units
+    assert {"Besoin lié à l’état", "Habitants à moins de 20 km"} <= set(values["Critère"])
+    texts = " ".join(m.value for m in app.markdown)
+    assert "évaluation" in texts.lower() and "face" in texts
+
+
+def test_a_scenario_is_saved_and_compared_with_the_current_weights(app, store_path):
+    app.text_input[0].set_value("Priorité à l’état")
+    next(b for b in app.button if b.label == "Enregistrer ces poids").click()
+    run(app)
+    for slider in app.sidebar.slider:
+        slider.set_value(100.0 if slider.key == "weight_pop_20km" else 0.0)
+    run(app)
+    assert app.selectbox(key="scenario_a").value == "Priorité à l’état"
+    compared = next(d.value for d in app.dataframe if "Évolution" in d.value.columns)
+    assert any(str(c).startswith(("▲", "▼")) for c in compared["Évolution"])
+    assert "Scénario : Priorité à l’état" in map(plain, app.sidebar.selectbox(key="choice").options)
+
+
+def test_the_shortlist_fits_the_budget(app):
+    run(app, SHORTLIST)
+    app.number_input(key="budget").set_value(1_000_000)
+    run(app)
+    shortlist = next(d.value for d in app.dataframe if "Cumul (USD)" in d.value.columns)
+    total = float(plain(shortlist["Cumul (USD)"].iloc[-1]).replace(" ", ""))
+    assert 0 < total <= 1_000_000
+    assert float(plain(shortlist["Budget restant (USD)"].iloc[-1]).replace(" ", "")) == 1_000_000 - total
+    app.number_input(key="budget").set_value(1_000)  # less than any post costs
+    run(app)
+    assert plain(app.metric[0].label) == "Liste restreinte : 0 postes"
+
+
+def test_the_shortlist_page_prepares_a_download(app):
+    run(app, SHORTLIST)
+    app.selectbox(key="export_format").set_value("xlsx")
+    app.button(key="export_prepare").click()
+    run(app)
+    assert app.get("download_button")  # the prepared file is offered
+
+
+def test_an_upload_with_findings_is_shown_and_not_imported(app, store_path):
+    run(app, LAYERS)
+    versions = len(open_store(store_path).history())
+    bad = "id_poste;nom;pays;statut;latitude;longitude\nP1;Poste <b>un</b>;MRT;fermé;-10,5;15,2\n"
+    app.selectbox(key="upload_kind").set_value("posts")
+    app.file_uploader(key="upload_file").set_value(("postes.csv", bad.encode("utf-8"), "text/csv"))
+    run(app)
+    findings = next(d.value for d in app.dataframe if "Gravité" in d.value.columns)
+    assert "erreur" in set(findings["Gravité"])
+    assert any("latitude" in m.lower() or "longitude" in m.lower() for m in findings["Message"])
+    assert app.error and "Rien ne peut être importé" in app.error[0].value
+    assert len(open_store(store_path).history()) == versions  # nothing landed
+
+
+def test_an_edited_layer_is_imported_then_rolled_back(app, store_path, tmp_path):
+    store = open_store(store_path)
+    posts = store.read("posts")
+    posts.loc[0, "name"] = "Poste renommé"
+    edited = tmp_path / "posts.geojson"
+    posts.to_file(edited, driver="GeoJSON")
+    run(app, LAYERS)
+    app.selectbox(key="upload_kind").set_value("posts")
+    app.file_uploader(key="upload_file").set_value(("posts.geojson", edited.read_bytes(), "application/json"))
+    run(app)
+    assert "1 modifiées" in plain(" ".join(m.value for m in app.markdown))
+    app.text_input(key="upload_user").set_value("A. Diallo")
+    app.button(key="import_button").click()
+    run(app)
+    assert app.success and "version" in app.success[0].value
+    latest = store.history()[-1]
+    assert latest.user == "A. Diallo" and latest.changed == [posts.loc[0, "post_id"]]
+    app.selectbox(key="rollback_version").set_value(store.history("posts")[-2].version)
+    app.text_input(key="rollback_user").set_value("A. Diallo")
+    app.button(key="rollback_button").click()
+    run(app)
+    assert "Poste renommé" not in set(store.read("posts")["name"])
+
+
+def test_a_delegate_note_is_accepted_through_the_validated_import(app, store_path):
+    store = open_store(store_path)
+    border = store.read("borders").geometry.iloc[0]
+    near = border.interpolate(0.5, normalized=True)  # a new crossing on the border itself
+    add_note(store, author="M. Traoré", organisation="Police des frontières", country="MLI",
+             kind="new_crossing", text="Passage de motos <script>x</script>", lon=near.x, lat=near.y,
+             place="Gué de la mare")
+    run(app, LAYERS)
+    listed = next(d.value for d in app.dataframe if "Statut" in d.value.columns)
+    assert "Passage de motos <script>x</script>" in set(listed["Note"])  # shown as text
+    app.text_input(key="note_user").set_value("SIG Nouakchott")
+    app.button(key="note_accept").click()
+    run(app)
+    assert app.success and "version" in app.success[0].value
+    (note,) = notes(store)
+    assert note.status == "accepted" and note.decided_by == "SIG Nouakchott"
+    crossings = store.read("crossings")
+    added = crossings[crossings["crossing_id"] == f"NOTE-{note.note_id}"]
+    assert added["name"].iloc[0] == "Gué de la mare"
+    assert added.geometry.iloc[0].equals_exact(shapely.Point(near.x, near.y), 1e-9)
+    assert store.history()[-1].version == note.version
+
+
+def test_the_ahp_weights_replace_the_sliders(app):
+    run(app, METHOD)
+    assert any("Ratio de cohérence" in s.value for s in [*app.success, *app.warning])
+    app.button(key="ahp_apply").click()
+    run(app)
+    weights = {s.key: s.value for s in app.sidebar.slider}
+    assert weights != {}
+    assert any("comparaison par paires" in c.value for c in app.caption)

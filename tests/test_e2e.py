@@ -98,8 +98,9 @@ def page(app_url):
 
 
 def ranked_names(page) -> list[str]:
-    """Post names in ranking order, from the table's accessible grid cells (column 2)."""
-    cells = page.locator("[data-testid='stDataFrame'] td[id^='glide-cell-1-']")
+    """Post names in ranking order, from the table's grid cells (column 2, after the row selector
+    and the rank)."""
+    cells = page.locator("[data-testid='stDataFrame'] td[id^='glide-cell-2-']")
     cells.first.wait_for(state="attached", timeout=30_000)
     return cells.all_text_contents()
 
@@ -115,12 +116,13 @@ def test_the_map_draws_offline_in_french_then_english(page):
     markers = map_frame.locator("path.leaflet-interactive")
     markers.first.wait_for(timeout=60_000)
     assert markers.count() > 50  # countries, borders, roads, crossings and posts
-    assert map_frame.get_by_text("postes frontières").count() >= 1  # layer control in French
+    assert map_frame.locator(".bordermap-legend").get_by_text("postes classés en tête").count() == 1
+    assert map_frame.get_by_text("points de passage non officiels").count() >= 1  # layer control
     OUTPUT.mkdir(exist_ok=True)
     page.screenshot(path=OUTPUT / "e2e-map-fr.png", full_page=True)
     page.get_by_text("English").click()
     page.wait_for_selector("text=Ranking of the posts", timeout=60_000)
-    map_frame.get_by_text("border posts").first.wait_for(timeout=60_000)
+    map_frame.locator(".bordermap-legend").get_by_text("posts ranked first").wait_for(timeout=60_000)
     page.screenshot(path=OUTPUT / "e2e-map-en.png", full_page=True)
     assert page.outside_requests == []  # nothing was even asked of the internet
     assert not attacked(page)
@@ -145,6 +147,7 @@ def test_a_hostile_post_name_is_shown_as_text(page):
     assert HOSTILE_NAME in ranked_names(page)
     map_frame = page.frame_locator("iframe[title='streamlit_folium.st_folium']")
     map_frame.locator("path.leaflet-interactive").first.wait_for(timeout=60_000)
+    map_frame.locator(".leaflet-control-layers").hover()  # open the layer list
     map_frame.get_by_text("points de passage non officiels").click()  # hide the clusters above posts
     shown = []
     for marker in map_frame.locator("path.leaflet-interactive").all()[-17:]:  # posts, drawn last
