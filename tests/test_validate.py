@@ -162,6 +162,11 @@ def test_formula_and_html_names_are_flagged():
     assert report.layer["name"].iloc[1] == "<img src=x onerror=alert(1)>"
 
 
+def test_markdown_links_in_names_are_flagged():
+    raw = make_posts(Nom=["[cliquez ici](https://evil.example)", "Kobenni [MRT]", "Nara (Koulikoro)"])
+    assert codes(validate_layer(raw, POSTS))["suspicious_text"] == ["MRT-001"]  # brackets alone are fine
+
+
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_every_finding_has_a_message_in_each_language(lang):
     raw = make_posts(identifiant=["A", "A", None], batiment=["x", "9", ""],

@@ -28,7 +28,7 @@ from .schema import STORAGE_CRS, Column, LayerKind, with_schema_types
 from .values import as_text, text_column, to_allowed, to_booleans, to_dates, to_numbers
 
 FORMULA = re.compile(r"^[=+@\t\r]|^-[^\d\s.,]")
-MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z!?][^>]*>|javascript:|\$\{|`", re.IGNORECASE)
+MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z!?][^>]*>|javascript:|\$\{|`|\[[^\]]*\]\([^)]*\)", re.IGNORECASE)
 MAX_FINDINGS_PER_CODE = 200
 # kinds whose points are places: two within metres are probably one place entered twice
 # (flows and incidents legitimately repeat a point)
