@@ -10,9 +10,10 @@ from __future__ import annotations
 import streamlit as st
 
 from mapping.i18n import t
-from mapping.webapp import controls, data
+from mapping.webapp import controls, data, md_text
 
 st.set_page_config(page_title="bordermap", layout="wide")
+controls.keep_page_settings()
 
 lang = controls.language()
 with st.spinner(t("app.loading", lang)):
@@ -29,5 +30,5 @@ pages = [
 ]
 page = st.navigation(pages)
 st.session_state["profile"] = controls.scoring_profile(lang)
-st.sidebar.caption(t("app.store", lang, store=path))
+st.sidebar.caption(md_text(t("app.store", lang, store=path)))
 page.run()

@@ -19,9 +19,9 @@ from mapping.layers.importing import ImportResult, diff_file, import_file
 from mapping.layers.notes import accept_note, dismiss_note, notes, notes_frame
 from mapping.layers.schema import KINDS
 from mapping.maps import notes_layer
-from mapping.webapp import data, md_text
+from mapping.webapp import data, error_text, format_time
 
-UPLOAD_TYPES = ["gpkg", "geojson", "json", "zip", "shp", "kml", "kmz", "csv", "xlsx", "tif", "tiff"]
+UPLOAD_TYPES = ["gpkg", "geojson", "json", "zip", "kml", "kmz", "csv", "xlsx", "tif", "tiff"]  # .shp: zipped
 
 ctx = data.page()
 lang = ctx.lang
@@ -49,8 +49,42 @@ def show_result(result: ImportResult) -> None:
 
 
 def safe_name(name: str) -> str:
-    """The uploaded file's base name, with only letters, digits, dot, dash and underscore."""
-    return re.sub(r"[^\w.\-]", "_", Path(name).name)[:120] or "upload"
+    """The uploaded file's base name with only letters, digits, dot, dash and underscore, its
+    stem cut to 100 characters (the suffix, which names the format, is kept)."""
+    path = Path(re.sub(r"[^\w.\-]", "_", Path(name).name))
+    return (path.stem[:100] or "upload") + path.suffix.lower()[:10]
+
+
+def decide(action: str, note_id: str) -> None:
+    """Accept or dismiss the note shown when the button was pressed (a button callback, run with
+    the name and crossing type as typed); the outcome is shown by the run that follows."""
+    user = st.session_state.get("note_user") or ""
+    crossing_kind = st.session_state.get("note_crossing_kind") or "unofficial"
+    if not user.strip():
+        st.session_state["note_outcome"] = ("error", t("app.user_needed", lang), None)
+        return
+    try:
+        if action == "dismiss":
+            dismiss_note(store, note_id, user.strip())
+            st.session_state["note_outcome"] = ("success", t("app.note_dismissed", lang), None)
+            return
+        note, result = accept_note(store, note_id, user.strip(), crossing_kind)
+    except BordermapError as error:
+        st.session_state["note_outcome"] = ("error", error_text(error, lang), None)
+        return
+    if note is None:
+        st.session_state["note_outcome"] = ("error", t("app.note_refused", lang), result)
+    else:
+        st.session_state["note_outcome"] = ("success", t("app.note_accepted", lang, version=note.version),
+                                            result)
+
+
+def show_outcome(kind: str, message: str, result: ImportResult | None) -> None:
+    (st.success if kind == "success" else st.error)(message)
+    if result is not None and kind == "error":
+        show_result(result)
+    elif result is not None and result.findings:
+        st.dataframe(findings_table(result.findings), hide_index=True, width="stretch")
 
 
 upload_tab, history_tab, notes_tab = st.tabs([t("app.upload", lang), t("app.history", lang),
@@ -87,7 +121,7 @@ with upload_tab:
                         else:
                             show_result(done)
             except BordermapError as error:
-                st.error(error.message(lang))
+                st.error(error_text(error, lang))
 
 with history_tab:
     versions = store.history()
@@ -95,8 +129,8 @@ with history_tab:
         t("app.col.version", lang): [v.version for v in versions],
         t("app.kind", lang): [t(f"kinds.{v.kind}", lang) for v in versions],
         t("app.col.action", lang): [t(f"cli.action.{v.action}", lang) for v in versions],
-        t("app.col.time", lang): [v.time for v in versions],
-        t("app.user", lang): [v.user for v in versions],
+        t("app.col.time", lang): [format_time(v.time, lang) for v in versions],
+        t("app.col.user", lang): [v.user for v in versions],
         t("app.col.file", lang): [v.source_file for v in versions],
         t("app.col.features", lang): [v.features for v in versions],
         t("app.col.changes", lang): [f"+{len(v.added)} ~{len(v.changed)} −{len(v.removed)}"
@@ -114,7 +148,7 @@ with history_tab:
                 done = store.rollback(int(target), rollback_user.strip())
                 st.success(t("app.rolled_back", lang, version=target, new=done.version))
             except BordermapError as error:
-                st.error(error.message(lang))
+                st.error(error_text(error, lang))
 
 with notes_tab:
     found = notes(store)
@@ -128,8 +162,8 @@ with notes_tab:
         st.info(t("app.no_notes", lang))
     else:
         frame = pd.DataFrame({
-            "id": [n.note_id for n in found],
-            t("app.col.time", lang): [n.created for n in found],
+            t("app.col.id", lang): [n.note_id for n in found],
+            t("app.col.time", lang): [format_time(n.created, lang) for n in found],
             t("app.note.author", lang): [n.author for n in found],
             t("app.note.organisation", lang): [n.organisation for n in found],
             t("app.note.country", lang): [n.country for n in found],
@@ -144,27 +178,18 @@ with notes_tab:
         cols = st.columns([2, 1, 1])
         chosen = cols[0].selectbox(t("app.note_choose", lang), list(labels), format_func=labels.get,
                                    key="note_choice")
-        decider = cols[1].text_input(t("app.user", lang), key="note_user")
-        crossing_kind = cols[2].selectbox(t("app.crossing_kind", lang), ["unofficial", "official"],
+        cols[1].text_input(t("app.user", lang), key="note_user")
+        cols[2].selectbox(t("app.crossing_kind", lang), ["unofficial", "official"],
                                           key="note_crossing_kind",
                                           format_func=lambda k: t(f"values.{k}", lang))
         accept, dismiss = st.columns(2)
-        if accept.button(t("app.note_accept", lang), key="note_accept", type="primary"):
-            if not decider.strip():
-                st.error(t("app.user_needed", lang))
-            else:
-                note, result = accept_note(store, chosen, decider.strip(), crossing_kind)
-                if note is None:
-                    st.error(t("app.note_refused", lang))
-                    show_result(result)
-                else:
-                    st.success(t("app.note_accepted", lang, version=note.version))
-                    if result.findings:
-                        st.dataframe(findings_table(result.findings), hide_index=True, width="stretch")
-        if dismiss.button(t("app.note_dismiss", lang), key="note_dismiss"):
-            if not decider.strip():
-                st.error(t("app.user_needed", lang))
-            else:
-                dismiss_note(store, chosen, decider.strip())
-                st.success(t("app.note_dismissed", lang))
-st.caption(md_text(t("app.store", lang, store=ctx.path)))
+        kind_of = {n.note_id: n.kind for n in open_notes}
+        # the buttons act on the note shown when they were pressed (passed to the callback), never
+        # on whichever note the list falls back to once that one is decided
+        accept.button(t("app.note_accept", lang), key="note_accept", type="primary", on_click=decide,
+                      args=("accept", chosen), disabled=kind_of[chosen] == "other",
+                      help=t("app.note_accept_help", lang))
+        dismiss.button(t("app.note_dismiss", lang), key="note_dismiss", on_click=decide,
+                       args=("dismiss", chosen))
+    if (outcome := st.session_state.pop("note_outcome", None)) is not None:
+        show_outcome(*outcome)

@@ -10,8 +10,9 @@ from streamlit_folium import st_folium
 
 from mapping.i18n import format_number, t
 from mapping.maps import posts_layer
+from mapping.scoring.explain import label
 from mapping.scoring.scenarios import compare, save_scenario, scenarios
-from mapping.webapp import data, md_text, note_form, post_panel
+from mapping.webapp import data, md_text, note_form, percent, post_panel
 
 ONLINE_TILES = "OpenStreetMap"
 POST_ZOOM = 10
@@ -21,14 +22,15 @@ ctx = data.page()
 lang, profile = ctx.lang, ctx.profile
 layers = data.layers(ctx.path, ctx.version)
 posts = layers["posts"]
-ranking, results = data.ranked(ctx.path, ctx.version, profile, lang)
+ranking, results = data.ranking_or_stop(ctx)
 indicators = data.indicator_table(ctx.path, ctx.version, profile)
 ranked = results[results["rank"].notna()]
 names = dict(zip(posts["post_id"], posts["name"], strict=False))
 
 st.title(t("app.title", lang))
 if ranking.empty_criteria:
-    st.warning(t("profile.empty_criteria", lang, criteria=", ".join(ranking.empty_criteria)))
+    st.warning(t("profile.empty_criteria", lang,
+                 criteria=", ".join(label(c, lang) for c in ranking.empty_criteria)))
 
 
 def _select_from_table() -> None:
@@ -122,12 +124,13 @@ with scenario_tab:
                                   format_func=scenario_label)
         second = pick[1].selectbox(t("app.scenario_b", lang), options, index=0, key="scenario_b",
                                    format_func=scenario_label)
-        weights = pd.DataFrame({scenario_label(k): pd.Series({c.indicator: c.weight * 100
+        weights = pd.DataFrame({scenario_label(k): pd.Series({c.indicator: c.weight
                                                               for c in scenario_profile(k).criteria})
                                 for k in dict.fromkeys((first, second))}).fillna(0)
-        weights.index = [post_panel.label(i, lang).capitalize() for i in weights.index]
-        st.dataframe(weights.map(lambda w: format_number(w, lang, 1) + " %"), width="stretch")
-        diff = compare(indicators, scenario_profile(first), scenario_profile(second))
+        weights.index = [label(i, lang).capitalize() for i in weights.index]
+        st.dataframe(weights.map(lambda w: percent(w, lang)), width="stretch")
+        diff = compare(data.ranked(ctx.path, ctx.version, scenario_profile(first), lang)[0],
+                       data.ranked(ctx.path, ctx.version, scenario_profile(second), lang)[0])
         arrows = ["" if pd.isna(c) else "=" if c == 0 else f"▲ {int(c)}" if c > 0 else f"▼ {int(-c)}"
                   for c in diff["change"]]
         st.dataframe(pd.DataFrame({

@@ -14,7 +14,7 @@ from mapping.errors import BordermapError
 from mapping.i18n import format_number, t
 from mapping.scoring.ahp import CR_LIMIT, ahp_weights, parse_cell
 from mapping.scoring.explain import label
-from mapping.webapp import controls, data, md_text
+from mapping.webapp import controls, data, error_text, format_time, md_text, percent
 
 SAATY = (1, 2, 3, 4, 5, 6, 7, 8, 9)
 
@@ -28,7 +28,7 @@ st.subheader(t("app.criteria", lang))
 st.dataframe(pd.DataFrame({
     t("app.col.criterion", lang): [label(c.indicator, lang).capitalize() for c in profile.criteria],
     t("app.col.direction", lang): [t(f"app.direction.{c.direction}", lang) for c in profile.criteria],
-    t("app.col.weight", lang): [format_number(c.weight * 100, lang, 1) + " %" for c in profile.criteria],
+    t("app.col.weight", lang): [percent(c.weight, lang) for c in profile.criteria],
     t("app.col.missing", lang): [t(f"explain.policy.{c.missing}", lang) for c in profile.criteria],
     t("app.col.range", lang): ["" if c.low is None else
                                f"{format_number(c.low, lang)} – {format_number(c.high, lang)}"
@@ -63,11 +63,11 @@ try:
     matrix = upper + np.tril(1 / cells.T, -1) + np.eye(len(names))  # the lower half mirrors the upper
     result = ahp_weights(names, matrix)
 except BordermapError as error:
-    st.error(error.message(lang))
+    st.error(error_text(error, lang))
     st.stop()
 st.dataframe(pd.DataFrame({t("app.col.criterion", lang): labels,
-                           t("app.col.weight", lang): [format_number(result.weights[n] * 100, lang, 1) + " %"
-                                                       for n in names]}), hide_index=True)
+                           t("app.col.weight", lang): [percent(result.weights[n], lang) for n in names]}),
+             hide_index=True)
 (st.success if result.consistent else st.warning)(
     t("app.ahp_cr", lang, cr=format_number(result.consistency_ratio, lang, 3),
       limit=format_number(CR_LIMIT, lang)))
@@ -91,8 +91,9 @@ for kind, version in versions.items():
     has_sources = layer is not None and "source" in layer
     sources = sorted(layer["source"].dropna().astype(str).unique()) if has_sources else []
     rows.append({t("app.kind", lang): t(f"kinds.{kind}", lang), t("app.col.version", lang): version.version,
-                 t("app.col.time", lang): version.time, t("app.user", lang): version.user,
-                 t("app.col.file", lang): version.source_file, t("app.col.features", lang): version.features,
+                 t("app.col.time", lang): format_time(version.time, lang),
+                 t("app.col.user", lang): version.user, t("app.col.file", lang): version.source_file,
+                 t("app.col.features", lang): version.features,
                  t("app.col.sources", lang): "; ".join(sources)[:400]})
 st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
 st.caption(md_text(t("app.population_source." + indicators.attrs.get("population_source", "none"), lang)))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import tempfile
 from pathlib import Path
 
@@ -13,7 +15,7 @@ from mapping.exports.bundle import build_bundle
 from mapping.exports.write import FORMATS, write_export
 from mapping.i18n import format_number, t
 from mapping.scoring.shortlist import shortlist
-from mapping.webapp import data
+from mapping.webapp import data, error_text, md_text
 
 DEFAULT_BUDGET = 3_000_000  # USD: the Mauritania–Mali project's rehabilitation budget
 MIME = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -23,7 +25,7 @@ MIME = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocumen
 
 ctx = data.page()
 lang, profile = ctx.lang, ctx.profile
-ranking, results = data.ranked(ctx.path, ctx.version, profile, lang)
+ranking, results = data.ranking_or_stop(ctx)
 st.title(t("app.pages.shortlist", lang))
 
 cols = st.columns(2)
@@ -45,7 +47,7 @@ request = {"budget": float(budget), "top_n": int(top_n) or None, "min_per_countr
 try:
     chosen = shortlist(ranking.table.reset_index(), **request)
 except BordermapError as error:
-    st.error(error.message(lang))
+    st.error(error_text(error, lang))
     st.stop()
 
 selected = ranking.table.loc[chosen.selected]
@@ -63,22 +65,29 @@ st.dataframe(pd.DataFrame({
     t("app.col.budget_left", lang): [format_number(budget - v, lang, 0) for v in costs.cumsum()],
 }), hide_index=True, width="stretch")
 if chosen.excluded_missing_cost:
-    st.warning(t("app.missing_cost", lang, posts=", ".join(chosen.excluded_missing_cost)))
+    names = ranking.table["name"].reindex(chosen.excluded_missing_cost)
+    st.warning(t("app.missing_cost", lang, posts=", ".join(md_text(n) for n in names)))
 
 st.subheader(t("app.export", lang))
 cols = st.columns([2, 1, 1])
 fmt = cols[0].selectbox(t("app.export_format", lang), FORMATS, key="export_format",
                         format_func=lambda f: t(f"app.formats.{f}", lang))
+# a prepared file is offered only while everything it was made from is unchanged
+settings = json.dumps([ctx.version, data.profile_key(profile), request, lang, fmt, data.today()],
+                      sort_keys=True)
 if cols[1].button(t("app.export_prepare", lang), key="export_prepare"):
     with st.status(t("app.export_working", lang), expanded=False) as status:
-        store = data.store()
-        bundle = build_bundle(store, profile, lang, layers=data.layers(ctx.path, ctx.version),
-                              indicators=data.indicator_table(ctx.path, ctx.version, profile), **request)
-        with tempfile.TemporaryDirectory() as folder:
-            path = write_export(bundle, Path(folder) / f"bordermap-{lang}.{fmt}", fmt)
-            st.session_state["export_file"] = (path.name, path.read_bytes(), fmt)
-        status.update(label=t("app.export_ready", lang), state="complete")
-if (prepared := st.session_state.get("export_file")) and prepared[2] == fmt:
-    name, content, kind = prepared
-    cols[2].download_button(t("app.download", lang, file=name), content, file_name=name, mime=MIME[kind],
+        try:
+            bundle = build_bundle(data.store(), profile, lang, layers=data.layers(ctx.path, ctx.version),
+                                  indicators=data.indicator_table(ctx.path, ctx.version, profile),
+                                  reference_date=dt.date.fromisoformat(data.today()), **request)
+            with tempfile.TemporaryDirectory() as folder:
+                path = write_export(bundle, Path(folder) / f"bordermap-{lang}.{fmt}", fmt)
+                st.session_state["export_file"] = (settings, path.name, path.read_bytes())
+            status.update(label=t("app.export_ready", lang), state="complete")
+        except BordermapError as error:
+            status.update(label=error_text(error, lang), state="error")
+if (prepared := st.session_state.get("export_file")) and prepared[0] == settings:
+    _, name, content = prepared
+    cols[2].download_button(t("app.download", lang, file=name), content, file_name=name, mime=MIME[fmt],
                             key="export_download")

@@ -189,7 +189,7 @@ def _legend(lang: str, with_population: bool) -> Legend:
     if with_population:
         ramp = "".join(f"<i style='background:rgb{tuple(int(c) for c in colour)};border-radius:0;"
                        f"margin-right:0'></i>" for colour in RAMP)
-        low, high = (f"{v:g}" for v in (DENSITY_STEPS[0], DENSITY_STEPS[-1]))
+        low, high = DENSITY_STEPS[0], DENSITY_STEPS[-1]
         rows.append(f"{ramp} {t('map.legend.population', lang, low=low, high=high)}")
     return Legend(f"<b>{t('map.legend.title', lang)}</b><br>" + "<br>".join(rows))
 
@@ -299,12 +299,3 @@ def notes_layer(notes: gpd.GeoDataFrame, lang: str) -> folium.FeatureGroup:
     colours = [NOTE_COLOURS.get(k, UNRANKED_COLOUR) for k in notes["kind"]]
     _point_layer(_points(notes, labels, colours, 7), t("map.notes", lang)).add_to(group)
     return group
-
-
-def build_map(layers: dict[str, gpd.GeoDataFrame], lang: str, tiles: str | None = None,
-              ranks: dict[str, int] | None = None, overlay: Overlay | None = None) -> folium.Map:
-    """The whole map in one piece (for a standalone page): the base map with the posts."""
-    fmap = base_map(layers, lang, overlay, tiles=tiles)
-    if (posts := layers.get("posts")) is not None:
-        posts_layer(posts, lang, ranks).add_to(fmap)
-    return fmap

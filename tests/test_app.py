@@ -171,6 +171,8 @@ def test_a_delegate_note_is_accepted_through_the_validated_import(app, store_pat
     add_note(store, author="M. Traoré", organisation="Police des frontières", country="MLI",
              kind="new_crossing", text="Passage de motos <script>x</script>", lon=near.x, lat=near.y,
              place="Gué de la mare")
+    other = add_note(store, author="A. Sow", organisation="Douanes", country="MRT", kind="other",
+                     text="Horaires d’ouverture à vérifier", lon=near.x, lat=near.y)
     run(app, LAYERS)
     listed = next(d.value for d in app.dataframe if "Statut" in d.value.columns)
     assert "Passage de motos <script>x</script>" in set(listed["Note"])  # shown as text
@@ -178,8 +180,9 @@ def test_a_delegate_note_is_accepted_through_the_validated_import(app, store_pat
     app.button(key="note_accept").click()
     run(app)
     assert app.success and "version" in app.success[0].value
-    (note,) = notes(store)
+    note, still_open = notes(store)
     assert note.status == "accepted" and note.decided_by == "SIG Nouakchott"
+    assert still_open.note_id == other.note_id and still_open.status == "open"  # only the one shown
     crossings = store.read("crossings")
     added = crossings[crossings["crossing_id"] == f"NOTE-{note.note_id}"]
     assert added["name"].iloc[0] == "Gué de la mare"
@@ -195,3 +198,12 @@ def test_the_ahp_weights_replace_the_sliders(app):
     weights = {s.key: s.value for s in app.sidebar.slider}
     assert weights != {}
     assert any("comparaison par paires" in c.value for c in app.caption)
+
+
+def test_page_settings_survive_a_visit_to_another_page(app):
+    run(app, SHORTLIST)
+    app.number_input(key="budget").set_value(1_500_000)
+    run(app)
+    run(app, MAP)
+    run(app, SHORTLIST)
+    assert app.number_input(key="budget").value == 1_500_000

@@ -10,6 +10,7 @@ from mapping.layers.notes import NoteError, accept_note, add_note, dismiss_note,
 from mapping.layers.user_store import open_store
 from mapping.scoring.pipeline import rank_store
 from mapping.scoring.profile import load_profile
+from mapping.scoring.rank import score
 from mapping.scoring.scenarios import ScenarioError, compare, save_scenario, scenarios
 
 
@@ -94,8 +95,8 @@ def test_scenarios_are_saved_and_compared(store):
     assert saved["Population d’abord"].profile == population_first
     with pytest.raises(ScenarioError):
         save_scenario(store, "   ", default)
-    indicators, _ = rank_store(store, default)
-    table = compare(indicators, default, population_first)
+    indicators, ranking = rank_store(store, default)
+    table = compare(ranking, score(indicators, population_first))
     assert (table["change"] == table["rank_a"] - table["rank_b"]).all()
     assert table["change"].abs().sum() > 0
     assert table["rank_b"].is_monotonic_increasing

@@ -14,7 +14,7 @@ import pytest
 from folium.plugins import Fullscreen, MarkerCluster, MeasureControl
 
 from mapping.layers.schema import KINDS, with_schema_types
-from mapping.maps import build_map
+from mapping.maps import base_map, posts_layer
 from mapping.web_assets import STATIC_DIR, MissingLocalAsset, localise
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,7 +27,9 @@ def demo_layers() -> dict:
 
 
 def test_a_map_with_plugins_refers_only_to_local_files():
-    fmap = build_map(demo_layers(), "fr")
+    layers = demo_layers()
+    fmap = base_map(layers, "fr")
+    posts_layer(layers["posts"], "fr", {"MRT-KOB": 1}).add_to(fmap)
     MarkerCluster().add_to(fmap)
     Fullscreen().add_to(fmap)
     MeasureControl().add_to(fmap)

@@ -24,7 +24,6 @@ from .store import LayerStore
 
 COLLECTION = "notes"
 NOTE_KINDS = ("new_crossing", "wrong_position", "other")
-STATUSES = ("open", "accepted", "dismissed")
 MAX_TEXT = 2000  # characters
 
 
@@ -81,10 +80,9 @@ def add_note(store: LayerStore, *, author: str, organisation: str, country: str,
     return note
 
 
-def notes(store: LayerStore, status: str | None = None) -> list[Note]:
-    """Saved notes, oldest first, optionally only those with ``status``."""
-    found = [Note(**data) for data in store.records(COLLECTION)]
-    return [n for n in found if status is None or n.status == status]
+def notes(store: LayerStore) -> list[Note]:
+    """Saved notes, oldest first (status open, accepted or dismissed)."""
+    return [Note(**data) for data in store.records(COLLECTION)]
 
 
 def notes_frame(found: list[Note]) -> gpd.GeoDataFrame:

@@ -14,7 +14,7 @@ import pandas as pd
 from ..errors import BordermapError
 from ..layers.store import LayerStore
 from .profile import Profile, profile_from_dict, profile_to_dict
-from .rank import score
+from .rank import Ranking
 
 COLLECTION = "scenarios"
 MAX_NAME = 80  # characters
@@ -52,15 +52,15 @@ def scenarios(store: LayerStore) -> dict[str, Scenario]:
             for data in store.records(COLLECTION)}
 
 
-def compare(indicators: pd.DataFrame, first: Profile, second: Profile) -> pd.DataFrame:
-    """Rank and score of every post under two profiles, best first under ``second``.
+def compare(first: Ranking, second: Ranking) -> pd.DataFrame:
+    """Rank and score of every post under two rankings, best first under ``second``.
 
     ``change`` is how many places a post gains from ``first`` to ``second`` (positive: it
     moves up); NaN where a post is ranked under only one of them.
     """
-    a, b = score(indicators, first).table, score(indicators, second).table
-    table = pd.DataFrame({"name": indicators["name"], "iso3": indicators["iso3"]}).join(
-        a[["rank", "score"]].add_suffix("_a"), how="left").join(b[["rank", "score"]].add_suffix("_b"))
-    table = table[table["rank_a"].notna() | table["rank_b"].notna()]
+    a, b = first.table, second.table
+    names = pd.concat([a[["name", "iso3"]], b[["name", "iso3"]]])
+    table = names[~names.index.duplicated()].join(a[["rank", "score"]].add_suffix("_a")).join(
+        b[["rank", "score"]].add_suffix("_b"))
     table["change"] = table["rank_a"] - table["rank_b"]
     return table.sort_values(["rank_b", "rank_a"], na_position="last")

@@ -10,7 +10,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from ..i18n import LANGUAGES, t
+from ..i18n import LANGUAGES, catalogue, t
 from ..paths import shipped
 from ..scoring.explain import label
 from ..scoring.methods import METHODS
@@ -19,8 +19,20 @@ from ..scoring.scenarios import scenarios
 from . import data
 
 PROFILES_DIR = shipped("profiles", "profiles")
+# settings drawn on one page only: Streamlit forgets a widget's value on a run that does not
+# draw it, so they are carried over at the start of every run (``keep_page_settings``)
+PAGE_SETTINGS = ("post", "opacity", "online_tiles", "note_mode", "robustness", "scenario_a", "scenario_b",
+                 "budget", "max_posts", "export_format", "upload_kind", "upload_fix", "upload_user",
+                 "rollback_user", "note_user", "note_crossing_kind")
 WEIGHT_STEP = 0.5  # percent
 DEFAULT_CHOICE = "profile:default"
+
+
+def keep_page_settings() -> None:
+    """Keep each page's settings while another page is shown (Streamlit's documented way)."""
+    for key in PAGE_SETTINGS:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
 
 
 def language() -> str:
@@ -37,15 +49,22 @@ def _choices() -> dict[str, Profile]:
 
 def _choice_label(choice: str, lang: str) -> str:
     kind, _, name = choice.partition(":")
+    described = f"app.profiles.{name}"
+    if kind == "profile" and described in catalogue(lang):
+        name = t(described, lang)
     return t(f"app.choice.{kind}", lang, name=name)
+
+
+def slider_value(weight: float) -> float:
+    """A weight (0–1) as a slider position: percent, to the slider's step."""
+    return round(weight * 100 / WEIGHT_STEP) * WEIGHT_STEP
 
 
 def set_weights(profile: Profile) -> None:
     """Put ``profile``'s method and weights into the sidebar controls (next run)."""
     st.session_state["method"] = profile.method
     for criterion in profile.criteria:
-        st.session_state[f"weight_{criterion.indicator}"] = round(criterion.weight * 100 / WEIGHT_STEP) \
-            * WEIGHT_STEP
+        st.session_state[f"weight_{criterion.indicator}"] = slider_value(criterion.weight)
     st.session_state["ahp"] = profile.ahp
 
 
@@ -70,7 +89,7 @@ def scoring_profile(lang: str) -> Profile:
     for criterion in chosen.criteria:
         key = f"weight_{criterion.indicator}"
         if key not in st.session_state:
-            st.session_state[key] = round(criterion.weight * 100 / WEIGHT_STEP) * WEIGHT_STEP
+            st.session_state[key] = slider_value(criterion.weight)
         weights[criterion.indicator] = sidebar.slider(label(criterion.indicator, lang).capitalize(), 0.0,
                                                       100.0, step=WEIGHT_STEP, key=key, format="%.1f %%")
     if sum(weights.values()) == 0:
@@ -78,7 +97,7 @@ def scoring_profile(lang: str) -> Profile:
         weights = {c.indicator: c.weight for c in chosen.criteria}
     profile = chosen.with_weights(weights).with_method(method)
     ahp = st.session_state.get("ahp")
-    if ahp is not None and all(abs(ahp.weights[c.indicator] * 100 - weights[c.indicator]) <= WEIGHT_STEP
+    if ahp is not None and all(slider_value(ahp.weights.get(c.indicator, -1)) == weights[c.indicator]
                                for c in chosen.criteria):
         profile = replace(profile, ahp=ahp)  # the sliders still hold the AHP weights
     return profile

@@ -8,6 +8,7 @@ so every page sees the new data at its next run.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
 from dataclasses import dataclass
 
@@ -16,6 +17,8 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
+from ..errors import BordermapError
+from ..i18n import t
 from ..layers.store import GeoPackageStore
 from ..layers.user_store import default_store_path, open_store
 from ..maps import base_map
@@ -27,6 +30,7 @@ from ..scoring.profile import Profile, profile_from_dict, profile_to_dict
 from ..scoring.rank import Ranking, score
 from ..scoring.sensitivity import rank_intervals
 from ..web_assets import localise
+from . import error_text
 
 
 @dataclass(frozen=True)
@@ -67,10 +71,16 @@ def layers(path: str, version: int) -> dict[str, gpd.GeoDataFrame]:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def indicators(path: str, version: int, settings: str) -> pd.DataFrame:
-    """Indicators of every post; ``settings`` is the profile's ``[indicators]`` table as JSON."""
+def _indicators(path: str, version: int, settings: str, day: str) -> pd.DataFrame:
+    """Indicators of every post; ``settings`` is the profile's ``[indicators]`` table as JSON,
+    ``day`` the reference date (ISO) that ages assessments and incidents."""
     return compute_indicators(layers_from_layers(layers(path, version), open_store(path)),
-                              params_from_settings(json.loads(settings)))
+                              params_from_settings(json.loads(settings), dt.date.fromisoformat(day)))
+
+
+def today() -> str:
+    """The reference date of every cached result: a server left running overnight moves on."""
+    return dt.date.today().isoformat()
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -97,30 +107,43 @@ def profile_key(profile: Profile) -> str:
     return json.dumps(profile_to_dict(profile), sort_keys=True)
 
 
+def indicator_table(path: str, version: int, profile: Profile, day: str | None = None) -> pd.DataFrame:
+    """The indicators ``profile`` is scored on (its ``[indicators]`` settings), as of ``day``."""
+    return _indicators(path, version, json.dumps(profile.indicator_settings, sort_keys=True), day or today())
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
-def _ranked(path: str, version: int, key: str, lang: str) -> tuple[Ranking, pd.DataFrame]:
+def _ranked(path: str, version: int, key: str, lang: str, day: str) -> tuple[Ranking, pd.DataFrame]:
     profile = profile_from_dict(json.loads(key))
-    ranking = score(indicators(path, version, json.dumps(profile.indicator_settings, sort_keys=True)),
-                    profile)
+    ranking = score(indicator_table(path, version, profile, day), profile)
     return ranking, results_table(ranking, lang)
 
 
 def ranked(path: str, version: int, profile: Profile, lang: str) -> tuple[Ranking, pd.DataFrame]:
     """The ranking under ``profile`` and its results table in ``lang`` (cached)."""
-    return _ranked(path, version, profile_key(profile), lang)
+    return _ranked(path, version, profile_key(profile), lang, today())
 
 
-def indicator_table(path: str, version: int, profile: Profile) -> pd.DataFrame:
-    return indicators(path, version, json.dumps(profile.indicator_settings, sort_keys=True))
+def ranking_or_stop(page: Page) -> tuple[Ranking, pd.DataFrame]:
+    """The sidebar's ranking; when no post can be ranked, says why and stops the page."""
+    try:
+        ranking, results = ranked(page.path, page.version, page.profile, page.lang)
+    except BordermapError as error:
+        st.error(error_text(error, page.lang))
+        st.stop()
+    if ranking.table.empty:
+        st.warning(t("profile.nothing_ranked", page.lang))
+        st.stop()
+    return ranking, results
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _intervals(path: str, version: int, key: str) -> pd.DataFrame:
+def _intervals(path: str, version: int, key: str, day: str) -> pd.DataFrame:
     profile = profile_from_dict(json.loads(key))
-    return rank_intervals(score(indicator_table(path, version, profile), profile))
+    return rank_intervals(score(indicator_table(path, version, profile, day), profile))
 
 
 def intervals(path: str, version: int, profile: Profile) -> pd.DataFrame:
     """Monte Carlo rank interval and P(top N) of each ranked post (cached per profile)."""
-    return _intervals(path, version, profile_key(profile))
+    return _intervals(path, version, profile_key(profile), today())
 

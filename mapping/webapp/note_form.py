@@ -9,7 +9,7 @@ import streamlit as st
 from ..errors import BordermapError
 from ..i18n import format_number, t
 from ..layers.notes import NOTE_KINDS, add_note
-from . import data
+from . import data, error_text
 
 
 def nearest_post(posts: gpd.GeoDataFrame, lon: float, lat: float) -> str | None:
@@ -48,6 +48,6 @@ def show(lon: float, lat: float, posts: gpd.GeoDataFrame, countries: gpd.GeoData
                  text=text, lon=lon, lat=lat, post_id=post if kind == "wrong_position" else "",
                  place=place if kind == "new_crossing" else "")
     except BordermapError as error:
-        st.error(error.message(lang))
+        st.error(error_text(error, lang))
         return
     st.success(t("app.note.saved", lang))

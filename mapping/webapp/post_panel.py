@@ -11,7 +11,7 @@ import streamlit as st
 from ..i18n import catalogue, format_day, format_number, t
 from ..scoring.explain import label
 from ..scoring.rank import Ranking
-from . import md_text
+from . import md_text, percent
 
 CONTEXT_INDICATORS = ("unofficial_nearest_km", "gap_west_km", "gap_east_km", "road_class",
                       "assessment_age_months", "rehab_cost_usd")
@@ -31,15 +31,23 @@ def format_value(value: object, unit: str | None, lang: str) -> str:
     return t(f"units.{unit}", lang, value=text) if unit else text
 
 
+def filled_in(post: str, ranking: Ranking) -> set[str]:
+    """The criteria whose value the post lacked and the profile's rule filled in."""
+    imputed = ranking.table.at[post, "imputed"] or ""
+    return {part.split(":")[0] for part in imputed.split(";") if part}
+
+
 def indicator_rows(post: str, ranking: Ranking, indicators: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """One row per criterion (value, weight, contribution) then the context indicators."""
+    """One row per criterion (value, weight, contribution) then the context indicators; a
+    filled-in value is marked with ``*``."""
     units = indicators.attrs.get("units", {})
     row = ranking.table.loc[post]
+    filled = filled_in(post, ranking)
     weights = dict(zip(ranking.profile.names, ranking.profile.weights, strict=True))
     rows = [{t("app.col.criterion", lang): label(c, lang).capitalize(),
              t("app.col.value", lang): format_value(indicators.at[post, c], units.get(c), lang)
-             + (" *" if f"{c}:" in (row.get("imputed") or "") else ""),
-             t("app.col.weight", lang): format_number(weights[c] * 100, lang, 1) + " %",
+             + (" *" if c in filled else ""),
+             t("app.col.weight", lang): percent(weights[c], lang),
              t("app.col.contribution", lang): format_number(row[f"contrib:{c}"], lang, 3)}
             for c in ranking.criteria]
     rows += [{t("app.col.criterion", lang): label(c, lang).capitalize(),
@@ -73,7 +81,7 @@ def show(post: str, ranking: Ranking, results: pd.DataFrame, indicators: pd.Data
     st.bar_chart(shares, x="criterion", y="contribution", horizontal=True, height=220,
                  x_label=t("app.col.contribution", lang), y_label="")
     st.dataframe(indicator_rows(post, ranking, indicators, lang), hide_index=True, width="stretch")
-    if "*" in "".join(indicator_rows(post, ranking, indicators, lang).iloc[:, 1]):
+    if filled_in(post, ranking):
         st.caption(md_text(t("app.imputed_note", lang)))
     facing = record.get("facing_post_id")
     if isinstance(facing, str) and facing:
