@@ -34,6 +34,7 @@ VIEW_MARGIN = 4.0  # degrees around the posts and crossings: country outlines be
 RANK_COLOURS = ("#a50026", "#f46d43", "#fdae61", "#a6d96a", "#1a9850")  # first fifth … last fifth
 UNRANKED_COLOUR = "#777777"
 MAX_ZOOM = 16
+MEASURE_FR_URL = "https://cdn.jsdelivr.net/npm/leaflet-measure@3.1.0/dist/leaflet-measure.fr.js"
 OFFICIAL_COLOUR, UNOFFICIAL_COLOUR = "#252525", "#e31a1c"
 SETTLEMENT_COLOUR = "#3f3f3f"
 NAMES_ZOOM = 9  # settlement names show from this zoom level on
@@ -259,8 +260,11 @@ def base_map(layers: dict[str, gpd.GeoDataFrame], lang: str, overlay: Overlay | 
         _point_layer(_points(unofficial, labels, [UNOFFICIAL_COLOUR] * len(unofficial), 4),
                      t("map.unofficial_crossings", lang)).add_to(cluster)
     Fullscreen(title=t("map.fullscreen", lang), title_cancel=t("map.fullscreen_exit", lang)).add_to(fmap)
-    MeasureControl(primary_length_unit="kilometers", secondary_length_unit="",
-                   primary_area_unit="sqkilometers", secondary_area_unit="").add_to(fmap)
+    measure = MeasureControl(primary_length_unit="kilometers", secondary_length_unit="",
+                             primary_area_unit="sqkilometers", secondary_area_unit="")
+    if lang == "fr":  # the plugin's French build (served locally by web_assets.localise)
+        measure.default_js = [("leaflet_measure_js_fr", MEASURE_FR_URL)]
+    measure.add_to(fmap)
     _legend(lang, overlay is not None).add_to(fmap)
     fmap.get_root().header.add_child(Element(RANK_LABEL_CSS), name="bordermap_css")  # kept by st_folium
     folium.LayerControl(collapsed=True).add_to(fmap)

@@ -33,6 +33,7 @@ LOCAL_FILES: dict[str, str] = {
     "Control.Fullscreen.js": "vendor/fullscreen/Control.FullScreen.js",
     "Control.FullScreen.css": "vendor/fullscreen/Control.FullScreen.css",
     "leaflet_measure_js": "vendor/measure/leaflet-measure.js",
+    "leaflet_measure_js_fr": "vendor/measure/leaflet-measure.fr.js",
     "leaflet_measure_css": "vendor/measure/leaflet-measure.css",
 }
 # resources the maps do without (Bootstrap 3 glyph icons, the rotated-marker style)

@@ -36,8 +36,9 @@ PACKAGES: dict[str, tuple[str, list[str]]] = {
                                                       "dist/MarkerCluster.Default.css", "MIT-LICENCE.txt"]),
     "leaflet.fullscreen@3.0.0": ("fullscreen", ["Control.FullScreen.js", "Control.FullScreen.css",
                                                 "icon-fullscreen.svg", "LICENSE"]),
-    "leaflet-measure@2.1.7": ("measure", ["dist/leaflet-measure.js", "dist/leaflet-measure.css",
-                                          "dist/images", "LICENSE"]),
+    # 3.1.0, not folium's 2.1.7: the same control, with a French build (leaflet-measure.fr.js)
+    "leaflet-measure@3.1.0": ("measure", ["dist/leaflet-measure.js", "dist/leaflet-measure.fr.js",
+                                          "dist/leaflet-measure.css", "dist/assets", "LICENSE"]),
 }
 
 

@@ -118,11 +118,14 @@ def test_the_map_draws_offline_in_french_then_english(page):
     assert markers.count() > 50  # countries, borders, roads, crossings and posts
     assert map_frame.locator(".bordermap-legend").get_by_text("postes classés en tête").count() == 1
     assert map_frame.get_by_text("points de passage non officiels").count() >= 1  # layer control
+    measure = map_frame.locator("a.leaflet-control-measure-toggle")
+    assert measure.get_attribute("title") == "Mesurer les distances et superficies"  # French build
     OUTPUT.mkdir(exist_ok=True)
     page.screenshot(path=OUTPUT / "e2e-map-fr.png", full_page=True)
     page.get_by_text("English").click()
     page.wait_for_selector("text=Ranking of the posts", timeout=60_000)
     map_frame.locator(".bordermap-legend").get_by_text("posts ranked first").wait_for(timeout=60_000)
+    assert measure.get_attribute("title") == "Measure distances and areas"
     page.screenshot(path=OUTPUT / "e2e-map-en.png", full_page=True)
     assert page.outside_requests == []  # nothing was even asked of the internet
     assert not attacked(page)
