@@ -41,7 +41,8 @@ def _select_from_table() -> None:
 
 with st.expander(t("app.map_options", lang)):
     options = st.columns(3)
-    opacity = options[0].slider(t("app.opacity", lang), 0, 100, 60, step=5, key="opacity",
+    st.session_state.setdefault("opacity", 60)
+    opacity = options[0].slider(t("app.opacity", lang), 0, 100, step=5, key="opacity",
                                 format="%d %%") / 100
     online = options[1].toggle(t("app.online_tiles", lang), key="online_tiles",
                                help=t("app.online_tiles_help", lang))
@@ -79,15 +80,18 @@ with right:
 ranking_tab, scenario_tab, robustness_tab = st.tabs([t("app.ranking", lang), t("app.scenarios", lang),
                                                      t("app.robustness", lang)])
 with ranking_tab:
+    listed = ranked.head(data.TABLE_ROWS)
     table = pd.DataFrame({
-        t("app.col.rank", lang): ranked["rank"].astype(int),
-        t("app.col.name", lang): ranked["name"],
-        t("app.col.country", lang): ranked["iso3"],
-        t("app.col.score", lang): [format_number(v, lang, 3) for v in ranked["score"]],
-        t("app.col.explanation", lang): ranked["explanation"],
+        t("app.col.rank", lang): listed["rank"].astype(int),
+        t("app.col.name", lang): listed["name"],
+        t("app.col.country", lang): listed["iso3"],
+        t("app.col.score", lang): [format_number(v, lang, 3) for v in listed["score"]],
+        t("app.col.explanation", lang): listed["explanation"],
     })
     st.dataframe(table, hide_index=True, width="stretch", key="ranking_table", on_select=_select_from_table,
                  selection_mode="single-row")
+    if len(ranked) > len(listed):
+        st.caption(t("app.table_top", lang, shown=len(listed), total=len(ranked)))
     left_out = results[results["rank"].isna()]
     if len(left_out):
         reasons = [f"{md_text(n)} ({md_text(r)})" for n, r in zip(left_out["name"], left_out["excluded"],

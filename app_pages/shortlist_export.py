@@ -29,9 +29,11 @@ ranking, results = data.ranking_or_stop(ctx)
 st.title(t("app.pages.shortlist", lang))
 
 cols = st.columns(2)
-budget = cols[0].number_input(t("app.budget", lang), min_value=0, value=DEFAULT_BUDGET, step=50_000,
+st.session_state.setdefault("budget", DEFAULT_BUDGET)
+st.session_state.setdefault("max_posts", 0)
+budget = cols[0].number_input(t("app.budget", lang), min_value=0, step=50_000,
                               key="budget")
-top_n = cols[1].number_input(t("app.max_posts", lang), min_value=0, value=0, step=1, key="max_posts",
+top_n = cols[1].number_input(t("app.max_posts", lang), min_value=0, step=1, key="max_posts",
                              help=t("app.max_posts_help", lang))
 countries = sorted(ranking.table["iso3"].dropna().unique())
 columns = {"iso3": t("app.col.country", lang)} | {

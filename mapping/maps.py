@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from branca.element import Element, MacroElement, Template
+from folium.map import Layer
 from folium.plugins import Fullscreen, MarkerCluster, MeasureControl
 from folium.utilities import JsCode
 
@@ -38,6 +39,9 @@ MEASURE_FR_URL = "https://cdn.jsdelivr.net/npm/leaflet-measure@3.1.0/dist/leafle
 OFFICIAL_COLOUR, UNOFFICIAL_COLOUR = "#252525", "#e31a1c"
 SETTLEMENT_COLOUR = "#3f3f3f"
 NAMES_ZOOM = 9  # settlement names show from this zoom level on
+ROAD_TOLERANCE = 3e-3  # degrees (about 330 m): roads are drawn to be seen at zoom 6–10, not followed
+MAX_ROAD_COORDINATES = 40_000  # drawn road vertices: beyond, the least important classes are left out
+MAX_SETTLEMENTS = 1500  # the most populous are drawn: more dots would hide the posts and slow every page
 NOTE_COLOURS = {"new_crossing": "#1f78b4", "wrong_position": "#ff7f00", "other": "#6a3d9a"}
 ROAD_WEIGHTS = {"trunk": 4, "primary": 3, "secondary": 2, "tertiary": 1.5, "track": 1}
 POINT_STYLE = JsCode("""function (feature, latlng) {
@@ -52,13 +56,6 @@ POINT_STYLE = JsCode("""function (feature, latlng) {
     var group = L.featureGroup(layers);
     group.bindPopup(p.label);  // p.label was escaped on the server (maps.inert)
     return group;
-}""")
-PLACE_STYLE = JsCode("""function (feature, latlng) {
-    var p = feature.properties;
-    var dot = L.circleMarker(latlng, {radius: p.radius, color: '#ffffff', weight: 0.5,
-                                      fillColor: p.colour, fillOpacity: 0.7});
-    dot.bindTooltip(p.label, {permanent: true, direction: 'right', className: 'bordermap-place'});
-    return dot;  // p.label was escaped on the server (maps.inert)
 }""")
 COUNTRY_LABEL_STYLE = JsCode("""function (feature, latlng) {
     return L.marker(latlng, {interactive: false, icon: L.divIcon({
@@ -98,19 +95,14 @@ def rank_colour(rank: float | None, count: int) -> str:
     return RANK_COLOURS[fifth]
 
 
-def _light(layer: gpd.GeoDataFrame) -> gpd.GeoSeries:
-    """Geometries rounded to ``COORDINATE_PRECISION`` for a lighter page."""
-    return gpd.GeoSeries(shapely.set_precision(layer.geometry.values, COORDINATE_PRECISION),
-                         crs=layer.crs)
-
-
-def _outline(layer: gpd.GeoDataFrame, view: tuple[float, float, float, float] | None) -> gpd.GeoSeries:
-    """Lines and polygons for display: cut to ``view`` (degrees), simplified to ``OUTLINE_TOLERANCE``."""
+def _outline(layer: gpd.GeoDataFrame, view: tuple[float, float, float, float] | None,
+             tolerance: float = OUTLINE_TOLERANCE) -> gpd.GeoSeries:
+    """Lines and polygons for display: cut to ``view`` and simplified to ``tolerance`` (degrees)."""
     shapes = layer.geometry.values
     if view is not None:
         shapes = shapely.clip_by_rect(shapes, *view)
-    shapes = shapely.simplify(shapes, OUTLINE_TOLERANCE, preserve_topology=True)
-    return gpd.GeoSeries(shapely.set_precision(shapes, OUTLINE_TOLERANCE / 10), crs=layer.crs)
+    shapes = shapely.simplify(shapes, tolerance, preserve_topology=True)
+    return gpd.GeoSeries(shapely.set_precision(shapes, tolerance / 10), crs=layer.crs)
 
 
 def _view(layers: dict[str, gpd.GeoDataFrame]) -> tuple[float, float, float, float] | None:
@@ -124,16 +116,79 @@ def _view(layers: dict[str, gpd.GeoDataFrame]) -> tuple[float, float, float, flo
             box[:, 2].max() + VIEW_MARGIN, box[:, 3].max() + VIEW_MARGIN)
 
 
+class GeoJsonText(Layer):
+    """A GeoJSON layer serialised once, when built, instead of at every render as
+    ``folium.GeoJson`` does: the app renders its cached base map on every rerun, so a large
+    layer would otherwise be converted to JSON again each time a weight moves.
+
+    ``point_to_layer`` is JavaScript (a function); ``style`` a Leaflet path style.
+    """
+
+    _template = Template("""{% macro script(this, kwargs) %}
+var {{ this.get_name() }} = L.geoJson({{ this.data }}, {{ this.options }});
+{{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+{% endmacro %}""")
+
+    def __init__(self, frame: gpd.GeoDataFrame, name: str, *, style: dict | None = None,
+                 point_to_layer: JsCode | None = None, control: bool = True) -> None:
+        super().__init__(name=name, overlay=True, control=control)
+        self._name = "GeoJson"
+        # labels are already HTML-escaped (inert); "</" is escaped too, so no text ends the script
+        self.data = frame.to_json(drop_id=True).replace("</", "<\\/")
+        options = [f"style: {json.dumps(style)}"] if style else []
+        if point_to_layer is not None:
+            options.append(f"pointToLayer: {point_to_layer.js_code}")
+        self.options = "{" + ", ".join(options) + "}"
+
+
+class PointsText(Layer):
+    """Many points drawn the same way, sent as compact rows ``[lat, lon, label, radius]``
+    (degrees; label escaped with ``inert``; radius in pixels) rather than GeoJSON features, a
+    third of the size: thousands of crossings or settlements stay light on every rerun.
+
+    ``marker`` is a JavaScript function of one row returning a Leaflet layer.
+    """
+
+    _template = Template("""{% macro script(this, kwargs) %}
+var {{ this.get_name() }} = L.featureGroup({{ this.data }}.map({{ this.marker }}));
+{{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+{% endmacro %}""")
+
+    def __init__(self, points: gpd.GeoDataFrame, labels: list[str], radius: np.ndarray | float, name: str,
+                 marker: str) -> None:
+        super().__init__(name=name, overlay=True, control=True)
+        self._name = "Points"
+        placed = points.geometry.notna().to_numpy() & ~points.geometry.is_empty.to_numpy()
+        xy = shapely.get_coordinates(points.geometry.values[placed]).round(5)
+        radii = np.broadcast_to(np.asarray(radius, dtype=float), (len(points),))[placed].round(1)
+        rows = [[y, x, label, r] for (x, y), label, r in
+                zip(xy.tolist(), np.asarray(labels, dtype=object)[placed], radii.tolist(), strict=True)]
+        self.data = json.dumps(rows, ensure_ascii=False).replace("</", "<\\/")
+        self.marker = marker
+
+
+def _dot_marker(colour: str) -> str:
+    """JavaScript: a row to a dot of ``colour`` with its label as popup."""
+    return ("function (r) { return L.circleMarker([r[0], r[1]], {radius: r[3], color: '#ffffff', weight: 1, "
+            f"fillColor: {json.dumps(colour)}, fillOpacity: 0.95}}).bindPopup(r[2]); }}")
+
+
+PLACE_MARKER = ("function (r) { return L.circleMarker([r[0], r[1]], {radius: r[3], color: '#ffffff', "
+                f"weight: 0.5, fillColor: '{SETTLEMENT_COLOUR}', fillOpacity: 0.7}})"
+                ".bindTooltip(r[2], {permanent: true, direction: 'right', className: 'bordermap-place'}); }")
+
+
 def _outline_layer(layer: gpd.GeoDataFrame, name: str, style: dict,
-                   view: tuple[float, float, float, float] | None = None) -> folium.GeoJson:
-    shapes = gpd.GeoDataFrame(geometry=_outline(layer, view))
+                   view: tuple[float, float, float, float] | None = None,
+                   tolerance: float = OUTLINE_TOLERANCE) -> GeoJsonText:
+    shapes = gpd.GeoDataFrame(geometry=_outline(layer, view, tolerance))
     shapes = shapes[~shapes.geometry.is_empty]
-    return folium.GeoJson(shapes.to_json(drop_id=True), name=name, style_function=lambda _: style)
+    return GeoJsonText(shapes, name, style=style)
 
 
-def _point_layer(points: gpd.GeoDataFrame, name: str) -> folium.GeoJson:
+def _point_layer(points: gpd.GeoDataFrame, name: str) -> GeoJsonText:
     """Points with ``label`` (escaped), ``colour``, ``radius`` and optional ``rank`` properties."""
-    return folium.GeoJson(points.to_json(drop_id=True), name=name, pointToLayer=POINT_STYLE)
+    return GeoJsonText(points, name, point_to_layer=POINT_STYLE)
 
 
 def _points(layer: gpd.GeoDataFrame, labels: list[str], colours: list[str], radius: float,
@@ -142,7 +197,8 @@ def _points(layer: gpd.GeoDataFrame, labels: list[str], colours: list[str], radi
     data = {"label": labels, "colour": colours, "radius": [radius] * len(layer)}
     if ranks is not None:
         data["rank"] = ranks
-    frame = gpd.GeoDataFrame(data, geometry=layer.geometry.values, crs=layer.crs)
+    geometry = shapely.set_precision(layer.geometry.values, COORDINATE_PRECISION)
+    frame = gpd.GeoDataFrame(data, geometry=geometry, crs=layer.crs)
     return frame[placed]
 
 
@@ -177,7 +233,28 @@ class Legend(MacroElement):
         self.names_zoom = NAMES_ZOOM
 
 
-def _legend(lang: str, with_population: bool) -> Legend:
+def _road_layers(roads: gpd.GeoDataFrame, view: tuple[float, float, float, float] | None,
+                 group: folium.FeatureGroup) -> list[str]:
+    """One merged, simplified line per road class, most important class first, while the map
+    stays under ``MAX_ROAD_COORDINATES``; returns the classes left out (drawn in GIS tools)."""
+    hidden, drawn = [], 0
+    classes = sorted(roads["road_class"].dropna().unique(), key=lambda c: -ROAD_WEIGHTS.get(c, 0))
+    for road_class in classes:
+        lines = shapely.get_parts(roads.loc[roads["road_class"] == road_class].geometry.dropna().values)
+        merged = gpd.GeoDataFrame(geometry=[shapely.line_merge(shapely.MultiLineString(list(lines)))],
+                                  crs=roads.crs)
+        shapes = _outline(merged, view, ROAD_TOLERANCE)
+        count = int(shapely.get_num_coordinates(shapes.values).sum())
+        if drawn + count > MAX_ROAD_COORDINATES:
+            hidden.append(str(road_class))
+            continue
+        drawn += count
+        GeoJsonText(gpd.GeoDataFrame(geometry=shapes), str(road_class),
+                    style={"color": "#b15928", "weight": ROAD_WEIGHTS.get(road_class, 1)}).add_to(group)
+    return hidden
+
+
+def _legend(lang: str, with_population: bool, hidden_roads: list[str]) -> Legend:
     """Legend (bottom right) and the zoom rule that shows settlement names up close."""
     rows = [f"<i style='background:{RANK_COLOURS[0]}'></i>{t('map.legend.rank_first', lang)}",
             f"<i style='background:{RANK_COLOURS[-1]}'></i>{t('map.legend.rank_last', lang)}",
@@ -187,6 +264,9 @@ def _legend(lang: str, with_population: bool) -> Legend:
             f"<i style='background:{SETTLEMENT_COLOUR};opacity:0.7'></i>{t('map.legend.settlements', lang)}",
             f"<i style='background:#b15928;border-radius:0;height:3px'></i>{t('kinds.roads', lang)}",
             f"<i style='background:#6a3d9a;border-radius:0;height:3px'></i>{t('kinds.borders', lang)}"]
+    if hidden_roads:
+        classes = ", ".join(t(f"values.{c}", lang) for c in hidden_roads)
+        rows.append(t("map.legend.roads_hidden", lang, classes=classes))
     if with_population:
         ramp = "".join(f"<i style='background:rgb{tuple(int(c) for c in colour)};border-radius:0;"
                        f"margin-right:0'></i>" for colour in RAMP)
@@ -196,14 +276,14 @@ def _legend(lang: str, with_population: bool) -> Legend:
 
 
 def _country_names(countries: gpd.GeoDataFrame, lang: str,
-                   view: tuple[float, float, float, float] | None) -> folium.GeoJson:
+                   view: tuple[float, float, float, float] | None) -> GeoJsonText:
     column = "name_fr" if lang == "fr" else "name_en"
     shapes = _outline(countries, view)
     shown = ~shapes.is_empty.to_numpy()
     labels = gpd.GeoDataFrame({"label": [inert(n) for n in countries.loc[shown, column]]},
                               geometry=shapes[shown].representative_point().values, crs=countries.crs)
-    return folium.GeoJson(labels.to_json(drop_id=True), name=t("map.country_names", lang),
-                          pointToLayer=COUNTRY_LABEL_STYLE, control=False)
+    return GeoJsonText(labels, t("map.country_names", lang), point_to_layer=COUNTRY_LABEL_STYLE,
+                       control=False)
 
 
 def settlement_radius(population: pd.Series) -> np.ndarray:
@@ -212,13 +292,12 @@ def settlement_radius(population: pd.Series) -> np.ndarray:
     return np.where(np.isfinite(people), np.clip(2 + np.sqrt(np.nan_to_num(people)) / 83, 2, 14), 3)
 
 
-def _settlements(settlements: gpd.GeoDataFrame, lang: str) -> folium.GeoJson:
-    placed = settlements[settlements.geometry.notna()]
-    places = gpd.GeoDataFrame({"label": [inert(n) for n in placed["name"]],
-                               "radius": settlement_radius(placed["population"]).round(1),
-                               "colour": SETTLEMENT_COLOUR}, geometry=_light(placed).values, crs=placed.crs)
-    return folium.GeoJson(places.to_json(drop_id=True), name=t("kinds.settlements", lang),
-                          pointToLayer=PLACE_STYLE)
+def _settlements(settlements: gpd.GeoDataFrame, lang: str) -> PointsText:
+    """The ``MAX_SETTLEMENTS`` most populous settlements (those without a population last)."""
+    people = pd.to_numeric(settlements["population"], errors="coerce").fillna(-1).to_numpy()
+    shown = settlements.iloc[np.argsort(-people, kind="stable")[:MAX_SETTLEMENTS]]
+    return PointsText(shown, [inert(n) for n in shown["name"]], settlement_radius(shown["population"]),
+                      t("kinds.settlements", lang), PLACE_MARKER)
 
 
 def base_map(layers: dict[str, gpd.GeoDataFrame], lang: str, overlay: Overlay | None = None,
@@ -241,31 +320,29 @@ def base_map(layers: dict[str, gpd.GeoDataFrame], lang: str, overlay: Overlay | 
     if (borders := layers.get("borders")) is not None:
         _outline_layer(borders, t("kinds.borders", lang),
                        {"color": "#6a3d9a", "weight": 2.5, "dashArray": "6 4"}, view).add_to(fmap)
+    hidden_roads: list[str] = []
     if (roads := layers.get("roads")) is not None:
         group = folium.FeatureGroup(name=t("kinds.roads", lang)).add_to(fmap)
-        for road_class, part in roads.groupby("road_class"):
-            _outline_layer(part, str(road_class), {"color": "#b15928",
-                                                    "weight": ROAD_WEIGHTS.get(road_class, 1)}
-                           ).add_to(group)
+        hidden_roads = _road_layers(roads, view, group)
     if (settlements := layers.get("settlements")) is not None and not settlements.empty:
         _settlements(settlements, lang).add_to(fmap)
     if (crossings := layers.get("crossings")) is not None and not crossings.empty:
         official = crossings[crossings["kind"] == "official"]
         unofficial = crossings[crossings["kind"] != "official"]
         labels = [inert(n or i) for n, i in zip(official["name"], official["crossing_id"], strict=True)]
-        _point_layer(_points(official, labels, [OFFICIAL_COLOUR] * len(official), 5),
-                     t("map.official_crossings", lang)).add_to(fmap)
+        PointsText(official, labels, 5, t("map.official_crossings", lang),
+                   _dot_marker(OFFICIAL_COLOUR)).add_to(fmap)
         cluster = MarkerCluster(name=t("map.unofficial_crossings", lang)).add_to(fmap)
         labels = [inert(n or i) for n, i in zip(unofficial["name"], unofficial["crossing_id"], strict=True)]
-        _point_layer(_points(unofficial, labels, [UNOFFICIAL_COLOUR] * len(unofficial), 4),
-                     t("map.unofficial_crossings", lang)).add_to(cluster)
+        PointsText(unofficial, labels, 4, t("map.unofficial_crossings", lang),
+                   _dot_marker(UNOFFICIAL_COLOUR)).add_to(cluster)
     Fullscreen(title=t("map.fullscreen", lang), title_cancel=t("map.fullscreen_exit", lang)).add_to(fmap)
     measure = MeasureControl(primary_length_unit="kilometers", secondary_length_unit="",
                              primary_area_unit="sqkilometers", secondary_area_unit="")
     if lang == "fr":  # the plugin's French build (served locally by web_assets.localise)
         measure.default_js = [("leaflet_measure_js_fr", MEASURE_FR_URL)]
     measure.add_to(fmap)
-    _legend(lang, overlay is not None).add_to(fmap)
+    _legend(lang, overlay is not None, hidden_roads).add_to(fmap)
     fmap.get_root().header.add_child(Element(RANK_LABEL_CSS), name="bordermap_css")  # kept by st_folium
     folium.LayerControl(collapsed=True).add_to(fmap)
     return fmap

@@ -112,16 +112,19 @@ def explain_row(row: pd.Series, ranking: Ranking, lang: str) -> str:
     return text
 
 
-def explanations(ranking: Ranking, lang: str) -> pd.Series:
-    """The sentence of every ranked post, best first, in ``lang``."""
-    return pd.Series([explain_row(row, ranking, lang) for _, row in ranking.table.iterrows()],
-                     index=ranking.table.index, name="explanation")
+def explanations(ranking: Ranking, lang: str, top: int | None = None) -> pd.Series:
+    """The sentence of every ranked post (or of the ``top`` first), best first, in ``lang``."""
+    shown = ranking.table if top is None else ranking.table.head(top)
+    return pd.Series([explain_row(row, ranking, lang) for _, row in shown.iterrows()],
+                     index=shown.index, name="explanation", dtype=object)
 
 
-def results_table(ranking: Ranking, lang: str) -> pd.DataFrame:
-    """Ranked posts best first with their explanation, then the excluded posts with the reason."""
+def results_table(ranking: Ranking, lang: str, top: int | None = None) -> pd.DataFrame:
+    """Ranked posts best first with their explanation (only the ``top`` first have one when
+    given), then the excluded posts with the reason."""
     ranked = ranking.table.copy()
-    ranked.insert(ranked.columns.get_loc("rank") + 1, "explanation", explanations(ranking, lang))
+    ranked.insert(ranked.columns.get_loc("rank") + 1, "explanation",
+                  explanations(ranking, lang, top).reindex(ranked.index))
     excluded = ranking.excluded.copy()
     excluded["excluded"] = [rules(code, lang) for code in excluded["excluded"]]
     table = pd.concat([ranked, excluded]) if len(excluded) else ranked

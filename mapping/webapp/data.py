@@ -48,6 +48,9 @@ def page() -> Page:
     return Page(st.session_state.get("lang", "fr"), path, store_version(path), st.session_state["profile"])
 
 
+TABLE_ROWS = 100  # posts listed, with their explanation, in the ranking table (all are on the map)
+
+
 def store_path() -> str:
     return str(default_store_path())
 
@@ -116,11 +119,12 @@ def indicator_table(path: str, version: int, profile: Profile, day: str | None =
 def _ranked(path: str, version: int, key: str, lang: str, day: str) -> tuple[Ranking, pd.DataFrame]:
     profile = profile_from_dict(json.loads(key))
     ranking = score(indicator_table(path, version, profile, day), profile)
-    return ranking, results_table(ranking, lang)
+    return ranking, results_table(ranking, lang, top=TABLE_ROWS)
 
 
 def ranked(path: str, version: int, profile: Profile, lang: str) -> tuple[Ranking, pd.DataFrame]:
-    """The ranking under ``profile`` and its results table in ``lang`` (cached)."""
+    """The ranking under ``profile`` and its results table in ``lang`` (cached); the first
+    ``TABLE_ROWS`` posts have their explanation (``explain_row`` gives any other's)."""
     return _ranked(path, version, profile_key(profile), lang, today())
 
 

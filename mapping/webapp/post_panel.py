@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from ..i18n import catalogue, format_day, format_number, t
-from ..scoring.explain import label
+from ..scoring.explain import explain_row, label
 from ..scoring.rank import Ranking
 from . import md_text, percent
 
@@ -71,7 +71,8 @@ def show(post: str, ranking: Ranking, results: pd.DataFrame, indicators: pd.Data
                    iso3=md_text(row["iso3"])))
     st.markdown(t("app.post_score", lang, score=format_number(row["score"], lang, 3),
                   status=t(f"values.{row['status']}", lang)))
-    st.markdown(md_text(result["explanation"]))
+    explanation = result["explanation"]
+    st.markdown(md_text(explanation if isinstance(explanation, str) else explain_row(row, ranking, lang)))
     if intervals is not None and post in intervals.index:
         span = intervals.loc[post]
         st.caption(t("app.post_interval", lang, low=int(span["rank_p05"]), high=int(span["rank_p95"]),
