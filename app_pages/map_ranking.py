@@ -48,11 +48,9 @@ with st.expander(t("app.map_options", lang)):
                                help=t("app.online_tiles_help", lang))
     noting = options[2].toggle(t("app.note_mode", lang), key="note_mode", help=t("app.note_mode_help", lang))
 
-choices = [""] + [str(p) for p in ranked.index] + [str(p) for p in results.index.difference(ranked.index)]
-selected = st.selectbox(t("app.choose_post", lang), choices, key="post",
-                        format_func=lambda p: "—" if not p else
-                        f"{results.at[p, 'rank']}. {names.get(p, p)}" if pd.notna(results.at[p, "rank"])
-                        else names.get(p, p))
+choices = {"": "—"} | {str(p): f"{r}. {names.get(p, p)}" for p, r in ranked["rank"].items()} | {
+    str(p): names.get(p, p) for p in results.index.difference(ranked.index)}
+selected = st.selectbox(t("app.choose_post", lang), list(choices), key="post", format_func=choices.get)
 left, right = st.columns([3, 2])
 with left:
     fmap = data.base(ctx.path, ctx.version, lang, opacity, ONLINE_TILES if online else None)

@@ -116,7 +116,28 @@ def _view(layers: dict[str, gpd.GeoDataFrame]) -> tuple[float, float, float, flo
             box[:, 2].max() + VIEW_MARGIN, box[:, 3].max() + VIEW_MARGIN)
 
 
-class GeoJsonText(Layer):
+class RawScript(Element):
+    """Script text put on the page as it is. folium compiles every element's script as a Jinja
+    template when the page renders, which for megabytes of map data costs seconds per rerun."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def render(self, **kwargs) -> str:
+        return self.text
+
+
+class PreparedLayer(Layer):
+    """A layer whose script (data included) is added to the page as plain text (``RawScript``);
+    the script adds the layer to its parent itself."""
+
+    def render(self, **kwargs) -> None:
+        script = self._template.module.script(self, kwargs)
+        self.get_root().script.add_child(RawScript(script), name=self.get_name())
+
+
+class GeoJsonText(PreparedLayer):
     """A GeoJSON layer serialised once, when built, instead of at every render as
     ``folium.GeoJson`` does: the app renders its cached base map on every rerun, so a large
     layer would otherwise be converted to JSON again each time a weight moves.
@@ -141,7 +162,7 @@ var {{ this.get_name() }} = L.geoJson({{ this.data }}, {{ this.options }});
         self.options = "{" + ", ".join(options) + "}"
 
 
-class PointsText(Layer):
+class PointsText(PreparedLayer):
     """Many points drawn the same way, sent as compact rows ``[lat, lon, label, radius]``
     (degrees; label escaped with ``inert``; radius in pixels) rather than GeoJSON features, a
     third of the size: thousands of crossings or settlements stay light on every rerun.
