@@ -1,0 +1,181 @@
+"""Benchmark: the app's first page load and its rerun after a weight change, demo and 1,000 posts.
+
+    python bench/generate.py --out bench/data      # once, for the 1,000-post run
+    python bench/bench_app.py --data bench/data [--profile]
+
+Runs ``app.py`` in-process with Streamlit's ``AppTest`` on a fresh store (``BORDERMAP_STORE``
+in a temporary folder), first from the demo data, then from the generated 1,000 posts. Times
+(``time.perf_counter``): the store's creation (separately), the first ``at.run()``, and
+``--changes`` reruns after moving one sidebar weight slider (``weight_<indicator>``) to a new
+value (median and max). Each is a ratio to a reference run in the same process: one call of
+``mapping.scoring.rank.score`` on the same indicator table with the default profile.
+
+AppTest runs no browser: the times are the script's rerun on the Python side only
+(caches, scoring, building the page's elements and streamlit-folium's rendering of the
+map to HTML), not the transfer to the browser nor Leaflet's drawing there. ``--profile``
+adds one cProfiled weight-change rerun per data set and lists the ten functions of the
+app's own code and of streamlit_folium with the largest cumulative time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import pstats
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from mapping.layers.store import GeoPackageStore  # noqa: E402
+from mapping.layers.user_store import DEMO_GPKG, DEMO_RASTER, open_store, seed_from_demo  # noqa: E402
+
+TARGETS = {"demo": {"first": 5.0, "change": 0.3}, "1,000 posts": {"change": 1.0}}
+VALUES = (5.0, 42.5, 12.0, 77.5, 30.0, 60.5, 8.0, 95.0, 21.5, 50.5, 3.5, 66.0)  # percent, all distinct
+
+
+def timed(work: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    work()
+    return time.perf_counter() - start
+
+
+def reference_score(store: GeoPackageStore, repeat: int = 5) -> tuple[float, int]:
+    """Median time of one ``score()`` of the default profile on the store's indicator table."""
+    from mapping.scoring.indicators import compute_indicators
+    from mapping.scoring.pipeline import layers_from_layers, params_from_settings
+    from mapping.scoring.profile import load_profile
+    from mapping.scoring.rank import score
+
+    profile = load_profile(ROOT / "profiles" / "default.toml")
+    layers = {kind: store.read(kind) for kind in store.kinds() if kind != "population"}
+    table = compute_indicators(layers_from_layers(layers, store),
+                               params_from_settings(profile.indicator_settings))
+    return statistics.median(timed(lambda: score(table, profile)) for _ in range(repeat)), len(table)
+
+
+def profiled(run: Callable[[], object], top: int = 10) -> list[tuple[float, float, str]]:
+    """Cumulative and own seconds of the ``top`` app / streamlit_folium functions of one run."""
+    profilers = []
+
+    def start(*_) -> None:  # AppTest runs the script in a new thread: profile every new thread
+        profilers.append(cProfile.Profile())
+        profilers[-1].enable()
+
+    threading.setprofile(start)
+    try:
+        run()
+    finally:
+        threading.setprofile(None)
+    stats = pstats.Stats(*profilers).stats  # (file, line, name) -> (cc, nc, tottime, cumtime, callers)
+    rows = []
+    for (file, line, name), (_, _, own, cumulative, _) in stats.items():
+        path = Path(file)
+        if "streamlit_folium" in file:
+            where = f"streamlit_folium/{path.name}"
+        elif path.is_relative_to(ROOT) and ".venv" not in path.parts:
+            where = str(path.relative_to(ROOT))
+        else:
+            continue
+        rows.append((cumulative, own, f"{where}:{line} {name}"))
+    return sorted(rows, reverse=True)[:top]
+
+
+def run_app(name: str, store_path: Path, create: Callable[[], object], changes: int,
+            profile: bool) -> dict:
+    """Create the store, load the first page, then move weights; every time in seconds."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    os.environ["BORDERMAP_STORE"] = str(store_path)
+    result = {"name": name, "create": timed(create)}
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    result["first"] = timed(at.run)
+    if at.exception:
+        raise RuntimeError(f"{name}: the first run failed: {at.exception[0].message}")
+    sliders = [s.key for s in at.sidebar.slider if s.key and s.key.startswith("weight_")]
+    result["changes"] = []
+    for i in range(changes):
+        key = sliders[i % len(sliders)]
+        at.sidebar.slider(key=key).set_value(VALUES[i % len(VALUES)])
+        result["changes"].append(timed(at.run))
+        if at.exception:
+            raise RuntimeError(f"{name}: the rerun after {key} failed: {at.exception[0].message}")
+    if profile:
+        at.sidebar.slider(key=sliders[0]).set_value(99.5)
+        result["profile"] = profiled(at.run)
+    result["score"], result["posts"] = reference_score(GeoPackageStore(store_path))
+    return result
+
+
+def print_table(result: dict) -> None:
+    targets = TARGETS.get(result["name"], {})
+    reference = result["score"]
+    changes = result["changes"]
+
+    def target(kind: str) -> str:
+        return f"< {targets[kind]:g} s" if kind in targets else ""
+
+    print(f"\n### {result['name']} ({result['posts']:,} posts)\n")
+    print("| step | seconds | × one score pass | target |")
+    print("|---|---:|---:|---|")
+    print(f"| one `score()` of the default profile (reference) | {reference:.4f} | 1 | |")
+    print(f"| creating the store from the data (not in the page load) | {result['create']:.3f} "
+          f"| {result['create'] / reference:,.0f} | |")
+    print(f"| first page load (`at.run()`) | {result['first']:.3f} | {result['first'] / reference:,.0f} "
+          f"| {target('first')} |")
+    for label, seconds in (("median", statistics.median(changes)), ("max", max(changes))):
+        print(f"| weight change → finished rerun, {label} of {len(changes)} | {seconds:.3f} "
+              f"| {seconds / reference:,.0f} | {target('change')} |")
+    if "profile" in result:
+        print("\nOne weight-change rerun under cProfile, top 10 by cumulative time "
+              "(app code and streamlit_folium):\n")
+        print("| cumulative s | own s | function |")
+        print("|---:|---:|---|")
+        for cumulative, own, where in result["profile"]:
+            print(f"| {cumulative:.3f} | {own:.3f} | `{where}` |")
+    sys.stdout.flush()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=Path(__file__).parent / "data")
+    parser.add_argument("--changes", type=int, default=10, help="weight changes per data set")
+    parser.add_argument("--profile", action="store_true", help="cProfile one more weight change")
+    args = parser.parse_args()
+    os.chdir(ROOT)
+    gpkg, raster = args.data / "bench.gpkg", args.data / "population_100m.tif"
+
+    with tempfile.TemporaryDirectory(prefix="bench_app_") as tmp:
+        tmp = Path(tmp)
+        # The first run in the process also imports the pages' modules (folium, altair, ...),
+        # as a freshly started server would.
+        demo_store = tmp / "demo" / "store.gpkg"
+        demo_store.parent.mkdir()
+        print_table(run_app("demo", demo_store, lambda: open_store(demo_store), args.changes, args.profile))
+        if gpkg.exists() and raster.exists():
+            source = tmp / "bench_source"
+            source.mkdir()
+            (source / DEMO_GPKG).symlink_to(gpkg.resolve())
+            (source / DEMO_RASTER).symlink_to(raster.resolve())
+            bench_store = tmp / "bench" / "store.gpkg"
+            bench_store.parent.mkdir()
+            print_table(run_app("1,000 posts", bench_store,
+                                lambda: seed_from_demo(GeoPackageStore(bench_store), source),
+                                args.changes, args.profile))
+        else:
+            print(f"{gpkg} or {raster} missing: make them with "
+                  f"`python bench/generate.py --out {args.data}` (skipping the 1,000-post run)")
+
+
+if __name__ == "__main__":
+    main()
