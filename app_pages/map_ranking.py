@@ -3,7 +3,6 @@ scenarios side by side, and how robust the ranking is to the weights."""
 
 from __future__ import annotations
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
@@ -12,7 +11,7 @@ from mapping.i18n import format_number, t
 from mapping.maps import posts_layer
 from mapping.scoring.explain import label
 from mapping.scoring.scenarios import compare, save_scenario, scenarios
-from mapping.webapp import data, md_text, note_form, percent, post_panel
+from mapping.webapp import charts, data, md_text, note_form, percent, post_panel
 
 ONLINE_TILES = "OpenStreetMap"
 POST_ZOOM = 10
@@ -149,11 +148,6 @@ with robustness_tab:
         spans = data.intervals(ctx.path, ctx.version, profile).join(ranked[["name", "rank"]])
         labels = [f"{int(r)}. {n}" for r, n in zip(spans["rank"], spans["name"], strict=True)]
         spans = spans.assign(label=labels, p_top=spans["p_top_n"] * 100)
-        order = list(spans.sort_values("rank")["label"])
-        y = alt.Y("label:N", sort=order, title=None)
-        bars = alt.Chart(spans).mark_rule(strokeWidth=3).encode(
-            y=y, x=alt.X("rank_p05:Q", title=t("app.rank_axis", lang), scale=alt.Scale(zero=False)),
-            x2="rank_p95:Q", color=alt.Color("p_top:Q", title=t("app.p_top_axis", lang, top=profile.top_n),
-                                             scale=alt.Scale(scheme="reds", domain=[0, 100])))
-        median = alt.Chart(spans).mark_point(filled=True, color="black").encode(y=y, x="rank_median:Q")
-        st.altair_chart(bars + median, width="stretch")
+        st.altair_chart(charts.rank_intervals(spans, t("app.rank_axis", lang),
+                                              t("app.p_top_axis", lang, top=profile.top_n), lang),
+                        width="stretch")

@@ -35,6 +35,7 @@ budget = cols[0].number_input(t("app.budget", lang), min_value=0, step=50_000,
                               key="budget")
 top_n = cols[1].number_input(t("app.max_posts", lang), min_value=0, step=1, key="max_posts",
                              help=t("app.max_posts_help", lang))
+cols[0].caption(t("units.usd", lang, value=format_number(budget, lang, 0)))
 countries = sorted(ranking.table["iso3"].dropna().unique())
 columns = {"iso3": t("app.col.country", lang)} | {
     bound: st.column_config.NumberColumn(t(f"app.col.{bound}", lang), min_value=0, step=1)

@@ -90,6 +90,8 @@ def test_choosing_a_post_opens_its_profile(app, store_path):
     assert {"Besoin lié à l’état", "Habitants à moins de 20 km"} <= set(values["Critère"])
     texts = " ".join(m.value for m in app.markdown)
     assert "évaluation" in texts.lower() and "face" in texts
+    (chart,) = app.get("vega_lite_chart")  # contributions, numbers in French
+    assert '"decimal": ","' in chart.proto.spec and "Contribution au score" in chart.proto.spec
 
 
 def test_a_scenario_is_saved_and_compared_with_the_current_weights(app, store_path):

@@ -11,7 +11,7 @@ import streamlit as st
 from ..i18n import catalogue, format_day, format_number, t
 from ..scoring.explain import explain_row, label
 from ..scoring.rank import Ranking
-from . import md_text, percent
+from . import charts, md_text, percent
 
 CONTEXT_INDICATORS = ("unofficial_nearest_km", "gap_west_km", "gap_east_km", "road_class",
                       "assessment_age_months", "rehab_cost_usd")
@@ -79,8 +79,7 @@ def show(post: str, ranking: Ranking, results: pd.DataFrame, indicators: pd.Data
                      p=format_number(span["p_top_n"] * 100, lang, 0), top=ranking.profile.top_n))
     shares = pd.DataFrame({"criterion": [label(c, lang).capitalize() for c in ranking.criteria],
                            "contribution": [row[f"contrib:{c}"] for c in ranking.criteria]})
-    st.bar_chart(shares, x="criterion", y="contribution", horizontal=True, height=220,
-                 x_label=t("app.col.contribution", lang), y_label="")
+    st.altair_chart(charts.contributions(shares, t("app.col.contribution", lang), lang), width="stretch")
     st.dataframe(indicator_rows(post, ranking, indicators, lang), hide_index=True, width="stretch")
     if filled_in(post, ranking):
         st.caption(md_text(t("app.imputed_note", lang)))
