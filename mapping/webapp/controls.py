@@ -41,8 +41,15 @@ def language() -> str:
                             format_func=lambda code: {"en": "English", "fr": "Français"}[code])
 
 
+@st.cache_resource(show_spinner=False)
+def shipped_profiles() -> dict[str, Profile]:
+    """The profiles shipped in ``profiles/``, read once per process."""
+    return {f"profile:{path.stem}": load_profile(path) for path in sorted(PROFILES_DIR.glob("*.toml"))}
+
+
 def _choices() -> dict[str, Profile]:
-    profiles = {f"profile:{path.stem}": load_profile(path) for path in sorted(PROFILES_DIR.glob("*.toml"))}
+    """Shipped profiles, then the scenarios saved in the store (read at each run: any user may save)."""
+    profiles = shipped_profiles()
     saved = {f"scenario:{name}": s.profile for name, s in scenarios(data.store()).items()}
     return profiles | saved
 
