@@ -45,7 +45,7 @@ def last_post_in_ruins(store, tmp_path) -> str:
     return last
 
 
-@pytest.mark.parametrize("suffix", ["csv", "xlsx", "geojson"])
+@pytest.mark.parametrize("suffix", ["csv", "xlsx", "gpkg", "geojson", "kml", "kmz", "html", "pdf"])
 def test_unchanged_store_reproduces_identically(store, tmp_path, suffix):
     out = export(tmp_path, suffix)
     result = run("export", "--reproduce", out)
@@ -101,3 +101,61 @@ def test_a_file_without_record_cannot_be_reproduced(store, tmp_path):
     result = run("export", "--reproduce", str(stray), "--lang", "fr")
     assert result.exit_code == 2
     assert "ne contient pas d’enregistrement bordermap" in result.output
+
+
+def test_a_changed_cost_is_a_different_result(store, tmp_path):
+    out = export(tmp_path, "xlsx")
+    posts = store.read("posts")
+    post = posts["post_id"].iloc[0]
+    posts.loc[posts["post_id"] == post, "rehab_cost_usd"] = 1.0  # the ranking ignores costs
+    posts.to_file(tmp_path / "posts.gpkg")
+    assert import_file(tmp_path / "posts.gpkg", "posts", store, user="field").version is not None
+    result = run("export", "--reproduce", out)
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith("Different") and f"({post}) changed" in result.output
+
+
+@pytest.mark.parametrize("suffix", ["xlsx", "gpkg", "geojson", "kml", "kmz", "pdf", "html"])
+def test_a_corrupt_file_is_unreadable_not_different(store, tmp_path, suffix):
+    garbage = tmp_path / f"garbage.{suffix}"
+    garbage.write_bytes(b"\x00\xffPK not an export \xfe" * 20)
+    result = run("export", "--reproduce", str(garbage))
+    assert result.exit_code == 2, result.output
+    assert "garbage" in result.output and "Traceback" not in result.output
+
+
+def test_a_record_with_a_broken_profile_is_unreadable(store, tmp_path):
+    out = export(tmp_path, "csv")
+    sidecar = tmp_path / "export.record.json"
+    sidecar.write_text(sidecar.read_text().replace('"method": "wsum"', '"method": "magic"'))
+    result = run("export", "--reproduce", out)
+    assert result.exit_code == 2 and "cannot be read" in result.output
+
+
+def test_reproducing_against_a_missing_store_is_refused(store, tmp_path):
+    out = export(tmp_path, "xlsx")
+    typo = tmp_path / "elsewhere" / "stroe.gpkg"
+    result = run("export", "--reproduce", out, "--store", str(typo))
+    assert result.exit_code == 2 and "no layer store" in result.output
+    assert not typo.exists()  # no demo store was made in its place
+
+
+def test_a_format_that_contradicts_the_file_name_is_refused(store, tmp_path):
+    result = run("export", "--format", "xlsx", "--out", str(tmp_path / "odd.dat"))
+    assert result.exit_code != 0 and "does not end in .xlsx" in result.output
+    assert not (tmp_path / "odd.dat").exists()
+
+
+def test_a_failed_export_leaves_the_previous_file(store, tmp_path, monkeypatch):
+    out = export(tmp_path, "csv")
+    before = (tmp_path / "export.csv").read_bytes(), (tmp_path / "export.record.json").read_bytes()
+
+    def broken(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("mapping.exports.csv_table.pd.DataFrame.to_csv", broken)
+    result = run("export", "--budget", "400000", "--out", out)
+    assert result.exit_code != 0
+    after = (tmp_path / "export.csv").read_bytes(), (tmp_path / "export.record.json").read_bytes()
+    assert after == before
+    assert [p.name for p in tmp_path.iterdir() if "partial" in p.name] == []

@@ -75,6 +75,9 @@ def export_cmd(ctx: Context, fmt: str | None, out: Path | None, profile_path: Pa
 
 
 def _reproduce(ctx: Context, path: Path) -> int:
+    if not ctx.store_path.is_file():  # never compare with a new demo store made by a typo
+        ctx.say("export.no_store", err=True, store=str(ctx.store_path))
+        return EXIT_UNREADABLE
     store = ctx.store()
     advance = ctx.progress(1, "export.step.reproduce")
     try:
@@ -113,5 +116,9 @@ def say_reproduction(ctx: Context, result: Reproduction, name: str) -> None:
         ctx.say("export.reproduce.shortlist_added", posts=", ".join(result.shortlist_added))
     if result.shortlist_removed:
         ctx.say("export.reproduce.shortlist_removed", posts=", ".join(result.shortlist_removed))
+    for post, name, old, new in result.costs:
+        ctx.say("export.reproduce.cost_changed", name=name, post=post,
+                old=format_number(old, lang, 0) if old is not None else t("app.no_value", lang),
+                new=format_number(new, lang, 0) if new is not None else t("app.no_value", lang))
     if result.shortlist_error:
         ctx.say("export.reproduce.shortlist_failed", detail=result.shortlist_error)

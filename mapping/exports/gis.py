@@ -34,8 +34,7 @@ def gis_frame(bundle: ExportBundle) -> gpd.GeoDataFrame:
 
 
 def write_gpkg(bundle: ExportBundle, path: Path) -> Path:
-    """One layer ``LAYER`` in a new file (an existing one is replaced); the record in its metadata."""
-    path.unlink(missing_ok=True)
+    """One layer ``LAYER`` in a new file; the record in its metadata."""
     pyogrio.write_dataframe(gis_frame(bundle), path, layer=LAYER, driver="GPKG",
                             layer_metadata={RECORD_KEY: bundle.record.to_json()})
     return path

@@ -23,7 +23,8 @@ RECORD_FORMAT = "bordermap-export-record/1"
 class ExportRecord:
     """Profile (as plain data), method, weights, layer versions (kind -> version number),
     software version, reference date, shortlist request, and the result: rank and score of
-    each ranked post and the shortlisted post ids. Times are UTC (ISO 8601)."""
+    each ranked post, its rehabilitation cost (USD; shortlists and budgets depend on it) and
+    the shortlisted post ids. Times are UTC (ISO 8601)."""
 
     software: str
     created: str
@@ -38,6 +39,7 @@ class ExportRecord:
     min_per_country: dict[str, int] = field(default_factory=dict)
     max_per_country: dict[str, int] = field(default_factory=dict)
     shortlist: list[str] = field(default_factory=list)
+    costs: dict[str, float | None] = field(default_factory=dict)  # USD, per ranked post
     format: str = RECORD_FORMAT
 
     @property
@@ -56,11 +58,17 @@ class ExportRecord:
 
     @classmethod
     def from_json(cls, text: str) -> ExportRecord:
-        """Raises ``ValueError`` when ``text`` is not a record this version can read."""
+        """Raises ``ValueError``, ``TypeError`` or ``ProfileError`` when ``text`` is not a
+        record this version can use."""
         data = json.loads(text)
         if not isinstance(data, dict) or data.get("format") != RECORD_FORMAT:
             raise ValueError("not a bordermap export record")
-        return cls(**data)
+        record = cls(**data)
+        dt.date.fromisoformat(record.reference_date)  # raises ValueError if not a date
+        record.scoring_profile()  # raises ProfileError if the profile is not usable
+        if not record.ranks or set(record.ranks) != set(record.scores):
+            raise ValueError("ranks and scores missing or not matching")
+        return record
 
 
 def make_record(profile: Profile, lang: str, versions: list[Version], ranking: Ranking,
@@ -81,4 +89,12 @@ def make_record(profile: Profile, lang: str, versions: list[Version], ranking: R
         budget=budget, top_n=top_n,
         min_per_country=dict(min_per_country or {}), max_per_country=dict(max_per_country or {}),
         shortlist=list(chosen.selected) if chosen else [],
+        costs=_costs(table),
     )
+
+
+def _costs(table) -> dict[str, float | None]:
+    """Rehabilitation cost of each ranked post (USD), None where unknown."""
+    if "rehab_cost_usd" not in table:
+        return {}
+    return {str(k): (float(v) if v == v else None) for k, v in table["rehab_cost_usd"].items()}

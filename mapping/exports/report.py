@@ -9,7 +9,6 @@ document information under ``/BordermapRecord``, in the HTML as a JSON script el
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from .bundle import ExportBundle
@@ -23,15 +22,12 @@ REPORT_FORMATS = ("pdf", "html")
 def write_report(bundle: ExportBundle, path: Path, fmt: str) -> Path:
     """Write the report of ``bundle`` to ``path`` as ``fmt`` ("pdf" or "html"); return ``path``.
 
-    The file is written beside ``path`` first and then moved into place, so a failed
-    export never leaves half a report.
+    ``write_export`` writes it beside the target and moves it into place.
     """
     if fmt not in REPORT_FORMATS:
         raise ValueError(f"report format must be one of {', '.join(REPORT_FORMATS)}, not {fmt!r}")
     path = Path(path)
     content = report_content(bundle)
     data = render_pdf(content) if fmt == "pdf" else render_html(content).encode("utf-8")
-    partial = path.with_name(path.name + ".partial")
-    partial.write_bytes(data)
-    os.replace(partial, path)
+    path.write_bytes(data)
     return path

@@ -16,6 +16,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from .. import __version__
+from ..errors import BordermapError
 from ..layers.store import LayerStore
 from ..scoring.pipeline import rank_store
 from ..scoring.shortlist import ShortlistError, shortlist
@@ -81,15 +82,20 @@ def read_record(path: str | Path) -> ExportRecord:
     """The record an export carries; :class:`ExportError` (``no_record``) when it has none,
     (``bad_record``) when it cannot be read."""
     path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(2, "No such file", str(path))
-    text = READERS[export_format(path)](path)
+    if not path.is_file():
+        raise ExportError("no_file", file=str(path))
+    reader = READERS[export_format(path)]
+    try:
+        text = reader(path)
+    except Exception as error:  # any file may be given: corrupt, foreign, truncated
+        raise ExportError("bad_record", file=path.name, detail=type(error).__name__) from None
     if not text:
         raise ExportError("no_record", file=path.name)
     try:
         return ExportRecord.from_json(text)
-    except (ValueError, TypeError) as error:
-        raise ExportError("bad_record", file=path.name, detail=str(error)[:200]) from None
+    except (ValueError, TypeError, KeyError, BordermapError) as error:
+        detail = error.message("en") if isinstance(error, BordermapError) else type(error).__name__
+        raise ExportError("bad_record", file=path.name, detail=detail[:200]) from None
 
 
 @dataclass(frozen=True)
@@ -111,7 +117,8 @@ class Reproduction:
     ``layers``: kind -> (version at export, version now), for the layers whose version
     differs (None: absent). ``moved``: posts ranked both times whose rank or score changed;
     ``appeared`` / ``disappeared``: posts ranked only now / only at export; shortlist posts
-    ``shortlist_added`` / ``shortlist_removed``.
+    ``shortlist_added`` / ``shortlist_removed``; ``costs``: (post, name, cost at export, cost
+    now) for posts ranked both times whose rehabilitation cost (USD) changed.
     """
 
     record: ExportRecord
@@ -123,12 +130,13 @@ class Reproduction:
     shortlist_added: list[str] = field(default_factory=list)
     shortlist_removed: list[str] = field(default_factory=list)
     shortlist_error: str | None = None
+    costs: list[tuple[str, str, float | None, float | None]] = field(default_factory=list)
 
     @property
     def identical(self) -> bool:
-        """Same ranks, scores and shortlist (layer versions may differ with the same result)."""
+        """Same ranks, scores, costs and shortlist (layer versions may differ with the same result)."""
         return not (self.moved or self.appeared or self.disappeared or self.shortlist_added
-                    or self.shortlist_removed or self.shortlist_error)
+                    or self.shortlist_removed or self.shortlist_error or self.costs)
 
 
 def _names(store: LayerStore) -> dict[str, str]:
@@ -174,9 +182,13 @@ def reproduce(path: str | Path, store: LayerStore, lang: str = "en") -> Reproduc
             error, chosen = failure.message(lang), []
         added = [p for p in chosen if p not in record.shortlist]
         removed = [p for p in record.shortlist if p not in chosen]
+    new_costs = {str(k): (None if v != v else float(v)) for k, v in table["rehab_cost_usd"].items()} \
+        if "rehab_cost_usd" in table else {}
+    costs = [(p, names.get(p, p), record.costs.get(p), new_costs.get(p)) for p in record.costs
+             if p in new_ranks and record.costs.get(p) != new_costs.get(p)]
     return Reproduction(
         record, __version__, layers, sorted(moved, key=lambda m: m.new_rank or 0),
         sorted((move(p) for p in new_ranks if p not in record.ranks), key=lambda m: m.new_rank or 0),
         sorted((move(p) for p in record.ranks if p not in new_ranks), key=lambda m: m.old_rank or 0),
-        added, removed, error)
+        added, removed, error, costs)
 

@@ -6,10 +6,12 @@ The format is the file's suffix unless given. CSV writes its record beside the f
 
 from __future__ import annotations
 
+import os
+import uuid
 from pathlib import Path
 
 from .bundle import ExportBundle
-from .csv_table import write_csv
+from .csv_table import record_path, write_csv
 from .errors import ExportError
 from .gis import write_geojson, write_gpkg
 from .kml import write_kml
@@ -20,27 +22,45 @@ SUFFIXES = {"json": "geojson", "htm": "html"}
 
 
 def export_format(path: Path, fmt: str | None = None) -> str:
-    """The format asked for, or the one named by the file's suffix; refused when unknown."""
+    """The format named by the file's suffix; a ``fmt`` given as well must agree with it, so
+    that ``--reproduce`` can later tell the format from the name."""
     suffix = path.suffix.lower().lstrip(".")
-    chosen = (fmt or SUFFIXES.get(suffix, suffix)).lower()
-    if chosen not in FORMATS:
+    named = SUFFIXES.get(suffix, suffix)
+    asked = (fmt or named).lower()
+    if asked not in FORMATS:
         raise ExportError("unknown_format", format=fmt or path.suffix or "-", formats=", ".join(FORMATS))
-    return chosen
+    if asked != named:
+        raise ExportError("suffix_mismatch", format=asked, file=path.name, suffix=f".{asked}")
+    return asked
 
 
 def write_export(bundle: ExportBundle, path: str | Path, fmt: str | None = None, *,
                  hxl: bool = False) -> Path:
     """Write ``bundle`` to ``path`` as ``fmt`` (default: from the suffix); ``hxl`` adds the
-    HXL hashtag row to CSV. Returns the path written."""
+    HXL hashtag row to CSV. The file is written beside ``path`` and moved into place, so a
+    failed export leaves the previous file (and a CSV's record) as it was."""
     path = Path(path)
     fmt = export_format(path, fmt)
+    partial = path.with_name(f".{path.stem}-{uuid.uuid4().hex[:8]}.partial{path.suffix}")
+    try:
+        _write(bundle, partial, fmt, hxl)
+        if fmt == "csv":  # the sidecar first: a CSV never sits beside another export's record
+            os.replace(record_path(partial), record_path(path))
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+        record_path(partial).unlink(missing_ok=True)
+    return path
+
+
+def _write(bundle: ExportBundle, path: Path, fmt: str, hxl: bool) -> None:
     if fmt in ("pdf", "html"):
         from .report import write_report  # the report needs plotting libraries: load them only here
 
-        return write_report(bundle, path, fmt)
-    if fmt == "csv":
-        return write_csv(bundle, path, hxl=hxl)
-    if fmt in ("kml", "kmz"):
-        return write_kml(bundle, path, zipped=fmt == "kmz")
-    writers = {"xlsx": write_xlsx, "gpkg": write_gpkg, "geojson": write_geojson}
-    return writers[fmt](bundle, path)
+        write_report(bundle, path, fmt)
+    elif fmt == "csv":
+        write_csv(bundle, path, hxl=hxl)
+    elif fmt in ("kml", "kmz"):
+        write_kml(bundle, path, zipped=fmt == "kmz")
+    else:
+        {"xlsx": write_xlsx, "gpkg": write_gpkg, "geojson": write_geojson}[fmt](bundle, path)
