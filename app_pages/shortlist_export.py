@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import tempfile
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -12,6 +13,7 @@ import streamlit as st
 
 from mapping.errors import BordermapError
 from mapping.exports.bundle import build_bundle
+from mapping.exports.csv_table import record_path
 from mapping.exports.write import FORMATS, write_export
 from mapping.i18n import format_number, t
 from mapping.scoring.shortlist import shortlist
@@ -22,6 +24,16 @@ MIME = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocumen
         "gpkg": "application/geopackage+sqlite3", "geojson": "application/geo+json",
         "kml": "application/vnd.google-earth.kml+xml", "kmz": "application/vnd.google-earth.kmz",
         "pdf": "application/pdf", "html": "text/html"}
+
+def zipped(*paths: Path) -> Path:
+    """The files in one ZIP beside the first (``ranking.csv`` -> ``ranking-csv.zip``)."""
+    first = paths[0]
+    archive = first.with_name(f"{first.stem}-{first.suffix.lstrip('.')}.zip")
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as out:
+        for path in paths:
+            out.write(path, path.name)
+    return archive
+
 
 ctx = data.page()
 lang, profile = ctx.lang, ctx.profile
@@ -86,11 +98,14 @@ if cols[1].button(t("app.export_prepare", lang), key="export_prepare"):
                                   reference_date=dt.date.fromisoformat(data.today()), **request)
             with tempfile.TemporaryDirectory() as folder:
                 path = write_export(bundle, Path(folder) / f"bordermap-{lang}.{fmt}", fmt)
+                if fmt == "csv":  # the table and its record (for --reproduce) travel together
+                    path = zipped(path, record_path(path))
                 st.session_state["export_file"] = (settings, path.name, path.read_bytes())
             status.update(label=t("app.export_ready", lang), state="complete")
         except BordermapError as error:
             status.update(label=error_text(error, lang), state="error")
 if (prepared := st.session_state.get("export_file")) and prepared[0] == settings:
     _, name, content = prepared
-    cols[2].download_button(t("app.download", lang, file=name), content, file_name=name, mime=MIME[fmt],
+    mime = "application/zip" if name.endswith(".zip") else MIME[fmt]
+    cols[2].download_button(t("app.download", lang, file=name), content, file_name=name, mime=mime,
                             key="export_download")

@@ -4,12 +4,14 @@ with findings, a delegate note accepted through the validated import, the AHP ed
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import pytest
 import shapely
 from streamlit.testing.v1 import AppTest
 
+from mapping.exports.reproduce import read_record
 from mapping.layers.notes import add_note, notes
 from mapping.layers.user_store import open_store
 from tests.conftest import plain
@@ -126,6 +128,20 @@ def test_the_shortlist_page_prepares_a_download(app):
     app.button(key="export_prepare").click()
     run(app)
     assert app.get("download_button")  # the prepared file is offered
+
+
+def test_a_csv_download_carries_its_record(app, tmp_path):
+    run(app, SHORTLIST)
+    app.selectbox(key="export_format").set_value("csv")
+    app.button(key="export_prepare").click()
+    run(app)
+    _, name, content = app.session_state["export_file"]
+    archive = tmp_path / name
+    archive.write_bytes(content)
+    with zipfile.ZipFile(archive) as files:
+        assert sorted(files.namelist()) == ["bordermap-fr.csv", "bordermap-fr.record.json"]
+        files.extractall(tmp_path)
+    assert read_record(tmp_path / "bordermap-fr.csv").lang == "fr"  # --reproduce can read it
 
 
 def test_an_upload_with_findings_is_shown_and_not_imported(app, store_path):

@@ -18,6 +18,7 @@ from mapping.exports.bundle import build_bundle
 from mapping.exports.errors import ExportError
 from mapping.exports.reproduce import read_record
 from mapping.exports.write import write_export
+from mapping.i18n import format_number
 from mapping.layers.importing import import_file
 from mapping.layers.user_store import open_store
 from mapping.scoring.profile import load_profile, profile_from_dict
@@ -125,7 +126,8 @@ def test_xlsx_method_sheet_shows_the_ahp_consistency_ratio(store, tmp_path):
     path = write_export(bundle, tmp_path / "ahp.xlsx")
     cells = [row for row in load_workbook(path)["Méthode et poids"].iter_rows(values_only=True)]
     ratio = next(row[1] for row in cells if row[0] and str(row[0]).startswith("Ratio de cohérence AHP"))
-    assert ratio == pytest.approx(profile.ahp.consistency_ratio, abs=1e-4)
+    assert ratio == format_number(profile.ahp.consistency_ratio, "fr", 4)  # shown as in French: 0,0332
+    assert float(ratio.replace(",", ".")) == pytest.approx(profile.ahp.consistency_ratio, abs=1e-4)
     assert "Liste retenue" not in load_workbook(path).sheetnames  # no budget, no shortlist sheet
 
 
@@ -199,3 +201,21 @@ def test_cli_refuses_to_export_over_the_store(store):
     result = CliRunner().invoke(main, ["export", "--store", str(store.path), "--format", "gpkg",
                                        "--out", str(store.path)])
     assert result.exit_code == 1 and "choose another file" in result.output
+
+
+def test_posts_without_a_cost_are_named_where_the_shortlist_is(tmp_path):
+    store = open_store(tmp_path / "store.gpkg")
+    posts = store.read("posts")
+    ranking = build_bundle(store, load_profile(), "fr", samples=20).ranking.table
+    top = ranking.index[0]  # the most urgent post, which any budget would take first
+    posts.loc[posts["post_id"] == top, "rehab_cost_usd"] = None
+    posts.to_file(tmp_path / "posts.gpkg")
+    assert import_file(tmp_path / "posts.gpkg", "posts", store, user="test").committed
+    bundle = build_bundle(store, load_profile(), "fr", budget=600_000, samples=20)
+    assert top in bundle.shortlist.excluded_missing_cost and top not in bundle.shortlist.selected
+    book = load_workbook(write_export(bundle, tmp_path / "liste.xlsx"))
+    rows = {plain(row[0]): row[1] for row in book["Méthode et poids"].iter_rows(values_only=True) if row[0]}
+    assert rows["Écartés de la liste retenue : sans coût de réhabilitation"] == top
+    html = write_export(bundle, tmp_path / "rapport.html").read_text(encoding="utf-8")
+    name = posts.loc[posts["post_id"] == top, "name"].item()
+    assert "n’ont pas pu être retenus" in html and name in html.split("n’ont pas pu être retenus")[1][:300]

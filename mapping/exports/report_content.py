@@ -162,6 +162,9 @@ class _Builder:
         if shortlist.cost_unknown:
             names = ", ".join(str(self.posts.at[i, "name"]) for i in shortlist.cost_unknown)
             blocks.append(self.t("report.shortlist.cost_unknown", names=names))
+        if shortlist.excluded_missing_cost:
+            names = ", ".join(str(self.posts.at[i, "name"]) for i in shortlist.excluded_missing_cost)
+            blocks.append(self.t("report.shortlist.no_cost_left_out", names=names))
         return Section(self.t("report.shortlist.title"), blocks)
 
     def method(self) -> Section:

@@ -9,6 +9,7 @@ Headers are styled and frozen, columns sized, numbers carry Excel formats (``#,#
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pandas as pd
@@ -17,7 +18,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ..i18n import catalogue, t
+from ..i18n import catalogue, format_day, format_number, t
 from ..scoring.explain import label
 from ..tables import inert_cell
 from .bundle import ExportBundle
@@ -83,24 +84,31 @@ def method_tables(bundle: ExportBundle) -> tuple[pd.DataFrame, pd.DataFrame]:
         "direction": [t(f"export.direction.{c.direction}", lang) for c in profile.criteria],
         "weight": [c.weight for c in profile.criteria],
         "missing": [t(f"explain.policy.{c.missing}", lang) for c in profile.criteria],
-        "range": ["" if c.low is None else f"{c.low:g} – {c.high:g}" for c in profile.criteria],
+        "range": ["" if c.low is None else f"{format_number(c.low, lang)} – {format_number(c.high, lang)}"
+                  for c in profile.criteria],
     })
     none = t("export.method.none", lang)
-    counts = {key: ", ".join(f"{k}={v}" for k, v in getattr(record, key).items()) or none
+    counts = {key: ", ".join(t("export.method.count", lang, iso3=k, count=v)
+                             for k, v in getattr(record, key).items()) or none
               for key in ("min_per_country", "max_per_country")}
+    # every value as text in the locale, so each keeps its own precision (a CR of 0.003 is not 0.00)
     settings: list[tuple[str, object]] = [
         ("profile", profile.name or none), ("method", t(f"app.methods.{profile.method}", lang)),
-        ("reference_date", record.reference_date), ("top_n", record.top_n or profile.top_n),
-        ("budget", record.budget if record.budget is not None else none),
+        ("reference_date", format_day(dt.date.fromisoformat(record.reference_date), lang)),
+        ("sensitivity_top", format_number(profile.top_n, lang, 0)),
+        ("top_n", format_number(record.top_n, lang, 0) if record.top_n else none),
+        ("budget", format_number(record.budget, lang, 0) if record.budget is not None else none),
         ("min_per_country", counts["min_per_country"]), ("max_per_country", counts["max_per_country"]),
     ]
     if bundle.shortlist is not None:
-        settings.append(("total_cost", bundle.shortlist.total_cost))
+        settings.append(("total_cost", format_number(bundle.shortlist.total_cost, lang, 0)))
         if bundle.shortlist.budget_left is not None:
-            settings.append(("total_left", bundle.shortlist.budget_left))
+            settings.append(("total_left", format_number(bundle.shortlist.budget_left, lang, 0)))
+        if bundle.shortlist.excluded_missing_cost:
+            settings.append(("no_cost_left_out", ", ".join(bundle.shortlist.excluded_missing_cost)))
     if profile.ahp is not None:
-        settings += [("ahp_cr", round(profile.ahp.consistency_ratio, 4)),
-                     ("ahp_lambda", round(profile.ahp.lambda_max, 4))]
+        settings += [("ahp_cr", format_number(profile.ahp.consistency_ratio, lang, 4)),
+                     ("ahp_lambda", format_number(profile.ahp.lambda_max, lang, 4))]
     settings += [("software", record.software), ("created", record.created)]
     table = pd.DataFrame({"setting": [t(f"export.method.{key}", lang) for key, _ in settings],
                          "value": [value for _, value in settings]})
