@@ -19,7 +19,7 @@ from defusedxml import ElementTree as SafeET
 
 from ..i18n import format_number, t
 from ..maps import RANK_COLOURS, inert, rank_colour
-from ..scoring.explain import label
+from ..scoring.explain import format_value, label
 from .bundle import ExportBundle
 from .columns import headers, yes_no
 
@@ -48,7 +48,9 @@ def _data(parent: ET.Element, items: dict[str, str]) -> None:
 
 
 def _number(value: object, lang: str, digits: int) -> str:
-    return "–" if value is None or pd.isna(value) else format_number(float(value), lang, digits)
+    if value is None or pd.isna(value):
+        return t("app.no_value", lang)
+    return format_number(float(value), lang, digits)
 
 
 def description(post_id: str, name: str, row: pd.Series, bundle: ExportBundle,
@@ -61,7 +63,8 @@ def description(post_id: str, name: str, row: pd.Series, bundle: ExportBundle,
             (headers(["rehab_cost_usd"], bundle)[0], _number(row.get("rehab_cost_usd"), lang, 0))]
     if shortlisted is not None:
         rows.append((t("export.col.shortlisted", lang), yes_no(shortlisted, lang)))
-    rows += [(label(c, lang), _number(row.get(c), lang, 1)) for c in bundle.profile.names]
+    units = bundle.indicators.attrs.get("units", {})
+    rows += [(label(c, lang), format_value(row.get(c), units.get(c), lang)) for c in bundle.profile.names]
     cells = "".join(f"<tr><th align='left'>{inert(name)}</th><td>{inert(value)}</td></tr>"
                     for name, value in rows)
     return f"<table>{cells}</table><p>{inert(row.get('explanation', ''))}</p>"

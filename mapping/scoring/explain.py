@@ -12,7 +12,7 @@ import re
 
 import pandas as pd
 
-from ..i18n import Term, catalogue, t
+from ..i18n import Term, catalogue, format_number, t
 from .rank import Ranking
 
 TOP_REASONS = 3
@@ -71,6 +71,20 @@ def label(indicator: str, lang: str) -> str:
         return t(f"indicators.{radius.group(1)}", lang, radius=float(radius.group(2)))
     key = f"indicators.{indicator}"
     return t(key, lang) if key in catalogue(lang) else indicator
+
+
+def format_value(value: object, unit: str | None, lang: str) -> str:
+    """An indicator value for people: number in the locale with its unit, yes/no, or words."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return t("app.no_value", lang)
+    if unit == "yes_no":
+        return t("app.yes" if float(value) >= 0.5 else "app.no", lang)
+    if isinstance(value, str):
+        key = f"values.{value}"
+        return t(key, lang) if key in catalogue(lang) else value
+    digits = 0 if unit in ("persons", "usd", "count") else 1
+    text = format_number(float(value), lang, digits)
+    return t(f"units.{unit}", lang, value=text) if unit else text
 
 
 def rule(code: str, lang: str) -> str:

@@ -2,33 +2,17 @@
 
 from __future__ import annotations
 
-import math
-
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from ..i18n import catalogue, format_day, format_number, t
-from ..scoring.explain import explain_row, label
+from ..i18n import format_day, format_number, t
+from ..scoring.explain import explain_row, format_value, label
 from ..scoring.rank import Ranking
 from . import charts, md_text, percent
 
 CONTEXT_INDICATORS = ("unofficial_nearest_km", "gap_west_km", "gap_east_km", "road_class",
                       "assessment_age_months", "rehab_cost_usd")
-
-
-def format_value(value: object, unit: str | None, lang: str) -> str:
-    """An indicator value for people: number in the locale with its unit, yes/no, or words."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        return t("app.no_value", lang)
-    if unit == "yes_no":
-        return t("app.yes" if float(value) >= 0.5 else "app.no", lang)
-    if isinstance(value, str):
-        key = f"values.{value}"
-        return t(key, lang) if key in catalogue(lang) else value
-    digits = 0 if unit in ("persons", "usd", "count") else 1
-    text = format_number(float(value), lang, digits)
-    return t(f"units.{unit}", lang, value=text) if unit else text
 
 
 def filled_in(post: str, ranking: Ranking) -> set[str]:
