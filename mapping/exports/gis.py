@@ -17,9 +17,9 @@ import geopandas as gpd
 import pyogrio
 
 from .bundle import ExportBundle
+from .record import RECORD_KEY
 
 LAYER = "ranked_posts"
-RECORD_KEY = "bordermap_record"
 
 
 def gis_frame(bundle: ExportBundle) -> gpd.GeoDataFrame:

@@ -22,9 +22,9 @@ from ..maps import RANK_COLOURS, inert, rank_colour
 from ..scoring.explain import format_value, label
 from .bundle import ExportBundle
 from .columns import headers, yes_no
+from .record import RECORD_KEY
 
 NS = "http://www.opengis.net/kml/2.2"
-RECORD_KEY = "bordermap_record"
 ICON = "https://maps.google.com/mapfiles/kml/shapes/placemark_circle.png"
 KMZ_ENTRY = "doc.kml"
 

@@ -17,6 +17,10 @@ from ..scoring.rank import Ranking
 from ..scoring.shortlist import ShortlistResult
 
 RECORD_FORMAT = "bordermap-export-record/1"
+# where each format keeps the record
+RECORD_KEY = "bordermap_record"  # GeoPackage layer metadata, GeoJSON member, KML ExtendedData
+HTML_RECORD_ID = "bordermap-record"  # <script type="application/json" id=...>
+PDF_RECORD_KEY = "/BordermapRecord"  # PDF document information
 
 
 @dataclass(frozen=True)

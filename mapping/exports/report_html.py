@@ -7,9 +7,9 @@ from __future__ import annotations
 import base64
 
 from ..maps import inert
+from .record import HTML_RECORD_ID
 from .report_content import Block, Heading, Image, Pair, ReportContent, Section, Table
 
-RECORD_ID = "bordermap-record"
 CSS = """
 body { font-family: "DejaVu Sans", "Segoe UI", Arial, sans-serif; font-size: 10.5pt; color: #222;
        max-width: 48rem; margin: 1.5rem auto; padding: 0 1rem; line-height: 1.4; }
@@ -87,7 +87,7 @@ def render_html(content: ReportContent) -> str:
 <meta name="description" content="{inert(content.subject)}">
 <title>{inert(content.title)}</title>
 <style>{CSS}</style>
-<script type="application/json" id="{RECORD_ID}">{script_json(content.record_json)}</script>
+<script type="application/json" id="{HTML_RECORD_ID}">{script_json(content.record_json)}</script>
 </head>
 <body>
 <h1>{inert(content.title)}</h1>

@@ -36,9 +36,9 @@ from reportlab.platypus import Image as PdfImage
 from reportlab.platypus import Table as PdfTable
 
 from ..i18n import t
+from .record import PDF_RECORD_KEY
 from .report_content import Block, Heading, Image, Pair, ReportContent, Table
 
-RECORD_KEY = "/BordermapRecord"
 FONT, BOLD = "DejaVuSans", "DejaVuSans-Bold"
 MARGIN = 1.6 * cm
 TEXT_WIDTH = A4[0] - 2 * MARGIN
@@ -147,7 +147,7 @@ def render_pdf(content: ReportContent) -> bytes:
                             subject=content.subject, creator=content.author, lang=content.lang)
     doc.build(_story(content), onFirstPage=footer, onLaterPages=footer)
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(buffer.getvalue())))
-    writer.add_metadata({RECORD_KEY: content.record_json})
+    writer.add_metadata({PDF_RECORD_KEY: content.record_json})
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()

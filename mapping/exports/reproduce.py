@@ -25,12 +25,10 @@ from .csv_table import record_path
 from .errors import ExportError
 from .gis import read_geojson_record, read_gpkg_record
 from .kml import read_kml_record
-from .record import ExportRecord
+from .record import HTML_RECORD_ID, PDF_RECORD_KEY, ExportRecord
 from .workbook import read_xlsx_record
 from .write import export_format
 
-HTML_RECORD_ID = "bordermap-record"
-PDF_RECORD_KEY = "/BordermapRecord"
 SCORE_TOLERANCE = 1e-9
 
 
