@@ -106,38 +106,58 @@ def _candidates(header: str) -> list[str]:
     return names
 
 
-def map_columns(headers: list[str], kind: LayerKind) -> tuple[dict[str, str], list[str]]:
-    """Rename map ``{field header: schema column}`` for ``kind``, and the headers left ambiguous.
+# columns that KoboToolbox and ODK add to every export (normalised): used only when no column
+# of the form itself means the same thing (a form's own assessment date wins over ``start``)
+FORM_METADATA = frozenset({
+    "start", "end", "today", "deviceid", "subscriberid", "simserial", "phonenumber", "username",
+    "audit", "instanceid", "instance_id", "submissiondate", "key", "submitterid", "submittername",
+    "attachmentspresent", "attachmentsexpected", "reviewstate", "edits", "formversion",
+})
+METADATA_RANK = 2  # schema names first (0), then the form's own columns (1), then metadata
+ODK_CENTRAL_SIGNATURE = frozenset({"SubmissionDate", "KEY"})  # then its "Status" is the submission's
 
-    A header that already is a schema name wins over a synonym; of several
-    headers matching one schema column, the first is used and the others are
-    returned as ambiguous so that validation can say so.
+
+def _is_metadata(header: str, odk_central: bool) -> bool:
+    """A KoboToolbox/ODK metadata column: ``_id``, ``_submission_time``, ``meta/instanceID``,
+    ``start``…, and ODK Central's ``Status`` in an ODK Central export."""
+    name = normalise(header)
+    return (header.startswith("_") or header.lower().startswith("meta") or name in FORM_METADATA
+            or (odk_central and header == "Status"))
+
+
+def map_columns(headers: list[str], kind: LayerKind) -> tuple[dict[str, str], list[tuple[str, str]]]:
+    """Rename map ``{field header: schema column}`` for ``kind``, and the headers left unused
+    because another header means the same thing, each with the header used instead.
+
+    A header that already is a schema name wins; then, among headers meaning the same
+    column, a form's own column wins over a Kobo/ODK metadata column, then the synonym
+    listed first in ``SYNONYMS``, then the header that comes first in the file. Unused
+    metadata columns (every export has them) and synonyms beside a column named as the
+    schema names it are not listed.
     """
     wanted = set(kind.names)
-    mapping: dict[str, str] = {}
-    taken: dict[str, str] = {}
-    ambiguous: list[str] = []
-    exact = {h for h in headers if h in wanted}
-    for header in headers:
-        if header in exact:
-            mapping[header] = header
-            taken[header] = header
-    for header in headers:
-        if header in mapping:
+    odk_central = ODK_CENTRAL_SIGNATURE <= set(headers)
+    candidates: dict[str, list[tuple[tuple[int, int, int], str]]] = {}
+    for position, header in enumerate(headers):
+        if header in wanted:
+            candidates.setdefault(header, []).append(((0, -1, position), header))
             continue
         for candidate in _candidates(header):
             target = next((c for c in kind.names if candidate in SYNONYMS.get(c, (c,))), None)
-            if target is None:
-                continue
-            if target in exact:
-                pass  # the file has the schema's own name: other synonyms are just extra columns
-            elif target in taken:
-                ambiguous.append(header)
-            else:
-                mapping[header] = target
-                taken[target] = header
-            break
-    return mapping, ambiguous
+            if target is not None:
+                rank = SYNONYMS.get(target, (target,)).index(candidate)
+                preference = (METADATA_RANK if _is_metadata(header, odk_central) else 1, rank, position)
+                candidates.setdefault(target, []).append((preference, header))
+                break
+    mapping: dict[str, str] = {}
+    unused: list[tuple[str, str]] = []
+    for target, found in candidates.items():
+        (_, used), *others = sorted(found)
+        mapping[used] = target
+        if used not in wanted:  # beside a column with the schema's own name, synonyms are extra columns
+            unused += [(header, used) for (kind_rank, _, _), header in others if kind_rank != METADATA_RANK]
+    return mapping, sorted(unused, key=lambda pair: headers.index(pair[0]))
+
 
 # field vocabulary (normalised) -> allowed schema value
 VALUE_SYNONYMS: dict[str, str] = {

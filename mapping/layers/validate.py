@@ -47,11 +47,14 @@ class ValidationSettings:
 
 @dataclass
 class ValidationContext:
-    """What the store already holds that a layer is checked against."""
+    """What the store already holds that a layer is checked against. ``update_of``: the ids of
+    the stored layer when the file updates it (features absent from the file are kept, and a
+    stored feature may leave out columns and its position, which it keeps)."""
 
     borders: gpd.GeoDataFrame | None = None
     known_ids: dict[str, set[str]] = field(default_factory=dict)
     settings: ValidationSettings = field(default_factory=ValidationSettings)
+    update_of: set[str] | None = None
 
 
 @dataclass
@@ -62,6 +65,7 @@ class ValidationReport:
     layer: gpd.GeoDataFrame
     findings: list[Finding]
     fixes_applied: list[str] = field(default_factory=list)
+    columns: tuple[str, ...] = ()  # the schema columns the file has
 
     @property
     def ok(self) -> bool:
@@ -105,21 +109,25 @@ def _feature_ids(layer: gpd.GeoDataFrame, kind: LayerKind) -> pd.Series:
     return rows
 
 
-def _map_columns(raw: gpd.GeoDataFrame, kind: LayerKind, out: _Collector) -> gpd.GeoDataFrame:
+def _map_columns(raw: gpd.GeoDataFrame, kind: LayerKind, update: bool,
+                 out: _Collector) -> tuple[gpd.GeoDataFrame, tuple[str, ...]]:
+    """The layer with the schema's columns (absent ones empty) and the schema columns found.
+    A missing required column is an error, except in an update, where only the features the
+    file adds need it (``_convert_values`` says which)."""
     headers = [c for c in raw.columns if c != raw.geometry.name]
-    mapping, ambiguous = map_columns(headers, kind)
-    for header in ambiguous:
-        out.add(WARNING, "ambiguous_column", column=header)
+    mapping, unused = map_columns(headers, kind)
+    for header, used in unused:
+        out.add(WARNING, "ambiguous_column", column=header, used=used)
     layer = raw.rename(columns=mapping)
     keep = [c for c in kind.names if c in layer.columns]
-    missing = [c for c in kind.required if c not in layer.columns]
+    missing = [c for c in kind.required if c not in layer.columns and (not update or c == kind.id_column)]
     for name in missing:
         out.add(ERROR, "missing_column", column=name, found=", ".join(headers) or "-")
     layer = gpd.GeoDataFrame(layer[keep], geometry=raw.geometry.values, crs=raw.crs)
     for name in kind.names:
         if name not in layer.columns:
             layer[name] = None
-    return layer[[*kind.names, "geometry"]]
+    return layer[[*kind.names, "geometry"]], tuple(keep)
 
 
 def _convert_column(raw: pd.Series, column: Column) -> tuple[pd.Series, np.ndarray]:
@@ -136,10 +144,12 @@ def _bound(value: float | None, fallback: str) -> str:
     return fallback if value is None else f"{value:g}"
 
 
-def _convert_values(layer: gpd.GeoDataFrame, kind: LayerKind, ids: pd.Series,
+def _convert_values(layer: gpd.GeoDataFrame, kind: LayerKind, ids: pd.Series, stored: np.ndarray,
                     out: _Collector) -> None:
     """Convert every schema column in place; report wrong types, values not allowed, values
-    out of range and empty required values (one finding per bad cell)."""
+    out of range and empty required values (one finding per bad cell). ``stored`` marks the
+    features an update changes: an empty value keeps the stored one, so only the others
+    (the features it adds) need every required value."""
     for column in kind.columns:
         raw = layer[column.name]
         values, bad = _convert_column(raw, column)
@@ -164,8 +174,8 @@ def _convert_values(layer: gpd.GeoDataFrame, kind: LayerKind, ids: pd.Series,
                 out.add(ERROR, "out_of_range", ids.iloc[i], row=i, column=column.name,
                         value=as_text(raw.iloc[i]), minimum=_bound(column.minimum, "-∞"),
                         maximum=_bound(column.maximum, "∞"))
-        if column.required and column.name in layer.columns:
-            for i in np.flatnonzero(values.isna().to_numpy() & ~bad):
+        if column.required:
+            for i in np.flatnonzero(values.isna().to_numpy() & ~bad & ~stored):
                 out.add(ERROR, "missing_value", ids.iloc[i], row=i, column=column.name)
         layer[column.name] = values
 
@@ -207,15 +217,16 @@ def _valid_lonlat_bounds(layer: gpd.GeoDataFrame) -> bool:
     return -180 <= x0 and x1 <= 180 and -90 <= y0 and y1 <= 90
 
 
-def _check_geometry(layer: gpd.GeoDataFrame, kind: LayerKind, ids: pd.Series,
+def _check_geometry(layer: gpd.GeoDataFrame, kind: LayerKind, ids: pd.Series, stored: np.ndarray,
                     out: _Collector) -> np.ndarray:
-    """Geometry checks; returns the mask of features usable for spatial checks."""
+    """Geometry checks; returns the mask of features usable for spatial checks. A feature an
+    update changes (``stored``) may come without a position: it keeps its stored one."""
     geoms = layer.geometry.values
     empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     invalid = ~empty & ~shapely.is_valid(geoms)
     types = np.array([g.geom_type if g is not None else "" for g in geoms])
     wrong = ~empty & ~np.isin(types, kind.geometry_types)
-    for fid in ids[empty]:
+    for fid in ids[empty & ~stored]:
         out.add(ERROR, "empty_geometry", fid)
     for row in np.flatnonzero(invalid):
         out.add(ERROR, "invalid_geometry", ids.iloc[row], fixable=True, row=int(row),
@@ -329,8 +340,8 @@ REFERENCES = {  # kind -> [(column, kind referred to)]
 def _check_references(layer: gpd.GeoDataFrame, kind: LayerKind, ids: pd.Series,
                       context: ValidationContext, out: _Collector) -> None:
     for column, target in REFERENCES.get(kind.name, []):
-        if target == kind.name:  # the import replaces the layer: only its own ids will exist
-            known = {v for v in layer[kind.id_column] if v is not None}
+        if target == kind.name:  # after the import: the file's ids, and the stored ones an update keeps
+            known = {v for v in layer[kind.id_column] if v is not None} | (context.update_of or set())
         else:
             known = set(context.known_ids.get(target, set()))
         for fid, ref in zip(ids, layer[column], strict=True):
@@ -355,13 +366,14 @@ def validate_layer(raw: gpd.GeoDataFrame, kind: LayerKind,
     """Check a layer read from a file against ``kind``; every problem becomes a finding."""
     context = context or ValidationContext()
     out = _Collector()
-    layer = _map_columns(_single_points(raw), kind, out)
+    layer, columns = _map_columns(_single_points(raw), kind, context.update_of is not None, out)
     ids = _feature_ids(layer, kind)
-    _convert_values(layer, kind, ids, out)
+    stored = layer[kind.id_column].map(as_text).isin(context.update_of or set()).to_numpy()
+    _convert_values(layer, kind, ids, stored, out)
     _check_text(layer, kind, ids, out)
     _check_ids(layer, kind, out)
     layer = _check_crs(layer, out)
-    usable = _check_geometry(layer, kind, ids, out)
+    usable = _check_geometry(layer, kind, ids, stored, out)
     if layer.crs is not None and usable.any():
         _check_position(layer, usable, ids, context.settings, out)
         in_range = usable & ~_out_of_range(layer)
@@ -370,7 +382,7 @@ def validate_layer(raw: gpd.GeoDataFrame, kind: LayerKind,
         if kind.name == "crossings":
             _check_border_distance(layer, in_range, ids, context, out)
     _check_references(layer, kind, ids, context, out)
-    return ValidationReport(kind.name, with_schema_types(layer, kind), out.close())
+    return ValidationReport(kind.name, with_schema_types(layer, kind), out.close(), columns=columns)
 
 
 def _out_of_range(layer: gpd.GeoDataFrame) -> np.ndarray:

@@ -6,8 +6,10 @@ validation reports every bad cell without looping over the good ones in Python.
 
 Field conventions handled: decimal commas and spaces or non-breaking spaces as
 thousands separators (``1 234,5``); yes/no words in English and French and 1/0;
-dates as ``YYYY-MM-DD`` or ``YYYY/MM/DD`` (with or without a time), ``DD/MM/YYYY``
-(also with ``-`` or ``.``), spreadsheet date cells and Excel serial day numbers.
+dates as ``YYYY-MM-DD`` or ``YYYY/MM/DD``, also as ISO 8601 date-times as KoboToolbox and
+ODK write them (``2025-03-02T09:14:00.000+00:00``, ``…Z``: the calendar date as written, in
+the time zone of the form), ``DD/MM/YYYY`` (also with ``-`` or ``.``, with or without a time),
+spreadsheet date cells and Excel serial day numbers.
 """
 
 from __future__ import annotations
@@ -24,8 +26,11 @@ from .schema import Column, is_blank
 LARGEST_EXACT_INTEGER = 2**53
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 EXCEL_SERIAL_RANGE = (1, 109_574)  # 1900-01-01 .. 2199-12-31
-_YEAR_FIRST = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}")
-_DAY_FIRST = re.compile(r"^(\d{1,2})-(\d{1,2})-(\d{4})$")
+# a date, then an optional time of day (seconds, fractions, ``Z`` or an offset such as +01:00)
+_TIME = (r"(?:[T ](?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2})(?:[.,]\d+)?)?"
+         r"\s*(?:Z|[+-]\d{2}(?::?\d{2})?)?)?")
+_YEAR_FIRST = re.compile(r"^(?P<year>\d{4})[-/.](?P<month>\d{1,2})[-/.](?P<day>\d{1,2})" + _TIME + "$")
+_DAY_FIRST = re.compile(r"^(?P<day>\d{1,2})[-/.](?P<month>\d{1,2})[-/.](?P<year>\d{4})" + _TIME + "$")
 _SPACES = re.compile(r"[\s\u202f\xa0]")
 
 
@@ -72,18 +77,26 @@ def to_booleans(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
     return converted.astype(object), bad
 
 
+def _calendar_dates(parts: pd.DataFrame) -> pd.Series:
+    """Dates from extracted ``year``, ``month``, ``day`` (and time) parts; NaT where a part is
+    out of range (a 31 February, a 25th hour)."""
+    numbers = parts.apply(pd.to_numeric)
+    dates = pd.to_datetime(numbers[["year", "month", "day"]], errors="coerce")
+    bad_time = (numbers["hour"] > 23) | (numbers["minute"] > 59) | (numbers["second"] > 60)
+    return dates.mask(bad_time.fillna(False))
+
+
 def _dates_from_text(text: pd.Series) -> pd.Series:
     """Parse text dates (see the module docstring); unparsed cells are NaT."""
-    unified = text.str.replace(r"[/.]", "-", regex=True)
     parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
-    year_first = unified.str.match(_YEAR_FIRST).fillna(False).astype(bool)
-    if year_first.any():
-        parsed[year_first] = pd.to_datetime(unified[year_first], format="ISO8601", errors="coerce")
-    first_token = unified.str.split(" ").str[0]
-    day_first = ~year_first & first_token.str.match(_DAY_FIRST).fillna(False).astype(bool)
-    if day_first.any():
-        parsed[day_first] = pd.to_datetime(first_token[day_first], format="%d-%m-%Y", errors="coerce")
-    serial = pd.to_numeric(text.where(~year_first & ~day_first), errors="coerce")
+    found = pd.Series(False, index=text.index)
+    for pattern in (_YEAR_FIRST, _DAY_FIRST):
+        parts = text[~found].str.extract(pattern)
+        matched = parts["year"].notna()
+        if matched.any():
+            parsed[matched[matched].index] = _calendar_dates(parts[matched])
+            found[matched[matched].index] = True
+    serial = pd.to_numeric(text.where(~found), errors="coerce")
     in_range = serial.between(*EXCEL_SERIAL_RANGE)
     if in_range.any():
         parsed[in_range] = EXCEL_EPOCH + pd.to_timedelta(serial[in_range].round(), unit="D")
