@@ -10,6 +10,7 @@ parameters are formatted for the language (French: ``38 000``, ``0,72``,
 from __future__ import annotations
 
 import datetime as dt
+import math
 import numbers
 import os
 import tomllib
@@ -17,7 +18,7 @@ from functools import cache
 from pathlib import Path
 
 from babel.dates import format_date
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_scientific
 
 LANGUAGES = ("en", "fr")
 DEFAULT_LANGUAGE = "en"
@@ -54,10 +55,26 @@ def check_language(lang: str | None) -> str:
     return lang
 
 
+LARGEST_PLAIN = 1e15  # larger numbers (a wrong coordinate in a file, say) are written 1.2E27
+
+
 def format_number(value: float, lang: str, digits: int = 2) -> str:
-    """A number for display: grouped thousands, at most ``digits`` decimals."""
+    """A number for display: grouped thousands, at most ``digits`` decimals; a huge number in
+    scientific notation, and infinity or "not a number" as the symbols ∞ and NaN."""
+    lang = check_language(lang)
+    if not math.isfinite(value):
+        return "NaN" if math.isnan(value) else "∞" if value > 0 else "-∞"
+    if abs(value) >= LARGEST_PLAIN:
+        return format_scientific(value, format="0.###E0", locale=lang)
     pattern = "#,##0" + ("." + "#" * digits if digits else "")
-    return format_decimal(value, format=pattern, locale=check_language(lang))
+    return format_decimal(value, format=pattern, locale=lang)
+
+
+def format_percent(share: float, lang: str, digits: int = 1) -> str:
+    """A share (0–1) as a percentage: ``12.5%`` in English, ``12,5 %`` in French (narrow
+    non-breaking space)."""
+    number = format_number(share * 100, lang, digits)
+    return f"{number}\u202f%" if check_language(lang) == "fr" else f"{number}%"
 
 
 def format_day(value: dt.date, lang: str) -> str:
