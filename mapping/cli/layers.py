@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import getpass
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
 import click
-import pyogrio
 
 from ..i18n import Term, format_number, t
 from ..layers.columns import SYNONYMS
-from ..layers.findings import ERROR, Finding
+from ..layers.diff import changed_columns
+from ..layers.export import export_layer
+from ..layers.findings import ERROR, Finding, fix_message
 from ..layers.importing import ImportResult, check_file, diff_file, import_file
 from ..layers.readers import read_raster_info
 from ..layers.schema import get_kind
-from ..layers.store import StoreError, Version
+from ..layers.store import Version
 from ..layers.validate import validate_raster
 from .common import EXIT_DATA_ERRORS, EXIT_OK, FORMAT_OPT, KIND_CHOICE, Context, common
 
@@ -50,6 +50,7 @@ def _report_json(ctx: Context, file: str, result: ImportResult, **extra: Any) ->
 
 
 def _diff_lines(ctx: Context, result: ImportResult) -> list[str]:
+    """What changes by id, the columns that change for each changed feature, and what stays."""
     diff = result.diff
     lines = [t("cli.diff_summary", ctx.lang, added=len(diff.added), changed=len(diff.changed),
                removed=len(diff.removed))]
@@ -58,7 +59,19 @@ def _diff_lines(ctx: Context, result: ImportResult) -> list[str]:
         if ids:
             listed = ", ".join(ids[:50]) + (" …" if len(ids) > 50 else "")
             lines.append("  " + t(f"cli.diff_{key}", ctx.lang, ids=listed))
+    lines += [t("cli.diff_columns", ctx.lang, feature=fid, columns=changed_columns(columns, ctx.lang))
+              for fid, columns in list(diff.columns.items())[:50]]
+    if diff.unchanged:
+        lines.append(t("cli.diff_unchanged", ctx.lang, count=diff.unchanged))
     return lines
+
+
+def _hints(ctx: Context, result: ImportResult) -> None:
+    """How to go on when the import was refused for removing features, or names could match."""
+    if any(f.code == "removes_most" for f in result.findings):
+        ctx.say("cli.removals_hint", err=True)
+    if any(f.code == "name_match" for f in result.findings):
+        ctx.say("cli.match_hint", err=True)
 
 
 def _exit_code(findings: list[Finding]) -> int:
@@ -95,24 +108,38 @@ def validate_cmd(ctx: Context, file: Path, kind: str, layer: str | None, output:
     return _exit_code(result.findings)
 
 
+UPDATE_OPT = click.option("--update", is_flag=True,
+                          help="Update the stored layer: add and change the file's features, keep the "
+                               "features, columns and values the file leaves out.")
+MATCH_OPT = click.option("--match-names", is_flag=True,
+                         help="Treat a feature whose id is unknown as the stored feature of the same "
+                              "name within 1 km.")
+
+
 @layers.command("diff")
 @FILE_ARG
 @KIND_OPT
 @LAYER_OPT
 @click.option("--fix", is_flag=True, help="Show the diff after the fixes --fix would apply.")
+@UPDATE_OPT
+@MATCH_OPT
 @FORMAT_OPT
 @common
-def diff_cmd(ctx: Context, file: Path, kind: str, layer: str | None, fix: bool,
-             output: str) -> int:
+def diff_cmd(ctx: Context, file: Path, kind: str, layer: str | None, fix: bool, update: bool,
+             match_names: bool, output: str) -> int:
     """Show what importing FILE as KIND would add, change and remove (by id); changes nothing."""
-    result = diff_file(file, kind, ctx.store(), layer, fix,
-                       progress=ctx.progress(4, "cli.step.diff"))
+    result = diff_file(file, kind, ctx.store(), layer, fix, progress=ctx.progress(4, "cli.step.diff"),
+                       update=update, match_names=match_names)
     if output == "json":
-        click.echo(_report_json(ctx, str(file), result, diff=result.diff.as_dict()))
+        click.echo(_report_json(ctx, str(file), result, diff=result.diff.as_dict(),
+                                fixes=[fix_message(f, ctx.lang) for f in result.fixes_applied]))
     else:
         click.echo(_summary(ctx, file.name, kind, result.features, result.findings))
         for line in [*_finding_lines(ctx, result.findings), *_diff_lines(ctx, result)]:
             click.echo(line)
+        for applied in result.fixes_applied:
+            click.echo(fix_message(applied, ctx.lang))
+        _hints(ctx, result)
     return _exit_code(result.findings)
 
 
@@ -124,25 +151,28 @@ def diff_cmd(ctx: Context, file: Path, kind: str, layer: str | None, fix: bool,
               help="Apply the fixes bordermap offers (missing CRS, swapped lat/lon, invalid shapes).")
 @click.option("--user", help="Your name, recorded with the version (default: your login).")
 @click.option("--allow-removals", is_flag=True,
-              help="Accept a file that removes more than half of the stored features.")
+              help="Replace the layer even when the file removes more than half of the stored features.")
+@UPDATE_OPT
+@MATCH_OPT
 @common
 def import_cmd(ctx: Context, file: Path, kind: str, layer: str | None, fix: bool,
-               user: str | None, allow_removals: bool) -> int:
-    """Validate FILE and store it as the new KIND layer, or change nothing if errors remain."""
+               user: str | None, allow_removals: bool, update: bool, match_names: bool) -> int:
+    """Validate FILE and store it as the new KIND layer (or, with --update, merge it into the
+    stored one), or change nothing if errors remain."""
     store = ctx.store()
     result = import_file(file, kind, store, user, layer, fix, allow_removals,
-                         progress=ctx.progress(5, "cli.step.import"))
+                         progress=ctx.progress(5, "cli.step.import"), update=update, match_names=match_names)
     click.echo(_summary(ctx, file.name, kind, result.features, result.findings))
     for line in _finding_lines(ctx, result.findings):
         click.echo(line)
-    for fix_applied in result.fixes_applied:
-        code, _, feature = fix_applied.partition(":")
-        ctx.say(f"fixes.{code}", feature=feature)
+    for applied in result.fixes_applied:
+        click.echo(fix_message(applied, ctx.lang))
     if result.unchanged:
         ctx.say("cli.import_unchanged", kind=Term(f"kinds.{kind}"))
         return EXIT_OK
     if not result.committed:
         ctx.say("cli.import_refused", err=True)
+        _hints(ctx, result)
         return EXIT_DATA_ERRORS
     if not get_kind(kind).raster:
         for line in _diff_lines(ctx, result):
@@ -211,10 +241,6 @@ def list_cmd(ctx: Context, output: str) -> int:
     return EXIT_OK
 
 
-EXPORT_DRIVERS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON", ".kml": "KML",
-                  ".csv": "CSV", ".fgb": "FlatGeobuf"}
-
-
 @layers.command("export")
 @click.argument("kind", type=KIND_CHOICE)
 @click.option("--to", "target", required=True, type=click.Path(dir_okay=False, path_type=Path),
@@ -222,28 +248,7 @@ EXPORT_DRIVERS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON", ".
 @common
 def export_cmd(ctx: Context, kind: str, target: Path) -> int:
     """Write the current KIND layer to a file for QGIS, Google Earth or a spreadsheet."""
-    store = ctx.store()
-    inside_store = (target.resolve() == store.path.resolve()
-                    or target.resolve().is_relative_to(store.raster_dir.resolve()))
-    if inside_store:
-        raise StoreError("export_over_store", target=str(target))
-    if get_kind(kind).raster:
-        source = store.raster_path(kind)
-        if source is None:
-            raise StoreError("no_layer", kind=Term(f"kinds.{kind}"))
-        shutil.copyfile(source, target)
-    else:
-        layer = store.read(kind)
-        if layer is None:
-            raise StoreError("no_layer", kind=Term(f"kinds.{kind}"))
-        driver = EXPORT_DRIVERS.get(target.suffix.lower())
-        if driver is None:
-            raise StoreError("unknown_export_format", suffix=target.suffix,
-                             formats=", ".join(EXPORT_DRIVERS))
-        points = get_kind(kind).geometry_types == ("Point",)
-        options = {"GEOMETRY": "AS_XY" if points else "AS_WKT"} if driver == "CSV" else {}
-        pyogrio.write_dataframe(layer, target, layer=kind, driver=driver,
-                                layer_options=options or None)
+    export_layer(ctx.store(), kind, target)
     ctx.say("cli.export_done", kind=Term(f"kinds.{kind}"), target=str(target))
     return EXIT_OK
 

@@ -9,24 +9,36 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ..i18n import t
+
 GEOMETRY_TOLERANCE_DEG = 1e-9  # ~0.1 mm: below this, a moved vertex is not a change
 VALUE_TOLERANCE = 1e-9  # relative: float noise from a format round trip is not a change
 
 
 @dataclass
 class LayerDiff:
-    """Ids added, changed (attributes or geometry) and removed; each list sorted."""
+    """Ids added, changed (attributes or geometry) and removed, each list sorted; for each
+    changed id the columns that change (``geometry`` for the position or shape); the number
+    of stored features that stay as they are."""
 
     added: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    columns: dict[str, list[str]] = field(default_factory=dict)
+    unchanged: int = 0
 
     @property
     def empty(self) -> bool:
         return not (self.added or self.changed or self.removed)
 
-    def as_dict(self) -> dict[str, list[str]]:
-        return {"added": self.added, "changed": self.changed, "removed": self.removed}
+    def as_dict(self) -> dict[str, object]:
+        return {"added": self.added, "changed": self.changed, "removed": self.removed,
+                "columns": self.columns, "unchanged": self.unchanged}
+
+
+def changed_columns(columns: list[str], lang: str | None = None) -> str:
+    """The columns a feature changes, for a reader: schema names, and "position" for its geometry."""
+    return ", ".join(t("cli.position", lang) if c == "geometry" else c for c in columns)
 
 
 def _cells_equal(old: pd.Series, new: pd.Series) -> np.ndarray:
@@ -62,11 +74,15 @@ def diff_layers(old: gpd.GeoDataFrame | None, new: gpd.GeoDataFrame, id_column: 
     new_ids = _by_id(new, id_column)
     common = old_ids.index.intersection(new_ids.index)
     before, after = old_ids.loc[common], new_ids.loc[common]
-    same = _geometries_equal(before.geometry, after.geometry)
+    differs = {"geometry": ~_geometries_equal(before.geometry, after.geometry)}
     for column in (c for c in new.columns if c != new.geometry.name and c in old.columns):
-        same &= _cells_equal(before[column], after[column])
+        differs[column] = ~_cells_equal(before[column], after[column])
+    table = pd.DataFrame(differs, index=common)
+    changed = table.any(axis=1)
     return LayerDiff(
         added=sorted(new_ids.index.difference(old_ids.index)),
-        changed=sorted(common[~same]),
+        changed=sorted(common[changed.to_numpy()]),
         removed=sorted(old_ids.index.difference(new_ids.index)),
+        columns={fid: [c for c in table.columns if row[c]] for fid, row in table[changed].iterrows()},
+        unchanged=int((~changed).sum()),
     )

@@ -46,6 +46,14 @@ def has_errors(findings: list[Finding]) -> bool:
     return any(f.severity == ERROR for f in findings)
 
 
+def fix_message(fix: str, lang: str | None = None) -> str:
+    """A fix recorded with a version (``code:feature`` or ``matched_name:<file id>=<stored id>``)
+    in words."""
+    code, _, feature = fix.partition(":")
+    feature, _, stored = feature.partition("=")
+    return t(f"fixes.{code}", lang, feature=feature, stored=stored)
+
+
 class LayerReadError(BordermapError):
     """A file that cannot be read as a layer at all: its message is in the catalogues."""
 

@@ -3,6 +3,12 @@
 The CLI and the app both call these functions. ``import_file`` either commits
 the whole layer as a new version or changes nothing: it refuses while errors
 remain, and fixes only what the user consented to (``fix=True``).
+
+Two ways to import: a replacement (the file becomes the layer; removing more than half of
+the stored features needs ``allow_removals``) or an update (``update=True``: the file's
+features are added or changed, the stored features it leaves out are kept, and so are the
+columns and values it leaves out). Field ids the store does not know but whose feature has
+the name of a stored one within 1 km are proposed as matches, applied with ``match_names``.
 """
 
 from __future__ import annotations
@@ -16,10 +22,11 @@ from pathlib import Path
 import geopandas as gpd
 
 from .diff import LayerDiff, diff_layers
-from .findings import ERROR, Finding, has_errors
+from .findings import ERROR, WARNING, Finding, has_errors
 from .readers import read_raster_info, read_vector
 from .schema import get_kind
-from .store import CommitInfo, LayerStore, Version
+from .store import CommitInfo, LayerStore, StoreError, Version
+from .update import NameMatch, apply_matches, match_fixes, merge_update, name_matches
 from .validate import (
     REFERENCES,
     ValidationContext,
@@ -44,7 +51,9 @@ class ImportResult:
     diff: LayerDiff = field(default_factory=LayerDiff)
     fixes_applied: list[str] = field(default_factory=list)
     version: Version | None = None
-    layer: gpd.GeoDataFrame | None = field(default=None, repr=False)  # prepared, schema types
+    layer: gpd.GeoDataFrame | None = field(default=None, repr=False)  # the layer to store, schema types
+    update: bool = False
+    matches: list[NameMatch] = field(default_factory=list)  # proposed, or applied (see fixes_applied)
 
     @property
     def committed(self) -> bool:
@@ -65,18 +74,21 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def context_from_store(store: LayerStore | None, kind: str,
-                       settings: ValidationSettings | None = None) -> ValidationContext:
+def context_from_store(store: LayerStore | None, kind: str, settings: ValidationSettings | None = None,
+                       update_of: gpd.GeoDataFrame | None = None) -> ValidationContext:
     """What a new ``kind`` layer is checked against, read from the store only when that kind
-    needs it: the border lines (crossings) and the ids its references point to."""
+    needs it: the border lines (crossings) and the ids its references point to; with
+    ``update_of`` (the stored layer), the file updates it."""
     settings = settings or ValidationSettings()
+    updated = None if update_of is None else set(update_of[get_kind(kind).id_column].dropna().astype(str))
     if store is None:
-        return ValidationContext(settings=settings)
+        return ValidationContext(settings=settings, update_of=updated)
     targets = {target for _, target in REFERENCES.get(kind, []) if target != kind}
     return ValidationContext(
         borders=store.read("borders") if kind == "crossings" else None,
         known_ids={target: store.ids(target) for target in targets},
         settings=settings,
+        update_of=updated,
     )
 
 
@@ -87,8 +99,10 @@ def _step(progress: Progress | None, name: str) -> None:
 
 def check_file(path: Path, kind: str, store: LayerStore | None = None, layer: str | None = None,
                fix: bool = False, settings: ValidationSettings | None = None,
-               progress: Progress | None = None) -> ValidationReport:
-    """Read and validate a vector file as ``kind``; with ``fix``, apply the fixable repairs.
+               progress: Progress | None = None,
+               update_of: gpd.GeoDataFrame | None = None) -> ValidationReport:
+    """Read and validate a vector file as ``kind``; with ``fix``, apply the fixable repairs;
+    with ``update_of`` (the stored layer), as an update of it.
 
     Raises ``LayerReadError`` when the file cannot be read at all.
     """
@@ -96,7 +110,7 @@ def check_file(path: Path, kind: str, store: LayerStore | None = None, layer: st
     _step(progress, "read")
     raw = read_vector(path, layer=layer, kind=kind)
     _step(progress, "validate")
-    context = context_from_store(store, kind, settings)
+    context = context_from_store(store, kind, settings, update_of)
     report = validate_layer(raw, spec, context)
     if fix and report.fixable:
         _step(progress, "fix")
@@ -106,55 +120,75 @@ def check_file(path: Path, kind: str, store: LayerStore | None = None, layer: st
 
 def diff_file(path: Path, kind: str, store: LayerStore, layer: str | None = None,
               fix: bool = False, allow_removals: bool = False,
-              progress: Progress | None = None) -> ImportResult:
+              progress: Progress | None = None, *, update: bool = False,
+              match_names: bool = False) -> ImportResult:
     """What importing the file would change in the store, without changing anything.
 
-    An import replaces the whole layer, so a file with no features, or one that would
-    remove more than half of the stored features (a partial file, a wrong sheet), is an
-    error unless ``allow_removals``.
+    A replacement with no features, or one that would remove more than half of the stored
+    features (a partial file, a wrong sheet), is an error unless ``allow_removals``. An update
+    merges the file into the stored layer (``update.merge_update``). Name matches are proposed
+    as warnings, and applied with ``match_names``.
     """
-    if get_kind(kind).raster:
+    spec = get_kind(kind)
+    if spec.raster:
+        if update:
+            raise StoreError("raster_update")
         return _check_raster(path, kind)
-    report = check_file(path, kind, store, layer, fix, progress=progress)
-    _step(progress, "diff")
     stored_layer = store.read(kind)
-    diff = diff_layers(stored_layer, report.layer, get_kind(kind).id_column)
+    report = check_file(path, kind, store, layer, fix, progress=progress,
+                        update_of=stored_layer if update and stored_layer is not None else None)
+    _step(progress, "diff")
     findings = list(report.findings)
+    fixes = list(report.fixes_applied)
+    incoming = report.layer
+    matches = name_matches(incoming, stored_layer, spec)
+    if matches and match_names:
+        incoming = apply_matches(incoming, matches, spec)
+        fixes += match_fixes(matches)
+    else:
+        findings += [Finding(WARNING, "name_match", m.file_id, {"stored": m.stored_id, "name": m.name,
+                                                                "distance_m": m.distance_m})
+                     for m in matches]
+    new_layer = merge_update(stored_layer, incoming, report.columns, spec) if update else incoming
+    diff = diff_layers(stored_layer, new_layer, spec.id_column)
     stored = 0 if stored_layer is None else len(stored_layer)
-    if report.layer.empty:
+    if incoming.empty:
         findings.append(Finding(ERROR, "no_features"))
-    elif not allow_removals and stored and len(diff.removed) > stored / 2:
+    elif not update and not allow_removals and stored and len(diff.removed) > stored / 2:
         findings.append(Finding(ERROR, "removes_most", None,
                                 {"removed": len(diff.removed), "stored": stored}))
-    return ImportResult(kind, len(report.layer), findings, diff, report.fixes_applied,
-                        layer=report.layer)
+    return ImportResult(kind, len(incoming), findings, diff, fixes, layer=new_layer, update=update,
+                        matches=matches)
 
 
 def import_file(path: Path, kind: str, store: LayerStore, user: str | None = None,
                 layer: str | None = None, fix: bool = False, allow_removals: bool = False,
-                progress: Progress | None = None) -> ImportResult:
-    """Validate the file and commit it as the new ``kind`` layer, or change nothing.
+                progress: Progress | None = None, *, update: bool = False,
+                match_names: bool = False) -> ImportResult:
+    """Validate the file and commit it as the new ``kind`` layer (or, with ``update``, merge
+    it into the stored one), or change nothing.
 
     Nothing is committed while an error finding remains (after the fixes the user
-    allowed with ``fix``), nor when the file equals the stored layer. The version records
-    the user, the file's name and SHA-256, the fixes applied, and the ids added, changed
-    and removed.
+    allowed with ``fix``), nor when the file changes nothing. The version records
+    the user, the file's name and SHA-256, the fixes and name matches applied, and the ids
+    added, changed and removed.
     """
     path = Path(path)
     user = user or getpass.getuser()
-    if get_kind(kind).raster:
+    if get_kind(kind).raster and not update:
         result = _check_raster(path, kind)
         if not has_errors(result.findings):
             _step(progress, "commit")
             info = CommitInfo(user=user, source_file=path.name, sha256=sha256_of(path))
             result.version = store.commit_raster(kind, path, info)
         return result
-    result = diff_file(path, kind, store, layer, fix, allow_removals, progress)
+    result = diff_file(path, kind, store, layer, fix, allow_removals, progress, update=update,
+                       match_names=match_names)
     if has_errors(result.findings) or result.unchanged:
         return result
     _step(progress, "commit")
     info = CommitInfo(user=user, source_file=path.name, sha256=sha256_of(path),
-                      fixes=result.fixes_applied)
+                      action="update" if update else "import", fixes=result.fixes_applied)
     result.version = store.commit_layer(kind, result.layer, info)
     return result
 

@@ -19,7 +19,7 @@ import pandas as pd
 import shapely
 
 from ..errors import BordermapError
-from .importing import ImportResult, import_file
+from .importing import ImportResult, diff_file, import_file
 from .store import LayerStore
 
 COLLECTION = "notes"
@@ -107,26 +107,39 @@ def dismiss_note(store: LayerStore, note_id: str, user: str) -> Note:
     return note
 
 
-def _changed_layer(store: LayerStore, note: Note, crossing_kind: str) -> tuple[str, gpd.GeoDataFrame]:
-    """The layer the note would commit: crossings with the new one, or posts with one moved."""
+def _change(store: LayerStore, note: Note, crossing_kind: str) -> tuple[str, gpd.GeoDataFrame]:
+    """The update the note asks for, as a layer of one feature: a new crossing, or a post's id
+    with its new position (its other values stay as stored)."""
     point = shapely.Point(note.lon, note.lat)
     if note.kind == "new_crossing":
-        current = store.read("crossings")
         crossing = {"crossing_id": f"NOTE-{note.note_id}", "name": note.place or None,
                     "kind": crossing_kind, "confidence": "low",
                     "last_observed": note.created[:10],
                     "source": f"delegate note {note.note_id} ({note.author}, {note.organisation})"}
-        added = gpd.GeoDataFrame([crossing], geometry=[point], crs=4326)
-        layer = added if current is None else pd.concat([current, added], ignore_index=True)
-        return "crossings", gpd.GeoDataFrame(layer, geometry="geometry", crs=4326)
+        return "crossings", gpd.GeoDataFrame([crossing], geometry=[point], crs=4326)
     if note.kind == "wrong_position":
-        posts = store.read("posts")
-        if posts is None or note.post_id not in set(posts["post_id"]):
+        if note.post_id not in store.ids("posts"):
             raise NoteError("unknown_post", post=note.post_id)
-        posts = posts.copy()
-        posts.loc[posts["post_id"] == note.post_id, "geometry"] = point
-        return "posts", posts
+        return "posts", gpd.GeoDataFrame({"post_id": [note.post_id]}, geometry=[point], crs=4326)
     raise NoteError("nothing_to_accept")
+
+
+def _apply(store: LayerStore, note_id: str, user: str | None, crossing_kind: str) -> ImportResult:
+    """The note's change through the validated import, as an update: checked only (``user``
+    None) or committed."""
+    note = _get(store, note_id)
+    kind, layer = _change(store, note, crossing_kind)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"note-{note.note_id}.gpkg"
+        layer.to_file(path, layer=kind, driver="GPKG")
+        if user is None:
+            return diff_file(path, kind, store, update=True)
+        return import_file(path, kind, store, user=user, update=True)
+
+
+def preview_note(store: LayerStore, note_id: str, crossing_kind: str = "unofficial") -> ImportResult:
+    """What accepting the note would change, and the findings of that change; changes nothing."""
+    return _apply(store, note_id, None, crossing_kind)
 
 
 def accept_note(store: LayerStore, note_id: str, user: str,
@@ -134,15 +147,10 @@ def accept_note(store: LayerStore, note_id: str, user: str,
     """Apply a note through the validated import path: a new crossing (``crossing_kind``) or a
     moved post. Returns the decided note, or None (the note stays open) when the import found
     errors, with the import result and its findings either way."""
-    note = _get(store, note_id)
-    kind, layer = _changed_layer(store, note, crossing_kind)
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / f"note-{note.note_id}.gpkg"
-        layer.to_file(path, layer=kind, driver="GPKG")
-        result = import_file(path, kind, store, user=user)
+    result = _apply(store, note_id, user, crossing_kind)
     if not result.committed:
         return None, result
-    decided = replace(note, status="accepted", decided_by=user, decided_at=_now(),
+    decided = replace(_get(store, note_id), status="accepted", decided_by=user, decided_at=_now(),
                       version=result.version.version)
     store.save_record(COLLECTION, decided.note_id, asdict(decided))
     return decided, result

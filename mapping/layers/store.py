@@ -31,6 +31,7 @@ import pyogrio
 from filelock import FileLock
 
 from ..errors import BordermapError
+from ..i18n import Term
 from .diff import LayerDiff, diff_layers
 from .schema import KINDS, STORAGE_CRS, get_kind, with_schema_types
 
@@ -108,7 +109,8 @@ class LayerStore(ABC):
 
     @abstractmethod
     def rollback(self, version: int, user: str) -> Version:
-        """Make the layer as it was at ``version`` current again (a new version)."""
+        """Make the layer as it was at ``version`` current again (a new version); ``StoreError``
+    when it already is."""
 
     @abstractmethod
     def records(self, collection: str) -> list[dict]:
@@ -240,13 +242,18 @@ class GeoPackageStore(LayerStore):
             raise StoreError("unknown_version", version=version)
         info = CommitInfo(user=user, source_file=target.source_file, sha256=target.sha256,
                           action="rollback")
+        current = self.history(target.kind)[-1]
         with self.transaction() as tx:
             if target.stored_file:
+                if target.sha256 and target.sha256 == current.sha256:
+                    raise StoreError("already_current", version=version, kind=Term(f"kinds.{target.kind}"))
                 return tx.commit_raster(target.kind, self.raster_dir / target.stored_file, info,
                                         restored_from=version)
             snapshot = self._read_layer(target.kind, _snapshot_name(target.kind, version))
             if snapshot is None:
                 raise StoreError("snapshot_missing", version=version)
+            if diff_layers(tx.current(target.kind), snapshot, get_kind(target.kind).id_column).empty:
+                raise StoreError("already_current", version=version, kind=Term(f"kinds.{target.kind}"))
             return tx.commit_layer(target.kind, snapshot, info, restored_from=version)
 
 
@@ -264,7 +271,8 @@ class _Transaction:
             (last,) = db.execute(f"SELECT MAX(version) FROM {VERSIONS_TABLE}").fetchone()
         return (last or 0) + 1
 
-    def _current(self, kind: str) -> gpd.GeoDataFrame | None:
+    def current(self, kind: str) -> gpd.GeoDataFrame | None:
+        """The ``kind`` layer as this transaction sees it (schema types), or None."""
         if kind not in {n for n, _ in pyogrio.list_layers(self.tmp)}:
             return None
         return with_schema_types(pyogrio.read_dataframe(self.tmp, layer=kind), get_kind(kind))
@@ -273,7 +281,7 @@ class _Transaction:
                      restored_from: int | None = None) -> Version:
         spec = get_kind(kind)
         layer = with_schema_types(layer, spec).to_crs(STORAGE_CRS)
-        change = diff_layers(self._current(kind), layer, spec.id_column)
+        change = diff_layers(self.current(kind), layer, spec.id_column)
         number = self._next_version()
         geometry_type = {"Point": "Point", "LineString": "MultiLineString",
                          "Polygon": "MultiPolygon"}[spec.geometry_types[0]]
