@@ -11,11 +11,13 @@ import streamlit as st
 
 from mapping.i18n import t
 from mapping.webapp import controls, data, md_text
+from mapping.webapp.chrome import localise_streamlit
 
 st.set_page_config(page_title="bordermap", layout="wide")
 controls.keep_page_settings()
 
 lang = controls.language()
+localise_streamlit(lang)
 with st.spinner(t("app.loading", lang)):
     path = data.store_path()
     data.store()  # created from the demo data on first use

@@ -1,12 +1,8 @@
-"""Layers (GIS staff): upload a file, read its findings and its diff against the stored layer,
-import it as a new version, browse the history and roll back, and decide on delegate notes.
+"""Layers (GIS staff): upload a file, read its findings and what it would change, import it as
+an update or a replacement, browse the history and roll back, and decide on delegate notes.
 The same functions as ``bordermap layers``: nothing lands while an error remains."""
 
 from __future__ import annotations
-
-import re
-import tempfile
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -14,14 +10,22 @@ from streamlit_folium import st_folium
 
 from mapping.errors import BordermapError
 from mapping.i18n import t
-from mapping.layers.findings import Finding
+from mapping.layers.diff import changed_columns
+from mapping.layers.findings import ERROR, Finding, fix_message, has_errors
+from mapping.layers.guess import guess_kind
 from mapping.layers.importing import ImportResult, diff_file, import_file
-from mapping.layers.notes import accept_note, dismiss_note, notes, notes_frame
+from mapping.layers.notes import accept_note, dismiss_note, notes, notes_frame, preview_note
 from mapping.layers.schema import KINDS
-from mapping.maps import notes_layer
-from mapping.webapp import data, error_text, format_time
+from mapping.layers.store import Version
+from mapping.layers.uploads import saved_upload
+from mapping.maps import layer_control, notes_layer
+from mapping.webapp import data, error_text, format_time, md_text, tables
+from mapping.webapp.choices import choose
 
 UPLOAD_TYPES = ["gpkg", "geojson", "json", "zip", "kml", "kmz", "csv", "xlsx", "tif", "tiff"]  # .shp: zipped
+MODES = ("update", "replace")
+LISTED_IDS = 200  # ids listed per part of a diff
+SHORT_TABLE, TALL_TABLE_PX = 8, 420  # longer tables scroll within this height (pixels)
 
 ctx = data.page()
 lang = ctx.lang
@@ -29,103 +33,159 @@ store = data.store()
 st.title(t("app.pages.layers", lang))
 
 
-def findings_table(findings: list[Finding]) -> pd.DataFrame:
-    return pd.DataFrame({t("app.col.severity", lang): [t(f"severity.{f.severity}", lang) for f in findings],
-                         t("app.col.feature", lang): [f.feature_id or "" for f in findings],
-                         t("app.col.message", lang): [f.message(lang) for f in findings]})
+def findings_table(findings: list[Finding]) -> None:
+    """Every finding, errors first, messages in full."""
+    ordered = sorted(findings, key=lambda f: f.severity != ERROR)
+    tables.text_table(pd.DataFrame({
+        t("app.col.severity", lang): [t(f"severity.{f.severity}", lang) for f in ordered],
+        t("app.col.feature", lang): [f.feature_id for f in ordered],
+        t("app.col.message", lang): [f.message(lang) for f in ordered]}),
+        height="content" if len(ordered) <= SHORT_TABLE else TALL_TABLE_PX)
 
 
 def show_result(result: ImportResult) -> None:
-    """Findings, then what would change (or changed)."""
+    """Findings, then what would change (or changed): ids added, changed with their columns,
+    removed, and the stored features that stay as they are."""
     if result.findings:
-        st.dataframe(findings_table(result.findings), hide_index=True, width="stretch")
+        findings_table(result.findings)
     change = result.diff
     st.markdown(t("app.diff", lang, added=len(change.added), changed=len(change.changed),
-                  removed=len(change.removed), features=result.features))
-    for part in ("added", "changed", "removed"):
+                  removed=len(change.removed), unchanged=change.unchanged, features=result.features))
+    for part in ("added", "removed"):
         ids = getattr(change, part)
         if ids:
-            st.text(t(f"app.diff_{part}", lang, ids=", ".join(ids[:200])))
+            st.text(t(f"app.diff_{part}", lang, ids=", ".join(ids[:LISTED_IDS])))
+    if change.columns:
+        listed = list(change.columns.items())[:LISTED_IDS]
+        st.text(t("app.diff_changed", lang,
+                  ids="; ".join(f"{fid} ({changed_columns(columns, lang)})" for fid, columns in listed)))
+    for applied in result.fixes_applied:
+        st.text(fix_message(applied, lang))
 
 
-def safe_name(name: str) -> str:
-    """The uploaded file's base name with only letters, digits, dot, dash and underscore, its
-    stem cut to 100 characters (the suffix, which names the format, is kept)."""
-    path = Path(re.sub(r"[^\w.\-]", "_", Path(name).name))
-    return (path.stem[:100] or "upload") + path.suffix.lower()[:10]
+def version_label(version: Version) -> str:
+    return t("app.version_label", lang, version=version.version, kind=t(f"kinds.{version.kind}", lang),
+             action=t(f"cli.action.{version.action}", lang), time=format_time(version.time, lang),
+             file=version.source_file or "—")
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def guessed_kind(name: str, content: bytes) -> str | None:
+    with saved_upload(name, content) as path:
+        return guess_kind(path)
+
+
+def import_upload(name: str, content: bytes, kind: str, options: dict) -> None:
+    """The import button's callback: commits, and keeps the outcome to show in the next run."""
+    user = (st.session_state.get("upload_user") or "").strip()
+    if not user:
+        st.session_state["upload_outcome"] = ("error", t("app.user_needed", lang))
+        return
+    try:
+        with saved_upload(name, content) as path:
+            done = import_file(path, kind, store, user=user, **options)
+    except BordermapError as error:
+        st.session_state["upload_outcome"] = ("error", error_text(error, lang))
+        return
+    if done.committed:
+        st.session_state["upload_outcome"] = ("success", t("app.imported", lang, version=done.version.version,
+                                                           kind=t(f"kinds.{kind}", lang)))
+    else:
+        st.session_state["upload_outcome"] = ("error", t("app.import_blocked", lang))
+
+
+def rollback() -> None:
+    """The rollback button's callback, so that the history drawn after it shows the new version."""
+    user = (st.session_state.get("rollback_user") or "").strip()
+    target = st.session_state.get("rollback_version")
+    if not user:
+        st.session_state["rollback_outcome"] = ("error", t("app.user_needed", lang))
+        return
+    try:
+        done = store.rollback(int(target), user)
+        st.session_state["rollback_outcome"] = ("success", t("app.rolled_back", lang, version=target,
+                                                             new=done.version))
+    except BordermapError as error:
+        st.session_state["rollback_outcome"] = ("error", error_text(error, lang))
 
 
 def decide(action: str, note_id: str) -> None:
     """Accept or dismiss the note shown when the button was pressed (a button callback, run with
     the name and crossing type as typed); the outcome is shown by the run that follows."""
-    user = st.session_state.get("note_user") or ""
+    user = (st.session_state.get("note_user") or "").strip()
     crossing_kind = st.session_state.get("note_crossing_kind") or "unofficial"
-    if not user.strip():
-        st.session_state["note_outcome"] = ("error", t("app.user_needed", lang), None)
+    if not user:
+        st.session_state["note_outcome"] = ("error", t("app.user_needed", lang))
         return
     try:
         if action == "dismiss":
-            dismiss_note(store, note_id, user.strip())
-            st.session_state["note_outcome"] = ("success", t("app.note_dismissed", lang), None)
+            dismiss_note(store, note_id, user)
+            st.session_state["note_outcome"] = ("success", t("app.note_dismissed", lang))
             return
-        note, result = accept_note(store, note_id, user.strip(), crossing_kind)
+        note, _ = accept_note(store, note_id, user, crossing_kind)
     except BordermapError as error:
-        st.session_state["note_outcome"] = ("error", error_text(error, lang), None)
+        st.session_state["note_outcome"] = ("error", error_text(error, lang))
         return
-    if note is None:
-        st.session_state["note_outcome"] = ("error", t("app.note_refused", lang), result)
-    else:
-        st.session_state["note_outcome"] = ("success", t("app.note_accepted", lang, version=note.version),
-                                            result)
+    st.session_state["note_outcome"] = (("error", t("app.note_refused", lang)) if note is None else
+                                        ("success", t("app.note_accepted", lang, version=note.version)))
 
 
-def show_outcome(kind: str, message: str, result: ImportResult | None) -> None:
-    (st.success if kind == "success" else st.error)(message)
-    if result is not None and kind == "error":
-        show_result(result)
-    elif result is not None and result.findings:
-        st.dataframe(findings_table(result.findings), hide_index=True, width="stretch")
+def show_outcome(key: str) -> None:
+    if (outcome := st.session_state.pop(key, None)) is not None:
+        kind, message = outcome
+        (st.success if kind == "success" else st.error)(message)
 
 
 upload_tab, history_tab, notes_tab = st.tabs([t("app.upload", lang), t("app.history", lang),
                                               t("app.notes", lang)])
 
 with upload_tab:
-    cols = st.columns(3)
-    kind = cols[0].selectbox(t("app.kind", lang), list(KINDS), key="upload_kind",
-                             format_func=lambda k: t(f"kinds.{k}", lang))
-    fix = cols[1].checkbox(t("app.fix", lang), key="upload_fix", help=t("app.fix_help", lang))
-    user = cols[2].text_input(t("app.user", lang), key="upload_user")
+    show_outcome("upload_outcome")
     upload = st.file_uploader(t("app.upload_file", lang), type=UPLOAD_TYPES, key="upload_file")
-    if upload is not None:
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / safe_name(upload.name)
-            path.write_bytes(upload.getvalue())
-            try:
-                with st.spinner(t("app.checking", lang)):
-                    result = diff_file(path, kind, store, fix=fix)
-                show_result(result)
-                errors = any(f.severity == "error" for f in result.findings)
-                if errors:
-                    st.error(t("app.import_blocked", lang))
-                elif result.unchanged:
-                    st.info(t("app.import_unchanged", lang))
-                elif st.button(t("app.import", lang), key="import_button", type="primary"):
-                    if not user.strip():
-                        st.error(t("app.user_needed", lang))
-                    else:
-                        done = import_file(path, kind, store, user=user.strip(), fix=fix)
-                        if done.committed:
-                            st.success(t("app.imported", lang, version=done.version.version,
-                                         kind=t(f"kinds.{kind}", lang)))
-                        else:
-                            show_result(done)
-            except BordermapError as error:
-                st.error(error_text(error, lang))
+    if upload is None:
+        st.info(t("app.upload_hint", lang))
+    else:
+        content = upload.getvalue()
+        cols = st.columns([1, 2])
+        with cols[0]:
+            kind = str(choose(st.selectbox, t("app.kind", lang), list(KINDS), "upload_kind",
+                              lambda k: t(f"kinds.{k}", lang), default=guessed_kind(upload.name, content)))
+        with cols[1]:
+            mode = str(choose(st.radio, t("app.import_mode", lang), MODES, "upload_mode",
+                              lambda m: t(f"app.modes.{m}", lang), horizontal=True))
+        fix = st.checkbox(t("app.fix", lang), key="upload_fix", help=t("app.fix_help", lang))
+        # consents belong to this file: a new upload asks again
+        match_key, consent_key = f"upload_match_{upload.file_id}", f"upload_consent_{upload.file_id}"
+        match = st.session_state.get(match_key, False)
+        consent = st.session_state.get(consent_key, False)
+        options = {"fix": fix, "update": mode == "update", "match_names": match, "allow_removals": consent}
+        try:
+            with st.spinner(t("app.checking", lang)), saved_upload(upload.name, content) as path:
+                result = diff_file(path, kind, store, **options)
+        except BordermapError as error:
+            st.error(error_text(error, lang))
+            st.stop()
+        show_result(result)
+        if result.matches:
+            st.checkbox(t("app.match_names", lang, count=len(result.matches)), key=match_key,
+                        help=t("app.match_names_help", lang))
+        if mode == "replace" and result.diff.removed:
+            st.checkbox(t("app.removal_consent", lang, count=len(result.diff.removed)), key=consent_key)
+        if has_errors(result.findings):
+            st.error(t("app.import_blocked", lang))
+        elif result.unchanged:
+            st.info(t("app.import_unchanged", lang))
+        else:
+            cols = st.columns([2, 1])
+            cols[0].text_input(t("app.user", lang), key="upload_user")
+            cols[1].button(t(f"app.import_as.{mode}", lang), key="import_button", type="primary",
+                           on_click=import_upload, args=(upload.name, content, kind, options),
+                           disabled=mode == "replace" and bool(result.diff.removed) and not consent)
 
 with history_tab:
+    show_outcome("rollback_outcome")
     versions = store.history()
-    st.dataframe(pd.DataFrame({
+    tables.text_table(pd.DataFrame({
         t("app.col.version", lang): [v.version for v in versions],
         t("app.kind", lang): [t(f"kinds.{v.kind}", lang) for v in versions],
         t("app.col.action", lang): [t(f"cli.action.{v.action}", lang) for v in versions],
@@ -135,33 +195,28 @@ with history_tab:
         t("app.col.features", lang): [v.features for v in versions],
         t("app.col.changes", lang): [f"+{len(v.added)} ~{len(v.changed)} −{len(v.removed)}"
                                      for v in versions],
-    }).iloc[::-1], hide_index=True, width="stretch")
-    cols = st.columns([1, 2, 1])
-    target = cols[0].selectbox(t("app.col.version", lang), [v.version for v in reversed(versions)],
-                               key="rollback_version")
-    rollback_user = cols[1].text_input(t("app.user", lang), key="rollback_user")
-    if cols[2].button(t("app.rollback", lang), key="rollback_button"):
-        if not rollback_user.strip():
-            st.error(t("app.user_needed", lang))
-        else:
-            try:
-                done = store.rollback(int(target), rollback_user.strip())
-                st.success(t("app.rolled_back", lang, version=target, new=done.version))
-            except BordermapError as error:
-                st.error(error_text(error, lang))
+    }).iloc[::-1], height=TALL_TABLE_PX)
+    by_number = {v.version: v for v in versions}
+    cols = st.columns([3, 2, 1])
+    with cols[0]:
+        choose(st.selectbox, t("app.rollback_choose", lang), list(reversed(by_number)), "rollback_version",
+               lambda n: version_label(by_number[n]))
+    cols[1].text_input(t("app.user", lang), key="rollback_user")
+    cols[2].button(t("app.rollback", lang), key="rollback_button", on_click=rollback)
 
 with notes_tab:
+    show_outcome("note_outcome")
     found = notes(store)
     open_notes = [n for n in found if n.status == "open"]
     if open_notes:
         group = notes_layer(notes_frame(open_notes), lang)
-        fmap = data.base(ctx.path, ctx.version, lang, 0.6, None)
+        fmap = data.base(ctx.path, ctx.version, lang, 0.6, None, notes=True)
         st_folium(fmap, key="notes_map", height=420, use_container_width=True, feature_group_to_add=group,
-                  returned_objects=[])
+                  layer_control=layer_control(), returned_objects=[])
     if not found:
         st.info(t("app.no_notes", lang))
     else:
-        frame = pd.DataFrame({
+        tables.text_table(pd.DataFrame({
             t("app.col.id", lang): [n.note_id for n in found],
             t("app.col.time", lang): [format_time(n.created, lang) for n in found],
             t("app.note.author", lang): [n.author for n in found],
@@ -170,26 +225,33 @@ with notes_tab:
             t("app.note.kind", lang): [t(f"notes.kinds.{n.kind}", lang) for n in found],
             t("app.note.text", lang): [n.text for n in found],
             t("app.col.status", lang): [t(f"notes.status.{n.status}", lang) for n in found],
-        })
-        st.dataframe(frame, hide_index=True, width="stretch")
+        }), height="content" if len(found) <= SHORT_TABLE else TALL_TABLE_PX)
     if open_notes:
-        labels = {n.note_id: f"{n.note_id} — {t(f'notes.kinds.{n.kind}', lang)} — {n.author}"
-                  for n in open_notes}
+        by_id = {n.note_id: n for n in open_notes}
+        labels = {i: " — ".join((i, t(f"notes.kinds.{n.kind}", lang), n.author)) for i, n in by_id.items()}
+        cols = st.columns([2, 1])
+        with cols[0]:
+            chosen = str(choose(st.selectbox, t("app.note_choose", lang), list(by_id), "note_choice",
+                                labels.__getitem__))
+        with cols[1]:
+            crossing_kind = choose(st.selectbox, t("app.crossing_kind", lang), ["unofficial", "official"],
+                                   "note_crossing_kind", lambda k: t(f"values.{k}", lang))
+        note = by_id[chosen]
+        st.markdown(md_text(note.text))
+        preview = None
+        if note.kind != "other":
+            try:
+                preview = preview_note(store, chosen, str(crossing_kind))
+                st.caption(t("app.note_preview", lang))
+                show_result(preview)
+            except BordermapError as error:
+                st.error(error_text(error, lang))
         cols = st.columns([2, 1, 1])
-        chosen = cols[0].selectbox(t("app.note_choose", lang), list(labels), format_func=labels.get,
-                                   key="note_choice")
-        cols[1].text_input(t("app.user", lang), key="note_user")
-        cols[2].selectbox(t("app.crossing_kind", lang), ["unofficial", "official"],
-                                          key="note_crossing_kind",
-                                          format_func=lambda k: t(f"values.{k}", lang))
-        accept, dismiss = st.columns(2)
-        kind_of = {n.note_id: n.kind for n in open_notes}
+        cols[0].text_input(t("app.user", lang), key="note_user")
         # the buttons act on the note shown when they were pressed (passed to the callback), never
         # on whichever note the list falls back to once that one is decided
-        accept.button(t("app.note_accept", lang), key="note_accept", type="primary", on_click=decide,
-                      args=("accept", chosen), disabled=kind_of[chosen] == "other",
-                      help=t("app.note_accept_help", lang))
-        dismiss.button(t("app.note_dismiss", lang), key="note_dismiss", on_click=decide,
+        cols[1].button(t("app.note_accept", lang), key="note_accept", type="primary", on_click=decide,
+                       args=("accept", chosen), help=t("app.note_accept_help", lang),
+                       disabled=preview is None or has_errors(preview.findings))
+        cols[2].button(t("app.note_dismiss", lang), key="note_dismiss", on_click=decide,
                        args=("dismiss", chosen))
-    if (outcome := st.session_state.pop("note_outcome", None)) is not None:
-        show_outcome(*outcome)

@@ -7,15 +7,18 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from mapping.i18n import format_number, t
-from mapping.maps import posts_layer
+from mapping.errors import BordermapError
+from mapping.i18n import format_number, format_percent, t
+from mapping.maps import layer_control, post_at, posts_layer
 from mapping.scoring.explain import label
-from mapping.scoring.scenarios import compare, save_scenario, scenarios
-from mapping.webapp import charts, data, md_text, note_form, percent, post_panel
+from mapping.scoring.scenarios import compare, rank_change_marks, save_scenario, scenarios
+from mapping.webapp import charts, data, error_text, md_text, note_form, post_panel, tables
+from mapping.webapp.choices import choose, set_choice
 
 ONLINE_TILES = "OpenStreetMap"
 POST_ZOOM = 10
 CURRENT = ""  # the scenario key of the sidebar's current weights
+MAP_HEIGHT = {False: 560, True: 720}  # pixels: beside the profile, or across the page (presentation)
 
 ctx = data.page()
 lang, profile = ctx.lang, ctx.profile
@@ -35,33 +38,47 @@ if ranking.empty_criteria:
 def _select_from_table() -> None:
     rows = st.session_state["ranking_table"].selection.rows
     if rows:
-        st.session_state["post"] = str(ranked.index[rows[0]])
+        set_choice("post", str(ranked.index[rows[0]]))
+
+
+def _select_from_map() -> None:
+    """A click on a post's symbol chooses that post (clicks elsewhere choose nothing)."""
+    clicked = (st.session_state.get("map") or {}).get("last_object_clicked")
+    post = post_at(posts, clicked["lat"], clicked["lng"]) if clicked else None
+    if post is not None:
+        set_choice("post", post)
 
 
 with st.expander(t("app.map_options", lang)):
-    options = st.columns(3)
+    options = st.columns(4)
     st.session_state.setdefault("opacity", 60)
-    opacity = options[0].slider(t("app.opacity", lang), 0, 100, step=5, key="opacity",
-                                format="%d %%") / 100
+    opacity = options[0].slider(t("app.opacity", lang), 0, 100, step=5, key="opacity") / 100
     online = options[1].toggle(t("app.online_tiles", lang), key="online_tiles",
                                help=t("app.online_tiles_help", lang))
     noting = options[2].toggle(t("app.note_mode", lang), key="note_mode", help=t("app.note_mode_help", lang))
+    presenting = options[3].toggle(t("app.presentation", lang), key="presentation",
+                                   help=t("app.presentation_help", lang))
 
 choices = {"": "—"} | {str(p): f"{r}. {names.get(p, p)}" for p, r in ranked["rank"].items()} | {
     str(p): names.get(p, p) for p in results.index.difference(ranked.index)}
-selected = st.selectbox(t("app.choose_post", lang), list(choices), key="post", format_func=choices.get)
-left, right = st.columns([3, 2])
-with left:
+selected = choose(st.selectbox, t("app.choose_post", lang), list(choices), "post", choices.__getitem__,
+                  help=t("app.choose_post_help", lang))
+map_area, panel = (st.container(), st.container()) if presenting else st.columns([3, 2])
+with map_area:
     fmap = data.base(ctx.path, ctx.version, lang, opacity, ONLINE_TILES if online else None)
     point = posts.loc[posts["post_id"] == selected, "geometry"]
-    located = selected and len(point) and point.iloc[0] is not None
+    located = bool(selected) and len(point) > 0 and point.iloc[0] is not None
     group = posts_layer(posts, lang, ranked["rank"].astype(int).to_dict(), selected or None,
                         profile.indicator_settings.get("radius_km", 20))
-    event = st_folium(fmap, key="map", height=560, use_container_width=True, feature_group_to_add=group,
+    # streamlit-folium reads the events to return when the map is first drawn: note mode draws
+    # the map anew (its own key), returning any click; otherwise only clicks on symbols return
+    event = st_folium(fmap, key="map_note" if noting else "map", height=MAP_HEIGHT[presenting],
+                      use_container_width=True, feature_group_to_add=group, layer_control=layer_control(),
                       center=(point.iloc[0].y, point.iloc[0].x) if located else None,
                       zoom=POST_ZOOM if located else None,
-                      returned_objects=["last_clicked"] if noting else [])
-with right:
+                      returned_objects=["last_clicked"] if noting else ["last_object_clicked"],
+                      on_change=None if noting else _select_from_map)
+with panel:
     click = (event or {}).get("last_clicked") if noting else None
     if click:
         note_form.show(click["lng"], click["lat"], posts, layers.get("countries"), lang)
@@ -85,8 +102,8 @@ with ranking_tab:
         t("app.col.score", lang): [format_number(v, lang, 3) for v in listed["score"]],
         t("app.col.explanation", lang): listed["explanation"],
     })
-    st.dataframe(table, hide_index=True, width="stretch", key="ranking_table", on_select=_select_from_table,
-                 selection_mode="single-row")
+    tables.pick_table(table, "ranking_table", wide=[t("app.col.explanation", lang)],
+                      on_select=_select_from_table, selection_mode="single-row")
     if len(ranked) > len(listed):
         st.caption(t("app.table_top", lang, shown=len(listed), total=len(ranked)))
     left_out = results[results["rank"].isna()]
@@ -97,18 +114,17 @@ with ranking_tab:
 
 with scenario_tab:
     store = data.store()
-    saved = scenarios(store)
     with st.form("save_scenario", clear_on_submit=True):
         cols = st.columns([2, 2, 1])
         name = cols[0].text_input(t("app.scenario_name", lang))
         author = cols[1].text_input(t("app.note.author", lang))
         if cols[2].form_submit_button(t("app.scenario_save", lang)):
-            if name.strip():
-                save_scenario(store, name, profile, author)
-                st.success(t("app.scenario_saved", lang, name=md_text(name.strip())))
-                saved = scenarios(store)
-            else:
-                st.error(t("scenarios.no_name", lang))
+            try:
+                saved_as = save_scenario(store, name, profile, author)
+                st.success(t("app.scenario_saved", lang, name=md_text(saved_as.name)))
+            except BordermapError as error:
+                st.error(error_text(error, lang))
+    saved = scenarios(store)
     options = [CURRENT, *saved]
 
     def scenario_label(key: str) -> str:
@@ -121,26 +137,26 @@ with scenario_tab:
         st.info(t("app.scenario_hint", lang))
     else:
         pick = st.columns(2)
-        first = pick[0].selectbox(t("app.scenario_a", lang), options, index=1, key="scenario_a",
-                                  format_func=scenario_label)
-        second = pick[1].selectbox(t("app.scenario_b", lang), options, index=0, key="scenario_b",
-                                   format_func=scenario_label)
+        with pick[0]:
+            first = choose(st.selectbox, t("app.scenario_a", lang), options, "scenario_a", scenario_label,
+                           default=options[1])
+        with pick[1]:
+            second = choose(st.selectbox, t("app.scenario_b", lang), options, "scenario_b", scenario_label,
+                            default=CURRENT)
         weights = pd.DataFrame({scenario_label(k): pd.Series({c.indicator: c.weight
                                                               for c in scenario_profile(k).criteria})
                                 for k in dict.fromkeys((first, second))}).fillna(0)
         weights.index = [label(i, lang).capitalize() for i in weights.index]
-        st.dataframe(weights.map(lambda w: percent(w, lang)), width="stretch")
+        tables.text_table(weights.map(lambda w: format_percent(w, lang)), hide_index=False)
         diff = compare(data.ranked(ctx.path, ctx.version, scenario_profile(first), lang)[0],
                        data.ranked(ctx.path, ctx.version, scenario_profile(second), lang)[0])
-        arrows = ["" if pd.isna(c) else "=" if c == 0 else f"▲ {int(c)}" if c > 0 else f"▼ {int(-c)}"
-                  for c in diff["change"]]
-        st.dataframe(pd.DataFrame({
+        tables.text_table(pd.DataFrame({
             t("app.col.name", lang): diff["name"],
             t("app.col.country", lang): diff["iso3"],
             t("app.col.rank_in", lang, scenario=scenario_label(first)): diff["rank_a"].astype("Int64"),
             t("app.col.rank_in", lang, scenario=scenario_label(second)): diff["rank_b"].astype("Int64"),
-            t("app.col.change", lang): arrows,
-        }), hide_index=True, width="stretch")
+            t("app.col.change", lang): rank_change_marks(diff["change"]),
+        }))
 
 with robustness_tab:
     st.caption(t("app.robustness_help", lang, top=profile.top_n))

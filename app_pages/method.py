@@ -11,10 +11,10 @@ import pandas as pd
 import streamlit as st
 
 from mapping.errors import BordermapError
-from mapping.i18n import format_number, t
+from mapping.i18n import format_number, format_percent, t
 from mapping.scoring.ahp import CR_LIMIT, ahp_weights, parse_cell
 from mapping.scoring.explain import label
-from mapping.webapp import controls, data, error_text, format_time, md_text, percent
+from mapping.webapp import controls, data, error_text, format_time, md_text
 
 SAATY = (1, 2, 3, 4, 5, 6, 7, 8, 9)
 
@@ -28,7 +28,7 @@ st.subheader(t("app.criteria", lang))
 st.dataframe(pd.DataFrame({
     t("app.col.criterion", lang): [label(c.indicator, lang).capitalize() for c in profile.criteria],
     t("app.col.direction", lang): [t(f"app.direction.{c.direction}", lang) for c in profile.criteria],
-    t("app.col.weight", lang): [percent(c.weight, lang) for c in profile.criteria],
+    t("app.col.weight", lang): [format_percent(c.weight, lang) for c in profile.criteria],
     t("app.col.missing", lang): [t(f"explain.policy.{c.missing}", lang) for c in profile.criteria],
     t("app.col.range", lang): ["" if c.low is None else
                                f"{format_number(c.low, lang)} – {format_number(c.high, lang)}"
@@ -66,7 +66,8 @@ except BordermapError as error:
     st.error(error_text(error, lang))
     st.stop()
 st.dataframe(pd.DataFrame({t("app.col.criterion", lang): labels,
-                           t("app.col.weight", lang): [percent(result.weights[n], lang) for n in names]}),
+                           t("app.col.weight", lang): [format_percent(result.weights[n], lang)
+                                                       for n in names]}),
              hide_index=True)
 (st.success if result.consistent else st.warning)(
     t("app.ahp_cr", lang, cr=format_number(result.consistency_ratio, lang, 3),

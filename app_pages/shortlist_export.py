@@ -4,36 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import tempfile
-import zipfile
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 from mapping.errors import BordermapError
 from mapping.exports.bundle import build_bundle
-from mapping.exports.csv_table import record_path
-from mapping.exports.write import FORMATS, write_export
+from mapping.exports.write import FORMATS, export_download
 from mapping.i18n import format_number, t
-from mapping.scoring.shortlist import shortlist
-from mapping.webapp import data, error_text, md_text
+from mapping.scoring.shortlist import running_totals, shortlist
+from mapping.webapp import data, error_text, md_text, tables
+from mapping.webapp.choices import choose
 
 DEFAULT_BUDGET = 3_000_000  # USD: the Mauritania–Mali project's rehabilitation budget
-MIME = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "gpkg": "application/geopackage+sqlite3", "geojson": "application/geo+json",
-        "kml": "application/vnd.google-earth.kml+xml", "kmz": "application/vnd.google-earth.kmz",
-        "pdf": "application/pdf", "html": "text/html"}
-
-def zipped(*paths: Path) -> Path:
-    """The files in one ZIP beside the first (``ranking.csv`` -> ``ranking-csv.zip``)."""
-    first = paths[0]
-    archive = first.with_name(f"{first.stem}-{first.suffix.lstrip('.')}.zip")
-    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as out:
-        for path in paths:
-            out.write(path, path.name)
-    return archive
-
 
 ctx = data.page()
 lang, profile = ctx.lang, ctx.profile
@@ -53,7 +36,8 @@ columns = {"iso3": t("app.col.country", lang)} | {
     bound: st.column_config.NumberColumn(t(f"app.col.{bound}", lang), min_value=0, step=1)
     for bound in ("min", "max")}
 limits = st.data_editor(pd.DataFrame({"iso3": countries, "min": 0, "max": None}, dtype=object),
-                        hide_index=True, key="country_limits", disabled=["iso3"], column_config=columns)
+                        hide_index=True, key="country_limits", disabled=["iso3"], column_config=columns,
+                        placeholder=tables.MISSING)
 minimum = {r.iso3: int(r.min) for r in limits.itertuples() if pd.notna(r.min) and int(r.min) > 0}
 maximum = {r.iso3: int(r.max) for r in limits.itertuples() if pd.notna(r.max)}
 request = {"budget": float(budget), "top_n": int(top_n) or None, "min_per_country": minimum,
@@ -66,27 +50,29 @@ except BordermapError as error:
     st.stop()
 
 selected = ranking.table.loc[chosen.selected]
-costs = selected["rehab_cost_usd"].fillna(0)
+totals = running_totals(selected["rehab_cost_usd"], float(budget))
 st.metric(t("app.shortlist_total", lang, count=len(selected)),
           t("units.usd", lang, value=format_number(chosen.total_cost, lang, 0)),
           t("app.budget_left", lang, value=format_number(chosen.budget_left, lang, 0)), delta_color="off")
-st.dataframe(pd.DataFrame({
+tables.text_table(pd.DataFrame({
     t("app.col.rank", lang): selected["rank"].astype(int),
     t("app.col.name", lang): selected["name"],
     t("app.col.country", lang): selected["iso3"],
     t("app.col.score", lang): [format_number(v, lang, 3) for v in selected["score"]],
-    t("app.col.cost", lang): [format_number(v, lang, 0) for v in costs],
-    t("app.col.running_total", lang): [format_number(v, lang, 0) for v in costs.cumsum()],
-    t("app.col.budget_left", lang): [format_number(budget - v, lang, 0) for v in costs.cumsum()],
-}), hide_index=True, width="stretch")
+    t("app.col.cost", lang): [None if pd.isna(v) else format_number(v, lang, 0)
+                              for v in selected["rehab_cost_usd"]],
+    t("app.col.running_total", lang): [format_number(v, lang, 0) for v in totals["running_total"]],
+    t("app.col.budget_left", lang): [format_number(v, lang, 0) for v in totals["budget_left"]],
+}))
 if chosen.excluded_missing_cost:
     names = ranking.table["name"].reindex(chosen.excluded_missing_cost)
     st.warning(t("app.missing_cost", lang, posts=", ".join(md_text(n) for n in names)))
 
 st.subheader(t("app.export", lang))
 cols = st.columns([2, 1, 1])
-fmt = cols[0].selectbox(t("app.export_format", lang), FORMATS, key="export_format",
-                        format_func=lambda f: t(f"app.formats.{f}", lang))
+with cols[0]:
+    fmt = str(choose(st.selectbox, t("app.export_format", lang), FORMATS, "export_format",
+                     lambda f: t(f"app.formats.{f}", lang)))
 # a prepared file is offered only while everything it was made from is unchanged
 settings = json.dumps([ctx.version, data.profile_key(profile), request, lang, fmt, data.today()],
                       sort_keys=True)
@@ -96,16 +82,11 @@ if cols[1].button(t("app.export_prepare", lang), key="export_prepare"):
             bundle = build_bundle(data.store(), profile, lang, layers=data.layers(ctx.path, ctx.version),
                                   indicators=data.indicator_table(ctx.path, ctx.version, profile),
                                   reference_date=dt.date.fromisoformat(data.today()), **request)
-            with tempfile.TemporaryDirectory() as folder:
-                path = write_export(bundle, Path(folder) / f"bordermap-{lang}.{fmt}", fmt)
-                if fmt == "csv":  # the table and its record (for --reproduce) travel together
-                    path = zipped(path, record_path(path))
-                st.session_state["export_file"] = (settings, path.name, path.read_bytes())
+            st.session_state["export_file"] = (settings, *export_download(bundle, f"bordermap-{lang}", fmt))
             status.update(label=t("app.export_ready", lang), state="complete")
         except BordermapError as error:
             status.update(label=error_text(error, lang), state="error")
 if (prepared := st.session_state.get("export_file")) and prepared[0] == settings:
-    _, name, content = prepared
-    mime = "application/zip" if name.endswith(".zip") else MIME[fmt]
-    cols[2].download_button(t("app.download", lang, file=name), content, file_name=name, mime=mime,
+    _, name, content, media_type = prepared
+    cols[2].download_button(t("app.download", lang, file=name), content, file_name=name, mime=media_type,
                             key="export_download")

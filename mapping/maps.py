@@ -9,6 +9,10 @@ The app builds the map in two parts: ``base_map`` (what changes only with the st
 the language or the overlay; cached) and ``posts_layer``/``notes_layer`` (what a weight
 change or a selection redraws; sent to streamlit-folium as ``feature_group_to_add`` so
 the base map is not rebuilt in the browser).
+
+Layers sit in panes, bottom to top: the country fills (the offline basemap), online tiles
+when asked for, the population raster, lines and small points, then the posts above
+everything but tooltips and popups, so no other symbol can hide a post or catch its click.
 """
 
 from __future__ import annotations
@@ -23,38 +27,45 @@ import pandas as pd
 import shapely
 from branca.element import Element, MacroElement, Template
 from folium.map import Layer
-from folium.plugins import Fullscreen, MarkerCluster, MeasureControl
+from folium.plugins import Fullscreen, MeasureControl
 from folium.utilities import JsCode
 
+from .geo import geodesic_m
 from .i18n import t
 from .raster_overlay import DENSITY_STEPS, RAMP, Overlay
 
 COORDINATE_PRECISION = 1e-5  # degrees (about 1 m): enough for a map, and a lighter page
 OUTLINE_TOLERANCE = 1e-3  # degrees (about 110 m): outlines drawn simpler, invisible below zoom 11
-VIEW_MARGIN = 4.0  # degrees around the posts and crossings: country outlines beyond are cut off
 RANK_COLOURS = ("#a50026", "#f46d43", "#fdae61", "#a6d96a", "#1a9850")  # first fifth … last fifth
 UNRANKED_COLOUR = "#777777"
+SELECTED_COLOUR = "#08519c"
 MAX_ZOOM = 16
 MEASURE_FR_URL = "https://cdn.jsdelivr.net/npm/leaflet-measure@3.1.0/dist/leaflet-measure.fr.js"
 OFFICIAL_COLOUR, UNOFFICIAL_COLOUR = "#252525", "#e31a1c"
 SETTLEMENT_COLOUR = "#3f3f3f"
+ROAD_COLOUR, BORDER_COLOUR, LAND_COLOUR = "#b15928", "#6a3d9a", "#f4efe4"
 NAMES_ZOOM = 9  # settlement names show from this zoom level on
 ROAD_TOLERANCE = 3e-3  # degrees (about 330 m): roads are drawn to be seen at zoom 6–10, not followed
 MAX_ROAD_COORDINATES = 40_000  # drawn road vertices: beyond, the least important classes are left out
 MAX_SETTLEMENTS = 1500  # the most populous are drawn: more dots would hide the posts and slow every page
 NOTE_COLOURS = {"new_crossing": "#1f78b4", "wrong_position": "#ff7f00", "other": "#6a3d9a"}
 ROAD_WEIGHTS = {"trunk": 4, "primary": 3, "secondary": 2, "tertiary": 1.5, "track": 1}
+POST_RADIUS = 9  # pixels
+CLICK_TOLERANCE_M = 5.0  # a clicked symbol (at COORDINATE_PRECISION) is the post this close to it
+# Leaflet panes (z-index): tiles are 200, lines and small points 400, markers 600, tooltips 650
+LAND_PANE, RASTER_PANE, POSTS_PANE = "bordermapLand", "bordermapRaster", "bordermapPosts"
+PANES = {LAND_PANE: 150, RASTER_PANE: 250, POSTS_PANE: 640}
 POINT_STYLE = JsCode("""function (feature, latlng) {
     var p = feature.properties;
-    var shape = L.circleMarker(latlng, {radius: p.radius, color: '#ffffff', weight: 1,
+    var shape = L.circleMarker(latlng, {radius: p.radius, color: '#ffffff', weight: 1.5, pane: p.pane,
                                         fillColor: p.colour, fillOpacity: 0.95});
     var layers = [shape];
     if (p.rank) {
-        layers.push(L.marker(latlng, {icon: L.divIcon({className: 'bordermap-rank',
-                                                       html: String(p.rank), iconSize: [20, 20]})}));
+        layers.push(L.marker(latlng, {pane: p.pane, icon: L.divIcon({
+            className: 'bordermap-rank', html: String(p.rank), iconSize: [20, 20]})}));
     }
     var group = L.featureGroup(layers);
-    group.bindPopup(p.label);  // p.label was escaped on the server (maps.inert)
+    group.bindTooltip(p.label);  // p.label was escaped on the server (maps.inert)
     return group;
 }""")
 COUNTRY_LABEL_STYLE = JsCode("""function (feature, latlng) {
@@ -63,11 +74,16 @@ COUNTRY_LABEL_STYLE = JsCode("""function (feature, latlng) {
 }""")
 RANK_LABEL_CSS = """<style>
 .bordermap-rank {color: #ffffff; font-weight: bold; font-size: 11px; line-height: 20px;
-                 text-align: center;}
+                 text-align: center; text-shadow: 0 0 2px #000000, 0 0 2px #000000;}
 .bordermap-legend {background: #ffffff; padding: 6px 8px; border-radius: 4px; font-size: 12px;
-                   line-height: 18px; box-shadow: 0 0 4px rgba(0,0,0,0.3);}
+                   line-height: 18px; box-shadow: 0 0 4px rgba(0,0,0,0.3); max-width: 260px;}
+.bordermap-legend summary {cursor: pointer; font-weight: bold;}
 .bordermap-legend i {display: inline-block; width: 12px; height: 12px; margin-right: 6px;
                      border-radius: 6px; vertical-align: middle;}
+.bordermap-legend i.bordermap-line {border-radius: 0; height: 3px;}
+.bordermap-legend i.bordermap-ring {background: transparent; border: 3px solid #08519c; width: 8px;
+                                    height: 8px;}
+.bordermap-legend i.bordermap-square {border-radius: 0;}
 .bordermap-country {color: #6b6b6b; font-size: 13px; font-style: italic; text-align: center;
                     text-transform: uppercase; letter-spacing: 1px; white-space: nowrap;}
 .bordermap-place {background: transparent; border: none; box-shadow: none; padding: 0 2px;
@@ -95,25 +111,10 @@ def rank_colour(rank: float | None, count: int) -> str:
     return RANK_COLOURS[fifth]
 
 
-def _outline(layer: gpd.GeoDataFrame, view: tuple[float, float, float, float] | None,
-             tolerance: float = OUTLINE_TOLERANCE) -> gpd.GeoSeries:
-    """Lines and polygons for display: cut to ``view`` and simplified to ``tolerance`` (degrees)."""
-    shapes = layer.geometry.values
-    if view is not None:
-        shapes = shapely.clip_by_rect(shapes, *view)
-    shapes = shapely.simplify(shapes, tolerance, preserve_topology=True)
+def _outline(layer: gpd.GeoDataFrame, tolerance: float = OUTLINE_TOLERANCE) -> gpd.GeoSeries:
+    """Lines and polygons for display, simplified to ``tolerance`` (degrees)."""
+    shapes = shapely.simplify(layer.geometry.values, tolerance, preserve_topology=True)
     return gpd.GeoSeries(shapely.set_precision(shapes, tolerance / 10), crs=layer.crs)
-
-
-def _view(layers: dict[str, gpd.GeoDataFrame]) -> tuple[float, float, float, float] | None:
-    """The posts' and crossings' extent widened by ``VIEW_MARGIN`` degrees (None: no points)."""
-    points = [layers[k].total_bounds for k in ("posts", "crossings") if layers.get(k) is not None
-              and not layers[k].empty]
-    if not points:
-        return None
-    box = np.array(points)
-    return (box[:, 0].min() - VIEW_MARGIN, box[:, 1].min() - VIEW_MARGIN,
-            box[:, 2].max() + VIEW_MARGIN, box[:, 3].max() + VIEW_MARGIN)
 
 
 class RawScript(Element):
@@ -142,7 +143,8 @@ class GeoJsonText(PreparedLayer):
     ``folium.GeoJson`` does: the app renders its cached base map on every rerun, so a large
     layer would otherwise be converted to JSON again each time a weight moves.
 
-    ``point_to_layer`` is JavaScript (a function); ``style`` a Leaflet path style.
+    ``point_to_layer`` is JavaScript (a function); ``style`` a Leaflet path style; ``pane``
+    the Leaflet pane the layer is drawn in (default: the overlay pane).
     """
 
     _template = Template("""{% macro script(this, kwargs) %}
@@ -151,7 +153,8 @@ var {{ this.get_name() }} = L.geoJson({{ this.data }}, {{ this.options }});
 {% endmacro %}""")
 
     def __init__(self, frame: gpd.GeoDataFrame, name: str, *, style: dict | None = None,
-                 point_to_layer: JsCode | None = None, control: bool = True) -> None:
+                 point_to_layer: JsCode | None = None, control: bool = True, pane: str | None = None,
+                 interactive: bool = True) -> None:
         super().__init__(name=name, overlay=True, control=control)
         self._name = "GeoJson"
         # labels are already HTML-escaped (inert); "</" is escaped too, so no text ends the script
@@ -159,7 +162,34 @@ var {{ this.get_name() }} = L.geoJson({{ this.data }}, {{ this.options }});
         options = [f"style: {json.dumps(style)}"] if style else []
         if point_to_layer is not None:
             options.append(f"pointToLayer: {point_to_layer.js_code}")
+        if pane is not None:
+            options.append(f"pane: {json.dumps(pane)}")
+        if not interactive:
+            options.append("interactive: false")
         self.options = "{" + ", ".join(options) + "}"
+
+
+class CountriesLayer(PreparedLayer):
+    """Countries drawn once as data, twice on the map: filled in the land pane (the offline
+    basemap, under tiles and raster) and outlined above them, as one entry of the layer list."""
+
+    _template = Template("""{% macro script(this, kwargs) %}
+var {{ this.get_name() }}_data = {{ this.data }};
+var {{ this.get_name() }} = L.featureGroup([
+    L.geoJson({{ this.get_name() }}_data, {pane: {{ this.land_pane }}, interactive: false,
+                                            style: {{ this.fill }}}),
+    L.geoJson({{ this.get_name() }}_data, {interactive: false, style: {{ this.outline }}})]);
+{{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+{% endmacro %}""")
+
+    def __init__(self, countries: gpd.GeoDataFrame, name: str) -> None:
+        super().__init__(name=name, overlay=True, control=True)
+        self._name = "Countries"
+        shapes = gpd.GeoDataFrame(geometry=_outline(countries))
+        self.data = shapes[~shapes.geometry.is_empty].to_json(drop_id=True)
+        self.land_pane = json.dumps(LAND_PANE)
+        self.fill = json.dumps({"stroke": False, "fillColor": LAND_COLOUR, "fillOpacity": 1.0})
+        self.outline = json.dumps({"color": "#888888", "weight": 1, "fill": False})
 
 
 class PointsText(PreparedLayer):
@@ -189,9 +219,9 @@ var {{ this.get_name() }} = L.featureGroup({{ this.data }}.map({{ this.marker }}
 
 
 def _dot_marker(colour: str) -> str:
-    """JavaScript: a row to a dot of ``colour`` with its label as popup."""
+    """JavaScript: a row to a dot of ``colour`` with its label as tooltip."""
     return ("function (r) { return L.circleMarker([r[0], r[1]], {radius: r[3], color: '#ffffff', weight: 1, "
-            f"fillColor: {json.dumps(colour)}, fillOpacity: 0.95}}).bindPopup(r[2]); }}")
+            f"fillColor: {json.dumps(colour)}, fillOpacity: 0.95}}).bindTooltip(r[2]); }}")
 
 
 PLACE_MARKER = ("function (r) { return L.circleMarker([r[0], r[1]], {radius: r[3], color: '#ffffff', "
@@ -200,22 +230,21 @@ PLACE_MARKER = ("function (r) { return L.circleMarker([r[0], r[1]], {radius: r[3
 
 
 def _outline_layer(layer: gpd.GeoDataFrame, name: str, style: dict,
-                   view: tuple[float, float, float, float] | None = None,
                    tolerance: float = OUTLINE_TOLERANCE) -> GeoJsonText:
-    shapes = gpd.GeoDataFrame(geometry=_outline(layer, view, tolerance))
+    shapes = gpd.GeoDataFrame(geometry=_outline(layer, tolerance))
     shapes = shapes[~shapes.geometry.is_empty]
-    return GeoJsonText(shapes, name, style=style)
+    return GeoJsonText(shapes, name, style=style, interactive=False)
 
 
 def _point_layer(points: gpd.GeoDataFrame, name: str) -> GeoJsonText:
-    """Points with ``label`` (escaped), ``colour``, ``radius`` and optional ``rank`` properties."""
+    """Points with ``label`` (escaped), ``colour``, ``radius``, ``pane`` and optional ``rank``."""
     return GeoJsonText(points, name, point_to_layer=POINT_STYLE)
 
 
 def _points(layer: gpd.GeoDataFrame, labels: list[str], colours: list[str], radius: float,
-            ranks: list[int | None] | None = None) -> gpd.GeoDataFrame:
-    placed = layer.geometry.notna().to_numpy()
-    data = {"label": labels, "colour": colours, "radius": [radius] * len(layer)}
+            ranks: list[int | None] | None = None, pane: str = "overlayPane") -> gpd.GeoDataFrame:
+    placed = layer.geometry.notna().to_numpy() & ~layer.geometry.is_empty.to_numpy()
+    data = {"label": labels, "colour": colours, "radius": [radius] * len(layer), "pane": [pane] * len(layer)}
     if ranks is not None:
         data["rank"] = ranks
     geometry = shapely.set_precision(layer.geometry.values, COORDINATE_PRECISION)
@@ -223,8 +252,63 @@ def _points(layer: gpd.GeoDataFrame, labels: list[str], colours: list[str], radi
     return frame[placed]
 
 
+class Panes(MacroElement):
+    """The map's own panes (``PANES``: name -> z-index), created before any layer is added."""
+
+    _template = Template("""{% macro script(this, kwargs) %}
+(function (map) {
+    var panes = {{ this.panes_json }};
+    Object.keys(panes).forEach(function (name) {
+        if (!map.getPane(name)) { map.createPane(name).style.zIndex = panes[name]; }
+    });
+    map.getPane({{ this.raster_json }}).style.pointerEvents = 'none';
+    map.getPane({{ this.land_json }}).style.pointerEvents = 'none';
+})({{ this._parent.get_name() }});
+{% endmacro %}""")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "Panes"
+        self.panes_json = json.dumps(PANES)
+        self.raster_json, self.land_json = json.dumps(RASTER_PANE), json.dumps(LAND_PANE)
+
+
+class StillPage(MacroElement):
+    """A click on the map focuses it (for keyboard panning) without scrolling the page: the
+    map is in a frame, and Leaflet's focus would scroll the app page under the pointer between
+    the press and the release, so the click would miss the post it was aimed at."""
+
+    _template = Template("""{% macro script(this, kwargs) %}
+(function (keyboard) {
+    if (!keyboard) { return; }
+    keyboard.disable();
+    keyboard._onMouseDown = function () {
+        if (!this._focused) { this._map._container.focus({preventScroll: true}); }
+    };
+    keyboard.enable();
+})({{ this._parent.get_name() }}.keyboard);
+{% endmacro %}""")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "StillPage"
+
+
+class MetricScale(MacroElement):
+    """The scale bar, in metres and kilometres only."""
+
+    _template = Template("""{% macro script(this, kwargs) %}
+L.control.scale({metric: true, imperial: false}).addTo({{ this._parent.get_name() }});
+{% endmacro %}""")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "MetricScale"
+
+
 class Legend(MacroElement):
-    """The legend (bottom right) and the zoom rule that shows settlement names up close.
+    """The legend (bottom right, folds away to its title) and the zoom rule that shows
+    settlement names up close.
 
     The template is a class attribute, as in folium's own elements, so that a copied map
     (the app copies its cached base map) still renders it.
@@ -236,6 +320,14 @@ class Legend(MacroElement):
     legend.onAdd = function () {
         var div = L.DomUtil.create('div', 'bordermap-legend');
         div.innerHTML = {{ this.body_json }};
+        L.DomEvent.disableClickPropagation(div);
+        var details = div.querySelector('details');
+        try {  // folded or not as the user left it, across reruns and pages
+            details.open = window.localStorage.getItem('bordermap-legend') !== 'folded';
+            details.addEventListener('toggle', function () {
+                window.localStorage.setItem('bordermap-legend', details.open ? 'open' : 'folded');
+            });
+        } catch (e) {}
         return div;
     };
     legend.addTo(map);
@@ -254,8 +346,7 @@ class Legend(MacroElement):
         self.names_zoom = NAMES_ZOOM
 
 
-def _road_layers(roads: gpd.GeoDataFrame, view: tuple[float, float, float, float] | None,
-                 group: folium.FeatureGroup) -> list[str]:
+def _road_layers(roads: gpd.GeoDataFrame, group: folium.FeatureGroup) -> list[str]:
     """One merged, simplified line per road class, most important class first, while the map
     stays under ``MAX_ROAD_COORDINATES``; returns the classes left out (drawn in GIS tools)."""
     hidden, drawn = [], 0
@@ -264,42 +355,56 @@ def _road_layers(roads: gpd.GeoDataFrame, view: tuple[float, float, float, float
         lines = shapely.get_parts(roads.loc[roads["road_class"] == road_class].geometry.dropna().values)
         merged = gpd.GeoDataFrame(geometry=[shapely.line_merge(shapely.MultiLineString(list(lines)))],
                                   crs=roads.crs)
-        shapes = _outline(merged, view, ROAD_TOLERANCE)
+        shapes = _outline(merged, ROAD_TOLERANCE)
         count = int(shapely.get_num_coordinates(shapes.values).sum())
         if drawn + count > MAX_ROAD_COORDINATES:
             hidden.append(str(road_class))
             continue
         drawn += count
-        GeoJsonText(gpd.GeoDataFrame(geometry=shapes), str(road_class),
-                    style={"color": "#b15928", "weight": ROAD_WEIGHTS.get(road_class, 1)}).add_to(group)
+        GeoJsonText(gpd.GeoDataFrame(geometry=shapes), str(road_class), interactive=False,
+                    style={"color": ROAD_COLOUR, "weight": ROAD_WEIGHTS.get(road_class, 1)}).add_to(group)
     return hidden
 
 
-def _legend(lang: str, with_population: bool, hidden_roads: list[str]) -> Legend:
-    """Legend (bottom right) and the zoom rule that shows settlement names up close."""
-    rows = [f"<i style='background:{RANK_COLOURS[0]}'></i>{t('map.legend.rank_first', lang)}",
-            f"<i style='background:{RANK_COLOURS[-1]}'></i>{t('map.legend.rank_last', lang)}",
+def _legend_rows(lang: str, with_population: bool, hidden_roads: list[str], notes: bool) -> list[str]:
+    """One row per symbol drawn on the map, from the catalogues and constants only."""
+    ranks = "".join(f"<i style='background:{c};margin-right:0'></i>" for c in RANK_COLOURS)
+    rows = [f"{ranks} {t('map.legend.rank_scale', lang)}",
             f"<i style='background:{UNRANKED_COLOUR}'></i>{t('map.legend.unranked', lang)}",
-            f"<i style='background:{OFFICIAL_COLOUR}'></i>{t('map.legend.official', lang)}",
-            f"<i style='background:{UNOFFICIAL_COLOUR}'></i>{t('map.legend.unofficial', lang)}",
+            f"<i class='bordermap-ring'></i>{t('map.legend.selected', lang)}",
+            f"<i style='background:{OFFICIAL_COLOUR};width:10px;height:10px'></i>"
+            f"{t('map.legend.official', lang)}",
+            f"<i style='background:{UNOFFICIAL_COLOUR};width:8px;height:8px'></i>"
+            f"{t('map.legend.unofficial', lang)}",
             f"<i style='background:{SETTLEMENT_COLOUR};opacity:0.7'></i>{t('map.legend.settlements', lang)}",
-            f"<i style='background:#b15928;border-radius:0;height:3px'></i>{t('kinds.roads', lang)}",
-            f"<i style='background:#6a3d9a;border-radius:0;height:3px'></i>{t('kinds.borders', lang)}"]
+            f"<i class='bordermap-line' style='background:{ROAD_COLOUR}'></i>{t('kinds.roads', lang)}",
+            f"<i class='bordermap-line' style='background:{BORDER_COLOUR}'></i>{t('kinds.borders', lang)}",
+            f"<i class='bordermap-square' style='background:{LAND_COLOUR};border:1px solid #888888'></i>"
+            f"{t('kinds.countries', lang)}"]
+    if notes:
+        rows += [f"<i style='background:{colour}'></i>"
+                 f"{t('map.legend.note', lang, kind=t(f'notes.kinds.{kind}', lang))}"
+                 for kind, colour in NOTE_COLOURS.items()]
     if hidden_roads:
         classes = ", ".join(t(f"values.{c}", lang) for c in hidden_roads)
         rows.append(t("map.legend.roads_hidden", lang, classes=classes))
     if with_population:
-        ramp = "".join(f"<i style='background:rgb{tuple(int(c) for c in colour)};border-radius:0;"
+        ramp = "".join(f"<i class='bordermap-square' style='background:rgb{tuple(int(c) for c in colour)};"
                        f"margin-right:0'></i>" for colour in RAMP)
         low, high = DENSITY_STEPS[0], DENSITY_STEPS[-1]
         rows.append(f"{ramp} {t('map.legend.population', lang, low=low, high=high)}")
-    return Legend(f"<b>{t('map.legend.title', lang)}</b><br>" + "<br>".join(rows))
+    return rows
 
 
-def _country_names(countries: gpd.GeoDataFrame, lang: str,
-                   view: tuple[float, float, float, float] | None) -> GeoJsonText:
+def _legend(lang: str, with_population: bool, hidden_roads: list[str], notes: bool) -> Legend:
+    rows = _legend_rows(lang, with_population, hidden_roads, notes)
+    return Legend(f"<details open><summary>{t('map.legend.title', lang)}</summary>" + "<br>".join(rows)
+                  + "</details>")
+
+
+def _country_names(countries: gpd.GeoDataFrame, lang: str) -> GeoJsonText:
     column = "name_fr" if lang == "fr" else "name_en"
-    shapes = _outline(countries, view)
+    shapes = _outline(countries)
     shown = ~shapes.is_empty.to_numpy()
     labels = gpd.GeoDataFrame({"label": [inert(n) for n in countries.loc[shown, column]]},
                               geometry=shapes[shown].representative_point().values, crs=countries.crs)
@@ -322,57 +427,61 @@ def _settlements(settlements: gpd.GeoDataFrame, lang: str) -> PointsText:
 
 
 def base_map(layers: dict[str, gpd.GeoDataFrame], lang: str, overlay: Overlay | None = None,
-             opacity: float = 0.6, tiles: str | None = None) -> folium.Map:
+             opacity: float = 0.6, tiles: str | None = None, notes: bool = False) -> folium.Map:
     """Everything but the posts: countries with names, borders, roads by class, settlements
-    sized by population, crossings, the population overlay (``opacity`` 0–1), legend, scale
-    bar, full screen and distance measure. ``tiles``: an optional online basemap."""
-    fmap = folium.Map(location=[15.5, -8.0], zoom_start=6, tiles=tiles, control_scale=True)
-    fmap.options["maxZoom"] = MAX_ZOOM  # clustering needs it; without tiles folium sets none
-    view = _view(layers)
+    sized by population, crossings, the population overlay (``opacity`` 0–1), legend (with the
+    kinds of delegate notes when ``notes``), metric scale bar, full screen and distance measure.
+    ``tiles``: an optional online basemap. The layer list is added by ``layer_control``."""
+    fmap = folium.Map(location=[15.5, -8.0], zoom_start=6, tiles=None, control_scale=False)
+    fmap.options["maxZoom"] = MAX_ZOOM
+    Panes().add_to(fmap)
+    StillPage().add_to(fmap)
+    if tiles is not None:
+        folium.TileLayer(tiles, name=t("map.online_tiles", lang)).add_to(fmap)
     if (countries := layers.get("countries")) is not None:
-        _outline_layer(countries, t("kinds.countries", lang),
-                       {"color": "#888888", "weight": 1, "fillColor": "#f4efe4",
-                        "fillOpacity": 1.0}, view).add_to(fmap)
+        CountriesLayer(countries, t("kinds.countries", lang)).add_to(fmap)
     if overlay is not None:
-        folium.raster_layers.ImageOverlay(overlay.url, overlay.bounds, opacity=opacity,
+        folium.raster_layers.ImageOverlay(overlay.url, overlay.bounds, opacity=opacity, pane=RASTER_PANE,
                                           name=t("map.population", lang), interactive=False).add_to(fmap)
     if countries is not None:
-        _country_names(countries, lang, view).add_to(fmap)
+        _country_names(countries, lang).add_to(fmap)
     if (borders := layers.get("borders")) is not None:
         _outline_layer(borders, t("kinds.borders", lang),
-                       {"color": "#6a3d9a", "weight": 2.5, "dashArray": "6 4"}, view).add_to(fmap)
+                       {"color": BORDER_COLOUR, "weight": 2.5, "dashArray": "6 4"}).add_to(fmap)
     hidden_roads: list[str] = []
     if (roads := layers.get("roads")) is not None:
         group = folium.FeatureGroup(name=t("kinds.roads", lang)).add_to(fmap)
-        hidden_roads = _road_layers(roads, view, group)
+        hidden_roads = _road_layers(roads, group)
     if (settlements := layers.get("settlements")) is not None and not settlements.empty:
         _settlements(settlements, lang).add_to(fmap)
     if (crossings := layers.get("crossings")) is not None and not crossings.empty:
-        official = crossings[crossings["kind"] == "official"]
-        unofficial = crossings[crossings["kind"] != "official"]
-        labels = [inert(n or i) for n, i in zip(official["name"], official["crossing_id"], strict=True)]
-        PointsText(official, labels, 5, t("map.official_crossings", lang),
-                   _dot_marker(OFFICIAL_COLOUR)).add_to(fmap)
-        cluster = MarkerCluster(name=t("map.unofficial_crossings", lang)).add_to(fmap)
-        labels = [inert(n or i) for n, i in zip(unofficial["name"], unofficial["crossing_id"], strict=True)]
-        PointsText(unofficial, labels, 4, t("map.unofficial_crossings", lang),
-                   _dot_marker(UNOFFICIAL_COLOUR)).add_to(cluster)
+        for kind, colour, radius in (("unofficial", UNOFFICIAL_COLOUR, 4), ("official", OFFICIAL_COLOUR, 5)):
+            chosen = crossings[(crossings["kind"] == "official") == (kind == "official")]
+            labels = [inert(n or i) for n, i in zip(chosen["name"], chosen["crossing_id"], strict=True)]
+            name = t(f"map.{kind}_crossings", lang)
+            PointsText(chosen, labels, radius, name, _dot_marker(colour)).add_to(fmap)
     Fullscreen(title=t("map.fullscreen", lang), title_cancel=t("map.fullscreen_exit", lang)).add_to(fmap)
     measure = MeasureControl(primary_length_unit="kilometers", secondary_length_unit="",
                              primary_area_unit="sqkilometers", secondary_area_unit="")
     if lang == "fr":  # the plugin's French build (served locally by web_assets.localise)
         measure.default_js = [("leaflet_measure_js_fr", MEASURE_FR_URL)]
     measure.add_to(fmap)
-    _legend(lang, overlay is not None, hidden_roads).add_to(fmap)
+    MetricScale().add_to(fmap)
+    _legend(lang, overlay is not None, hidden_roads, notes).add_to(fmap)
     fmap.get_root().header.add_child(Element(RANK_LABEL_CSS), name="bordermap_css")  # kept by st_folium
-    folium.LayerControl(collapsed=True).add_to(fmap)
     return fmap
+
+
+def layer_control() -> folium.LayerControl:
+    """The list of layers, posts included: streamlit-folium builds it after adding the posts."""
+    return folium.LayerControl(collapsed=True)
 
 
 def posts_layer(posts: gpd.GeoDataFrame, lang: str, ranks: dict[str, int] | None = None,
                 selected: str | None = None, radius_km: float | None = None) -> folium.FeatureGroup:
-    """Posts coloured by rank (red first, green last) with the rank written on them; the
-    ``selected`` post ringed, with its catchment circle of ``radius_km`` (geodesic km)."""
+    """Posts coloured by rank (red first, green last) with the rank written on them, in the posts
+    pane above every other symbol and the first ranked drawn last (on top); the ``selected`` post
+    ringed, with its catchment circle of ``radius_km`` (geodesic km)."""
     group = folium.FeatureGroup(name=t("kinds.posts", lang))
     if posts.empty:
         return group
@@ -380,24 +489,38 @@ def posts_layer(posts: gpd.GeoDataFrame, lang: str, ranks: dict[str, int] | None
     post_ranks = [ranked.get(p) for p in posts["post_id"]]
     labels = [inert(f"{r}. {n}" if r else n) for r, n in zip(post_ranks, posts["name"], strict=True)]
     colours = [rank_colour(r, len(ranked)) if ranked else UNRANKED_COLOUR for r in post_ranks]
-    _point_layer(_points(posts, labels, colours, 9, post_ranks), t("kinds.posts", lang)).add_to(group)
+    points = _points(posts, labels, colours, POST_RADIUS, post_ranks, POSTS_PANE)
+    order = np.argsort(-pd.to_numeric(points["rank"]).fillna(np.inf).to_numpy(), kind="stable")
+    _point_layer(points.iloc[order], t("kinds.posts", lang)).add_to(group)
     chosen = posts[(posts["post_id"] == selected) & posts.geometry.notna()]
     if len(chosen):
         point = chosen.geometry.iloc[0]
         if radius_km:
-            folium.Circle([point.y, point.x], radius=radius_km * 1000, color="#08519c", weight=2,
+            folium.Circle([point.y, point.x], radius=radius_km * 1000, color=SELECTED_COLOUR, weight=2,
                           fill=True, fill_opacity=0.08, interactive=False).add_to(group)
-        folium.CircleMarker([point.y, point.x], radius=14, color="#08519c", weight=3, fill=False,
-                            interactive=False).add_to(group)
+        folium.CircleMarker([point.y, point.x], radius=POST_RADIUS + 5, color=SELECTED_COLOUR, weight=3,
+                            fill=False, interactive=False, pane=POSTS_PANE).add_to(group)
     return group
 
 
+def post_at(posts: gpd.GeoDataFrame, lat: float, lon: float) -> str | None:
+    """The id of the post drawn where a map symbol was clicked (``lat``, ``lon`` in degrees, as
+    the map sends them: rounded to ``COORDINATE_PRECISION``), or None when no post is there."""
+    placed = posts[posts.geometry.notna() & ~posts.geometry.is_empty]
+    if placed.empty:
+        return None
+    distance = geodesic_m(placed.geometry.x.to_numpy(), placed.geometry.y.to_numpy(),
+                          np.full(len(placed), lon), np.full(len(placed), lat))
+    nearest = int(np.argmin(distance))
+    return str(placed["post_id"].iloc[nearest]) if distance[nearest] <= CLICK_TOLERANCE_M else None
+
+
 def notes_layer(notes: gpd.GeoDataFrame, lang: str) -> folium.FeatureGroup:
-    """Delegate notes as squares coloured by kind, with author, organisation and text (escaped)."""
+    """Delegate notes as dots coloured by kind, with author, organisation and text (escaped)."""
     group = folium.FeatureGroup(name=t("map.notes", lang))
     labels = [inert(f"{t(f'notes.kinds.{k}', lang)} — {a} ({o}): {x}")
               for k, a, o, x in zip(notes["kind"], notes["author"], notes["organisation"], notes["text"],
                                     strict=True)]
     colours = [NOTE_COLOURS.get(k, UNRANKED_COLOUR) for k in notes["kind"]]
-    _point_layer(_points(notes, labels, colours, 7), t("map.notes", lang)).add_to(group)
+    _point_layer(_points(notes, labels, colours, 7, pane=POSTS_PANE), t("map.notes", lang)).add_to(group)
     return group

@@ -4,6 +4,7 @@ with findings, a delegate note accepted through the validated import, the AHP ed
 
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 
@@ -44,6 +45,23 @@ def run(app: AppTest, page: str | None = None) -> AppTest:
     return app
 
 
+def choice(widgets, key: str):
+    """The select box or radio of the choice ``key`` (its widget key names the labels shown:
+    ``mapping.webapp.choices``)."""
+    return next(w for w in widgets if str(w.key).startswith(f"{key}@"))
+
+
+def shown(text: object) -> object:
+    """A Markdown cell of ``st.table`` as the reader sees it (escapes removed)."""
+    return re.sub(r"\\(.)", r"\1", text) if isinstance(text, str) else text
+
+
+def table(app: AppTest, column: str):
+    """The static table (``st.table``) that has ``column``, its cells as the reader sees them."""
+    frame = next(tb.value for tb in app.table if column in map(shown, tb.value.columns))
+    return frame.rename(columns=shown).map(shown)
+
+
 def ranking_table(app: AppTest):
     """The ranking on the map page: the dataframe whose first column is the rank."""
     return next(d.value for d in app.dataframe if d.value.columns[0] in ("Rang", "Rank"))
@@ -60,13 +78,19 @@ def test_app_opens_in_french_and_switches_to_english(app):
     assert "border posts" in app.title[0].value
     table = ranking_table(app)
     assert table.iloc[0, 4].startswith("1st") and "." in table.iloc[0, 3]
-    assert app.sidebar.selectbox(key="method").format_func("wsum") == "Weighted sum"
+    assert choice(app.sidebar.selectbox, "method").format_func("wsum") == "Weighted sum"
+    assert choice(app.sidebar.selectbox, "choice").format_func("profile:default").startswith("Profile:")
+    for slider in app.sidebar.slider:  # the next action after the switch works, in English
+        slider.set_value(100 if slider.key == "weight_pop_20km" else 0)
+    run(app)
+    assert "people within 20 km" in ranking_table(app).iloc[0, 4]
+    assert app.session_state["lang"] == "en"
 
 
 def test_moving_weights_re_ranks_the_posts(app):
     before = ranking_table(app).iloc[0, 1]
     for slider in app.sidebar.slider:
-        slider.set_value(100.0 if slider.key == "weight_pop_20km" else 0.0)
+        slider.set_value(100 if slider.key == "weight_pop_20km" else 0)
     run(app)
     table = ranking_table(app)
     assert table.iloc[0, 1] != before
@@ -75,20 +99,21 @@ def test_moving_weights_re_ranks_the_posts(app):
 
 def test_choosing_another_profile_resets_the_weights_and_the_ranking(app):
     before = list(ranking_table(app).iloc[:, 1])
-    app.sidebar.selectbox(key="choice").set_value("profile:border_pressure")
+    choice(app.sidebar.selectbox, "choice").set_value("profile:border_pressure")
     run(app)
-    assert app.sidebar.slider(key="weight_unofficial_20km").value == 30.0
+    assert app.sidebar.slider(key="weight_unofficial_20km").value == 30
     assert list(ranking_table(app).iloc[:, 1]) != before
 
 
 def test_choosing_a_post_opens_its_profile(app, store_path):
     top = ranking_table(app).iloc[0, 1]
     posts = open_store(store_path).read("posts")
-    app.selectbox(key="post").set_value(posts.loc[posts["name"] == top, "post_id"].iloc[0])
+    choice(app.selectbox, "post").set_value(posts.loc[posts["name"] == top, "post_id"].iloc[0])
     run(app)
     assert app.subheader[0].value.startswith(f"1. {top}")
-    values = next(d.value for d in app.dataframe if d.value.columns[0] == "Critère")
+    values = table(app, "Critère")
     assert any(plain(v).endswith(" km") for v in values["Valeur"])  # values with their units
+    assert any(plain(w).endswith(" %") for w in values["Poids"])  # effective weights, French style
     assert {"Besoin lié à l’état", "Habitants à moins de 20 km"} <= set(values["Critère"])
     texts = " ".join(m.value for m in app.markdown)
     assert "évaluation" in texts.lower() and "face" in texts
@@ -101,19 +126,19 @@ def test_a_scenario_is_saved_and_compared_with_the_current_weights(app, store_pa
     next(b for b in app.button if b.label == "Enregistrer ces poids").click()
     run(app)
     for slider in app.sidebar.slider:
-        slider.set_value(100.0 if slider.key == "weight_pop_20km" else 0.0)
+        slider.set_value(100 if slider.key == "weight_pop_20km" else 0)
     run(app)
-    assert app.selectbox(key="scenario_a").value == "Priorité à l’état"
-    compared = next(d.value for d in app.dataframe if "Évolution" in d.value.columns)
+    assert choice(app.selectbox, "scenario_a").value == "Priorité à l’état"
+    compared = table(app, "Évolution")
     assert any(str(c).startswith(("▲", "▼")) for c in compared["Évolution"])
-    assert "Scénario : Priorité à l’état" in map(plain, app.sidebar.selectbox(key="choice").options)
+    assert "Scénario : Priorité à l’état" in map(plain, choice(app.sidebar.selectbox, "choice").options)
 
 
 def test_the_shortlist_fits_the_budget(app):
     run(app, SHORTLIST)
     app.number_input(key="budget").set_value(1_000_000)
     run(app)
-    shortlist = next(d.value for d in app.dataframe if "Cumul (USD)" in d.value.columns)
+    shortlist = table(app, "Cumul (USD)")
     total = float(plain(shortlist["Cumul (USD)"].iloc[-1]).replace(" ", ""))
     assert 0 < total <= 1_000_000
     assert float(plain(shortlist["Budget restant (USD)"].iloc[-1]).replace(" ", "")) == 1_000_000 - total
@@ -124,7 +149,7 @@ def test_the_shortlist_fits_the_budget(app):
 
 def test_the_shortlist_page_prepares_a_download(app):
     run(app, SHORTLIST)
-    app.selectbox(key="export_format").set_value("xlsx")
+    choice(app.selectbox, "export_format").set_value("xlsx")
     app.button(key="export_prepare").click()
     run(app)
     assert app.get("download_button")  # the prepared file is offered
@@ -132,10 +157,10 @@ def test_the_shortlist_page_prepares_a_download(app):
 
 def test_a_csv_download_carries_its_record(app, tmp_path):
     run(app, SHORTLIST)
-    app.selectbox(key="export_format").set_value("csv")
+    choice(app.selectbox, "export_format").set_value("csv")
     app.button(key="export_prepare").click()
     run(app)
-    _, name, content = app.session_state["export_file"]
+    _, name, content, _ = app.session_state["export_file"]
     archive = tmp_path / name
     archive.write_bytes(content)
     with zipfile.ZipFile(archive) as files:
@@ -148,10 +173,10 @@ def test_an_upload_with_findings_is_shown_and_not_imported(app, store_path):
     run(app, LAYERS)
     versions = len(open_store(store_path).history())
     bad = "id_poste;nom;pays;statut;latitude;longitude\nP1;Poste <b>un</b>;MRT;fermé;-10,5;15,2\n"
-    app.selectbox(key="upload_kind").set_value("posts")
     app.file_uploader(key="upload_file").set_value(("postes.csv", bad.encode("utf-8"), "text/csv"))
     run(app)
-    findings = next(d.value for d in app.dataframe if "Gravité" in d.value.columns)
+    assert choice(app.selectbox, "upload_kind").value == "posts"  # proposed from the file's columns
+    findings = table(app, "Gravité")
     assert "erreur" in set(findings["Gravité"])
     assert any("latitude" in m.lower() or "longitude" in m.lower() for m in findings["Message"])
     assert app.error and "Rien ne peut être importé" in app.error[0].value
@@ -165,7 +190,6 @@ def test_an_edited_layer_is_imported_then_rolled_back(app, store_path, tmp_path)
     edited = tmp_path / "posts.geojson"
     posts.to_file(edited, driver="GeoJSON")
     run(app, LAYERS)
-    app.selectbox(key="upload_kind").set_value("posts")
     app.file_uploader(key="upload_file").set_value(("posts.geojson", edited.read_bytes(), "application/json"))
     run(app)
     assert "1 modifiées" in plain(" ".join(m.value for m in app.markdown))
@@ -175,11 +199,14 @@ def test_an_edited_layer_is_imported_then_rolled_back(app, store_path, tmp_path)
     assert app.success and "version" in app.success[0].value
     latest = store.history()[-1]
     assert latest.user == "A. Diallo" and latest.changed == [posts.loc[0, "post_id"]]
-    app.selectbox(key="rollback_version").set_value(store.history("posts")[-2].version)
+    assert latest.action == "update"
+    choice(app.selectbox, "rollback_version").set_value(store.history("posts")[-2].version)
     app.text_input(key="rollback_user").set_value("A. Diallo")
     app.button(key="rollback_button").click()
     run(app)
     assert "Poste renommé" not in set(store.read("posts")["name"])
+    history = table(app, "Version")
+    assert int(history["Version"].iloc[0]) == store.history()[-1].version  # the table shows the rollback
 
 
 def test_a_delegate_note_is_accepted_through_the_validated_import(app, store_path):
@@ -192,8 +219,11 @@ def test_a_delegate_note_is_accepted_through_the_validated_import(app, store_pat
     other = add_note(store, author="A. Sow", organisation="Douanes", country="MRT", kind="other",
                      text="Horaires d’ouverture à vérifier", lon=near.x, lat=near.y)
     run(app, LAYERS)
-    listed = next(d.value for d in app.dataframe if "Statut" in d.value.columns)
+    listed = table(app, "Statut")
     assert "Passage de motos <script>x</script>" in set(listed["Note"])  # shown as text
+    before = len(store.history())
+    assert "1 nouvelles" in plain(" ".join(m.value for m in app.markdown))  # the preview, before any change
+    assert len(store.history()) == before
     app.text_input(key="note_user").set_value("SIG Nouakchott")
     app.button(key="note_accept").click()
     run(app)

@@ -14,6 +14,7 @@ import pandas as pd
 
 from ..i18n import catalogue, t
 from ..scoring.explain import label, rules
+from ..scoring.shortlist import running_totals
 from .bundle import ExportBundle
 
 BASE = ("post_id", "name", "iso3", "status", "lat", "lon", "rank", "score", "tied", "shortlisted",
@@ -79,9 +80,7 @@ def shortlist_table(bundle: ExportBundle) -> pd.DataFrame:
     if chosen is None:
         return pd.DataFrame(columns=list(SHORTLIST))
     table = ranking_table(bundle).set_index("post_id", drop=False).loc[chosen.selected]
-    table["running_total"] = table["rehab_cost_usd"].astype(float).cumsum()
-    if chosen.budget is not None:
-        table["budget_left"] = float(chosen.budget) - table["running_total"]
+    table = table.join(running_totals(table["rehab_cost_usd"], chosen.budget))
     return table[[c for c in SHORTLIST if c in table]].reset_index(drop=True)
 
 

@@ -7,7 +7,9 @@ The format is the file's suffix unless given. CSV writes its record beside the f
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
+import zipfile
 from pathlib import Path
 
 from .bundle import ExportBundle
@@ -19,6 +21,10 @@ from .workbook import write_xlsx
 
 FORMATS = ("csv", "xlsx", "gpkg", "geojson", "kml", "kmz", "pdf", "html")
 SUFFIXES = {"json": "geojson", "htm": "html"}
+MEDIA_TYPES = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+               "gpkg": "application/geopackage+sqlite3", "geojson": "application/geo+json",
+               "kml": "application/vnd.google-earth.kml+xml", "kmz": "application/vnd.google-earth.kmz",
+               "pdf": "application/pdf", "html": "text/html", "zip": "application/zip"}
 
 
 def export_format(path: Path, fmt: str | None = None) -> str:
@@ -64,3 +70,18 @@ def _write(bundle: ExportBundle, path: Path, fmt: str, hxl: bool) -> None:
         write_kml(bundle, path, zipped=fmt == "kmz")
     else:
         {"xlsx": write_xlsx, "gpkg": write_gpkg, "geojson": write_geojson}[fmt](bundle, path)
+
+
+def export_download(bundle: ExportBundle, stem: str, fmt: str) -> tuple[str, bytes, str]:
+    """The export as a download: its file name, content and media type. A CSV travels with
+    its record (which ``--reproduce`` reads) in one ZIP, ``<stem>-csv.zip``."""
+    with tempfile.TemporaryDirectory(prefix="bordermap-export-") as folder:
+        path = write_export(bundle, Path(folder) / f"{stem}.{fmt}", fmt)
+        if fmt == "csv":
+            archive = path.with_name(f"{stem}-csv.zip")
+            with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as out:
+                for member in (path, record_path(path)):
+                    out.write(member, member.name)
+            path = archive
+        return path.name, path.read_bytes(), MEDIA_TYPES[path.suffix.lstrip(".")]
+

@@ -35,7 +35,8 @@ class Scenario:
 
 
 def save_scenario(store: LayerStore, name: str, profile: Profile, author: str = "") -> Scenario:
-    """Save (or replace) the scenario ``name``."""
+    """Save (or replace) the scenario ``name`` (spaces folded, at most ``MAX_NAME`` characters);
+    ``ScenarioError`` when the name is empty."""
     name = " ".join(name.split())[:MAX_NAME]
     if not name:
         raise ScenarioError("no_name")
@@ -64,3 +65,10 @@ def compare(first: Ranking, second: Ranking) -> pd.DataFrame:
         b[["rank", "score"]].add_suffix("_b"))
     table["change"] = table["rank_a"] - table["rank_b"]
     return table.sort_values(["rank_b", "rank_a"], na_position="last")
+
+
+def rank_change_marks(change: pd.Series) -> list[str]:
+    """``compare``'s ``change`` as marks: ``▲ 2`` (up two places), ``▼ 1``, ``=``, or empty where
+    a post is ranked under only one of the two rankings."""
+    return ["" if pd.isna(c) else "=" if c == 0 else f"▲ {int(c)}" if c > 0 else f"▼ {int(-c)}"
+            for c in change]

@@ -194,3 +194,13 @@ def _result(posts: pd.DataFrame, eligible: pd.DataFrame, chosen: pd.DataFrame, b
         cost_unknown=list(chosen.index[chosen["cost"].isna()]),
         tied_at_cutoff=list(tied) if status == "top_n" else [],
     )
+
+
+def running_totals(costs: pd.Series, budget: float | None) -> pd.DataFrame:
+    """For costs in shortlist order (USD): the running total after each post and, under a
+    budget, what is left of it (USD). A post without a known cost adds nothing."""
+    total = costs.astype(float).fillna(0.0).cumsum()
+    table = pd.DataFrame({"running_total": total}, index=costs.index)
+    if budget is not None:
+        table["budget_left"] = float(budget) - total
+    return table

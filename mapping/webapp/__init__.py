@@ -6,7 +6,7 @@ import datetime as dt
 import re
 
 from ..errors import BordermapError
-from ..i18n import format_day, format_number
+from ..i18n import format_day
 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
@@ -21,11 +21,6 @@ def error_text(error: BordermapError, lang: str) -> str:
     """An error's message for ``st.error``: its parameters may come from a file (column or
     layer names), so the whole message is shown as literal text."""
     return md_text(error.message(lang))
-
-
-def percent(weight: float, lang: str) -> str:
-    """A weight (0–1) as a percentage in the locale: ``12,5 %``."""
-    return f"{format_number(weight * 100, lang, 1)}\u00a0%"
 
 
 def format_time(iso: str, lang: str) -> str:

@@ -1,7 +1,9 @@
 """The sidebar every page shares: language, profile or saved scenario, method, weights.
 
-Weights live in Session State under ``weight_<indicator>`` (percent, 0–100), so they
-survive page changes; choosing another profile or scenario resets them to its weights.
+The chosen profile and method are kept by ``choices.choose`` (stable values, whatever the
+language). Weights live in Session State under ``weight_<indicator>``: each slider holds the
+criterion's importance in points (0–100) and its label shows the effective weight, the points
+divided by their sum, in the locale's format.
 """
 
 from __future__ import annotations
@@ -10,21 +12,21 @@ from dataclasses import replace
 
 import streamlit as st
 
-from ..i18n import LANGUAGES, catalogue, t
+from ..i18n import LANGUAGES, catalogue, format_percent, t
 from ..paths import shipped
 from ..scoring.explain import label
 from ..scoring.methods import METHODS
 from ..scoring.profile import Profile, load_profile
 from ..scoring.scenarios import scenarios
 from . import data
+from .choices import choose
 
 PROFILES_DIR = shipped("profiles", "profiles")
 # settings drawn on one page only: Streamlit forgets a widget's value on a run that does not
-# draw it, so they are carried over at the start of every run (``keep_page_settings``)
-PAGE_SETTINGS = ("post", "opacity", "online_tiles", "note_mode", "robustness", "scenario_a", "scenario_b",
-                 "budget", "max_posts", "export_format", "upload_kind", "upload_fix", "upload_user",
-                 "rollback_user", "note_user", "note_crossing_kind")
-WEIGHT_STEP = 0.5  # percent
+# draw it, so they are carried over at the start of every run (``keep_page_settings``); the
+# choices made with ``choices.choose`` are kept without help
+PAGE_SETTINGS = ("opacity", "online_tiles", "note_mode", "presentation", "robustness", "budget", "max_posts",
+                 "upload_fix", "upload_user", "rollback_user", "note_user")
 DEFAULT_CHOICE = "profile:default"
 
 
@@ -62,9 +64,9 @@ def _choice_label(choice: str, lang: str) -> str:
     return t(f"app.choice.{kind}", lang, name=name)
 
 
-def slider_value(weight: float) -> float:
-    """A weight (0–1) as a slider position: percent, to the slider's step."""
-    return round(weight * 100 / WEIGHT_STEP) * WEIGHT_STEP
+def slider_value(weight: float) -> int:
+    """A weight (0–1) as a slider position: points out of 100."""
+    return round(weight * 100)
 
 
 def set_weights(profile: Profile) -> None:
@@ -86,25 +88,30 @@ def scoring_profile(lang: str) -> Profile:
         st.session_state["choice"] = DEFAULT_CHOICE
         set_weights(choices[DEFAULT_CHOICE])
     sidebar = st.sidebar
-    sidebar.selectbox(t("app.profile", lang), list(choices), key="choice", on_change=_on_choice,
-                      format_func=lambda c: _choice_label(c, lang))
-    chosen = choices[st.session_state["choice"]]
-    method = sidebar.selectbox(t("app.method", lang), METHODS, key="method",
-                               format_func=lambda m: t(f"app.methods.{m}", lang))
+    chosen_key = choose(sidebar.selectbox, t("app.profile", lang), list(choices), "choice",
+                        lambda c: _choice_label(c, lang), on_change=_on_choice)
+    chosen = choices[str(chosen_key)]
+    method = str(choose(sidebar.selectbox, t("app.method", lang), METHODS, "method",
+                        lambda m: t(f"app.methods.{m}", lang), default=chosen.method))
     sidebar.subheader(t("app.weights", lang))
-    weights = {}
+    sidebar.caption(t("app.weights_help", lang))
+    points = {}
     for criterion in chosen.criteria:
         key = f"weight_{criterion.indicator}"
-        if key not in st.session_state:
-            st.session_state[key] = slider_value(criterion.weight)
-        weights[criterion.indicator] = sidebar.slider(label(criterion.indicator, lang).capitalize(), 0.0,
-                                                      100.0, step=WEIGHT_STEP, key=key, format="%.1f %%")
-    if sum(weights.values()) == 0:
+        st.session_state.setdefault(key, slider_value(criterion.weight))
+        points[criterion.indicator] = st.session_state[key]
+    total = sum(points.values())
+    for criterion in chosen.criteria:
+        share = points[criterion.indicator] / total if total else 0.0
+        name = t("app.weight_label", lang, criterion=label(criterion.indicator, lang).capitalize(),
+                 weight=format_percent(share, lang))
+        points[criterion.indicator] = sidebar.slider(name, 0, 100, step=1,
+                                                     key=f"weight_{criterion.indicator}")
+    if sum(points.values()) == 0:
         sidebar.warning(t("app.no_weight", lang))
-        weights = {c.indicator: c.weight for c in chosen.criteria}
-    profile = chosen.with_weights(weights).with_method(method)
+        return chosen.with_method(method)
     ahp = st.session_state.get("ahp")
-    if ahp is not None and all(slider_value(ahp.weights.get(c.indicator, -1)) == weights[c.indicator]
+    if ahp is not None and all(slider_value(ahp.weights.get(c.indicator, -1)) == points[c.indicator]
                                for c in chosen.criteria):
-        profile = replace(profile, ahp=ahp)  # the sliders still hold the AHP weights
-    return profile
+        return replace(chosen.with_weights(ahp.weights).with_method(method), ahp=ahp)  # exact AHP weights
+    return chosen.with_weights(points).with_method(method)

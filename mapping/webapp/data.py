@@ -93,17 +93,19 @@ def overlay(path: str, version: int) -> Overlay | None:
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _base(path: str, version: int, lang: str, opacity: float, tiles: str | None) -> folium.Map:
-    return localise(base_map(layers(path, version), lang, overlay(path, version), opacity, tiles))
+def _base(path: str, version: int, lang: str, opacity: float, tiles: str | None, notes: bool) -> folium.Map:
+    return localise(base_map(layers(path, version), lang, overlay(path, version), opacity, tiles, notes))
 
 
-def base(path: str, version: int, lang: str, opacity: float, tiles: str | None) -> folium.Map:
-    """The map without posts, built once per store version, language, opacity and basemap.
+def base(path: str, version: int, lang: str, opacity: float, tiles: str | None,
+         notes: bool = False) -> folium.Map:
+    """The map without posts, built once per store version, language, opacity and basemap
+    (``notes``: with the kinds of delegate notes in the legend).
 
     Each call returns a copy: streamlit-folium renames the elements of the map it draws and
     attaches the posts to it, so a map drawn twice would point at names that no longer exist.
     """
-    return copy.deepcopy(_base(path, version, lang, opacity, tiles))
+    return copy.deepcopy(_base(path, version, lang, opacity, tiles, notes))
 
 
 def profile_key(profile: Profile) -> str:

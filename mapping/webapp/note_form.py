@@ -3,21 +3,33 @@
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
 import shapely
 import streamlit as st
 
 from ..errors import BordermapError
+from ..geo import geodesic_m
 from ..i18n import format_number, t
 from ..layers.notes import NOTE_KINDS, add_note
 from . import data, error_text
 
 
 def nearest_post(posts: gpd.GeoDataFrame, lon: float, lat: float) -> str | None:
-    """The id of the post nearest to the click (degrees are fine to choose a neighbour)."""
-    placed = posts[posts.geometry.notna()]
+    """The id of the post nearest to the click (geodesic distance, WGS84)."""
+    placed = posts[posts.geometry.notna() & ~posts.geometry.is_empty]
     if placed.empty:
         return None
-    return str(placed["post_id"].iloc[int(placed.distance(shapely.Point(lon, lat)).to_numpy().argmin())])
+    distance = geodesic_m(placed.geometry.x.to_numpy(), placed.geometry.y.to_numpy(),
+                          np.full(len(placed), lon), np.full(len(placed), lat))
+    return str(placed["post_id"].iloc[int(np.argmin(distance))])
+
+
+def country_at(countries: gpd.GeoDataFrame | None, lon: float, lat: float) -> str | None:
+    """The ISO3 code of the country that holds the clicked point, if any."""
+    if countries is None or countries.empty:
+        return None
+    inside = countries[countries.geometry.intersects(shapely.Point(lon, lat))]
+    return str(inside["iso3"].iloc[0]) if len(inside) else None
 
 
 def show(lon: float, lat: float, posts: gpd.GeoDataFrame, countries: gpd.GeoDataFrame | None,
@@ -29,12 +41,13 @@ def show(lon: float, lat: float, posts: gpd.GeoDataFrame, countries: gpd.GeoData
     names = dict(zip(iso3, countries["name_fr" if lang == "fr" else "name_en"], strict=True)) if iso3 else {}
     post_ids = list(posts["post_id"])
     post_names = dict(zip(posts["post_id"], posts["name"], strict=True))
-    near = nearest_post(posts, lon, lat)
+    near, here = nearest_post(posts, lon, lat), country_at(countries, lon, lat)
     with st.form("note", clear_on_submit=True):
         author = st.text_input(t("app.note.author", lang))
         organisation = st.text_input(t("app.note.organisation", lang))
         country = st.selectbox(t("app.note.country", lang), iso3, format_func=lambda c: names.get(c, c),
-                               index=iso3.index("MRT") if "MRT" in iso3 else 0)
+                               index=iso3.index(here) if here in iso3 else None,
+                               placeholder=t("app.note.country_none", lang))
         kind = st.radio(t("app.note.kind", lang), NOTE_KINDS,
                         format_func=lambda k: t(f"notes.kinds.{k}", lang))
         place = st.text_input(t("app.note.place", lang))

@@ -6,10 +6,10 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from ..i18n import format_day, format_number, t
+from ..i18n import format_day, format_number, format_percent, t
 from ..scoring.explain import explain_row, format_value, label
 from ..scoring.rank import Ranking
-from . import charts, md_text, percent
+from . import charts, md_text, tables
 
 CONTEXT_INDICATORS = ("unofficial_nearest_km", "gap_west_km", "gap_east_km", "road_class",
                       "assessment_age_months", "rehab_cost_usd")
@@ -31,7 +31,7 @@ def indicator_rows(post: str, ranking: Ranking, indicators: pd.DataFrame, lang: 
     rows = [{t("app.col.criterion", lang): label(c, lang).capitalize(),
              t("app.col.value", lang): format_value(indicators.at[post, c], units.get(c), lang)
              + (" *" if c in filled else ""),
-             t("app.col.weight", lang): percent(weights[c], lang),
+             t("app.col.weight", lang): format_percent(weights[c], lang),
              t("app.col.contribution", lang): format_number(row[f"contrib:{c}"], lang, 3)}
             for c in ranking.criteria]
     rows += [{t("app.col.criterion", lang): label(c, lang).capitalize(),
@@ -64,7 +64,7 @@ def show(post: str, ranking: Ranking, results: pd.DataFrame, indicators: pd.Data
     shares = pd.DataFrame({"criterion": [label(c, lang).capitalize() for c in ranking.criteria],
                            "contribution": [row[f"contrib:{c}"] for c in ranking.criteria]})
     st.altair_chart(charts.contributions(shares, t("app.col.contribution", lang), lang), width="stretch")
-    st.dataframe(indicator_rows(post, ranking, indicators, lang), hide_index=True, width="stretch")
+    tables.text_table(indicator_rows(post, ranking, indicators, lang))
     if filled_in(post, ranking):
         st.caption(md_text(t("app.imputed_note", lang)))
     facing = record.get("facing_post_id")

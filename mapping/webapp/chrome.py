@@ -1,0 +1,35 @@
+"""The words Streamlit writes itself, in the chosen language.
+
+Streamlit has no translations: its file uploader says "Upload" and "200MB per file", its forms
+"Press Enter to submit". Those texts are hidden and the catalogue's shown in their place with
+CSS (``content``), which changes only what is drawn, not how the widgets work.
+"""
+
+from __future__ import annotations
+
+import json
+
+import streamlit as st
+
+from ..i18n import t
+
+MAX_UPLOAD_MB = 500  # as .streamlit/config.toml's server.maxUploadSize and readers.MAX_FILE_BYTES
+
+
+def _css_text(text: str) -> str:
+    """``text`` as a CSS string (quotes and backslashes escaped, no markup possible)."""
+    return json.dumps(text)
+
+
+def localise_streamlit(lang: str) -> None:
+    """Put the catalogue's words in place of Streamlit's own on this page."""
+    button = _css_text(t("app.streamlit.upload_button", lang))
+    limits = _css_text(t("app.streamlit.upload_limits", lang, size=MAX_UPLOAD_MB))
+    st.html(f"""<style>
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p {{font-size: 0;}}
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p::after {{
+    content: {button}; font-size: 0.875rem;}}
+[data-testid="stFileUploaderDropzoneInstructions"] span {{font-size: 0;}}
+[data-testid="stFileUploaderDropzoneInstructions"] span::after {{content: {limits}; font-size: 0.875rem;}}
+[data-testid="InputInstructions"] {{display: none;}}
+</style>""")
