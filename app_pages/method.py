@@ -6,17 +6,14 @@ from __future__ import annotations
 from dataclasses import replace
 from fractions import Fraction
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
 from mapping.errors import BordermapError
 from mapping.i18n import format_number, format_percent, t
-from mapping.scoring.ahp import CR_LIMIT, ahp_weights, parse_cell
+from mapping.scoring.ahp import CR_LIMIT, ahp_weights, judgements_from_weights, matrix_from_upper
 from mapping.scoring.explain import label
-from mapping.webapp import controls, data, error_text, format_time, md_text
-
-SAATY = (1, 2, 3, 4, 5, 6, 7, 8, 9)
+from mapping.webapp import controls, data, error_text, format_time, md_text, tables
 
 ctx = data.page()
 lang, profile = ctx.lang, ctx.profile
@@ -25,7 +22,7 @@ units = indicators.attrs.get("units", {})
 st.title(t("app.pages.method", lang))
 
 st.subheader(t("app.criteria", lang))
-st.dataframe(pd.DataFrame({
+tables.text_table(pd.DataFrame({
     t("app.col.criterion", lang): [label(c.indicator, lang).capitalize() for c in profile.criteria],
     t("app.col.direction", lang): [t(f"app.direction.{c.direction}", lang) for c in profile.criteria],
     t("app.col.weight", lang): [format_percent(c.weight, lang) for c in profile.criteria],
@@ -35,7 +32,7 @@ st.dataframe(pd.DataFrame({
                                for c in profile.criteria],
     t("app.col.unit", lang): [t(f"app.unit_names.{units.get(c.indicator, 'none')}", lang)
                               for c in profile.criteria],
-}), hide_index=True, width="stretch")
+}))
 st.markdown(t(f"app.method_text.{profile.method}", lang))
 st.markdown(t("app.method_rules", lang, radius=profile.indicator_settings.get("radius_km", 20),
               months=profile.indicator_settings.get("assessment_max_age_months", 24)))
@@ -43,32 +40,21 @@ if profile.ahp is not None:
     st.caption(t("app.ahp_in_use", lang, cr=format_number(profile.ahp.consistency_ratio, lang, 3)))
 
 
-def saaty(ratio: float) -> str:
-    """The Saaty judgement (1–9 or its inverse) nearest to a weight ratio."""
-    value = min(SAATY, key=lambda s: abs(np.log(s) - abs(np.log(ratio))))
-    return str(value) if ratio >= 1 or value == 1 else f"1/{value}"
-
-
 st.subheader(t("app.ahp", lang))
 st.caption(t("app.ahp_help", lang))
 names = profile.names
 labels = [label(n, lang).capitalize() for n in names]
-start = pd.DataFrame([[saaty(wi / wj) if wj > 0 and wi > 0 else "1" for wj in profile.weights]
-                      for wi in profile.weights], index=labels, columns=labels)
+start = pd.DataFrame(judgements_from_weights(list(profile.weights)), index=labels, columns=labels)
 edited = st.data_editor(start, key=f"ahp_{'-'.join(names)}", width="stretch",
                         column_config={c: st.column_config.TextColumn(c) for c in labels})
 try:
-    cells = np.array([[parse_cell(str(v)) for v in row] for row in edited.to_numpy()])
-    upper = np.triu(cells, 1)
-    matrix = upper + np.tril(1 / cells.T, -1) + np.eye(len(names))  # the lower half mirrors the upper
-    result = ahp_weights(names, matrix)
+    result = ahp_weights(names, matrix_from_upper(edited.to_numpy().tolist()))
 except BordermapError as error:
     st.error(error_text(error, lang))
     st.stop()
-st.dataframe(pd.DataFrame({t("app.col.criterion", lang): labels,
-                           t("app.col.weight", lang): [format_percent(result.weights[n], lang)
-                                                       for n in names]}),
-             hide_index=True)
+tables.text_table(pd.DataFrame({t("app.col.criterion", lang): labels,
+                               t("app.col.weight", lang): [format_percent(result.weights[n], lang)
+                                                           for n in names]}))
 (st.success if result.consistent else st.warning)(
     t("app.ahp_cr", lang, cr=format_number(result.consistency_ratio, lang, 3),
       limit=format_number(CR_LIMIT, lang)))
@@ -95,6 +81,6 @@ for kind, version in versions.items():
                  t("app.col.time", lang): format_time(version.time, lang),
                  t("app.col.user", lang): version.user, t("app.col.file", lang): version.source_file,
                  t("app.col.features", lang): version.features,
-                 t("app.col.sources", lang): "; ".join(sources)[:400]})
-st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+                 t("app.col.sources", lang): "; ".join(sources)})
+tables.text_table(pd.DataFrame(rows))
 st.caption(md_text(t("app.population_source." + indicators.attrs.get("population_source", "none"), lang)))

@@ -71,7 +71,7 @@ GRID_DEG = 1e-5  # coordinates rounded to 5 decimals (about 1 m)
 DEMO_SEED = 20250601
 ASSESSMENT_WINDOW = (dt.date(2024, 1, 15), dt.date(2025, 3, 31))
 OBSERVATION_WINDOW = (dt.date(2024, 6, 1), dt.date(2025, 5, 31))
-CONDITION_MEAN = {"operational": 2.8, "degraded": 1.5, "closed": 0.8, "planned": 0.0}  # 0-4
+CONDITION_MEAN = {"operational": 2.8, "degraded": 1.5, "closed": 0.8, "planned": 0.0}  # 0-4 (planned: none)
 CONDITION_SD = 0.7
 STAFF_RANGE = {"operational": (6, 20), "degraded": (2, 8), "closed": (0, 0), "planned": (0, 0)}
 REHAB_COST_USD = (40_000, 450_000)  # cheapest and dearest rehabilitation
@@ -318,7 +318,8 @@ def place_points(geonames: pd.DataFrame, keys) -> np.ndarray:
 
 # ------------------------------------------------------------------ posts, crossings, flows
 def _conditions(rng: np.random.Generator, status: np.ndarray) -> dict[str, np.ndarray]:
-    """Illustrative condition scores (0-4), staff, last assessment and rehabilitation cost."""
+    """Illustrative condition scores (0-4), staff, last assessment and rehabilitation cost. A
+    planned post has no building yet: no assessment, no condition scores, no rehabilitation cost."""
     mean = np.array([CONDITION_MEAN[s] for s in status])
     scores = {name: np.clip(np.rint(rng.normal(mean, CONDITION_SD)), 0, 4) * (mean > 0)
               for name in ("building", "equipment", "power", "water", "communications",
@@ -328,9 +329,12 @@ def _conditions(rng: np.random.Generator, status: np.ndarray) -> dict[str, np.nd
     cost = REHAB_COST_USD[0] + (REHAB_COST_USD[1] - REHAB_COST_USD[0]) * deficit * rng.uniform(
         0.8, 1.0, len(status))
     assessed = _random_dates(rng, ASSESSMENT_WINDOW, len(status))
-    return {**scores, "staff": rng.integers(low, high + 1),
-            "last_assessed": [d if s != "planned" else None for d, s in zip(assessed, status, strict=True)],
-            "rehab_cost_usd": np.round(cost / REHAB_COST_STEP_USD) * REHAB_COST_STEP_USD}
+    planned = status == "planned"
+    return {**{name: np.where(planned, np.nan, values) for name, values in scores.items()},
+            "staff": rng.integers(low, high + 1),
+            "last_assessed": [None if p else d for d, p in zip(assessed, planned, strict=True)],
+            "rehab_cost_usd": np.where(planned, np.nan,
+                                       np.round(cost / REHAB_COST_STEP_USD) * REHAB_COST_STEP_USD)}
 
 
 def build_posts(geonames: pd.DataFrame) -> gpd.GeoDataFrame:

@@ -109,7 +109,7 @@ def test_ahp_matrix_in_a_profile_sets_the_weights():
 def test_the_shipped_default_profile_ranks_every_method():
     default = load_profile()
     assert default.weights.sum() == pytest.approx(1.0)
-    assert default.exclude == {"status": ("closed",)} and default.flag == {"status": ("planned",)}
+    assert default.exclude == {"status": ("closed", "planned")} and default.flag == {}
 
 
 # ------------------------------------------------------------------ invariants

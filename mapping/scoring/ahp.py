@@ -22,6 +22,7 @@ from ..errors import BordermapError
 RANDOM_INDEX = (0.0, 0.0, 0.58, 0.90, 1.12, 1.24, 1.32, 1.41, 1.45, 1.49, 1.51, 1.48, 1.56, 1.57, 1.59)
 CR_LIMIT = 0.10
 RECIPROCAL_TOLERANCE = 0.01
+SAATY = (1, 2, 3, 4, 5, 6, 7, 8, 9)  # the judgements of Saaty's scale (and their inverses)
 
 
 class AHPError(BordermapError, ValueError):
@@ -80,6 +81,29 @@ def parse_cell(cell: str) -> float:
         return float(Fraction(text))
     except (ValueError, ZeroDivisionError):
         raise AHPError("bad_cell", value=cell) from None
+
+
+def saaty_judgement(ratio: float) -> str:
+    """The judgement of Saaty's scale (``3``, ``1/3``…) nearest to a ratio of two weights, on a
+    log scale."""
+    value = min(SAATY, key=lambda s: abs(np.log(s) - abs(np.log(ratio))))
+    return str(value) if ratio >= 1 or value == 1 else f"1/{value}"
+
+
+def judgements_from_weights(weights: list[float]) -> list[list[str]]:
+    """A pairwise matrix of judgements that expresses ``weights``: each cell the Saaty judgement
+    of weight i over weight j (``1`` where a weight is zero)."""
+    return [[saaty_judgement(wi / wj) if wi > 0 and wj > 0 else "1" for wj in weights] for wi in weights]
+
+
+def matrix_from_upper(cells: list[list[str]]) -> np.ndarray:
+    """The reciprocal matrix from judgements typed above the diagonal (the cells below it and
+    on it are ignored: below mirrors above, the diagonal is 1)."""
+    values = np.array([[parse_cell(str(cell)) for cell in row] for row in cells], dtype=float)
+    upper = np.triu(values, 1)
+    with np.errstate(divide="ignore"):
+        lower = np.tril(1 / values.T, -1)
+    return upper + lower + np.eye(len(values))
 
 
 def read_matrix(text: str) -> tuple[list[str], np.ndarray]:
