@@ -17,7 +17,7 @@ from mapping.cli import main
 from mapping.exports.bundle import build_bundle
 from mapping.exports.errors import ExportError
 from mapping.exports.reproduce import read_record
-from mapping.exports.write import write_export
+from mapping.exports.write import export_download, write_export
 from mapping.i18n import format_number
 from mapping.layers.importing import import_file
 from mapping.layers.user_store import open_store
@@ -219,3 +219,14 @@ def test_posts_without_a_cost_are_named_where_the_shortlist_is(tmp_path):
     html = write_export(bundle, tmp_path / "rapport.html").read_text(encoding="utf-8")
     name = posts.loc[posts["post_id"] == top, "name"].item()
     assert "n’ont pas pu être retenus" in html and name in html.split("n’ont pas pu être retenus")[1][:300]
+
+
+def test_a_download_from_the_app_is_the_same_file_and_a_csv_travels_with_its_record(bundles, tmp_path):
+    name, content, media_type = export_download(bundles["fr"], "bordermap-fr", "csv")
+    assert (name, media_type) == ("bordermap-fr-csv.zip", "application/zip")
+    archive = tmp_path / name
+    archive.write_bytes(content)
+    with zipfile.ZipFile(archive) as files:
+        assert sorted(files.namelist()) == ["bordermap-fr.csv", "bordermap-fr.record.json"]
+    name, content, media_type = export_download(bundles["en"], "bordermap-en", "xlsx")
+    assert name == "bordermap-en.xlsx" and content[:2] == b"PK" and media_type.endswith("spreadsheetml.sheet")

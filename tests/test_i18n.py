@@ -7,7 +7,7 @@ import string
 
 import pytest
 
-from mapping.i18n import catalogue, format_day, format_number, t
+from mapping.i18n import catalogue, format_day, format_number, format_percent, t
 
 
 def placeholders(text: str) -> set[str]:
@@ -37,3 +37,13 @@ def test_messages_format_their_parameters_for_the_language():
 def test_unknown_language_is_refused():
     with pytest.raises(ValueError):
         t("cli.summary", "de")
+
+
+def test_numbers_from_hostile_files_are_written_not_refused():
+    assert format_number(1e308, "fr") == "1E308" and format_number(-1e27, "en") == "-1E27"
+    assert (format_number(float("inf"), "en"), format_number(float("nan"), "fr")) == ("∞", "NaN")
+
+
+def test_percentages_follow_each_language():
+    assert format_percent(0.125, "en") == "12.5%"
+    assert format_percent(0.2, "fr") == "20\u202f%"

@@ -12,7 +12,7 @@ import shapely
 from streamlit_folium import _get_map_string
 
 from mapping.layers.user_store import demo_dir
-from mapping.maps import MAX_ROAD_COORDINATES, MAX_SETTLEMENTS, base_map, posts_layer
+from mapping.maps import MAX_ROAD_COORDINATES, MAX_SETTLEMENTS, base_map, post_at, posts_layer
 from mapping.raster_overlay import population_overlay
 
 HOSTILE = "<img src=x onerror=alert(1)>`${1+1}`</script>"
@@ -63,3 +63,24 @@ def test_the_cached_base_map_renders_the_same_after_a_copy():
     first, second = script(copy.deepcopy(fmap)), script(copy.deepcopy(fmap))
     assert "bordermap-legend" in first and "Légende" in first.encode().decode("unicode_escape")
     assert len(first) == len(second)
+
+
+def test_a_click_on_a_post_symbol_names_that_post_and_nothing_else_does():
+    posts = gpd.GeoDataFrame({"post_id": ["A", "B"], "name": ["a", "b"]},
+                             geometry=[shapely.Point(-9.36528, 15.81722), None], crs=4326)
+    assert post_at(posts, 15.81722, -9.36528) == "A"  # as the map sends it (1e-5 degrees)
+    assert post_at(posts, 15.8173, -9.3653) is None  # a crossing 9 m away is not the post
+
+
+def test_every_country_is_outlined_whole_and_every_symbol_is_in_the_legend():
+    gpkg = demo_dir() / "demo.gpkg"
+    layers = {k: gpd.read_file(gpkg, layer=k) for k in ("countries", "borders", "crossings", "posts")}
+    text = script(base_map(layers, "en", notes=True))
+    for words in ("posts by rank", "the chosen post", "posts not ranked", "official crossing",
+                  "unofficial crossing", "settlements", "roads", "borders", "countries",
+                  "delegate note: new crossing"):
+        assert words in text, words
+    assert "imperial: false" in text  # metric scale only
+    assert "MarkerCluster" not in text and "markerClusterGroup" not in text  # nothing looks like a rank
+    senegal = layers["countries"].loc[layers["countries"]["iso3"] == "SEN"].geometry.iloc[0]
+    assert f"{senegal.bounds[0]:.3f}"[:6] in text  # the far west of Senegal is drawn, not cut off

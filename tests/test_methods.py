@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mapping.scoring.ahp import AHPError, ahp_weights, read_matrix
+from mapping.scoring.ahp import AHPError, ahp_weights, judgements_from_weights, matrix_from_upper, read_matrix
 from mapping.scoring.methods import aggregate, min_max, normalise
 
 DRINKS = ["coffee", "wine", "tea", "beer", "sodas", "milk", "water"]
@@ -75,3 +75,13 @@ def test_many_weight_sets_at_once_equal_one_at_a_time():
         together = aggregate(n, weights, method, benefit)
         for k in range(5):
             assert np.allclose(together[k], aggregate(n, weights[k], method, benefit))
+
+
+def test_the_ahp_editor_reads_judgements_above_the_diagonal_and_mirrors_them():
+    cells = [["1", "3", "5"], ["9", "1", "1/2"], ["x", "0", "1"]]  # below the diagonal: ignored
+    matrix = matrix_from_upper(cells)
+    np.testing.assert_allclose(matrix, [[1, 3, 5], [1 / 3, 1, 0.5], [0.2, 2, 1]])
+    judgements = judgements_from_weights([0.6, 0.2, 0.2, 0.0])
+    assert judgements[0][:3] == ["1", "3", "3"] and judgements[1][0] == "1/3" and judgements[3][0] == "1"
+    with pytest.raises(AHPError):
+        matrix_from_upper([["1", "trois"], ["1", "1"]])

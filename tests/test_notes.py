@@ -4,6 +4,7 @@ change would not validate, and never lost by a layer commit."""
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from mapping.layers.notes import NoteError, accept_note, add_note, dismiss_note, notes
@@ -12,7 +13,7 @@ from mapping.layers.user_store import open_store
 from mapping.scoring.pipeline import rank_store
 from mapping.scoring.profile import load_profile
 from mapping.scoring.rank import score
-from mapping.scoring.scenarios import ScenarioError, compare, save_scenario, scenarios
+from mapping.scoring.scenarios import ScenarioError, compare, rank_change_marks, save_scenario, scenarios
 
 
 @pytest.fixture
@@ -102,3 +103,7 @@ def test_scenarios_are_saved_and_compared(store):
     assert (table["change"] == table["rank_a"] - table["rank_b"]).all()
     assert table["change"].abs().sum() > 0
     assert table["rank_b"].is_monotonic_increasing
+
+
+def test_rank_changes_read_as_arrows():
+    assert rank_change_marks(pd.Series([2.0, -1.0, 0.0, float("nan")])) == ["▲ 2", "▼ 1", "=", ""]

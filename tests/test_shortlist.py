@@ -11,7 +11,7 @@ import pytest
 from conftest import plain
 
 import mapping.scoring.shortlist as shortlist_module
-from mapping.scoring.shortlist import ShortlistError, ShortlistInfeasible, shortlist
+from mapping.scoring.shortlist import ShortlistError, ShortlistInfeasible, running_totals, shortlist
 
 COUNTRIES = ("BFA", "MLI", "NER")
 
@@ -209,3 +209,10 @@ def test_brute_force_helper_agrees_on_a_hand_case():
                    [(0.9, 100_000), (0.8, 50_000), (0.7, 30_000)], r)
                if sum(c for _, c in combo) <= 90_000)
     assert brute_force(table, 90_000, None, {}, {}) == pytest.approx(best) == pytest.approx(1.5)
+
+
+def test_running_totals_add_each_cost_and_show_the_budget_left():
+    costs = pd.Series([100.0, None, 250.0], index=["a", "b", "c"])
+    totals = running_totals(costs, 500)
+    assert list(totals["running_total"]) == [100, 100, 350] and list(totals["budget_left"]) == [400, 400, 150]
+    assert "budget_left" not in running_totals(costs, None)

@@ -107,3 +107,11 @@ def test_raster_versions_and_rollback(store, tmp_path):
     assert "population" in store.kinds()
     store.rollback(v.version - 1, "x")
     assert store.raster_path().read_bytes() == b"first raster"
+
+
+def test_restoring_the_current_state_is_refused_without_a_new_version(store):
+    current = store.history("posts")[-1].version
+    with pytest.raises(StoreError) as refused:
+        store.rollback(current, "GIS")
+    assert refused.value.code == "already_current" and "already" in refused.value.message("en")
+    assert store.history()[-1].version == current

@@ -26,7 +26,7 @@ from .findings import ERROR, WARNING, Finding, has_errors
 from .readers import read_raster_info, read_vector
 from .schema import get_kind
 from .store import CommitInfo, LayerStore, StoreError, Version
-from .update import NameMatch, apply_matches, match_fixes, merge_update, name_matches
+from .update import NameMatch, match_fixes, merge_update, name_matches
 from .validate import (
     REFERENCES,
     ValidationContext,
@@ -75,20 +75,23 @@ def sha256_of(path: Path) -> str:
 
 
 def context_from_store(store: LayerStore | None, kind: str, settings: ValidationSettings | None = None,
-                       update_of: gpd.GeoDataFrame | None = None) -> ValidationContext:
+                       update_of: gpd.GeoDataFrame | None = None,
+                       aliases: dict[str, str] | None = None) -> ValidationContext:
     """What a new ``kind`` layer is checked against, read from the store only when that kind
     needs it: the border lines (crossings) and the ids its references point to; with
-    ``update_of`` (the stored layer), the file updates it."""
+    ``update_of`` (the stored layer), the file updates it; ``aliases``: field ids matched to
+    stored ones."""
     settings = settings or ValidationSettings()
     updated = None if update_of is None else set(update_of[get_kind(kind).id_column].dropna().astype(str))
     if store is None:
-        return ValidationContext(settings=settings, update_of=updated)
+        return ValidationContext(settings=settings, update_of=updated, aliases=aliases or {})
     targets = {target for _, target in REFERENCES.get(kind, []) if target != kind}
     return ValidationContext(
         borders=store.read("borders") if kind == "crossings" else None,
         known_ids={target: store.ids(target) for target in targets},
         settings=settings,
         update_of=updated,
+        aliases=aliases or {},
     )
 
 
@@ -99,10 +102,11 @@ def _step(progress: Progress | None, name: str) -> None:
 
 def check_file(path: Path, kind: str, store: LayerStore | None = None, layer: str | None = None,
                fix: bool = False, settings: ValidationSettings | None = None,
-               progress: Progress | None = None,
-               update_of: gpd.GeoDataFrame | None = None) -> ValidationReport:
+               progress: Progress | None = None, update_of: gpd.GeoDataFrame | None = None,
+               aliases: dict[str, str] | None = None) -> ValidationReport:
     """Read and validate a vector file as ``kind``; with ``fix``, apply the fixable repairs;
-    with ``update_of`` (the stored layer), as an update of it.
+    with ``update_of`` (the stored layer), as an update of it; ``aliases``: field ids to read
+    as the stored ids they were matched to.
 
     Raises ``LayerReadError`` when the file cannot be read at all.
     """
@@ -110,7 +114,7 @@ def check_file(path: Path, kind: str, store: LayerStore | None = None, layer: st
     _step(progress, "read")
     raw = read_vector(path, layer=layer, kind=kind)
     _step(progress, "validate")
-    context = context_from_store(store, kind, settings, update_of)
+    context = context_from_store(store, kind, settings, update_of, aliases)
     report = validate_layer(raw, spec, context)
     if fix and report.fixable:
         _step(progress, "fix")
@@ -135,17 +139,17 @@ def diff_file(path: Path, kind: str, store: LayerStore, layer: str | None = None
             raise StoreError("raster_update")
         return _check_raster(path, kind)
     stored_layer = store.read(kind)
-    report = check_file(path, kind, store, layer, fix, progress=progress,
-                        update_of=stored_layer if update and stored_layer is not None else None)
+    update_of = stored_layer if update and stored_layer is not None else None
+    report = check_file(path, kind, store, layer, fix, progress=progress, update_of=update_of)
+    matches = name_matches(report.layer, stored_layer, spec)
+    if matches and match_names:  # checked again, the matched features now the stored ones
+        report = check_file(path, kind, store, layer, fix, update_of=update_of,
+                            aliases={m.file_id: m.stored_id for m in matches})
     _step(progress, "diff")
     findings = list(report.findings)
-    fixes = list(report.fixes_applied)
+    fixes = list(report.fixes_applied) + (match_fixes(matches) if match_names else [])
     incoming = report.layer
-    matches = name_matches(incoming, stored_layer, spec)
-    if matches and match_names:
-        incoming = apply_matches(incoming, matches, spec)
-        fixes += match_fixes(matches)
-    else:
+    if not match_names:
         findings += [Finding(WARNING, "name_match", m.file_id, {"stored": m.stored_id, "name": m.name,
                                                                 "distance_m": m.distance_m})
                      for m in matches]

@@ -17,7 +17,6 @@ import pandas as pd
 from ..geo import geodesic_m
 from .columns import normalise
 from .schema import LayerKind
-from .validate import REFERENCES
 
 NAME_MATCH_M = 1000.0  # a field id and a stored feature of the same name this close are one place
 
@@ -91,17 +90,6 @@ def name_matches(incoming: gpd.GeoDataFrame, stored: gpd.GeoDataFrame | None,
             matches.append(NameMatch(str(file_id), str(free[key].iloc[rows[best]]), str(name),
                                      round(float(distance[best]), 1)))
     return matches
-
-
-def apply_matches(layer: gpd.GeoDataFrame, matches: list[NameMatch], kind: LayerKind) -> gpd.GeoDataFrame:
-    """``layer`` with each matched field id replaced by its stored id, in the id column and in the
-    columns of the layer that refer to its own features (``facing_post_id``)."""
-    renamed = {m.file_id: m.stored_id for m in matches}
-    out = layer.copy()
-    own_references = [column for column, target in REFERENCES.get(kind.name, []) if target == kind.name]
-    for column in [kind.id_column, *own_references]:
-        out[column] = out[column].map(lambda v: renamed.get(v, v) if isinstance(v, str) else v)
-    return out
 
 
 def match_fixes(matches: list[NameMatch]) -> list[str]:

@@ -49,12 +49,14 @@ class ValidationSettings:
 class ValidationContext:
     """What the store already holds that a layer is checked against. ``update_of``: the ids of
     the stored layer when the file updates it (features absent from the file are kept, and a
-    stored feature may leave out columns and its position, which it keeps)."""
+    stored feature may leave out columns and its position, which it keeps). ``aliases``: field
+    ids to read as the stored ids they were matched to (by name, with the user's consent)."""
 
     borders: gpd.GeoDataFrame | None = None
     known_ids: dict[str, set[str]] = field(default_factory=dict)
     settings: ValidationSettings = field(default_factory=ValidationSettings)
     update_of: set[str] | None = None
+    aliases: dict[str, str] = field(default_factory=dict)  # field id -> stored id it was matched to
 
 
 @dataclass
@@ -350,6 +352,18 @@ def _check_references(layer: gpd.GeoDataFrame, kind: LayerKind, ids: pd.Series,
                         target=Term(f"kinds.{target}"))
 
 
+def _renamed(layer: gpd.GeoDataFrame, kind: LayerKind, aliases: dict[str, str]) -> gpd.GeoDataFrame:
+    """``layer`` with each aliased id replaced by the stored id it was matched to, in the id
+    column and in the columns that refer to the layer's own features (``facing_post_id``)."""
+    if not aliases:
+        return layer
+    own = [column for column, target in REFERENCES.get(kind.name, []) if target == kind.name]
+    for column in [kind.id_column, *own]:
+        text = layer[column].map(as_text)
+        layer[column] = text.map(lambda v: aliases.get(v, v) if v is not None else None)
+    return layer
+
+
 def _single_points(layer: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """MultiPoint features of one point (as KML and shapefiles often give) become Points."""
     geoms = layer.geometry.values
@@ -367,6 +381,7 @@ def validate_layer(raw: gpd.GeoDataFrame, kind: LayerKind,
     context = context or ValidationContext()
     out = _Collector()
     layer, columns = _map_columns(_single_points(raw), kind, context.update_of is not None, out)
+    layer = _renamed(layer, kind, context.aliases)
     ids = _feature_ids(layer, kind)
     stored = layer[kind.id_column].map(as_text).isin(context.update_of or set()).to_numpy()
     _convert_values(layer, kind, ids, stored, out)

@@ -99,11 +99,12 @@ def judgements_from_weights(weights: list[float]) -> list[list[str]]:
 def matrix_from_upper(cells: list[list[str]]) -> np.ndarray:
     """The reciprocal matrix from judgements typed above the diagonal (the cells below it and
     on it are ignored: below mirrors above, the diagonal is 1)."""
-    values = np.array([[parse_cell(str(cell)) for cell in row] for row in cells], dtype=float)
-    upper = np.triu(values, 1)
-    with np.errstate(divide="ignore"):
-        lower = np.tril(1 / values.T, -1)
-    return upper + lower + np.eye(len(values))
+    matrix = np.eye(len(cells))
+    for i, row in enumerate(cells):
+        for j in range(i + 1, len(row)):
+            matrix[i, j] = parse_cell(str(row[j]))
+            matrix[j, i] = 1 / matrix[i, j] if matrix[i, j] else np.inf  # ahp_weights refuses a zero
+    return matrix
 
 
 def read_matrix(text: str) -> tuple[list[str], np.ndarray]:
