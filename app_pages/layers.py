@@ -87,7 +87,7 @@ def import_upload(name: str, content: bytes, kind: str, options: dict) -> None:
     except BordermapError as error:
         st.session_state["upload_outcome"] = ("error", error_text(error, lang))
         return
-    if done.committed:
+    if done.version is not None:
         st.session_state["upload_outcome"] = ("success", t("app.imported", lang, version=done.version.version,
                                                            kind=t(f"kinds.{kind}", lang)))
     else:
@@ -97,12 +97,12 @@ def import_upload(name: str, content: bytes, kind: str, options: dict) -> None:
 def rollback() -> None:
     """The rollback button's callback, so that the history drawn after it shows the new version."""
     user = (st.session_state.get("rollback_user") or "").strip()
-    target = st.session_state.get("rollback_version")
+    target = int(st.session_state["rollback_version"])
     if not user:
         st.session_state["rollback_outcome"] = ("error", t("app.user_needed", lang))
         return
     try:
-        done = store.rollback(int(target), user)
+        done = store.rollback(target, user)
         st.session_state["rollback_outcome"] = ("success", t("app.rolled_back", lang, version=target,
                                                              new=done.version))
     except BordermapError as error:

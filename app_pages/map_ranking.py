@@ -50,14 +50,14 @@ def _select_from_map() -> None:
 
 
 with st.expander(t("app.map_options", lang)):
-    options = st.columns(4)
+    settings = st.columns(4)
     st.session_state.setdefault("opacity", 60)
-    opacity = options[0].slider(t("app.opacity", lang), 0, 100, step=5, key="opacity") / 100
-    online = options[1].toggle(t("app.online_tiles", lang), key="online_tiles",
-                               help=t("app.online_tiles_help", lang))
-    noting = options[2].toggle(t("app.note_mode", lang), key="note_mode", help=t("app.note_mode_help", lang))
-    presenting = options[3].toggle(t("app.presentation", lang), key="presentation",
-                                   help=t("app.presentation_help", lang))
+    opacity = settings[0].slider(t("app.opacity", lang), 0, 100, step=5, key="opacity") / 100
+    online = settings[1].toggle(t("app.online_tiles", lang), key="online_tiles",
+                                help=t("app.online_tiles_help", lang))
+    noting = settings[2].toggle(t("app.note_mode", lang), key="note_mode", help=t("app.note_mode_help", lang))
+    presenting = settings[3].toggle(t("app.presentation", lang), key="presentation",
+                                    help=t("app.presentation_help", lang))
 
 choices = {"": "—"} | {str(p): f"{r}. {names.get(p, p)}" for p, r in ranked["rank"].items()} | {
     str(p): names.get(p, p) for p in results.index.difference(ranked.index)}
@@ -138,11 +138,11 @@ with scenario_tab:
     else:
         pick = st.columns(2)
         with pick[0]:
-            first = choose(st.selectbox, t("app.scenario_a", lang), options, "scenario_a", scenario_label,
-                           default=options[1])
+            first = str(choose(st.selectbox, t("app.scenario_a", lang), options, "scenario_a", scenario_label,
+                               default=options[1]))
         with pick[1]:
-            second = choose(st.selectbox, t("app.scenario_b", lang), options, "scenario_b", scenario_label,
-                            default=CURRENT)
+            second = str(choose(st.selectbox, t("app.scenario_b", lang), options, "scenario_b",
+                                scenario_label, default=CURRENT))
         weights = pd.DataFrame({scenario_label(k): pd.Series({c.indicator: c.weight
                                                               for c in scenario_profile(k).criteria})
                                 for k in dict.fromkeys((first, second))}).fillna(0)

@@ -12,7 +12,7 @@ import streamlit as st
 from mapping.errors import BordermapError
 from mapping.i18n import format_number, format_percent, t
 from mapping.scoring.ahp import CR_LIMIT, ahp_weights, judgements_from_weights, matrix_from_upper
-from mapping.scoring.explain import label
+from mapping.scoring.explain import label, range_text
 from mapping.webapp import controls, data, error_text, format_time, md_text, tables
 
 ctx = data.page()
@@ -27,9 +27,7 @@ tables.text_table(pd.DataFrame({
     t("app.col.direction", lang): [t(f"app.direction.{c.direction}", lang) for c in profile.criteria],
     t("app.col.weight", lang): [format_percent(c.weight, lang) for c in profile.criteria],
     t("app.col.missing", lang): [t(f"explain.policy.{c.missing}", lang) for c in profile.criteria],
-    t("app.col.range", lang): ["" if c.low is None else
-                               f"{format_number(c.low, lang)} – {format_number(c.high, lang)}"
-                               for c in profile.criteria],
+    t("app.col.range", lang): [range_text(c, lang) for c in profile.criteria],
     t("app.col.unit", lang): [t(f"app.unit_names.{units.get(c.indicator, 'none')}", lang)
                               for c in profile.criteria],
 }))
@@ -75,8 +73,8 @@ layers = data.layers(ctx.path, ctx.version)
 rows = []
 for kind, version in versions.items():
     layer = layers.get(kind)
-    has_sources = layer is not None and "source" in layer
-    sources = sorted(layer["source"].dropna().astype(str).unique()) if has_sources else []
+    sources = ([] if layer is None or "source" not in layer
+               else sorted(layer["source"].dropna().astype(str).unique()))
     rows.append({t("app.kind", lang): t(f"kinds.{kind}", lang), t("app.col.version", lang): version.version,
                  t("app.col.time", lang): format_time(version.time, lang),
                  t("app.col.user", lang): version.user, t("app.col.file", lang): version.source_file,

@@ -12,7 +12,7 @@ from mapping.errors import BordermapError
 from mapping.exports.bundle import build_bundle
 from mapping.exports.write import FORMATS, export_download
 from mapping.i18n import format_number, t
-from mapping.scoring.shortlist import running_totals, shortlist
+from mapping.scoring.shortlist import ShortlistRequest, running_totals, shortlist
 from mapping.webapp import data, error_text, md_text, tables
 from mapping.webapp.choices import choose
 
@@ -40,8 +40,8 @@ limits = st.data_editor(pd.DataFrame({"iso3": countries, "min": 0, "max": None},
                         placeholder=tables.MISSING)
 minimum = {r.iso3: int(r.min) for r in limits.itertuples() if pd.notna(r.min) and int(r.min) > 0}
 maximum = {r.iso3: int(r.max) for r in limits.itertuples() if pd.notna(r.max)}
-request = {"budget": float(budget), "top_n": int(top_n) or None, "min_per_country": minimum,
-           "max_per_country": maximum}
+request: ShortlistRequest = {"budget": float(budget), "top_n": int(top_n) or None,
+                             "min_per_country": minimum, "max_per_country": maximum}
 
 try:
     chosen = shortlist(ranking.table.reset_index(), **request)
@@ -53,7 +53,8 @@ selected = ranking.table.loc[chosen.selected]
 totals = running_totals(selected["rehab_cost_usd"], float(budget))
 st.metric(t("app.shortlist_total", lang, count=len(selected)),
           t("units.usd", lang, value=format_number(chosen.total_cost, lang, 0)),
-          t("app.budget_left", lang, value=format_number(chosen.budget_left, lang, 0)), delta_color="off")
+          t("app.budget_left", lang, value=format_number(float(budget) - chosen.total_cost, lang, 0)),
+          delta_color="off")
 tables.text_table(pd.DataFrame({
     t("app.col.rank", lang): selected["rank"].astype(int),
     t("app.col.name", lang): selected["name"],
@@ -69,14 +70,14 @@ if chosen.excluded_missing_cost:
     st.warning(t("app.missing_cost", lang, posts=", ".join(md_text(n) for n in names)))
 
 st.subheader(t("app.export", lang))
-cols = st.columns([2, 1, 1])
-with cols[0]:
+actions = st.columns([2, 1, 1])
+with actions[0]:
     fmt = str(choose(st.selectbox, t("app.export_format", lang), FORMATS, "export_format",
                      lambda f: t(f"app.formats.{f}", lang)))
 # a prepared file is offered only while everything it was made from is unchanged
 settings = json.dumps([ctx.version, data.profile_key(profile), request, lang, fmt, data.today()],
                       sort_keys=True)
-if cols[1].button(t("app.export_prepare", lang), key="export_prepare"):
+if actions[1].button(t("app.export_prepare", lang), key="export_prepare"):
     with st.status(t("app.export_working", lang), expanded=False) as status:
         try:
             bundle = build_bundle(data.store(), profile, lang, layers=data.layers(ctx.path, ctx.version),
@@ -88,5 +89,5 @@ if cols[1].button(t("app.export_prepare", lang), key="export_prepare"):
             status.update(label=error_text(error, lang), state="error")
 if (prepared := st.session_state.get("export_file")) and prepared[0] == settings:
     _, name, content, media_type = prepared
-    cols[2].download_button(t("app.download", lang, file=name), content, file_name=name, mime=media_type,
+    actions[2].download_button(t("app.download", lang, file=name), content, file_name=name, mime=media_type,
                             key="export_download")

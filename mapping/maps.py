@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import html
 import json
+from typing import cast
 
 import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import Element, MacroElement, Template
+from branca.element import Element, Figure, MacroElement, Template
 from folium.map import Layer
 from folium.plugins import Fullscreen, MeasureControl
 from folium.utilities import JsCode
@@ -133,9 +134,10 @@ class PreparedLayer(Layer):
     """A layer whose script (data included) is added to the page as plain text (``RawScript``);
     the script adds the layer to its parent itself."""
 
-    def render(self, **kwargs) -> None:
+    def render(self, **kwargs) -> str:
         script = self._template.module.script(self, kwargs)
-        self.get_root().script.add_child(RawScript(script), name=self.get_name())
+        cast(Figure, self.get_root()).script.add_child(RawScript(script), name=self.get_name())
+        return ""
 
 
 class GeoJsonText(PreparedLayer):
@@ -450,7 +452,8 @@ def base_map(layers: dict[str, gpd.GeoDataFrame], lang: str, overlay: Overlay | 
                        {"color": BORDER_COLOUR, "weight": 2.5, "dashArray": "6 4"}).add_to(fmap)
     hidden_roads: list[str] = []
     if (roads := layers.get("roads")) is not None:
-        group = folium.FeatureGroup(name=t("kinds.roads", lang)).add_to(fmap)
+        group = folium.FeatureGroup(name=t("kinds.roads", lang))
+        group.add_to(fmap)
         hidden_roads = _road_layers(roads, group)
     if (settlements := layers.get("settlements")) is not None and not settlements.empty:
         _settlements(settlements, lang).add_to(fmap)
@@ -468,7 +471,8 @@ def base_map(layers: dict[str, gpd.GeoDataFrame], lang: str, overlay: Overlay | 
     measure.add_to(fmap)
     MetricScale().add_to(fmap)
     _legend(lang, overlay is not None, hidden_roads, notes).add_to(fmap)
-    fmap.get_root().header.add_child(Element(RANK_LABEL_CSS), name="bordermap_css")  # kept by st_folium
+    root = cast(Figure, fmap.get_root())
+    root.header.add_child(Element(RANK_LABEL_CSS), name="bordermap_css")  # st_folium keeps the header
     return fmap
 
 

@@ -19,8 +19,8 @@ def inert_cell(value: object) -> object:
     formula; anything else is unchanged."""
     if not isinstance(value, str):
         return value
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    return "'" + value if value.startswith(FORMULA_START) else value
+    text: str = ILLEGAL_CHARACTERS_RE.sub("", value)
+    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 def inert_table(table: pd.DataFrame) -> pd.DataFrame:

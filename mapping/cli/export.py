@@ -22,6 +22,10 @@ from .common import EXIT_DATA_ERRORS, EXIT_OK, EXIT_UNREADABLE, Context, common
 from .scoring import OUT_TYPE, _country_counts
 
 
+def _number(value: float | None, lang: str, digits: int) -> str:
+    """A number in the locale, or the words for "no data"."""
+    return t("app.no_value", lang) if value is None else format_number(value, lang, digits)
+
 @click.command("export")
 @click.option("--format", "fmt", type=click.Choice(FORMATS),
               help="File format (default: from --out's suffix).")
@@ -104,7 +108,7 @@ def say_reproduction(ctx: Context, result: Reproduction, name: str) -> None:
     for move in result.moved:
         if move.old_rank == move.new_rank:
             ctx.say("export.reproduce.score_changed", name=move.name, post=move.post_id, rank=move.new_rank,
-                    old=format_number(move.old_score, lang, 4), new=format_number(move.new_score, lang, 4))
+                    old=_number(move.old_score, lang, 4), new=_number(move.new_score, lang, 4))
         else:
             ctx.say("export.reproduce.moved", name=move.name, post=move.post_id, old=move.old_rank,
                     new=move.new_rank)
@@ -116,9 +120,8 @@ def say_reproduction(ctx: Context, result: Reproduction, name: str) -> None:
         ctx.say("export.reproduce.shortlist_added", posts=", ".join(result.shortlist_added))
     if result.shortlist_removed:
         ctx.say("export.reproduce.shortlist_removed", posts=", ".join(result.shortlist_removed))
-    for post, name, old, new in result.costs:
-        ctx.say("export.reproduce.cost_changed", name=name, post=post,
-                old=format_number(old, lang, 0) if old is not None else t("app.no_value", lang),
-                new=format_number(new, lang, 0) if new is not None else t("app.no_value", lang))
+    for post, name, old_cost, new_cost in result.costs:
+        ctx.say("export.reproduce.cost_changed", name=name, post=post, old=_number(old_cost, lang, 0),
+                new=_number(new_cost, lang, 0))
     if result.shortlist_error:
         ctx.say("export.reproduce.shortlist_failed", detail=result.shortlist_error)

@@ -170,7 +170,7 @@ def import_cmd(ctx: Context, file: Path, kind: str, layer: str | None, fix: bool
     if result.unchanged:
         ctx.say("cli.import_unchanged", kind=Term(f"kinds.{kind}"))
         return EXIT_OK
-    if not result.committed:
+    if result.version is None:
         ctx.say("cli.import_refused", err=True)
         _hints(ctx, result)
         return EXIT_DATA_ERRORS
@@ -227,17 +227,16 @@ def list_cmd(ctx: Context, output: str) -> int:
     """List the current layers of the store with their feature counts and versions."""
     store = ctx.store()
     latest = {v.kind: v for v in store.history()}  # oldest first: the last version of each kind wins
-    rows = [{"kind": kind, "features": latest[kind].features if kind in latest else None,
-             "version": latest[kind].version if kind in latest else None,
-             "time": latest[kind].time if kind in latest else None} for kind in store.kinds()]
+    shown = [latest[kind] for kind in store.kinds() if kind in latest]
     if output == "json":
+        rows = [{"kind": v.kind, "features": v.features, "version": v.version, "time": v.time} for v in shown]
         click.echo(json.dumps({"store": str(store.path), "layers": rows}, indent=2))
         return EXIT_OK
     ctx.say("cli.store_is", store=str(store.path))
-    for row in rows:
-        name = t("kinds." + row["kind"], ctx.lang)
-        count = format_number(row["features"] or 0, ctx.lang, 0)
-        click.echo(f"{name:<22} {count:>8}  v{row['version']}  {row['time']}")
+    for version in shown:
+        name = t(f"kinds.{version.kind}", ctx.lang)
+        click.echo(f"{name:<22} {format_number(version.features, ctx.lang, 0):>8}  v{version.version}  "
+                   f"{version.time}")
     return EXIT_OK
 
 

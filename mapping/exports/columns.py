@@ -9,6 +9,8 @@ coordinates WGS 84 degrees (EPSG:4326).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -29,7 +31,7 @@ HXL = {"post_id": "#loc+code", "name": "#loc+name", "iso3": "#country+code", "st
 SCORE_DIGITS, VALUE_DIGITS, COORDINATE_DIGITS = 4, 3, 6
 
 
-def yes_no(value: object, lang: str) -> object:
+def yes_no(value: Any, lang: str) -> Any:
     """``yes``/``no`` in ``lang`` for a boolean, anything else unchanged."""
     if isinstance(value, bool | np.bool_):
         return t("export.yes" if value else "export.no", lang)

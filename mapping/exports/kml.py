@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import zipfile
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree as ET
 
 import pandas as pd
@@ -47,7 +48,7 @@ def _data(parent: ET.Element, items: dict[str, str]) -> None:
         _text(ET.SubElement(extended, "Data", name=name), "value", value)
 
 
-def _number(value: object, lang: str, digits: int) -> str:
+def _number(value: Any, lang: str, digits: int) -> str:
     if value is None or pd.isna(value):
         return t("app.no_value", lang)
     return format_number(float(value), lang, digits)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -75,7 +76,7 @@ class ReportContent:
     record_json: str = ""
 
 
-def _number(value: object, lang: str, digits: int = 0) -> str:
+def _number(value: Any, lang: str, digits: int = 0) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return t("report.missing", lang)
     return format_number(float(value), lang, digits)
@@ -97,7 +98,7 @@ def _status(value: object, lang: str) -> str:
         return str(value)
 
 
-def _with_unit(value: object, unit: str | None, lang: str) -> str:
+def _with_unit(value: Any, unit: str | None, lang: str) -> str:
     """An indicator value with its unit (catalogue ``report.unit.<unit>``)."""
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return t("report.missing", lang)

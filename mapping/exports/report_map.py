@@ -13,6 +13,7 @@ import io
 import math
 
 import geopandas as gpd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Circle
@@ -71,7 +72,7 @@ class ReportMaps:
         self.posts = posts.to_crs(self.crs)
         self.colours = [rank_colour(r, len(posts)) for r in posts["rank"]]
         self.extent = gpd.GeoSeries([area], crs=4326).to_crs(self.crs).total_bounds
-        self._inset: tuple[Figure, object] | None = None
+        self._inset: tuple[Figure, Axes] | None = None
         self._inset_extras: list = []
 
     def _draw_layers(self, ax) -> None:

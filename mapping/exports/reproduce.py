@@ -11,6 +11,7 @@ information key ``/BordermapRecord``. Scores are compared to ``SCORE_TOLERANCE``
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -37,7 +38,8 @@ class _RecordScript(HTMLParser):
 
     def __init__(self) -> None:
         super().__init__()
-        self.inside, self.text = False, None
+        self.inside: bool = False
+        self.text: str | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "script" and dict(attrs).get("id") == HTML_RECORD_ID:
@@ -48,7 +50,7 @@ class _RecordScript(HTMLParser):
             self.inside = False
 
     def handle_data(self, data: str) -> None:
-        if self.inside:
+        if self.inside and self.text is not None:
             self.text += data
 
 
@@ -61,7 +63,7 @@ def _html_record(path: Path) -> str | None:
 def _pdf_record(path: Path) -> str | None:
     from pypdf import PdfReader
 
-    metadata = PdfReader(path).metadata or {}
+    metadata: Mapping[str, object] = PdfReader(path).metadata or {}
     value = metadata.get(PDF_RECORD_KEY)
     return str(value) if value is not None else None
 

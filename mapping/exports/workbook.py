@@ -19,7 +19,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..i18n import catalogue, format_day, format_number, t
-from ..scoring.explain import label
+from ..scoring.explain import label, range_text
 from ..tables import inert_cell
 from .bundle import ExportBundle
 from .columns import headers, ranking_table, shortlist_table
@@ -84,8 +84,7 @@ def method_tables(bundle: ExportBundle) -> tuple[pd.DataFrame, pd.DataFrame]:
         "direction": [t(f"export.direction.{c.direction}", lang) for c in profile.criteria],
         "weight": [c.weight for c in profile.criteria],
         "missing": [t(f"explain.policy.{c.missing}", lang) for c in profile.criteria],
-        "range": ["" if c.low is None else f"{format_number(c.low, lang)} – {format_number(c.high, lang)}"
-                  for c in profile.criteria],
+        "range": [range_text(c, lang) for c in profile.criteria],
     })
     none = t("export.method.none", lang)
     counts = {key: ", ".join(t("export.method.count", lang, iso3=k, count=v)

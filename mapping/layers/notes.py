@@ -148,7 +148,7 @@ def accept_note(store: LayerStore, note_id: str, user: str,
     moved post. Returns the decided note, or None (the note stays open) when the import found
     errors, with the import result and its findings either way."""
     result = _apply(store, note_id, user, crossing_kind)
-    if not result.committed:
+    if result.version is None:
         return None, result
     decided = replace(_get(store, note_id), status="accepted", decided_by=user, decided_at=_now(),
                       version=result.version.version)

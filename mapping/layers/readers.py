@@ -16,7 +16,7 @@ import logging
 import re
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
@@ -287,7 +287,7 @@ def _zip_parts(archive: zipfile.ZipFile, base: str) -> dict[str, zipfile.ZipInfo
     return parts
 
 
-def _require_parts(parts: dict[str, object]) -> None:
+def _require_parts(parts: Mapping[str, object]) -> None:
     missing = [suffix for suffix in _REQUIRED_PARTS if suffix not in parts]
     if missing:
         raise LayerReadError("shapefile_incomplete", missing=", ".join(missing))

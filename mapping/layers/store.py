@@ -166,8 +166,8 @@ class GeoPackageStore(LayerStore):
         return with_schema_types(layer, get_kind(kind))
 
     def raster_path(self, kind: str = "population") -> Path | None:
-        versions = [v for v in self.history(kind) if v.stored_file]
-        return self.raster_dir / versions[-1].stored_file if versions else None
+        files = [v.stored_file for v in self.history(kind) if v.stored_file]
+        return self.raster_dir / files[-1] if files else None
 
     def history(self, kind: str | None = None) -> list[Version]:
         if not self.path.exists():

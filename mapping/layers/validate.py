@@ -156,7 +156,7 @@ def _convert_values(layer: gpd.GeoDataFrame, kind: LayerKind, ids: pd.Series, st
         raw = layer[column.name]
         values, bad = _convert_column(raw, column)
         for i in np.flatnonzero(bad):
-            out.add(ERROR, "wrong_type", ids.iloc[i], row=i, column=column.name,
+            out.add(ERROR, "wrong_type", ids.iloc[i], row=int(i), column=column.name,
                     value=str(raw.iloc[i])[:60], expected=Term(f"types.{column.dtype}"))
         if column.allowed:
             values, not_allowed = to_allowed(values, column)
@@ -164,7 +164,7 @@ def _convert_values(layer: gpd.GeoDataFrame, kind: LayerKind, ids: pd.Series, st
                 i = layer.index.get_loc(index)
                 bad[i] = True
                 for part in parts:
-                    out.add(ERROR, "value_not_allowed", ids.iloc[i], row=i, column=column.name,
+                    out.add(ERROR, "value_not_allowed", ids.iloc[i], row=int(i), column=column.name,
                             value=part[:60], allowed=", ".join(column.allowed))
         if column.minimum is not None or column.maximum is not None:
             numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
@@ -173,12 +173,12 @@ def _convert_values(layer: gpd.GeoDataFrame, kind: LayerKind, ids: pd.Series, st
             with np.errstate(invalid="ignore"):
                 outside = (numbers < low) | (numbers > high)
             for i in np.flatnonzero(outside):
-                out.add(ERROR, "out_of_range", ids.iloc[i], row=i, column=column.name,
+                out.add(ERROR, "out_of_range", ids.iloc[i], row=int(i), column=column.name,
                         value=as_text(raw.iloc[i]), minimum=_bound(column.minimum, "-∞"),
                         maximum=_bound(column.maximum, "∞"))
         if column.required:
             for i in np.flatnonzero(values.isna().to_numpy() & ~bad & ~stored):
-                out.add(ERROR, "missing_value", ids.iloc[i], row=i, column=column.name)
+                out.add(ERROR, "missing_value", ids.iloc[i], row=int(i), column=column.name)
         layer[column.name] = values
 
 
@@ -190,7 +190,7 @@ def _check_text(layer: gpd.GeoDataFrame, kind: LayerKind, ids: pd.Series, out: _
         text = values.where(values.notna(), "").astype(str)
         suspicious = text.str.contains(FORMULA) | text.str.contains(MARKUP)
         for i in np.flatnonzero(suspicious.to_numpy()):
-            out.add(WARNING, "suspicious_text", ids.iloc[i], row=i, column=column.name,
+            out.add(WARNING, "suspicious_text", ids.iloc[i], row=int(i), column=column.name,
                     value=text.iloc[i][:60])
 
 
@@ -274,11 +274,11 @@ def _check_position(layer: gpd.GeoDataFrame, usable: np.ndarray, ids: pd.Series,
     swapped = points & far & _boxes_overlap(bounds[:, [1, 0, 3, 2]], box)
     rows = np.flatnonzero(usable)
     for i, (row, fid) in enumerate(zip(rows, ids[usable], strict=True)):
-        where = {"lon": round(float(bounds[i, 0]), 5), "lat": round(float(bounds[i, 1]), 5)}
+        lon, lat = round(float(bounds[i, 0]), 5), round(float(bounds[i, 1]), 5)
         if swapped[i]:
-            out.add(ERROR, "swapped_lat_lon", fid, fixable=True, row=int(row), **where)
+            out.add(ERROR, "swapped_lat_lon", fid, fixable=True, row=int(row), lon=lon, lat=lat)
         elif out_of_range[i]:
-            out.add(ERROR, "coordinates_out_of_range", fid, row=int(row), **where)
+            out.add(ERROR, "coordinates_out_of_range", fid, row=int(row), lon=lon, lat=lat)
         elif distance_km[i] > settings.far_outside_km:
             out.add(WARNING, "outside_study_area", fid, row=int(row),
                     distance_km=round(float(distance_km[i])))

@@ -137,7 +137,7 @@ def _allowed(text: str, column: Column) -> tuple[str | None, list[str]]:
             continue
         words = [canonical_value(w, column.allowed) for w in part.split()]  # Kobo: "foot vehicle"
         if all(words):
-            good.extend(words)
+            good.extend(w for w in words if w)
         else:
             bad.append(part)
     return (";".join(dict.fromkeys(good)) or None), bad

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import math
 import re
+from typing import Any
 
 import pandas as pd
 
 from ..i18n import Term, catalogue, format_number, t
+from .profile import Criterion
 from .rank import Ranking
 
 TOP_REASONS = 3
@@ -73,7 +75,14 @@ def label(indicator: str, lang: str) -> str:
     return t(key, lang) if key in catalogue(lang) else indicator
 
 
-def format_value(value: object, unit: str | None, lang: str) -> str:
+def range_text(criterion: Criterion, lang: str) -> str:
+    """A criterion's fixed min–max range in the locale (``0 – 250``), or "" when it has none."""
+    if criterion.low is None or criterion.high is None:
+        return ""
+    return f"{format_number(criterion.low, lang)} – {format_number(criterion.high, lang)}"
+
+
+def format_value(value: Any, unit: str | None, lang: str) -> str:
     """An indicator value for people: number in the locale with its unit, yes/no, or words."""
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return t("app.no_value", lang)

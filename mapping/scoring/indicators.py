@@ -25,7 +25,7 @@ from shapely.ops import linemerge
 
 from ..geo import geodesic_m, max_scale_distortion, study_crs
 from ..layers.schema import CONDITION_SCORES
-from .population import population_within, settlement_population_within
+from .population import PopulationGrid, population_within, settlement_population_within
 
 SEARCH_MARGIN = 1.01  # metric candidates a little wider than R, then the geodesic test
 BORDER_SNAP_KM = 50.0  # a post belongs to a border line it is this close to
@@ -56,7 +56,7 @@ class Layers:
     settlements: gpd.GeoDataFrame | None = None
     flows: gpd.GeoDataFrame | None = None
     incidents: gpd.GeoDataFrame | None = None
-    population: Path | object | None = None  # a GeoTIFF path or a population.PopulationGrid
+    population: str | Path | PopulationGrid | None = None  # a GeoTIFF, or its cells already read
 
 
 def pop_column(params: IndicatorParams) -> str:

@@ -4,7 +4,6 @@ and the app share."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import fields
 from pathlib import Path
 
 import geopandas as gpd
@@ -42,11 +41,13 @@ def indicator_params(profile: Profile, reference_date: dt.date | None = None) ->
 def params_from_settings(settings: dict[str, float],
                          reference_date: dt.date | None = None) -> IndicatorParams:
     """Indicator settings from a profile's ``[indicators]`` table (unknown keys ignored)."""
-    known = {f.name for f in fields(IndicatorParams)}
-    settings = {k: v for k, v in settings.items() if k in known}
-    if reference_date is not None:
-        settings["reference_date"] = reference_date
-    return IndicatorParams(**settings)
+    defaults = IndicatorParams()
+    return IndicatorParams(
+        radius_km=float(settings.get("radius_km", defaults.radius_km)),
+        incident_months=int(settings.get("incident_months", defaults.incident_months)),
+        assessment_max_age_months=int(settings.get("assessment_max_age_months",
+                                                   defaults.assessment_max_age_months)),
+        reference_date=reference_date or defaults.reference_date)
 
 
 def read_indicator_table(path: str | Path) -> pd.DataFrame:

@@ -242,7 +242,8 @@ def _zonal_sums(grid: PopulationGrid, lon: np.ndarray, lat: np.ndarray, radius_m
     prefix = np.empty((r1 - r0 + 1, c1 - c0))  # prefix[r - r0, j - c0]: persons in rows [r0, r), column j
     prefix[0] = 0.0
     summed = r0  # prefix sums are complete for rows [r0, summed)
-    arrived = nrows if rows_read is None else 0
+    arrived = 0
+    rows_read = iter([nrows]) if rows_read is None else rows_read  # no reader: every row is there
     for part in _chunks(circles):
         needed = min(int(np.ceil(np.max(circles.row[part] + circles.semi_row[part]))), r1)  # rows it reads
         while summed < needed:

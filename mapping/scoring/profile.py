@@ -24,6 +24,7 @@ import tomllib
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -170,7 +171,7 @@ def _indicator_settings(data: dict) -> dict[str, float]:
     return dict(settings)
 
 
-def _ahp_matrix(rows: object, size: int) -> np.ndarray:
+def _ahp_matrix(rows: Any, size: int) -> np.ndarray:
     try:
         matrix = np.array([[float(Fraction(str(cell).replace(",", "."))) for cell in row]
                            for row in rows], dtype=float)

@@ -16,6 +16,7 @@ set is reported: it is proved optimal, and the others are equally good.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 import numpy as np
 import pandas as pd
@@ -25,6 +26,16 @@ from ..errors import BordermapError
 from ..i18n import Term
 
 COLUMNS = ("iso3", "score", "rehab_cost_usd")
+
+
+class ShortlistRequest(TypedDict):
+    """What a shortlist is asked to respect: budget (USD), at most N posts, minimum and maximum
+    posts per country (ISO3)."""
+
+    budget: float | None
+    top_n: int | None
+    min_per_country: dict[str, int]
+    max_per_country: dict[str, int]
 
 
 class ShortlistError(BordermapError, ValueError):

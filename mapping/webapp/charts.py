@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import altair as alt
 import pandas as pd
+
+ChartT = TypeVar("ChartT", alt.Chart, alt.LayerChart)
 
 # d3-format locales: French writes 0,25 and 10 000
 NUMBER_LOCALES = {"en": {"decimal": ".", "thousands": ",", "grouping": [3], "currency": ["$", ""]},
                   "fr": {"decimal": ",", "thousands": "\u202f", "grouping": [3], "currency": ["", "\u00a0$"]}}
 
 
-def localised(chart: alt.TopLevelMixin, lang: str) -> alt.TopLevelMixin:
+def localised(chart: ChartT, lang: str) -> ChartT:
     """``chart`` with its axis and tooltip numbers formatted for ``lang``."""
     return chart.configure(locale={"number": NUMBER_LOCALES[lang]})
 
 
-def contributions(shares: pd.DataFrame, x_title: str, lang: str) -> alt.TopLevelMixin:
+def contributions(shares: pd.DataFrame, x_title: str, lang: str) -> alt.Chart:
     """Horizontal bars: ``contribution`` (score points) by ``criterion``, in profile order."""
     chart = alt.Chart(shares).mark_bar(color="#2166ac").encode(
         y=alt.Y("criterion:N", sort=None, title=None, axis=alt.Axis(labelLimit=220)),
@@ -26,7 +30,7 @@ def contributions(shares: pd.DataFrame, x_title: str, lang: str) -> alt.TopLevel
     return localised(chart, lang)
 
 
-def rank_intervals(spans: pd.DataFrame, rank_title: str, p_title: str, lang: str) -> alt.TopLevelMixin:
+def rank_intervals(spans: pd.DataFrame, rank_title: str, p_title: str, lang: str) -> alt.LayerChart:
     """One rule per post from its 5th to 95th percentile rank (``rank_p05``, ``rank_p95``), a dot
     at the median, coloured by ``p_top`` (percent of draws in the top N); posts by ``label``."""
     y = alt.Y("label:N", sort=list(spans.sort_values("rank")["label"]), title=None)

@@ -37,8 +37,8 @@ def show(lon: float, lat: float, posts: gpd.GeoDataFrame, countries: gpd.GeoData
     """The note form for the clicked point; saves the note in the store on submit."""
     st.subheader(t("app.note.title", lang))
     st.caption(t("app.note.where", lang, lat=format_number(lat, lang, 5), lon=format_number(lon, lang, 5)))
-    iso3 = list(countries["iso3"]) if countries is not None else []
-    names = dict(zip(iso3, countries["name_fr" if lang == "fr" else "name_en"], strict=True)) if iso3 else {}
+    names = {} if countries is None else dict(zip(countries["iso3"], countries[f"name_{lang}"], strict=True))
+    iso3 = list(names)
     post_ids = list(posts["post_id"])
     post_names = dict(zip(posts["post_id"], posts["name"], strict=True))
     near, here = nearest_post(posts, lon, lat), country_at(countries, lon, lat)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 import streamlit as st
@@ -24,7 +24,8 @@ def _cell(value: Any) -> str:
     return md_text(value)
 
 
-def text_table(frame: pd.DataFrame, height: int | str = "content", hide_index: bool = True) -> None:
+def text_table(frame: pd.DataFrame, height: int | Literal["content", "stretch"] = "content",
+               hide_index: bool = True) -> None:
     """A read-only table in which long texts wrap: ``st.table``, whose cells are Markdown, so
     every cell (values from files included) is escaped to show as written."""
     shown = frame.map(_cell)
