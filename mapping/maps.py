@@ -76,8 +76,8 @@ COUNTRY_LABEL_STYLE = JsCode("""function (feature, latlng) {
 RANK_LABEL_CSS = """<style>
 .bordermap-rank {color: #ffffff; font-weight: bold; font-size: 11px; line-height: 20px;
                  text-align: center; text-shadow: 0 0 2px #000000, 0 0 2px #000000;}
-.bordermap-legend {background: #ffffff; padding: 6px 8px; border-radius: 4px; font-size: 12px;
-                   line-height: 18px; box-shadow: 0 0 4px rgba(0,0,0,0.3); max-width: 260px;}
+.bordermap-legend {background: #ffffff; padding: 4px 8px; border-radius: 4px; font-size: 11px;
+                   line-height: 16px; box-shadow: 0 0 4px rgba(0,0,0,0.3); max-width: 250px;}
 .bordermap-legend summary {cursor: pointer; font-weight: bold;}
 .bordermap-legend i {display: inline-block; width: 12px; height: 12px; margin-right: 6px;
                      border-radius: 6px; vertical-align: middle;}
@@ -369,20 +369,22 @@ def _road_layers(roads: gpd.GeoDataFrame, group: folium.FeatureGroup) -> list[st
 
 
 def _legend_rows(lang: str, with_population: bool, hidden_roads: list[str], notes: bool) -> list[str]:
-    """One row per symbol drawn on the map, from the catalogues and constants only."""
+    """One row per symbol drawn on the map (the posts' map, or with ``notes`` the delegate notes'
+    map), from the catalogues and constants only."""
     ranks = "".join(f"<i style='background:{c};margin-right:0'></i>" for c in RANK_COLOURS)
-    rows = [f"{ranks} {t('map.legend.rank_scale', lang)}",
-            f"<i style='background:{UNRANKED_COLOUR}'></i>{t('map.legend.unranked', lang)}",
-            f"<i class='bordermap-ring'></i>{t('map.legend.selected', lang)}",
-            f"<i style='background:{OFFICIAL_COLOUR};width:10px;height:10px'></i>"
-            f"{t('map.legend.official', lang)}",
-            f"<i style='background:{UNOFFICIAL_COLOUR};width:8px;height:8px'></i>"
-            f"{t('map.legend.unofficial', lang)}",
-            f"<i style='background:{SETTLEMENT_COLOUR};opacity:0.7'></i>{t('map.legend.settlements', lang)}",
-            f"<i class='bordermap-line' style='background:{ROAD_COLOUR}'></i>{t('kinds.roads', lang)}",
-            f"<i class='bordermap-line' style='background:{BORDER_COLOUR}'></i>{t('kinds.borders', lang)}",
-            f"<i class='bordermap-square' style='background:{LAND_COLOUR};border:1px solid #888888'></i>"
-            f"{t('kinds.countries', lang)}"]
+    posts = [f"{ranks} {t('map.legend.rank_scale', lang)}",
+             f"<i style='background:{UNRANKED_COLOUR}'></i>{t('map.legend.unranked', lang)}",
+             f"<i class='bordermap-ring'></i>{t('map.legend.selected', lang)}"]
+    rows = [] if notes else posts
+    rows += [f"<i style='background:{OFFICIAL_COLOUR};width:10px;height:10px'></i>"
+             f"{t('map.legend.official', lang)}",
+             f"<i style='background:{UNOFFICIAL_COLOUR};width:8px;height:8px'></i>"
+             f"{t('map.legend.unofficial', lang)}",
+             f"<i style='background:{SETTLEMENT_COLOUR};opacity:0.7'></i>{t('map.legend.settlements', lang)}",
+             f"<i class='bordermap-line' style='background:{ROAD_COLOUR}'></i>{t('kinds.roads', lang)}",
+             f"<i class='bordermap-line' style='background:{BORDER_COLOUR}'></i>{t('kinds.borders', lang)}",
+             f"<i class='bordermap-square' style='background:{LAND_COLOUR};border:1px solid #888888'></i>"
+             f"{t('kinds.countries', lang)}"]
     if notes:
         rows += [f"<i style='background:{colour}'></i>"
                  f"{t('map.legend.note', lang, kind=t(f'notes.kinds.{kind}', lang))}"

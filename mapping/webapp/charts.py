@@ -22,7 +22,7 @@ def localised(chart: ChartT, lang: str) -> ChartT:
 def contributions(shares: pd.DataFrame, x_title: str, lang: str) -> alt.Chart:
     """Horizontal bars: ``contribution`` (score points) by ``criterion``, in profile order."""
     chart = alt.Chart(shares).mark_bar(color="#2166ac").encode(
-        y=alt.Y("criterion:N", sort=None, title=None, axis=alt.Axis(labelLimit=220)),
+        y=alt.Y("criterion:N", sort=None, title=None, axis=alt.Axis(labelLimit=0)),  # names in full
         x=alt.X("contribution:Q", title=x_title),
         tooltip=[alt.Tooltip("criterion:N", title=" "),
                  alt.Tooltip("contribution:Q", format=".3f", title=x_title)],

@@ -1,0 +1,225 @@
+"""Driving the app in headless Chromium as its users do, with no internet.
+
+``app_server`` starts ``streamlit run app.py`` on a store of its own, with every outside
+request of the server sent to a local recorder (an HTTP proxy that answers nothing), so a
+test can prove the server asked nothing of the internet. ``Browser`` opens the app in Debian's
+Chromium with every request to another host blocked and recorded, and knows the few gestures a
+journey needs: wait for the app to settle, switch language, open a page, read the map.
+Screenshots go to ``test-output/journeys/``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from mapping.i18n import t
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+OUTPUT = ROOT / "test-output" / "journeys"
+VIEWPORT = {"width": 1440, "height": 900}  # a workshop laptop
+SETTLE_MS = 60_000
+
+playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+if not Path(CHROMIUM).exists():
+    pytest.skip("Debian's chromium is not installed (apt-get install chromium)", allow_module_level=True)
+
+
+def plain(text: str) -> str:
+    """Text with French non-breaking spaces as plain spaces, for comparisons."""
+    return text.replace("\u00a0", " ").replace("\u202f", " ")
+
+
+def words(key: str, lang: str, **params: object) -> str:
+    """A catalogue message as the page shows it (plain spaces)."""
+    return plain(t(key, lang, **params))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class OutsideRecorder:
+    """A local HTTP proxy that records the first line of every request made through it and
+    answers nothing: the server's only way out to the internet in these tests."""
+
+    def __init__(self) -> None:
+        self.requests: list[str] = []
+        self._socket = socket.socket()
+        self._socket.bind(("127.0.0.1", 0))
+        self._socket.listen()
+        self.url = f"http://127.0.0.1:{self._socket.getsockname()[1]}"
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                connection, _ = self._socket.accept()
+            except OSError:
+                return
+            with connection:
+                connection.settimeout(2)
+                try:
+                    self.requests.append(connection.recv(4096).split(b"\r\n", 1)[0].decode(errors="replace"))
+                except OSError:
+                    self.requests.append("(no request line)")
+
+    def close(self) -> None:
+        self._socket.close()
+
+
+@dataclass
+class AppServer:
+    url: str
+    store: Path
+    outside: OutsideRecorder
+
+
+@contextmanager
+def app_server(store: Path) -> Iterator[AppServer]:
+    """The app on ``store``, served headless on localhost; every outside request of the server
+    goes to an ``OutsideRecorder``."""
+    port, outside = free_port(), OutsideRecorder()
+    env = {**os.environ, "BORDERMAP_STORE": str(store), "HTTP_PROXY": outside.url, "HTTPS_PROXY": outside.url,
+           "http_proxy": outside.url, "https_proxy": outside.url, "NO_PROXY": "", "no_proxy": ""}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url + "_stcore/health", timeout=2)
+            break
+        except OSError:
+            time.sleep(0.5)
+    try:
+        yield AppServer(url, store, outside)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        outside.close()
+
+
+@dataclass
+class Browser:
+    """One browser tab on the app, in the journey ``name``."""
+
+    page: object
+    app: AppServer
+    name: str
+    outside: list[str] = field(default_factory=list)
+    step: int = 0
+
+    def settle(self) -> None:
+        """Wait until the app has finished running after the last action."""
+        self.page.wait_for_timeout(400)
+        self.page.wait_for_function(
+            "() => !document.querySelector('[data-testid=stStatusWidget]')"
+            " && !document.querySelector('[data-stale=true]')", timeout=SETTLE_MS)
+        self.page.wait_for_timeout(300)
+
+    def shot(self, what: str) -> None:
+        """A screenshot of the whole page, numbered in journey order."""
+        self.step += 1
+        OUTPUT.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=OUTPUT / f"{self.name}-{self.step:02d}-{what}.png", full_page=True)
+
+    def text(self) -> str:
+        return plain(self.page.locator("[data-testid=stMain]").inner_text())
+
+    def shows(self, text: str, timeout_ms: int = 30_000) -> bool:
+        """Whether the page shows ``text`` within ``timeout_ms`` (it may still be drawing)."""
+        deadline = time.monotonic() + timeout_ms / 1000
+        while text not in self.text():
+            if time.monotonic() > deadline:
+                return False
+            self.page.wait_for_timeout(250)
+        return True
+
+    def healthy(self) -> None:
+        """No exception on the page (a traceback would replace it)."""
+        assert self.page.locator("[data-testid=stException]").count() == 0, self.text()[:2000]
+
+    def language(self, lang: str) -> None:
+        """Switch the app's language with the sidebar's radio button."""
+        self.page.locator("[data-testid=stSidebar]").get_by_text(
+            {"en": "English", "fr": "Français"}[lang], exact=True).click()
+        self.settle()
+        self.healthy()
+
+    def open(self, page_key: str, lang: str) -> None:
+        """Open one of the app's pages from the sidebar (``app.pages.<page_key>``)."""
+        self.page.locator("[data-testid=stSidebarNav]").get_by_text(words(f"app.pages.{page_key}", lang),
+                                                                     exact=True).click()
+        self.page.locator("[data-testid=stMain] h1").first.wait_for(timeout=SETTLE_MS)
+        self.settle()
+        self.healthy()
+
+    def tab(self, key: str, lang: str) -> None:
+        self.page.get_by_role("tab", name=words(key, lang)).click()
+        self.settle()
+
+    def map(self, index: int = 0):
+        """The frame of the ``index``-th map on the page, once Leaflet has drawn it."""
+        frame = self.page.frame_locator("iframe[title='streamlit_folium.st_folium']").nth(index)
+        frame.locator(".leaflet-container").wait_for(timeout=SETTLE_MS)
+        return frame
+
+    def map_ranks(self, index: int = 0) -> dict[int, tuple[float, float]]:
+        """The rank written on each post of the map and its position (lat, lon), read from Leaflet."""
+        self.map(index).locator(".bordermap-rank").first.wait_for(timeout=SETTLE_MS)
+        frame = next(f for f in self.page.frames if "st_folium" in f.url)
+        ranks = frame.evaluate("""() => Object.values(window.map._layers)
+            .filter(l => l.options && l.options.icon && l.options.icon.options.className === 'bordermap-rank')
+            .map(l => [Number(l.options.icon.options.html), l.getLatLng().lat, l.getLatLng().lng])""")
+        return {int(rank): (lat, lon) for rank, lat, lon in ranks}
+
+    def table_column(self, column: int) -> list[str]:
+        """The texts of one column of the first interactive table (``st.dataframe``) of the page."""
+        cells = self.page.locator(f"[data-testid='stDataFrame'] td[id^='glide-cell-{column}-']")
+        cells.first.wait_for(state="attached", timeout=SETTLE_MS)
+        return [plain(c) for c in cells.all_text_contents()]
+
+
+@contextmanager
+def browser(app: AppServer, name: str) -> Iterator[Browser]:
+    """A fresh Chromium tab on the app (French first) with every outside request blocked."""
+    with playwright.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        context = chromium.new_context(viewport=VIEWPORT, accept_downloads=True)
+        page = context.new_page()
+        tab = Browser(page, app, name)
+
+        def only_the_app(route) -> None:
+            if route.request.url.startswith(app.url):
+                route.continue_()
+            else:
+                tab.outside.append(route.request.url)
+                route.abort()
+
+        page.route("**/*", only_the_app)
+        page.goto(app.url)
+        page.wait_for_selector("[data-testid=stSidebar]", timeout=120_000)
+        tab.settle()
+        try:
+            yield tab
+        finally:
+            chromium.close()
