@@ -191,6 +191,27 @@ class Browser:
             .map(l => [Number(l.options.icon.options.html), l.getLatLng().lat, l.getLatLng().lng])""")
         return {int(rank): (lat, lon) for rank, lat, lon in ranks}
 
+    def choose(self, select_box, typed: str) -> str:
+        """Pick an option in a select box as a user does: type to filter the list, click the first
+        option that contains ``typed``; returns the option chosen."""
+        select_box.locator("input").click()
+        self.page.keyboard.press("Control+A")
+        self.page.keyboard.type(typed)  # key by key: the list opens, filtered
+        option = self.page.get_by_role("option").filter(has_text=typed).first
+        chosen = option.inner_text()
+        option.click()
+        self.settle()
+        assert select_box.locator("input").input_value() == chosen
+        return chosen
+
+    def static_table(self, containing: str) -> list[list[str]]:
+        """The rows (header first) of the first ``st.table`` whose text contains ``containing``."""
+        table = self.page.locator("[data-testid=stTable]").filter(has_text=containing).first
+        table.wait_for(timeout=SETTLE_MS)
+        rows = table.evaluate("""t => Array.from(t.querySelectorAll('tr'))
+            .map(r => Array.from(r.querySelectorAll('th, td')).map(c => c.innerText.trim()))""")
+        return [[plain(cell) for cell in row] for row in rows]
+
     def table_column(self, column: int) -> list[str]:
         """The texts of one column of the first interactive table (``st.dataframe``) of the page."""
         cells = self.page.locator(f"[data-testid='stDataFrame'] td[id^='glide-cell-{column}-']")
@@ -217,7 +238,8 @@ def browser(app: AppServer, name: str) -> Iterator[Browser]:
 
         page.route("**/*", only_the_app)
         page.goto(app.url)
-        page.wait_for_selector("[data-testid=stSidebar]", timeout=120_000)
+        page.wait_for_selector("[data-testid=stSidebar] [data-testid=stSlider]", timeout=120_000)
+        page.wait_for_selector("[data-testid=stMain] h1", timeout=120_000)
         tab.settle()
         try:
             yield tab

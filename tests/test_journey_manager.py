@@ -1,0 +1,137 @@
+"""A project manager's whole job in the browser, in French and in English: move a weight and see
+the effective weights and the new ranking on the map and in the table, save a scenario and
+compare it with the current weights, set a budget with a minimum for one country, then download
+the XLSX workbook and the PDF report and open both."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import openpyxl
+import pytest
+from browser import Browser, app_server, browser, plain, words
+from pypdf import PdfReader
+
+from mapping.layers.user_store import open_store
+from mapping.scoring.explain import label
+
+BUDGET = 1_000_000  # USD
+MINIMUM_COUNTRY, MINIMUM = "MLI", 3  # the budget alone picks two of the three Malian posts
+GRID_ROW_PX = 35  # height of the header and of each row of an editable table
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    store = open_store(tmp_path_factory.mktemp("manager") / "store.gpkg")
+    with app_server(store.path) as server:
+        yield server
+    assert server.outside.requests == []
+
+
+def effective_weights(tab: Browser) -> list[float]:
+    """The weights written beside the sliders' names (percent, as the page shows them)."""
+    labels = tab.page.locator("[data-testid=stSidebar] [data-testid=stSlider] [data-testid=stWidgetLabel]")
+    found = [re.search(r"—\s*([\d.,]+)\s*%", plain(text)) for text in labels.all_inner_texts()]
+    return [float(m.group(1).replace(",", ".")) for m in found if m]
+
+
+def top_post_agrees_on_map_and_table(tab: Browser, positions: dict[str, tuple[float, float]]) -> str:
+    """The post ranked first in the table is the one the map numbers 1; returns its name."""
+    first = tab.table_column(2)[0]
+    lat, lon = tab.map_ranks()[1]
+    assert abs(positions[first][0] - lat) < 1e-4 and abs(positions[first][1] - lon) < 1e-4, first
+    return first
+
+
+def download(tab: Browser, fmt_label: str, lang: str) -> tuple[str, bytes]:
+    """Choose an export format, prepare the file and download it; its name and content."""
+    chooser = tab.page.locator("[data-testid=stSelectbox]").filter(has_text=words("app.export_format", lang))
+    assert tab.choose(chooser, fmt_label) == fmt_label
+    tab.page.get_by_role("button", name=words("app.export_prepare", lang)).click()
+    tab.settle()
+    button = tab.page.locator("[data-testid=stDownloadButton] button")
+    button.wait_for(timeout=120_000)
+    with tab.page.expect_download() as arrived:
+        button.click()
+    return arrived.value.suggested_filename, open(arrived.value.path(), "rb").read()
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_a_manager_reweights_compares_fits_the_budget_and_exports(app, lang):
+    posts = open_store(app.store).read("posts")
+    positions = {n: (g.y, g.x) for n, g in zip(posts["name"], posts.geometry, strict=True)}
+    other = "en" if lang == "fr" else "fr"
+    with browser(app, f"manager-{lang}") as tab:
+        if lang == "en":
+            tab.language("en")
+        # 1. the weights as shares of 100 %, and the same post first on the map and in the table
+        assert abs(sum(effective_weights(tab)) - 100) < 0.5
+        before = top_post_agrees_on_map_and_table(tab, positions)
+        # 2. population matters most: a slider moves, the weights and the ranking follow
+        population = tab.page.locator("[data-testid=stSidebar] [data-testid=stSlider]").filter(
+            has_text=label("pop_20km", lang).capitalize())
+        population.get_by_role("slider").focus()
+        for _ in range(60):
+            tab.page.keyboard.press("ArrowRight")
+        tab.settle()
+        shares = effective_weights(tab)
+        assert abs(sum(shares) - 100) < 0.5 and max(shares) > 40
+        after = top_post_agrees_on_map_and_table(tab, positions)
+        assert after != before
+        tab.shot("reweighted")
+
+        # 3. a scenario saved under a name, compared with the current weights
+        tab.tab("app.scenarios", lang)
+        form = tab.page.locator("[data-testid=stForm]").filter(has_text=words("app.scenario_save", lang))
+        form.get_by_label(words("app.scenario_name", lang), exact=True).fill(f"Population {lang}")
+        form.get_by_role("button", name=words("app.scenario_save", lang)).click()
+        tab.settle()
+        assert tab.shows(words("app.scenario_saved", lang, name=f"Population {lang}"))
+        condition = tab.page.locator("[data-testid=stSidebar] [data-testid=stSlider]").nth(0)
+        condition.get_by_role("slider").focus()
+        for _ in range(25):
+            tab.page.keyboard.press("ArrowLeft")
+        tab.settle()
+        assert tab.shows("▲") and tab.shows("▼")  # ranks that move between the two weight sets
+        tab.shot("scenario-compared")
+
+        # 4. the shortlist within a budget, with at least two posts in Mali
+        tab.open("shortlist", lang)
+        budget = tab.page.locator("[data-testid=stNumberInput]").filter(has_text=words("app.budget", lang))
+        budget.locator("input").fill(str(BUDGET))
+        budget.locator("input").press("Enter")
+        tab.settle()
+        box = tab.page.locator("[data-testid=stDataFrame]").first.bounding_box()
+        countries = sorted(open_store(app.store).read("posts")["iso3"].dropna().unique())
+        row = countries.index(MINIMUM_COUNTRY)  # the "at least" cell of that country's row
+        tab.page.mouse.click(box["x"] + box["width"] / 2, box["y"] + GRID_ROW_PX * (row + 1.5))
+        tab.page.wait_for_timeout(300)  # the grid takes the focus
+        tab.page.keyboard.type(str(MINIMUM))
+        tab.page.wait_for_timeout(300)
+        tab.page.keyboard.press("Enter")
+        tab.settle()
+        header, *rows = tab.static_table(words("app.col.running_total", lang))
+        assert header[2] == words("app.col.country", lang)
+        assert sum(r[2].strip() == MINIMUM_COUNTRY for r in rows) >= MINIMUM, rows
+        assert 0 < float(re.sub(r"[ ,]", "", rows[-1][5])) <= BUDGET
+        tab.shot("shortlist")
+
+        # 5. the workbook and the report, downloaded and opened
+        name, content = download(tab, words("app.formats.xlsx", lang), lang)
+        assert name.endswith(".xlsx")
+        book = openpyxl.load_workbook(io.BytesIO(content))
+        assert words("export.sheet.shortlist", lang) in book.sheetnames
+        sheet = book[words("export.sheet.shortlist", lang)]
+        listed = [str(cell.value) for row in sheet.iter_rows() for cell in row]
+        assert sum(v == MINIMUM_COUNTRY for v in listed) >= MINIMUM
+        tab.language(other)  # and on in the other language
+        name, content = download(tab, words("app.formats.pdf", other), other)
+        assert name.endswith(".pdf") and content.startswith(b"%PDF")
+        text = plain(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages))
+        assert words("report.title", other) in text
+        assert any(r[1].strip() in text for r in rows)  # the shortlisted posts are in the report
+        tab.shot("exported")
+        tab.language(lang)
+        tab.healthy()
+        assert tab.outside == []
