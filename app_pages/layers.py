@@ -75,11 +75,15 @@ def guessed_kind(name: str, content: bytes) -> str | None:
         return guess_kind(path)
 
 
-def import_upload(name: str, content: bytes, kind: str, options: dict) -> None:
-    """The import button's callback: commits, and keeps the outcome to show in the next run."""
+def import_upload(name: str, content: bytes, kind: str, options: dict, consent_key: str | None) -> None:
+    """The import button's callback: commits, and keeps the outcome to show in the next run.
+    ``consent_key``: the checkbox that must be ticked first, when the import removes features."""
     user = (st.session_state.get("upload_user") or "").strip()
     if not user:
         st.session_state["upload_outcome"] = ("error", t("app.user_needed", lang))
+        return
+    if consent_key is not None and not st.session_state.get(consent_key):
+        st.session_state["upload_outcome"] = ("error", t("app.removal_needs_consent", lang))
         return
     try:
         with saved_upload(name, content) as path:
@@ -158,7 +162,8 @@ with upload_tab:
         match_key, consent_key = f"upload_match_{upload.file_id}", f"upload_consent_{upload.file_id}"
         match = st.session_state.get(match_key, False)
         consent = st.session_state.get(consent_key, False)
-        options = {"fix": fix, "update": mode == "update", "match_names": match, "allow_removals": consent}
+        # removals are consented to in the page, below: the diff shows them, the button waits for consent
+        options = {"fix": fix, "update": mode == "update", "match_names": match, "allow_removals": True}
         try:
             with st.spinner(t("app.checking", lang)), saved_upload(upload.name, content) as path:
                 result = diff_file(path, kind, store, **options)
@@ -169,7 +174,8 @@ with upload_tab:
         if result.matches:
             st.checkbox(t("app.match_names", lang, count=len(result.matches)), key=match_key,
                         help=t("app.match_names_help", lang))
-        if mode == "replace" and result.diff.removed:
+        removes = mode == "replace" and bool(result.diff.removed)
+        if removes:
             st.checkbox(t("app.removal_consent", lang, count=len(result.diff.removed)), key=consent_key)
         if has_errors(result.findings):
             st.error(t("app.import_blocked", lang))
@@ -179,8 +185,9 @@ with upload_tab:
             cols = st.columns([2, 1])
             cols[0].text_input(t("app.user", lang), key="upload_user")
             cols[1].button(t(f"app.import_as.{mode}", lang), key="import_button", type="primary",
-                           on_click=import_upload, args=(upload.name, content, kind, options),
-                           disabled=mode == "replace" and bool(result.diff.removed) and not consent)
+                           on_click=import_upload, args=(upload.name, content, kind, options,
+                                                         consent_key if removes else None),
+                           disabled=removes and not consent)
 
 with history_tab:
     show_outcome("rollback_outcome")
@@ -197,7 +204,7 @@ with history_tab:
                                      for v in versions],
     }).iloc[::-1], height=TALL_TABLE_PX)
     by_number = {v.version: v for v in versions}
-    cols = st.columns([3, 2, 1])
+    cols = st.columns([3, 2, 2], vertical_alignment="bottom")
     with cols[0]:
         choose(st.selectbox, t("app.rollback_choose", lang), list(reversed(by_number)), "rollback_version",
                lambda n: version_label(by_number[n]))

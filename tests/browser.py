@@ -172,6 +172,10 @@ class Browser:
         self.settle()
         self.healthy()
 
+    def panel(self):
+        """The tab panel shown (the others stay in the page, hidden)."""
+        return self.page.get_by_role("tabpanel")
+
     def tab(self, key: str, lang: str) -> None:
         self.page.get_by_role("tab", name=words(key, lang)).click()
         self.settle()

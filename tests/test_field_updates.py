@@ -33,16 +33,17 @@ def run(store, *args: str, lang: str = "en"):
     return result
 
 
-def kobo_export(store, path, ids=FIELD_POSTS, extra_rows: list[dict] | None = None):
+def kobo_export(store, path, ids=FIELD_POSTS, extra_rows: list[dict] | None = None, building: int = 1):
     """A KoboToolbox CSV (";", group paths, metadata columns, ISO 8601 date-times) of a post
-    assessment form: the post's id and name, two condition scores and the assessment date, at the
-    GPS position of the post; Kobo's ``start`` is a day after the assessment date of the form."""
+    assessment form: the post's id and name, two condition scores (``building``, power 2) and the
+    assessment date, at the GPS position of the post; Kobo's ``start`` is a day after the
+    assessment date of the form."""
     posts = store.read("posts").set_index("post_id").loc[ids]
     rows = [{
         "start": "2025-03-03T09:14:00.000+00:00", "end": "2025-03-03T09:31:12.412+00:00",
         "today": "2025-03-03", "deviceid": "collect:abc123",
         "grp_poste/identifiant": post_id, "grp_poste/nom_poste": record["name"],
-        "grp_etat/batiment": "1", "grp_etat/electricite": "2",
+        "grp_etat/batiment": str(building), "grp_etat/electricite": "2",
         "grp_poste/date_evaluation": "2025-03-02",
         "_gps_latitude": f"{record.geometry.y:.6f}", "_gps_longitude": f"{record.geometry.x:.6f}",
         "_gps_altitude": "0", "_gps_precision": "4.5",

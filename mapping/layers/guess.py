@@ -13,9 +13,10 @@ from .schema import KINDS, VECTOR_KINDS
 
 
 def guess_kind(path: Path) -> str | None:
-    """The kind whose required columns the file has the largest share of (then the most of its
-    columns), among the kinds its geometry fits; ``population`` for a GeoTIFF; None when no
-    kind's required column is there or the file cannot be read."""
+    """The kind that recognises the most of the file's columns (then the largest share of its
+    required ones: a field update may leave some out), among the kinds its geometry fits;
+    ``population`` for a GeoTIFF; None when no kind's required column is there or the file
+    cannot be read."""
     try:
         if detect_format(path) == "geotiff":
             return "population"
@@ -32,6 +33,6 @@ def guess_kind(path: Path) -> str | None:
             continue
         found = set(map_columns(headers, kind)[0].values())
         required = sum(c in found for c in kind.required) / len(kind.required)
-        scores.append((required, len(found), name))
+        scores.append((len(found), required, name))
     best = max(scores, default=None)
-    return best[2] if best and best[0] > 0 else None
+    return best[2] if best and best[1] > 0 else None
