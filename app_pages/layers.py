@@ -20,12 +20,11 @@ from mapping.layers.store import Version
 from mapping.layers.uploads import saved_upload
 from mapping.maps import layer_control, notes_layer
 from mapping.webapp import data, error_text, format_time, md_text, tables
-from mapping.webapp.choices import choose
+from mapping.webapp.choices import choose, open_tab
 
 UPLOAD_TYPES = ["gpkg", "geojson", "json", "zip", "kml", "kmz", "csv", "xlsx", "tif", "tiff"]  # .shp: zipped
 MODES = ("update", "replace")
 LISTED_IDS = 200  # ids listed per part of a diff
-SHORT_TABLE, TALL_TABLE_PX = 8, 420  # longer tables scroll within this height (pixels)
 
 ctx = data.page()
 lang = ctx.lang
@@ -39,8 +38,7 @@ def findings_table(findings: list[Finding]) -> None:
     tables.text_table(pd.DataFrame({
         t("app.col.severity", lang): [t(f"severity.{f.severity}", lang) for f in ordered],
         t("app.col.feature", lang): [f.feature_id for f in ordered],
-        t("app.col.message", lang): [f.message(lang) for f in ordered]}),
-        height="content" if len(ordered) <= SHORT_TABLE else TALL_TABLE_PX)
+        t("app.col.message", lang): [f.message(lang) for f in ordered]}))
 
 
 def show_result(result: ImportResult) -> None:
@@ -140,10 +138,7 @@ def show_outcome(key: str) -> None:
         (st.success if kind == "success" else st.error)(message)
 
 
-upload_tab, history_tab, notes_tab = st.tabs([t("app.upload", lang), t("app.history", lang),
-                                              t("app.notes", lang)])
-
-with upload_tab:
+def upload_tab() -> None:
     show_outcome("upload_outcome")
     upload = st.file_uploader(t("app.upload_file", lang), type=UPLOAD_TYPES, key="upload_file")
     if upload is None:
@@ -169,7 +164,7 @@ with upload_tab:
                 result = diff_file(path, kind, store, **options)
         except BordermapError as error:
             st.error(error_text(error, lang))
-            st.stop()
+            return
         show_result(result)
         if result.matches:
             st.checkbox(t("app.match_names", lang, count=len(result.matches)), key=match_key,
@@ -189,7 +184,8 @@ with upload_tab:
                                                          consent_key if removes else None),
                            disabled=removes and not consent)
 
-with history_tab:
+
+def history_tab() -> None:
     show_outcome("rollback_outcome")
     versions = store.history()
     tables.text_table(pd.DataFrame({
@@ -202,7 +198,7 @@ with history_tab:
         t("app.col.features", lang): [v.features for v in versions],
         t("app.col.changes", lang): [f"+{len(v.added)} ~{len(v.changed)} −{len(v.removed)}"
                                      for v in versions],
-    }).iloc[::-1], height=TALL_TABLE_PX)
+    }).iloc[::-1])
     by_number = {v.version: v for v in versions}
     cols = st.columns([3, 2, 2], vertical_alignment="bottom")
     with cols[0]:
@@ -211,7 +207,8 @@ with history_tab:
     cols[1].text_input(t("app.user", lang), key="rollback_user")
     cols[2].button(t("app.rollback", lang), key="rollback_button", on_click=rollback)
 
-with notes_tab:
+
+def notes_tab() -> None:
     show_outcome("note_outcome")
     found = notes(store)
     open_notes = [n for n in found if n.status == "open"]
@@ -232,7 +229,7 @@ with notes_tab:
             t("app.note.kind", lang): [t(f"notes.kinds.{n.kind}", lang) for n in found],
             t("app.note.text", lang): [n.text for n in found],
             t("app.col.status", lang): [t(f"notes.status.{n.status}", lang) for n in found],
-        }), height="content" if len(found) <= SHORT_TABLE else TALL_TABLE_PX)
+        }))
     if open_notes:
         by_id = {n.note_id: n for n in open_notes}
         labels = {i: " — ".join((i, t(f"notes.kinds.{n.kind}", lang), n.author)) for i, n in by_id.items()}
@@ -262,3 +259,10 @@ with notes_tab:
                        disabled=preview is None or has_errors(preview.findings))
         cols[2].button(t("app.note_dismiss", lang), key="note_dismiss", on_click=decide,
                        args=("dismiss", chosen))
+
+
+# only the open tab runs (the notes map, the history and an uploaded file's check are not redone unseen)
+TABS = {"upload": upload_tab, "history": history_tab, "notes": notes_tab}
+opened, tab_containers = open_tab({tab: t(f"app.{tab}", lang) for tab in TABS}, "layers_tab")
+with tab_containers[opened]:
+    TABS[opened]()

@@ -11,9 +11,10 @@ from mapping.errors import BordermapError
 from mapping.i18n import format_number, format_percent, t
 from mapping.maps import layer_control, post_at, posts_layer
 from mapping.scoring.explain import label
+from mapping.scoring.profile import Profile
 from mapping.scoring.scenarios import compare, rank_change_marks, save_scenario, scenarios
 from mapping.webapp import charts, data, error_text, md_text, note_form, post_panel, tables
-from mapping.webapp.choices import choose, set_choice
+from mapping.webapp.choices import choose, open_tab, set_choice
 
 ONLINE_TILES = "OpenStreetMap"
 POST_ZOOM = 10
@@ -33,12 +34,6 @@ st.title(t("app.title", lang))
 if ranking.empty_criteria:
     st.warning(t("profile.empty_criteria", lang,
                  criteria=", ".join(label(c, lang) for c in ranking.empty_criteria)))
-
-
-def _select_from_table() -> None:
-    rows = st.session_state["ranking_table"].selection.rows
-    if rows:
-        set_choice("post", str(ranked.index[rows[0]]))
 
 
 def _select_from_map() -> None:
@@ -91,19 +86,16 @@ with panel:
     elif not noting:
         st.info(t("app.choose_hint", lang))
 
-ranking_tab, scenario_tab, robustness_tab = st.tabs([t("app.ranking", lang), t("app.scenarios", lang),
-                                                     t("app.robustness", lang)])
-with ranking_tab:
+
+def ranking_tab() -> None:
     listed = ranked.head(data.TABLE_ROWS)
-    table = pd.DataFrame({
+    tables.text_table(pd.DataFrame({
         t("app.col.rank", lang): listed["rank"].astype(int),
         t("app.col.name", lang): listed["name"],
         t("app.col.country", lang): listed["iso3"],
         t("app.col.score", lang): [format_number(v, lang, 3) for v in listed["score"]],
         t("app.col.explanation", lang): listed["explanation"],
-    })
-    tables.pick_table(table, "ranking_table", wide=[t("app.col.explanation", lang)],
-                      on_select=_select_from_table, selection_mode="single-row")
+    }))
     if len(ranked) > len(listed):
         st.caption(t("app.table_top", lang, shown=len(listed), total=len(ranked)))
     left_out = results[results["rank"].isna()]
@@ -112,7 +104,8 @@ with ranking_tab:
                                                                    strict=True)]
         st.caption(t("app.excluded", lang, posts="; ".join(reasons)))
 
-with scenario_tab:
+
+def scenarios_tab() -> None:
     store = data.store()
     with st.form("save_scenario", clear_on_submit=True):
         cols = st.columns([2, 2, 1])
@@ -126,39 +119,40 @@ with scenario_tab:
                 st.error(error_text(error, lang))
     saved = scenarios(store)
     options = [CURRENT, *saved]
+    if len(options) < 2:
+        st.info(t("app.scenario_hint", lang))
+        return
 
     def scenario_label(key: str) -> str:
         return t("app.current_weights", lang) if key == CURRENT else key
 
-    def scenario_profile(key: str):
+    def scenario_profile(key: str) -> Profile:
         return profile if key == CURRENT else saved[key].profile
 
-    if len(options) < 2:
-        st.info(t("app.scenario_hint", lang))
-    else:
-        pick = st.columns(2)
-        with pick[0]:
-            first = str(choose(st.selectbox, t("app.scenario_a", lang), options, "scenario_a", scenario_label,
-                               default=options[1]))
-        with pick[1]:
-            second = str(choose(st.selectbox, t("app.scenario_b", lang), options, "scenario_b",
-                                scenario_label, default=CURRENT))
-        weights = pd.DataFrame({scenario_label(k): pd.Series({c.indicator: c.weight
-                                                              for c in scenario_profile(k).criteria})
-                                for k in dict.fromkeys((first, second))}).fillna(0)
-        weights.index = [label(i, lang).capitalize() for i in weights.index]
-        tables.text_table(weights.map(lambda w: format_percent(w, lang)), hide_index=False)
-        diff = compare(data.ranked(ctx.path, ctx.version, scenario_profile(first), lang)[0],
-                       data.ranked(ctx.path, ctx.version, scenario_profile(second), lang)[0])
-        tables.text_table(pd.DataFrame({
-            t("app.col.name", lang): diff["name"],
-            t("app.col.country", lang): diff["iso3"],
-            t("app.col.rank_in", lang, scenario=scenario_label(first)): diff["rank_a"].astype("Int64"),
-            t("app.col.rank_in", lang, scenario=scenario_label(second)): diff["rank_b"].astype("Int64"),
-            t("app.col.change", lang): rank_change_marks(diff["change"]),
-        }))
+    pick = st.columns(2)
+    with pick[0]:
+        first = str(choose(st.selectbox, t("app.scenario_a", lang), options, "scenario_a", scenario_label,
+                           default=options[1]))
+    with pick[1]:
+        second = str(choose(st.selectbox, t("app.scenario_b", lang), options, "scenario_b", scenario_label,
+                            default=CURRENT))
+    weights = pd.DataFrame({scenario_label(k): pd.Series({c.indicator: c.weight
+                                                          for c in scenario_profile(k).criteria})
+                            for k in dict.fromkeys((first, second))}).fillna(0)
+    weights.index = [label(i, lang).capitalize() for i in weights.index]
+    tables.text_table(weights.map(lambda w: format_percent(w, lang)), hide_index=False)
+    diff = compare(data.ranked(ctx.path, ctx.version, scenario_profile(first), lang)[0],
+                   data.ranked(ctx.path, ctx.version, scenario_profile(second), lang)[0])
+    tables.text_table(pd.DataFrame({
+        t("app.col.name", lang): diff["name"],
+        t("app.col.country", lang): diff["iso3"],
+        t("app.col.rank_in", lang, scenario=scenario_label(first)): diff["rank_a"].astype("Int64"),
+        t("app.col.rank_in", lang, scenario=scenario_label(second)): diff["rank_b"].astype("Int64"),
+        t("app.col.change", lang): rank_change_marks(diff["change"]),
+    }))
 
-with robustness_tab:
+
+def robustness_tab() -> None:
     st.caption(t("app.robustness_help", lang, top=profile.top_n))
     if st.toggle(t("app.robustness_show", lang), key="robustness"):
         spans = data.intervals(ctx.path, ctx.version, profile).join(ranked[["name", "rank"]])
@@ -167,3 +161,10 @@ with robustness_tab:
         st.altair_chart(charts.rank_intervals(spans, t("app.rank_axis", lang),
                                               t("app.p_top_axis", lang, top=profile.top_n), lang),
                         width="stretch")
+
+
+# only the open tab runs: a weight change recomputes no comparison or chart that nobody sees
+TABS = {"ranking": ranking_tab, "scenarios": scenarios_tab, "robustness": robustness_tab}
+opened, tab_containers = open_tab({tab: t(f"app.{tab}", lang) for tab in TABS}, "map_tab")
+with tab_containers[opened]:
+    TABS[opened]()

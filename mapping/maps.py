@@ -47,11 +47,12 @@ SETTLEMENT_COLOUR = "#3f3f3f"
 ROAD_COLOUR, BORDER_COLOUR, LAND_COLOUR = "#b15928", "#6a3d9a", "#f4efe4"
 NAMES_ZOOM = 9  # settlement names show from this zoom level on
 ROAD_TOLERANCE = 3e-3  # degrees (about 330 m): roads are drawn to be seen at zoom 6–10, not followed
-MAX_ROAD_COORDINATES = 40_000  # drawn road vertices: beyond, the least important classes are left out
+MAX_ROAD_COORDINATES = 20_000  # drawn road vertices: beyond, the least important classes are left out
 MAX_SETTLEMENTS = 1500  # the most populous are drawn: more dots would hide the posts and slow every page
 NOTE_COLOURS = {"new_crossing": "#1f78b4", "wrong_position": "#ff7f00", "other": "#6a3d9a"}
 ROAD_WEIGHTS = {"trunk": 4, "primary": 3, "secondary": 2, "tertiary": 1.5, "track": 1}
 POST_RADIUS = 9  # pixels
+NUMBERED_RANKS = 100  # posts with their rank written on them (as many as the ranking table lists)
 CLICK_TOLERANCE_M = 5.0  # a clicked symbol (at COORDINATE_PRECISION) is the post this close to it
 # Leaflet panes (z-index): tiles are 200, lines and small points 400, markers 600, tooltips 650
 LAND_PANE, RASTER_PANE, POSTS_PANE = "bordermapLand", "bordermapRaster", "bordermapPosts"
@@ -59,15 +60,14 @@ PANES = {LAND_PANE: 150, RASTER_PANE: 250, POSTS_PANE: 640}
 POINT_STYLE = JsCode("""function (feature, latlng) {
     var p = feature.properties;
     var shape = L.circleMarker(latlng, {radius: p.radius, color: '#ffffff', weight: 1.5, pane: p.pane,
-                                        fillColor: p.colour, fillOpacity: 0.95});
-    var layers = [shape];
-    if (p.rank) {
-        layers.push(L.marker(latlng, {pane: p.pane, icon: L.divIcon({
-            className: 'bordermap-rank', html: String(p.rank), iconSize: [20, 20]})}));
-    }
-    var group = L.featureGroup(layers);
-    group.bindTooltip(p.label);  // p.label was escaped on the server (maps.inert)
-    return group;
+                                        renderer: bordermapCanvas(p.pane), fillColor: p.colour,
+                                        fillOpacity: 0.95});
+    shape.bindTooltip(p.label);  // p.label was escaped on the server (maps.inert)
+    if (!p.numbered) { return shape; }
+    var number = L.marker(latlng, {pane: p.pane, icon: L.divIcon({
+        className: 'bordermap-rank', html: String(p.rank), iconSize: [20, 20]})});
+    number.bindTooltip(p.label);
+    return L.featureGroup([shape, number]);
 }""")
 COUNTRY_LABEL_STYLE = JsCode("""function (feature, latlng) {
     return L.marker(latlng, {interactive: false, icon: L.divIcon({
@@ -115,7 +115,7 @@ def rank_colour(rank: float | None, count: int) -> str:
 def _outline(layer: gpd.GeoDataFrame, tolerance: float = OUTLINE_TOLERANCE) -> gpd.GeoSeries:
     """Lines and polygons for display, simplified to ``tolerance`` (degrees)."""
     shapes = shapely.simplify(layer.geometry.values, tolerance, preserve_topology=True)
-    return gpd.GeoSeries(shapely.set_precision(shapes, tolerance / 10), crs=layer.crs)
+    return gpd.GeoSeries(shapely.set_precision(shapes, tolerance / 3), crs=layer.crs)
 
 
 class RawScript(Element):
@@ -130,14 +130,27 @@ class RawScript(Element):
         return self.text
 
 
+def _render_raw(element: MacroElement, kwargs: dict) -> str:
+    """Add ``element``'s script macro to the page as plain text (``RawScript``)."""
+    script = element._template.module.script(element, kwargs)
+    cast(Figure, element.get_root()).script.add_child(RawScript(script), name=element.get_name())
+    return ""
+
+
 class PreparedLayer(Layer):
     """A layer whose script (data included) is added to the page as plain text (``RawScript``);
     the script adds the layer to its parent itself."""
 
     def render(self, **kwargs) -> str:
-        script = self._template.module.script(self, kwargs)
-        cast(Figure, self.get_root()).script.add_child(RawScript(script), name=self.get_name())
-        return ""
+        return _render_raw(self, kwargs)
+
+
+class PreparedMacro(MacroElement):
+    """A map element with only a script, added to the page as plain text: the map is rendered
+    at every rerun, and folium would compile each script as a Jinja template again."""
+
+    def render(self, **kwargs) -> str:
+        return _render_raw(self, kwargs)
 
 
 class GeoJsonText(PreparedLayer):
@@ -145,8 +158,9 @@ class GeoJsonText(PreparedLayer):
     ``folium.GeoJson`` does: the app renders its cached base map on every rerun, so a large
     layer would otherwise be converted to JSON again each time a weight moves.
 
-    ``point_to_layer`` is JavaScript (a function); ``style`` a Leaflet path style; ``pane``
-    the Leaflet pane the layer is drawn in (default: the overlay pane).
+    ``frame``: a layer, or its GeoJSON text. ``point_to_layer`` is JavaScript (a function);
+    ``style`` a Leaflet path style; ``pane`` the Leaflet pane the layer is drawn in (default:
+    the overlay pane).
     """
 
     _template = Template("""{% macro script(this, kwargs) %}
@@ -154,13 +168,14 @@ var {{ this.get_name() }} = L.geoJson({{ this.data }}, {{ this.options }});
 {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
 {% endmacro %}""")
 
-    def __init__(self, frame: gpd.GeoDataFrame, name: str, *, style: dict | None = None,
+    def __init__(self, frame: gpd.GeoDataFrame | str, name: str, *, style: dict | None = None,
                  point_to_layer: JsCode | None = None, control: bool = True, pane: str | None = None,
                  interactive: bool = True) -> None:
         super().__init__(name=name, overlay=True, control=control)
         self._name = "GeoJson"
         # labels are already HTML-escaped (inert); "</" is escaped too, so no text ends the script
-        self.data = frame.to_json(drop_id=True).replace("</", "<\\/")
+        text = frame if isinstance(frame, str) else frame.to_json(drop_id=True)
+        self.data = text.replace("</", "<\\/")
         options = [f"style: {json.dumps(style)}"] if style else []
         if point_to_layer is not None:
             options.append(f"pointToLayer: {point_to_layer.js_code}")
@@ -194,6 +209,23 @@ var {{ this.get_name() }} = L.featureGroup([
         self.outline = json.dumps({"color": "#888888", "weight": 1, "fill": False})
 
 
+class RasterOverlay(PreparedLayer):
+    """The population raster as an image over ``bounds`` (``[[south, west], [north, east]]``,
+    degrees) in the raster pane, ``opacity`` 0–1; its data URL put on the page as text."""
+
+    _template = Template("""{% macro script(this, kwargs) %}
+var {{ this.get_name() }} = L.imageOverlay({{ this.url }}, {{ this.bounds }},
+    {opacity: {{ this.opacity }}, pane: {{ this.pane }}, interactive: false});
+{{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+{% endmacro %}""")
+
+    def __init__(self, overlay: Overlay, opacity: float, name: str) -> None:
+        super().__init__(name=name, overlay=True, control=True)
+        self._name = "RasterOverlay"
+        self.url, self.bounds = json.dumps(overlay.url), json.dumps(overlay.bounds)
+        self.opacity, self.pane = json.dumps(float(opacity)), json.dumps(RASTER_PANE)
+
+
 class PointsText(PreparedLayer):
     """Many points drawn the same way, sent as compact rows ``[lat, lon, label, radius]``
     (degrees; label escaped with ``inert``; radius in pixels) rather than GeoJSON features, a
@@ -221,14 +253,16 @@ var {{ this.get_name() }} = L.featureGroup({{ this.data }}.map({{ this.marker }}
 
 
 def _dot_marker(colour: str) -> str:
-    """JavaScript: a row to a dot of ``colour`` with its label as tooltip."""
+    """JavaScript: a row to a dot of ``colour`` (on the overlay pane's canvas) with its label as tooltip."""
     return ("function (r) { return L.circleMarker([r[0], r[1]], {radius: r[3], color: '#ffffff', weight: 1, "
-            f"fillColor: {json.dumps(colour)}, fillOpacity: 0.95}}).bindTooltip(r[2]); }}")
+            f"renderer: bordermapCanvas('overlayPane'), fillColor: {json.dumps(colour)}, fillOpacity: 0.95}})"
+            ".bindTooltip(r[2]); }")
 
 
 PLACE_MARKER = ("function (r) { return L.circleMarker([r[0], r[1]], {radius: r[3], color: '#ffffff', "
-                f"weight: 0.5, fillColor: '{SETTLEMENT_COLOUR}', fillOpacity: 0.7}})"
-                ".bindTooltip(r[2], {permanent: true, direction: 'right', className: 'bordermap-place'}); }")
+                f"weight: 0.5, renderer: bordermapCanvas('overlayPane'), fillColor: '{SETTLEMENT_COLOUR}', "
+                "fillOpacity: 0.7}).bindTooltip(r[2], {permanent: true, direction: 'right', "
+                "className: 'bordermap-place'}); }")
 
 
 def _outline_layer(layer: gpd.GeoDataFrame, name: str, style: dict,
@@ -238,26 +272,35 @@ def _outline_layer(layer: gpd.GeoDataFrame, name: str, style: dict,
     return GeoJsonText(shapes, name, style=style, interactive=False)
 
 
-def _point_layer(points: gpd.GeoDataFrame, name: str) -> GeoJsonText:
-    """Points with ``label`` (escaped), ``colour``, ``radius``, ``pane`` and optional ``rank``."""
-    return GeoJsonText(points, name, point_to_layer=POINT_STYLE)
+def _point_layer(layer: gpd.GeoDataFrame, name: str, labels: list[str], colours: list[str], radius: float,
+                 ranks: list[int | None] | None = None, pane: str = "overlayPane") -> GeoJsonText:
+    """The points of ``layer`` drawn by ``POINT_STYLE`` with their ``labels`` (escaped),
+    ``colours`` and ``ranks`` in ``pane``; the first ranked drawn last, on top. Written
+    straight to GeoJSON (degrees, at ``COORDINATE_PRECISION``): this layer is rebuilt at every
+    weight change."""
+    placed = np.flatnonzero(layer.geometry.notna().to_numpy() & ~layer.geometry.is_empty.to_numpy())
+    rank = np.array([np.inf if ranks is None or ranks[i] is None else ranks[i] for i in placed], dtype=float)
+    placed = placed[np.argsort(-rank, kind="stable")]
+    xy = shapely.get_coordinates(layer.geometry.values[placed]).round(5)
+    features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [x, y]},
+                 "properties": {"label": labels[i], "colour": colours[i], "radius": radius, "pane": pane,
+                                "rank": None if ranks is None else ranks[i],
+                                "numbered": ranks is not None and ranks[i] is not None
+                                and ranks[i] <= NUMBERED_RANKS}}
+                for i, (x, y) in zip(placed.tolist(), xy.tolist(), strict=True)]
+    return GeoJsonText(json.dumps({"type": "FeatureCollection", "features": features}), name,
+                       point_to_layer=POINT_STYLE)
 
 
-def _points(layer: gpd.GeoDataFrame, labels: list[str], colours: list[str], radius: float,
-            ranks: list[int | None] | None = None, pane: str = "overlayPane") -> gpd.GeoDataFrame:
-    placed = layer.geometry.notna().to_numpy() & ~layer.geometry.is_empty.to_numpy()
-    data = {"label": labels, "colour": colours, "radius": [radius] * len(layer), "pane": [pane] * len(layer)}
-    if ranks is not None:
-        data["rank"] = ranks
-    geometry = shapely.set_precision(layer.geometry.values, COORDINATE_PRECISION)
-    frame = gpd.GeoDataFrame(data, geometry=geometry, crs=layer.crs)
-    return frame[placed]
-
-
-class Panes(MacroElement):
-    """The map's own panes (``PANES``: name -> z-index), created before any layer is added."""
+class Panes(PreparedMacro):
+    """The map's own panes (``PANES``: name -> z-index), created before any layer is added, and
+    ``bordermapCanvas(pane)``: one canvas per pane on which thousands of points stay light."""
 
     _template = Template("""{% macro script(this, kwargs) %}
+window.bordermapCanvas = function (pane) {
+    var all = window.bordermapCanvases = window.bordermapCanvases || {};
+    return all[pane] || (all[pane] = L.canvas({pane: pane}));
+};
 (function (map) {
     var panes = {{ this.panes_json }};
     Object.keys(panes).forEach(function (name) {
@@ -275,7 +318,7 @@ class Panes(MacroElement):
         self.raster_json, self.land_json = json.dumps(RASTER_PANE), json.dumps(LAND_PANE)
 
 
-class StillPage(MacroElement):
+class StillPage(PreparedMacro):
     """A click on the map focuses it (for keyboard panning) without scrolling the page: the
     map is in a frame, and Leaflet's focus would scroll the app page under the pointer between
     the press and the release, so the click would miss the post it was aimed at."""
@@ -296,7 +339,7 @@ class StillPage(MacroElement):
         self._name = "StillPage"
 
 
-class MetricScale(MacroElement):
+class MetricScale(PreparedMacro):
     """The scale bar, in metres and kilometres only."""
 
     _template = Template("""{% macro script(this, kwargs) %}
@@ -308,7 +351,7 @@ L.control.scale({metric: true, imperial: false}).addTo({{ this._parent.get_name(
         self._name = "MetricScale"
 
 
-class Legend(MacroElement):
+class Legend(PreparedMacro):
     """The legend (bottom right, folds away to its title) and the zoom rule that shows
     settlement names up close.
 
@@ -445,8 +488,7 @@ def base_map(layers: dict[str, gpd.GeoDataFrame], lang: str, overlay: Overlay | 
     if (countries := layers.get("countries")) is not None:
         CountriesLayer(countries, t("kinds.countries", lang)).add_to(fmap)
     if overlay is not None:
-        folium.raster_layers.ImageOverlay(overlay.url, overlay.bounds, opacity=opacity, pane=RASTER_PANE,
-                                          name=t("map.population", lang), interactive=False).add_to(fmap)
+        RasterOverlay(overlay, opacity, t("map.population", lang)).add_to(fmap)
     if countries is not None:
         _country_names(countries, lang).add_to(fmap)
     if (borders := layers.get("borders")) is not None:
@@ -485,9 +527,10 @@ def layer_control() -> folium.LayerControl:
 
 def posts_layer(posts: gpd.GeoDataFrame, lang: str, ranks: dict[str, int] | None = None,
                 selected: str | None = None, radius_km: float | None = None) -> folium.FeatureGroup:
-    """Posts coloured by rank (red first, green last) with the rank written on them, in the posts
-    pane above every other symbol and the first ranked drawn last (on top); the ``selected`` post
-    ringed, with its catchment circle of ``radius_km`` (geodesic km)."""
+    """Posts coloured by rank (red first, green last), the first ``NUMBERED_RANKS`` with their rank
+    written on them, in the posts pane above every other symbol and the first ranked drawn last
+    (on top); the ``selected`` post ringed, with its catchment circle of ``radius_km`` (geodesic
+    km)."""
     group = folium.FeatureGroup(name=t("kinds.posts", lang))
     if posts.empty:
         return group
@@ -495,9 +538,8 @@ def posts_layer(posts: gpd.GeoDataFrame, lang: str, ranks: dict[str, int] | None
     post_ranks = [ranked.get(p) for p in posts["post_id"]]
     labels = [inert(f"{r}. {n}" if r else n) for r, n in zip(post_ranks, posts["name"], strict=True)]
     colours = [rank_colour(r, len(ranked)) if ranked else UNRANKED_COLOUR for r in post_ranks]
-    points = _points(posts, labels, colours, POST_RADIUS, post_ranks, POSTS_PANE)
-    order = np.argsort(-pd.to_numeric(points["rank"]).fillna(np.inf).to_numpy(), kind="stable")
-    _point_layer(points.iloc[order], t("kinds.posts", lang)).add_to(group)
+    name = t("kinds.posts", lang)
+    _point_layer(posts, name, labels, colours, POST_RADIUS, post_ranks, POSTS_PANE).add_to(group)
     chosen = posts[(posts["post_id"] == selected) & posts.geometry.notna()]
     if len(chosen):
         point = chosen.geometry.iloc[0]
@@ -528,5 +570,5 @@ def notes_layer(notes: gpd.GeoDataFrame, lang: str) -> folium.FeatureGroup:
               for k, a, o, x in zip(notes["kind"], notes["author"], notes["organisation"], notes["text"],
                                     strict=True)]
     colours = [NOTE_COLOURS.get(k, UNRANKED_COLOUR) for k in notes["kind"]]
-    _point_layer(_points(notes, labels, colours, 7, pane=POSTS_PANE), t("map.notes", lang)).add_to(group)
+    _point_layer(notes, t("map.notes", lang), labels, colours, 7, pane=POSTS_PANE).add_to(group)
     return group

@@ -216,11 +216,9 @@ class Browser:
             .map(r => Array.from(r.querySelectorAll('th, td')).map(c => c.innerText.trim()))""")
         return [[plain(cell) for cell in row] for row in rows]
 
-    def table_column(self, column: int) -> list[str]:
-        """The texts of one column of the first interactive table (``st.dataframe``) of the page."""
-        cells = self.page.locator(f"[data-testid='stDataFrame'] td[id^='glide-cell-{column}-']")
-        cells.first.wait_for(state="attached", timeout=SETTLE_MS)
-        return [plain(c) for c in cells.all_text_contents()]
+    def ranking(self, lang: str) -> list[str]:
+        """The names of the posts in the ranking table, best first."""
+        return [row[1] for row in self.static_table(words("app.col.explanation", lang))[1:]]
 
 
 @contextmanager

@@ -63,8 +63,8 @@ def table(app: AppTest, column: str):
 
 
 def ranking_table(app: AppTest):
-    """The ranking on the map page: the dataframe whose first column is the rank."""
-    return next(d.value for d in app.dataframe if d.value.columns[0] in ("Rang", "Rank"))
+    """The ranking on the map page: the table whose first column is the rank."""
+    return table(app, "Rang" if any(shown(tb.value.columns[0]) == "Rang" for tb in app.table) else "Rank")
 
 
 def test_app_opens_in_french_and_switches_to_english(app):
@@ -121,7 +121,16 @@ def test_choosing_a_post_opens_its_profile(app, store_path):
     assert '"decimal": ","' in chart.proto.spec and "Contribution au score" in chart.proto.spec
 
 
+def open_tab(app: AppTest, key: str, tab: str) -> None:
+    """Open a tab of ``choices.open_tab`` as ``choices.set_choice`` does (AppTest cannot click tabs)."""
+    app.session_state[key] = tab
+    app.session_state[f"{key}#generation"] = app.session_state[f"{key}#generation"] + 1 \
+        if f"{key}#generation" in app.session_state else 1
+    run(app)
+
+
 def test_a_scenario_is_saved_and_compared_with_the_current_weights(app, store_path):
+    open_tab(app, "map_tab", "scenarios")
     app.text_input[0].set_value("Priorité à l’état")
     next(b for b in app.button if b.label == "Enregistrer ces poids").click()
     run(app)
@@ -200,6 +209,7 @@ def test_an_edited_layer_is_imported_then_rolled_back(app, store_path, tmp_path)
     latest = store.history()[-1]
     assert latest.user == "A. Diallo" and latest.changed == [posts.loc[0, "post_id"]]
     assert latest.action == "update"
+    open_tab(app, "layers_tab", "history")
     choice(app.selectbox, "rollback_version").set_value(store.history("posts")[-2].version)
     app.text_input(key="rollback_user").set_value("A. Diallo")
     app.button(key="rollback_button").click()
@@ -219,6 +229,7 @@ def test_a_delegate_note_is_accepted_through_the_validated_import(app, store_pat
     other = add_note(store, author="A. Sow", organisation="Douanes", country="MRT", kind="other",
                      text="Horaires d’ouverture à vérifier", lon=near.x, lat=near.y)
     run(app, LAYERS)
+    open_tab(app, "layers_tab", "notes")
     listed = table(app, "Statut")
     assert "Passage de motos <script>x</script>" in set(listed["Note"])  # shown as text
     before = len(store.history())

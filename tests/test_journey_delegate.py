@@ -80,7 +80,7 @@ def test_a_delegate_reviews_the_map_picks_a_post_and_leaves_a_note(app, lang):
 
         # 3. a click on the post ranked first selects it: list, profile, catchment circle
         ranks = tab.map_ranks()
-        first = tab.table_column(2)[0]
+        first = tab.ranking(lang)[0]
         tab.map().locator(".bordermap-rank", has_text=re.compile(r"^1$")).click()
         tab.settle()
         tab.healthy()

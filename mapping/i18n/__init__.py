@@ -17,8 +17,9 @@ import tomllib
 from functools import cache
 from pathlib import Path
 
+from babel import Locale
 from babel.dates import format_date
-from babel.numbers import format_decimal, format_scientific
+from babel.numbers import NumberPattern, format_scientific, parse_pattern
 
 LANGUAGES = ("en", "fr")
 DEFAULT_LANGUAGE = "en"
@@ -65,9 +66,19 @@ def format_number(value: float, lang: str, digits: int = 2) -> str:
     if not math.isfinite(value):
         return "NaN" if math.isnan(value) else "∞" if value > 0 else "-∞"
     if abs(value) >= LARGEST_PLAIN:
-        return format_scientific(value, format="0.###E0", locale=lang)
-    pattern = "#,##0" + ("." + "#" * digits if digits else "")
-    return format_decimal(value, format=pattern, locale=lang)
+        return format_scientific(value, format="0.###E0", locale=_locale(lang))
+    return _pattern(digits).apply(value, _locale(lang))
+
+
+@cache
+def _locale(lang: str) -> Locale:
+    return Locale.parse(lang)
+
+
+@cache
+def _pattern(digits: int) -> NumberPattern:
+    """Grouped thousands, at most ``digits`` decimals (parsed once: formatting is on hot paths)."""
+    return parse_pattern("#,##0" + ("." + "#" * digits if digits else ""))
 
 
 def format_percent(share: float, lang: str, digits: int = 1) -> str:

@@ -23,6 +23,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import geopandas as gpd
@@ -110,7 +111,7 @@ class LayerStore(ABC):
     @abstractmethod
     def rollback(self, version: int, user: str) -> Version:
         """Make the layer as it was at ``version`` current again (a new version); ``StoreError``
-    when it already is."""
+        when it already is."""
 
     @abstractmethod
     def records(self, collection: str) -> list[dict]:
@@ -170,26 +171,13 @@ class GeoPackageStore(LayerStore):
         return self.raster_dir / files[-1] if files else None
 
     def history(self, kind: str | None = None) -> list[Version]:
-        if not self.path.exists():
-            return []
-        with closing(sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)) as db:
-            exists = db.execute("SELECT 1 FROM sqlite_master WHERE name = ?",
-                                (VERSIONS_TABLE,)).fetchone()
-            if not exists:
-                return []
-            rows = db.execute(f"SELECT * FROM {VERSIONS_TABLE} ORDER BY version").fetchall()
-        versions = [_version_from_row(row) for row in rows]
+        state = _file_state(self.path)
+        versions = _versions(state) if state else ()
         return [v for v in versions if kind is None or v.kind == kind]
 
     def records(self, collection: str) -> list[dict]:
-        if not self.path.exists():
-            return []
-        with closing(sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)) as db:
-            if not db.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (RECORDS_TABLE,)).fetchone():
-                return []
-            rows = db.execute(f"SELECT data FROM {RECORDS_TABLE} WHERE collection = ? ORDER BY rowid",
-                              (collection,)).fetchall()
-        return [json.loads(data) for (data,) in rows]
+        state = _file_state(self.path)
+        return [json.loads(data) for data in _records(state, collection)] if state else []
 
     # ------------------------------------------------------------ writing
     def save_record(self, collection: str, record_id: str, data: dict) -> None:
@@ -318,6 +306,50 @@ class _Transaction:
             marks = ", ".join("?" for _ in row)
             db.execute(f"INSERT INTO {VERSIONS_TABLE} ({names}) VALUES ({marks})",
                        tuple(row.values()))
+
+
+FileState = tuple[str, int, int, int, bytes]
+
+
+def _file_state(path: Path) -> FileState | None:
+    """What identifies the store file's content: its path, inode, modification time (ns), size
+    and SQLite's file change counter (header bytes 24–27, incremented by every committed
+    transaction); None when it does not exist. What was read at one state can be read again
+    from memory."""
+    try:
+        with path.open("rb") as handle:
+            stat = os.fstat(handle.fileno())
+            handle.seek(24)
+            counter = handle.read(4)
+    except FileNotFoundError:
+        return None
+    return str(path.resolve()), stat.st_ino, stat.st_mtime_ns, stat.st_size, counter
+
+
+def _read_only(state: FileState) -> sqlite3.Connection:
+    return sqlite3.connect(f"{Path(state[0]).as_uri()}?mode=ro", uri=True)
+
+
+@lru_cache(maxsize=32)
+def _versions(state: FileState) -> tuple[Version, ...]:
+    """Every committed version of the store file in ``state`` (read once per state: the app asks
+    at every rerun)."""
+    with closing(_read_only(state)) as db:
+        if not db.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (VERSIONS_TABLE,)).fetchone():
+            return ()
+        rows = db.execute(f"SELECT * FROM {VERSIONS_TABLE} ORDER BY version").fetchall()
+    return tuple(_version_from_row(row) for row in rows)
+
+
+@lru_cache(maxsize=64)
+def _records(state: FileState, collection: str) -> tuple[str, ...]:
+    """The JSON text of the records of ``collection`` in the store file in ``state``."""
+    with closing(_read_only(state)) as db:
+        if not db.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (RECORDS_TABLE,)).fetchone():
+            return ()
+        rows = db.execute(f"SELECT data FROM {RECORDS_TABLE} WHERE collection = ? ORDER BY rowid",
+                          (collection,)).fetchall()
+    return tuple(data for (data,) in rows)
 
 
 def _create_geopackage(path: Path) -> None:

@@ -102,6 +102,8 @@ def score(table: pd.DataFrame, profile: Profile) -> Ranking:
     if unknown:
         raise ProfileError("unknown_indicator", indicator=", ".join(unknown),
                            available=", ".join(c for c in table.columns if table[c].dtype.kind in "fiub"))
+    table = table.copy(deep=False)
+    table.attrs = {}  # pandas copies a frame's attrs at every step: the units are not needed here
     reasons = _rule_hits(table, profile.exclude)
     values = table[profile.names].apply(pd.to_numeric, errors="coerce").astype(float)
     values = values.where(np.isfinite(values))
@@ -128,20 +130,20 @@ def score(table: pd.DataFrame, profile: Profile) -> Ranking:
     scores = aggregate(normalised, weights, profile.method, benefit) if len(matrix) else np.array([])
     ranks, tied = _ranks(scores)
     parts = contributions(normalised, weights, profile.method, benefit)
-    out = pd.DataFrame({"score": scores, "rank": ranks, "tied": tied}, index=values.index)
     flags = _rule_hits(table.loc[values.index], profile.flag)
     if "assessment_stale" in table:
         stale = table.loc[values.index, "assessment_stale"].fillna(False).astype(bool)
         flags[stale] = (flags[stale] + ";assessment_stale").str.lstrip(";")
-    out["flagged"] = flags
-    out["imputed"] = _imputed_labels(pd.DataFrame(imputed, index=values.index), profile)
+    imputed_labels = _imputed_labels(pd.DataFrame(imputed, index=values.index), profile)
+    columns: dict[str, object] = {"score": scores, "rank": ranks, "tied": tied, "flagged": flags.to_numpy(),
+                                  "imputed": imputed_labels}
     for j, name in enumerate(profile.names):
-        out[f"value:{name}"] = matrix[:, j] if name not in empty else np.nan
-        out[f"norm:{name}"] = normalised[:, j]
-        out[f"share:{name}"] = urgency[:, j] * weights[j]
-        out[f"contrib:{name}"] = parts[:, j]
+        columns[f"value:{name}"] = matrix[:, j] if name not in empty else np.full(len(matrix), np.nan)
+        columns[f"norm:{name}"] = normalised[:, j]
+        columns[f"share:{name}"] = urgency[:, j] * weights[j]
+        columns[f"contrib:{name}"] = parts[:, j]
     passthrough = [c for c in ("name", "iso3", "status", "rehab_cost_usd") if c in table]
-    out = table.loc[values.index, passthrough].join(out)
+    out = table.loc[values.index, passthrough].join(pd.DataFrame(columns, index=values.index))
     left_out = table.loc[~kept, passthrough].copy()
     left_out["excluded"] = reasons[~kept]
     return Ranking(out.sort_values(["rank", "score"], ascending=[True, False], kind="stable"),

@@ -58,3 +58,21 @@ def set_choice(key: str, value: object) -> None:
     st.session_state[key] = value
     generation = _GENERATION.format(key=key)
     st.session_state[generation] = st.session_state.get(generation, 0) + 1
+
+
+def open_tab(labels: dict[str, str], key: str) -> tuple[str, dict[str, Any]]:
+    """Tabs (``labels``: stable id -> label shown) of which only the open one's content needs to
+    run: returns the open tab's id, kept in ``st.session_state[key]`` across reruns and
+    languages, and each tab's container by id."""
+    ids, texts = list(labels), list(labels.values())
+    widget_key = _widget_key(key, texts)
+    kept = st.session_state.get(key)
+
+    def changed() -> None:
+        st.session_state[key] = ids[texts.index(st.session_state[widget_key])]
+
+    containers = st.tabs(texts, key=widget_key, default=labels.get(kept) if kept in labels else None,
+                         on_change=changed)
+    opened = next((tab_id for tab_id, tab in zip(ids, containers, strict=True) if tab.open), ids[0])
+    st.session_state[key] = opened
+    return opened, dict(zip(ids, containers, strict=True))

@@ -3,8 +3,6 @@ values shown as a dash, and file values shown as literal text."""
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
 from typing import Any, Literal
 
 import pandas as pd
@@ -13,9 +11,7 @@ import streamlit as st
 from . import md_text
 
 MISSING = "—"
-LINE_PX, PADDING_PX, MAX_LINES = 21, 12, 6  # wrapped rows of an interactive table
-WRAPPING_ROW_PX = 65  # Streamlit wraps the text of a table's cells only in rows taller than 64 px
-CHARACTERS_PER_LINE = 70  # what a wide column holds on one line at 1440 px, roughly
+SCROLL_AFTER_ROWS, SCROLL_HEIGHT_PX = 12, 480  # a longer table scrolls in this height, its header kept
 
 
 def _cell(value: Any) -> str:
@@ -24,24 +20,14 @@ def _cell(value: Any) -> str:
     return md_text(value)
 
 
-def text_table(frame: pd.DataFrame, height: int | Literal["content", "stretch"] = "content",
-               hide_index: bool = True) -> None:
+def text_table(frame: pd.DataFrame, hide_index: bool = True) -> None:
     """A read-only table in which long texts wrap: ``st.table``, whose cells are Markdown, so
-    every cell (values from files included) is escaped to show as written."""
+    every cell (values from files included) is escaped to show as written. A table of more
+    than ``SCROLL_AFTER_ROWS`` rows scrolls within ``SCROLL_HEIGHT_PX``."""
+    height: int | Literal["content"] = SCROLL_HEIGHT_PX if len(frame) > SCROLL_AFTER_ROWS else "content"
     shown = frame.map(_cell)
     shown.columns = [md_text(c) for c in frame.columns]
     if not hide_index:
         shown.index = [md_text(i) for i in frame.index]
     st.table(shown, hide_index=hide_index, height=height)
 
-
-def pick_table(frame: pd.DataFrame, key: str, wide: Sequence[str] = (), **kwargs: Any) -> Any:
-    """An interactive table (rows can be selected) whose rows are tall enough for the longest
-    text of the ``wide`` columns to wrap onto several lines rather than being cut."""
-    longest = max((frame[c].astype(str).str.len().max() for c in wide if len(frame)), default=0)
-    lines = min(MAX_LINES, max(1, math.ceil(longest / CHARACTERS_PER_LINE)))
-    config = {c: st.column_config.TextColumn(c, width="large") for c in wide}
-    return st.dataframe(frame, key=key, hide_index=True, width="stretch", placeholder=MISSING,
-                        row_height=max(WRAPPING_ROW_PX, LINE_PX * lines + PADDING_PX) if lines > 1 else None,
-                        column_config=config,
-                        **kwargs)
