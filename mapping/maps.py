@@ -279,14 +279,12 @@ def _point_layer(layer: gpd.GeoDataFrame, name: str, labels: list[str], colours:
     straight to GeoJSON (degrees, at ``COORDINATE_PRECISION``): this layer is rebuilt at every
     weight change."""
     placed = np.flatnonzero(layer.geometry.notna().to_numpy() & ~layer.geometry.is_empty.to_numpy())
-    rank = np.array([np.inf if ranks is None or ranks[i] is None else ranks[i] for i in placed], dtype=float)
-    placed = placed[np.argsort(-rank, kind="stable")]
+    rank = [None if ranks is None else ranks[i] for i in range(len(layer))]
+    placed = placed[np.argsort([-(rank[i] or np.inf) for i in placed], kind="stable")]
     xy = shapely.get_coordinates(layer.geometry.values[placed]).round(5)
     features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [x, y]},
                  "properties": {"label": labels[i], "colour": colours[i], "radius": radius, "pane": pane,
-                                "rank": None if ranks is None else ranks[i],
-                                "numbered": ranks is not None and ranks[i] is not None
-                                and ranks[i] <= NUMBERED_RANKS}}
+                                "rank": rank[i], "numbered": (rank[i] or np.inf) <= NUMBERED_RANKS}}
                 for i, (x, y) in zip(placed.tolist(), xy.tolist(), strict=True)]
     return GeoJsonText(json.dumps({"type": "FeatureCollection", "features": features}), name,
                        point_to_layer=POINT_STYLE)
