@@ -26,6 +26,7 @@ from pathlib import Path
 import pytest
 
 from mapping.i18n import t
+from mapping.layers.user_store import open_store
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -115,6 +116,16 @@ def app_server(store: Path) -> Iterator[AppServer]:
         server.terminate()
         server.wait(timeout=30)
         outside.close()
+
+
+@contextmanager
+def demo_app(folder: Path) -> Iterator[AppServer]:
+    """The app on a new store of the demo data in ``folder``; the server must ask nothing of the
+    internet, ever."""
+    store = open_store(folder / "store.gpkg")
+    with app_server(store.path) as server:
+        yield server
+    assert server.outside.requests == []
 
 
 @dataclass

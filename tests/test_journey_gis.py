@@ -9,7 +9,7 @@ import json
 import time
 
 import pytest
-from browser import Browser, app_server, browser, words
+from browser import Browser, browser, demo_app, words
 from test_field_updates import FIELD_POSTS, kobo_export
 
 from mapping.layers.notes import add_note, notes
@@ -22,10 +22,8 @@ HUGE = {"type": "FeatureCollection", "features": [
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
-    store = open_store(tmp_path_factory.mktemp("gis") / "store.gpkg")
-    with app_server(store.path) as server:
+    with demo_app(tmp_path_factory.mktemp("gis")) as server:
         yield server
-    assert server.outside.requests == []
 
 
 def upload(tab: Browser, path) -> float:

@@ -10,7 +10,7 @@ import re
 
 import openpyxl
 import pytest
-from browser import Browser, app_server, browser, plain, words
+from browser import Browser, browser, demo_app, plain, words
 from pypdf import PdfReader
 
 from mapping.layers.user_store import open_store
@@ -23,10 +23,8 @@ GRID_ROW_PX = 35  # height of the header and of each row of an editable table
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
-    store = open_store(tmp_path_factory.mktemp("manager") / "store.gpkg")
-    with app_server(store.path) as server:
+    with demo_app(tmp_path_factory.mktemp("manager")) as server:
         yield server
-    assert server.outside.requests == []
 
 
 def effective_weights(tab: Browser) -> list[float]:

@@ -1,8 +1,9 @@
 """The words Streamlit writes itself, in the chosen language.
 
-Streamlit has no translations: its file uploader says "Upload" and "200MB per file", its forms
-"Press Enter to submit". Those texts are hidden and the catalogue's shown in their place with
-CSS (``content``), which changes only what is drawn, not how the widgets work.
+Streamlit has no translations: its file uploader says "Upload", "200MB per file" and an
+uploaded file's size in English units, its forms "Press Enter to submit". Those texts are
+hidden, and the catalogue's shown in place of the first two, with CSS (``content``), which
+changes only what is drawn, not how the widgets work.
 """
 
 from __future__ import annotations
@@ -31,5 +32,6 @@ def localise_streamlit(lang: str) -> None:
     content: {button}; font-size: 0.875rem;}}
 [data-testid="stFileUploaderDropzoneInstructions"] span {{font-size: 0;}}
 [data-testid="stFileUploaderDropzoneInstructions"] span::after {{content: {limits}; font-size: 0.875rem;}}
+[data-testid="stFileChipName"] + div {{display: none;}}
 [data-testid="InputInstructions"] {{display: none;}}
 </style>""")
