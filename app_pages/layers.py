@@ -10,7 +10,7 @@ from streamlit_folium import st_folium
 
 from mapping.errors import BordermapError
 from mapping.i18n import t
-from mapping.layers.diff import changed_columns
+from mapping.layers.diff import changed_columns, listed
 from mapping.layers.findings import ERROR, Finding, fix_message, has_errors
 from mapping.layers.guess import guess_kind
 from mapping.layers.importing import ImportResult, diff_file, import_file
@@ -20,11 +20,10 @@ from mapping.layers.store import Version
 from mapping.layers.uploads import saved_upload
 from mapping.maps import layer_control, notes_layer
 from mapping.webapp import data, error_text, format_time, md_text, tables
-from mapping.webapp.choices import choose, open_tab
+from mapping.webapp.choices import choose
 
 UPLOAD_TYPES = ["gpkg", "geojson", "json", "zip", "kml", "kmz", "csv", "xlsx", "tif", "tiff"]  # .shp: zipped
 MODES = ("update", "replace")
-LISTED_IDS = 200  # ids listed per part of a diff
 
 ctx = data.page()
 lang = ctx.lang
@@ -52,11 +51,10 @@ def show_result(result: ImportResult) -> None:
     for part in ("added", "removed"):
         ids = getattr(change, part)
         if ids:
-            st.text(t(f"app.diff_{part}", lang, ids=", ".join(ids[:LISTED_IDS])))
+            st.text(t(f"app.diff_{part}", lang, ids=listed(ids)))
     if change.columns:
-        listed = list(change.columns.items())[:LISTED_IDS]
-        st.text(t("app.diff_changed", lang,
-                  ids="; ".join(f"{fid} ({changed_columns(columns, lang)})" for fid, columns in listed)))
+        st.text(t("app.diff_changed", lang, ids=listed([f"{fid} ({changed_columns(columns, lang)})"
+                                                         for fid, columns in change.columns.items()], "; ")))
     for applied in result.fixes_applied:
         st.text(fix_message(applied, lang))
 
@@ -67,15 +65,32 @@ def version_label(version: Version) -> str:
              file=version.source_file or "—")
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def guessed_kind(name: str, content: bytes) -> str | None:
-    with saved_upload(name, content) as path:
-        return guess_kind(path)
+def guessed_kind(upload) -> str | None:
+    """The kind the uploaded file's columns fit best, worked out once per file."""
+    guesses = st.session_state.setdefault("upload_guesses", {})
+    if upload.file_id not in guesses:
+        with saved_upload(upload.name, upload.getvalue()) as path:
+            guesses[upload.file_id] = guess_kind(path)
+    return guesses[upload.file_id]
 
 
-def import_upload(name: str, content: bytes, kind: str, options: dict, consent_key: str | None) -> None:
-    """The import button's callback: commits, and keeps the outcome to show in the next run.
-    ``consent_key``: the checkbox that must be ticked first, when the import removes features."""
+def checked(upload, kind: str, options: dict) -> ImportResult:
+    """What importing the uploaded file would do, worked out once per file, kind, options and
+    store version (the page runs again at every click)."""
+    key = (upload.file_id, kind, tuple(sorted(options.items())), ctx.version)
+    cache = st.session_state.setdefault("upload_checks", {})
+    if key not in cache:
+        with st.spinner(t("app.checking", lang)), saved_upload(upload.name, upload.getvalue()) as path:
+            result = diff_file(path, kind, store, **options)
+        cache.clear()  # the latest check only
+        cache[key] = result
+    return cache[key]
+
+
+def import_upload(upload, kind: str, options: dict, shown: ImportResult, consent_key: str | None) -> None:
+    """The import button's callback: commits what the user saw (the removals and name matches
+    shown, no others), and keeps the outcome to show in the next run. ``consent_key``: the
+    checkbox that must be ticked first, when the import removes features."""
     user = (st.session_state.get("upload_user") or "").strip()
     if not user:
         st.session_state["upload_outcome"] = ("error", t("app.user_needed", lang))
@@ -84,8 +99,9 @@ def import_upload(name: str, content: bytes, kind: str, options: dict, consent_k
         st.session_state["upload_outcome"] = ("error", t("app.removal_needs_consent", lang))
         return
     try:
-        with saved_upload(name, content) as path:
-            done = import_file(path, kind, store, user=user, **options)
+        with saved_upload(upload.name, upload.getvalue()) as path:
+            done = import_file(path, kind, store, user=user, removals=shown.diff.removed,
+                               matches=[(m.file_id, m.stored_id) for m in shown.matches], **options)
     except BordermapError as error:
         st.session_state["upload_outcome"] = ("error", error_text(error, lang))
         return
@@ -143,46 +159,46 @@ def upload_tab() -> None:
     upload = st.file_uploader(t("app.upload_file", lang), type=UPLOAD_TYPES, key="upload_file")
     if upload is None:
         st.info(t("app.upload_hint", lang))
-    else:
-        content = upload.getvalue()
-        cols = st.columns([1, 2])
-        with cols[0]:
-            kind = str(choose(st.selectbox, t("app.kind", lang), list(KINDS), "upload_kind",
-                              lambda k: t(f"kinds.{k}", lang), default=guessed_kind(upload.name, content)))
+        return
+    # every choice and consent belongs to this file: a new upload is proposed its own kind, and asks again
+    file_key = f"upload_{upload.file_id}"
+    cols = st.columns([1, 2])
+    with cols[0]:
+        kind = str(choose(st.selectbox, t("app.kind", lang), list(KINDS), f"{file_key}_kind",
+                          lambda k: t(f"kinds.{k}", lang), default=guessed_kind(upload)))
+    mode = "replace"  # a raster is replaced whole
+    if not KINDS[kind].raster:
         with cols[1]:
-            mode = str(choose(st.radio, t("app.import_mode", lang), MODES, "upload_mode",
+            mode = str(choose(st.radio, t("app.import_mode", lang), MODES, f"{file_key}_mode",
                               lambda m: t(f"app.modes.{m}", lang), horizontal=True))
-        fix = st.checkbox(t("app.fix", lang), key="upload_fix", help=t("app.fix_help", lang))
-        # consents belong to this file: a new upload asks again
-        match_key, consent_key = f"upload_match_{upload.file_id}", f"upload_consent_{upload.file_id}"
-        match = st.session_state.get(match_key, False)
-        consent = st.session_state.get(consent_key, False)
-        # removals are consented to in the page, below: the diff shows them, the button waits for consent
-        options = {"fix": fix, "update": mode == "update", "match_names": match, "allow_removals": True}
-        try:
-            with st.spinner(t("app.checking", lang)), saved_upload(upload.name, content) as path:
-                result = diff_file(path, kind, store, **options)
-        except BordermapError as error:
-            st.error(error_text(error, lang))
-            return
-        show_result(result)
-        if result.matches:
-            st.checkbox(t("app.match_names", lang, count=len(result.matches)), key=match_key,
-                        help=t("app.match_names_help", lang))
-        removes = mode == "replace" and bool(result.diff.removed)
-        if removes:
-            st.checkbox(t("app.removal_consent", lang, count=len(result.diff.removed)), key=consent_key)
-        if has_errors(result.findings):
-            st.error(t("app.import_blocked", lang))
-        elif result.unchanged:
-            st.info(t("app.import_unchanged", lang))
-        else:
-            cols = st.columns([2, 1])
-            cols[0].text_input(t("app.user", lang), key="upload_user")
-            cols[1].button(t(f"app.import_as.{mode}", lang), key="import_button", type="primary",
-                           on_click=import_upload, args=(upload.name, content, kind, options,
-                                                         consent_key if removes else None),
-                           disabled=removes and not consent)
+    fix = st.checkbox(t("app.fix", lang), key=f"{file_key}_fix", help=t("app.fix_help", lang))
+    match_key = f"{file_key}_{kind}_{mode}_match"
+    # removals are consented to below, where the diff shows them; the import removes no others
+    options = {"fix": fix, "update": mode == "update", "match_names": st.session_state.get(match_key, False),
+               "allow_removals": True}
+    try:
+        result = checked(upload, kind, options)
+    except BordermapError as error:
+        st.error(error_text(error, lang))
+        return
+    show_result(result)
+    if result.matches:
+        st.checkbox(t("app.match_names", lang, count=len(result.matches)), key=match_key,
+                    help=t("app.match_names_help", lang))
+    removed = len(result.diff.removed)
+    consent_key = f"{file_key}_{kind}_{mode}_remove_{removed}" if removed else None
+    if consent_key:
+        st.checkbox(t("app.removal_consent", lang, count=len(result.diff.removed)), key=consent_key)
+    if has_errors(result.findings):
+        st.error(t("app.import_blocked", lang))
+    elif result.unchanged:
+        st.info(t("app.import_unchanged", lang))
+    else:
+        cols = st.columns([2, 1])
+        cols[0].text_input(t("app.user", lang), key="upload_user")
+        cols[1].button(t(f"app.import_as.{mode}", lang), key="import_button", type="primary",
+                       on_click=import_upload, args=(upload, kind, options, result, consent_key),
+                       disabled=consent_key is not None and not st.session_state.get(consent_key))
 
 
 def history_tab() -> None:
@@ -261,8 +277,8 @@ def notes_tab() -> None:
                        args=("dismiss", chosen))
 
 
-# only the open tab runs (the notes map, the history and an uploaded file's check are not redone unseen)
-TABS = {"upload": upload_tab, "history": history_tab, "notes": notes_tab}
-opened, tab_containers = open_tab({tab: t(f"app.{tab}", lang) for tab in TABS}, "layers_tab")
-with tab_containers[opened]:
-    TABS[opened]()
+# every tab runs (an uploaded file stays while the history is read); the check of a file is kept
+for tab, draw in zip(st.tabs([t("app.upload", lang), t("app.history", lang), t("app.notes", lang)]),
+                     (upload_tab, history_tab, notes_tab), strict=True):
+    with tab:
+        draw()

@@ -391,16 +391,19 @@ class Legend(PreparedMacro):
 
 def _road_layers(roads: gpd.GeoDataFrame, group: folium.FeatureGroup) -> list[str]:
     """One merged, simplified line per road class, most important class first, while the map
-    stays under ``MAX_ROAD_COORDINATES``; returns the classes left out (drawn in GIS tools)."""
-    hidden, drawn = [], 0
+    stays under ``MAX_ROAD_COORDINATES``; returns the classes left out (drawn in GIS tools):
+    once a class is left out, so are the less important ones."""
+    hidden: list[str] = []
+    drawn = 0
     classes = sorted(roads["road_class"].dropna().unique(), key=lambda c: -ROAD_WEIGHTS.get(c, 0))
     for road_class in classes:
-        lines = shapely.get_parts(roads.loc[roads["road_class"] == road_class].geometry.dropna().values)
-        merged = gpd.GeoDataFrame(geometry=[shapely.line_merge(shapely.MultiLineString(list(lines)))],
-                                  crs=roads.crs)
-        shapes = _outline(merged, ROAD_TOLERANCE)
-        count = int(shapely.get_num_coordinates(shapes.values).sum())
-        if drawn + count > MAX_ROAD_COORDINATES:
+        if not hidden:
+            lines = shapely.get_parts(roads.loc[roads["road_class"] == road_class].geometry.dropna().values)
+            merged = gpd.GeoDataFrame(geometry=[shapely.line_merge(shapely.MultiLineString(list(lines)))],
+                                      crs=roads.crs)
+            shapes = _outline(merged, ROAD_TOLERANCE)
+            count = int(shapely.get_num_coordinates(shapes.values).sum())
+        if hidden or drawn + count > MAX_ROAD_COORDINATES:
             hidden.append(str(road_class))
             continue
         drawn += count
@@ -549,16 +552,23 @@ def posts_layer(posts: gpd.GeoDataFrame, lang: str, ranks: dict[str, int] | None
     return group
 
 
-def post_at(posts: gpd.GeoDataFrame, lat: float, lon: float) -> str | None:
-    """The id of the post drawn where a map symbol was clicked (``lat``, ``lon`` in degrees, as
-    the map sends them: rounded to ``COORDINATE_PRECISION``), or None when no post is there."""
+def nearest_post(posts: gpd.GeoDataFrame, lat: float, lon: float) -> tuple[str, float] | None:
+    """The id of the post nearest to ``lat``, ``lon`` (degrees) and its geodesic distance in
+    metres (WGS84), or None when no post has a position."""
     placed = posts[posts.geometry.notna() & ~posts.geometry.is_empty]
     if placed.empty:
         return None
     distance = geodesic_m(placed.geometry.x.to_numpy(), placed.geometry.y.to_numpy(),
                           np.full(len(placed), lon), np.full(len(placed), lat))
     nearest = int(np.argmin(distance))
-    return str(placed["post_id"].iloc[nearest]) if distance[nearest] <= CLICK_TOLERANCE_M else None
+    return str(placed["post_id"].iloc[nearest]), float(distance[nearest])
+
+
+def post_at(posts: gpd.GeoDataFrame, lat: float, lon: float) -> str | None:
+    """The id of the post drawn where a map symbol was clicked (``lat``, ``lon`` in degrees, as
+    the map sends them: rounded to ``COORDINATE_PRECISION``), or None when no post is there."""
+    found = nearest_post(posts, lat, lon)
+    return found[0] if found and found[1] <= CLICK_TOLERANCE_M else None
 
 
 def notes_layer(notes: gpd.GeoDataFrame, lang: str) -> folium.FeatureGroup:

@@ -15,7 +15,9 @@ import shapely
 from click.testing import CliRunner
 
 from mapping.cli import main
+from mapping.layers.importing import import_file
 from mapping.layers.schema import KINDS
+from mapping.layers.store import CommitInfo, StoreError
 from mapping.layers.update import merge_update, name_matches
 from mapping.layers.user_store import open_store
 
@@ -119,7 +121,7 @@ def test_an_unknown_field_id_is_matched_by_name_only_when_asked(store, tmp_path)
     after = store.read("posts").set_index("post_id")
     assert "MRT-K-07" not in after.index and after.loc["MRT-KOB", "building"] == 0
     assert after.loc["MRT-KOB", "last_assessed"] == pd.Timestamp("2025-03-04")
-    assert "matched_name:MRT-K-07=MRT-KOB" in store.history()[-1].fixes
+    assert 'matched_name:["MRT-K-07", "MRT-KOB"]' in store.history()[-1].fixes
 
 
 def test_matched_ids_are_renamed_in_the_references_too(store, tmp_path):
@@ -173,3 +175,30 @@ def test_name_matches_are_near_unclaimed_and_one_to_one():
     assert 500 < matches[0].distance_m < 1000
     far = incoming.assign(geometry=[shapely.Point(-9.45, 15.36)] * 3)
     assert name_matches(far.iloc[:1], stored, posts) == []  # 10 km away: another place
+
+
+def test_an_update_keeps_what_another_user_committed_meanwhile(store, tmp_path):
+    path = kobo_export(store, tmp_path / "kobo.csv", ids=["MRT-ADB"])
+    other = store.read("posts").iloc[[0]].assign(post_id="ZZZ-1", name="Poste ajouté entre-temps")
+
+    def someone_else_commits(step: str) -> None:
+        if step == "commit":  # after this import read the store, before it takes the lock
+            merged = pd.concat([store.read("posts"), other], ignore_index=True)
+            store.commit_layer("posts", gpd.GeoDataFrame(merged, crs=4326), CommitInfo("B"))
+
+    result = import_file(path, "posts", store, "A", update=True, progress=someone_else_commits)
+    assert result.version is not None and result.version.removed == []
+    assert "ZZZ-1" in set(store.read("posts")["post_id"])
+
+
+def test_a_replacement_removing_features_nobody_saw_is_refused(store, tmp_path):
+    seven = tmp_path / "posts.geojson"
+    store.read("posts").set_index("post_id").loc[FIELD_POSTS[:7]].reset_index().to_file(seven)
+    seen = set(store.ids("posts")) - set(FIELD_POSTS[:7])
+    other = store.read("posts").iloc[[0]].assign(post_id="ZZZ-1")
+    store.commit_layer("posts", gpd.GeoDataFrame(pd.concat([store.read("posts"), other]), crs=4326),
+                       CommitInfo("B"))  # after the user looked at the diff
+    before = digest(store.path)
+    with pytest.raises(StoreError) as refused:
+        import_file(seven, "posts", store, "A", allow_removals=True, removals=seen)
+    assert refused.value.code == "changed_meanwhile" and digest(store.path) == before

@@ -3,13 +3,19 @@ kind of layer it most likely holds, and the dates and columns of KoboToolbox and
 
 from __future__ import annotations
 
+import sqlite3
+
 import geopandas as gpd
 import pandas as pd
 import pytest
+import shapely
 
 from mapping.layers.columns import map_columns
 from mapping.layers.guess import guess_kind
+from mapping.layers.readers import read_vector
 from mapping.layers.schema import KINDS
+from mapping.layers.store import GeoPackageStore
+from mapping.layers.update import name_key, name_matches
 from mapping.layers.uploads import safe_file_name, saved_upload
 from mapping.layers.user_store import demo_dir
 from mapping.layers.values import to_dates
@@ -56,3 +62,40 @@ def test_a_forms_own_columns_win_over_kobo_and_odk_metadata():
     odk = ["SubmissionDate", "grp-statut", "KEY", "Status"]
     assert map_columns(odk, KINDS["posts"])[0] == {"grp-statut": "status", "SubmissionDate": "last_assessed"}
     assert map_columns(["nom_site", "nom"], KINDS["posts"])[1] == [("nom_site", "nom")]
+
+
+def test_export_metadata_never_stands_for_an_id_or_a_status():
+    mapping, _ = map_columns(["today", "_id", "_status", "staff"], KINDS["posts"])
+    assert mapping == {"today": "last_assessed", "staff": "staff"}
+    odk, _ = map_columns(["SubmissionDate", "KEY", "Status"], KINDS["posts"])
+    assert odk == {"SubmissionDate": "last_assessed"}
+
+
+def test_a_date_time_with_its_time_zone_is_the_date_on_its_own_clock(tmp_path):
+    path = tmp_path / "kobo.geojson"
+    path.write_text('{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": '
+                    '{"start": "2025-03-02T23:30:00-05:00"}, "geometry": {"type": "Point", '
+                    '"coordinates": [-10.5, 15.2]}}]}')
+    start = read_vector(path)["start"]
+    assert [str(d) for d in to_dates(start)[0]] == ["2025-03-02"]  # not 03-03, the date in UTC
+    aware = pd.Series([pd.Timestamp("2025-03-02 23:30", tz="America/New_York")], dtype=object)
+    assert str(to_dates(aware)[0].iloc[0]) == "2025-03-02"
+
+
+def test_names_compare_in_every_script_and_only_points_are_matched():
+    assert name_key("Nioro-du-Sahel ") == name_key("NIORO DU SAHEL") == "nioro du sahel"
+    assert name_key("نارة") != name_key("روصو") and name_key("---") == ""
+    roads = gpd.GeoDataFrame({"road_id": ["R1"], "name": ["N3"]},
+                             geometry=[shapely.LineString([(0, 0), (1, 1)])], crs=4326)
+    assert name_matches(roads.assign(road_id="R9"), roads, KINDS["roads"]) == []
+
+
+def test_the_store_sees_commits_made_while_another_program_holds_it_in_wal_mode(tmp_path):
+    store = GeoPackageStore(tmp_path / "store.gpkg")
+    store.save_record("notes", "a", {"n": 1})
+    qgis = sqlite3.connect(store.path)
+    qgis.execute("PRAGMA journal_mode=WAL")
+    assert len(store.records("notes")) == 1
+    store.save_record("notes", "b", {"n": 2})
+    assert len(store.records("notes")) == 2
+    qgis.close()

@@ -11,7 +11,7 @@ import click
 
 from ..i18n import Term, format_number, t
 from ..layers.columns import SYNONYMS
-from ..layers.diff import changed_columns
+from ..layers.diff import LISTED, changed_columns, listed
 from ..layers.export import export_layer
 from ..layers.findings import ERROR, Finding, fix_message
 from ..layers.importing import ImportResult, check_file, diff_file, import_file
@@ -57,10 +57,9 @@ def _diff_lines(ctx: Context, result: ImportResult) -> list[str]:
     for key in ("added", "changed", "removed"):
         ids = getattr(diff, key)
         if ids:
-            listed = ", ".join(ids[:50]) + (" …" if len(ids) > 50 else "")
-            lines.append("  " + t(f"cli.diff_{key}", ctx.lang, ids=listed))
+            lines.append("  " + t(f"cli.diff_{key}", ctx.lang, ids=listed(ids)))
     lines += [t("cli.diff_columns", ctx.lang, feature=fid, columns=changed_columns(columns, ctx.lang))
-              for fid, columns in list(diff.columns.items())[:50]]
+              for fid, columns in list(diff.columns.items())[:LISTED]]
     if diff.unchanged:
         lines.append(t("cli.diff_unchanged", ctx.lang, count=diff.unchanged))
     return lines

@@ -131,9 +131,11 @@ def map_columns(headers: list[str], kind: LayerKind) -> tuple[dict[str, str], li
 
     A header that already is a schema name wins; then, among headers meaning the same
     column, a form's own column wins over a Kobo/ODK metadata column, then the synonym
-    listed first in ``SYNONYMS``, then the header that comes first in the file. Unused
-    metadata columns (every export has them) and synonyms beside a column named as the
-    schema names it are not listed.
+    listed first in ``SYNONYMS``, then the header that comes first in the file. Metadata
+    columns describe the submission, not the feature: they stand in only for a date (the
+    time the form was filled), never for an id or a status. Unused metadata columns (every
+    export has them) and synonyms beside a column named as the schema names it are not
+    listed.
     """
     wanted = set(kind.names)
     odk_central = ODK_CENTRAL_SIGNATURE <= set(headers)
@@ -144,11 +146,16 @@ def map_columns(headers: list[str], kind: LayerKind) -> tuple[dict[str, str], li
             continue
         for candidate in _candidates(header):
             target = next((c for c in kind.names if candidate in SYNONYMS.get(c, (c,))), None)
-            if target is not None:
-                rank = SYNONYMS.get(target, (target,)).index(candidate)
-                preference = (METADATA_RANK if _is_metadata(header, odk_central) else 1, rank, position)
-                candidates.setdefault(target, []).append((preference, header))
-                break
+            if target is None:
+                continue
+            metadata = _is_metadata(header, odk_central)
+            column = kind.column(target)
+            if metadata and (column is None or column.dtype != "date"):
+                break  # an export's _id or _status is the submission's, never the feature's
+            preference = (METADATA_RANK if metadata else 1, SYNONYMS.get(target, (target,)).index(candidate),
+                          position)
+            candidates.setdefault(target, []).append((preference, header))
+            break
     mapping: dict[str, str] = {}
     unused: list[tuple[str, str]] = []
     for target, found in candidates.items():

@@ -36,6 +36,14 @@ class LayerDiff:
                 "columns": self.columns, "unchanged": self.unchanged}
 
 
+LISTED = 50  # ids listed by name in a diff; beyond, an ellipsis
+
+
+def listed(ids: list[str], separator: str = ", ") -> str:
+    """The first ``LISTED`` ids, then "…" when there are more."""
+    return separator.join(ids[:LISTED]) + (" …" if len(ids) > LISTED else "")
+
+
 def changed_columns(columns: list[str], lang: str | None = None) -> str:
     """The columns a feature changes, for a reader: schema names, and "position" for its geometry."""
     return ", ".join(t("cli.position", lang) if c == "geometry" else c for c in columns)

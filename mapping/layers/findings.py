@@ -6,6 +6,7 @@ so a GIS officer reads them in English or French.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,10 +48,12 @@ def has_errors(findings: list[Finding]) -> bool:
 
 
 def fix_message(fix: str, lang: str | None = None) -> str:
-    """A fix recorded with a version (``code:feature`` or ``matched_name:<file id>=<stored id>``)
-    in words."""
+    """A fix recorded with a version (``code:feature``, or for a name match
+    ``matched_name:["<file id>", "<stored id>"]``) in words."""
     code, _, feature = fix.partition(":")
-    feature, _, stored = feature.partition("=")
+    stored = ""
+    if code == "matched_name":
+        feature, stored = json.loads(feature)
     return t(f"fixes.{code}", lang, feature=feature, stored=stored)
 
 

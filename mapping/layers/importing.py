@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import getpass
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
 
+from ..i18n import Term
 from .diff import LayerDiff, diff_layers
 from .findings import ERROR, WARNING, Finding, has_errors
 from .readers import read_raster_info, read_vector
@@ -33,6 +34,7 @@ from .validate import (
     ValidationReport,
     ValidationSettings,
     apply_fixes,
+    near_stored,
     validate_layer,
     validate_raster,
 )
@@ -54,6 +56,8 @@ class ImportResult:
     layer: gpd.GeoDataFrame | None = field(default=None, repr=False)  # the layer to store, schema types
     update: bool = False
     matches: list[NameMatch] = field(default_factory=list)  # proposed, or applied (see fixes_applied)
+    incoming: gpd.GeoDataFrame | None = field(default=None, repr=False)  # the file's features, schema types
+    columns: tuple[str, ...] = ()  # the schema columns the file has
 
     @property
     def committed(self) -> bool:
@@ -128,8 +132,8 @@ def diff_file(path: Path, kind: str, store: LayerStore, layer: str | None = None
               match_names: bool = False) -> ImportResult:
     """What importing the file would change in the store, without changing anything.
 
-    A replacement with no features, or one that would remove more than half of the stored
-    features (a partial file, a wrong sheet), is an error unless ``allow_removals``. An update
+    A file with no features is an error; so is a replacement that would remove more than half
+    of the stored features (a partial file, a wrong sheet), unless ``allow_removals``. An update
     merges the file into the stored layer (``update.merge_update``). Name matches are proposed
     as warnings, and applied with ``match_names``.
     """
@@ -155,6 +159,8 @@ def diff_file(path: Path, kind: str, store: LayerStore, layer: str | None = None
                      for m in matches]
     new_layer = merge_update(stored_layer, incoming, report.columns, spec) if update else incoming
     diff = diff_layers(stored_layer, new_layer, spec.id_column)
+    if update and stored_layer is not None:
+        findings += near_stored(new_layer, spec, set(diff.added) | set(diff.changed))
     stored = 0 if stored_layer is None else len(stored_layer)
     if incoming.empty:
         findings.append(Finding(ERROR, "no_features"))
@@ -162,24 +168,30 @@ def diff_file(path: Path, kind: str, store: LayerStore, layer: str | None = None
         findings.append(Finding(ERROR, "removes_most", None,
                                 {"removed": len(diff.removed), "stored": stored}))
     return ImportResult(kind, len(incoming), findings, diff, fixes, layer=new_layer, update=update,
-                        matches=matches)
+                        matches=matches, incoming=incoming, columns=report.columns)
 
 
 def import_file(path: Path, kind: str, store: LayerStore, user: str | None = None,
                 layer: str | None = None, fix: bool = False, allow_removals: bool = False,
                 progress: Progress | None = None, *, update: bool = False,
-                match_names: bool = False) -> ImportResult:
+                match_names: bool = False, removals: Collection[str] | None = None,
+                matches: Collection[tuple[str, str]] | None = None) -> ImportResult:
     """Validate the file and commit it as the new ``kind`` layer (or, with ``update``, merge
     it into the stored one), or change nothing.
 
     Nothing is committed while an error finding remains (after the fixes the user
-    allowed with ``fix``), nor when the file changes nothing. The version records
-    the user, the file's name and SHA-256, the fixes and name matches applied, and the ids
-    added, changed and removed.
+    allowed with ``fix``), nor when the file changes nothing. The layer is merged and
+    committed under the store's lock, against the layer as it is then: an update keeps a
+    feature another user committed meanwhile. ``removals``: the ids the user saw and agreed
+    to remove; ``matches``: the (file id, stored id) pairs the user saw matched by name; the
+    import is refused (``StoreError``, store unchanged) when it would remove another feature or
+    match other ids. The version records the user, the file's name and SHA-256, the fixes and name
+    matches applied, and the ids added, changed and removed.
     """
     path = Path(path)
     user = user or getpass.getuser()
-    if get_kind(kind).raster and not update:
+    spec = get_kind(kind)
+    if spec.raster and not update:
         result = _check_raster(path, kind)
         if not has_errors(result.findings):
             _step(progress, "commit")
@@ -188,12 +200,21 @@ def import_file(path: Path, kind: str, store: LayerStore, user: str | None = Non
         return result
     result = diff_file(path, kind, store, layer, fix, allow_removals, progress, update=update,
                        match_names=match_names)
-    if has_errors(result.findings) or result.unchanged:
+    if has_errors(result.findings) or result.unchanged or result.incoming is None:
         return result
+    applied = {(m.file_id, m.stored_id) for m in result.matches}
+    if match_names and matches is not None and applied != set(matches):
+        raise StoreError("changed_meanwhile", kind=Term(f"kinds.{kind}"))
     _step(progress, "commit")
     info = CommitInfo(user=user, source_file=path.name, sha256=sha256_of(path),
                       action="update" if update else "import", fixes=result.fixes_applied)
-    result.version = store.commit_layer(kind, result.layer, info)
+    with store.transaction() as tx:
+        new_layer = (merge_update(tx.current(kind), result.incoming, result.columns, spec) if update
+                     else result.incoming)
+        version = tx.commit_layer(kind, new_layer, info)
+        if removals is not None and not set(version.removed) <= set(removals):
+            raise StoreError("changed_meanwhile", kind=Term(f"kinds.{kind}"))  # nothing lands
+    result.version, result.layer = version, new_layer
     return result
 
 

@@ -2,7 +2,8 @@
 KML/KMZ, CSV/XLSX with coordinates (KoboToolbox and ODK exports included), GeoTIFF.
 
 Vector readers return the columns under the names found in the file (``columns.map_columns``
-maps them to a schema afterwards) and the file's own CRS; CSV, XLSX, KML, KMZ and GeoJSON
+maps them to a schema afterwards), date-times as the text written (a form's date stays the
+date of its own time zone), and the file's own CRS; CSV, XLSX, KML, KMZ and GeoJSON
 are in EPSG:4326 (longitude, latitude in degrees). Any failure is a ``LayerReadError`` whose
 code has a message in the ``read`` catalogue, with the file's name as ``{file}``.
 """
@@ -234,14 +235,14 @@ def _choose_layer(
 
 def _read_gpkg(path: Path, layer: str | None, kind: str | None) -> gpd.GeoDataFrame:
     names = [str(name) for name, _ in pyogrio.list_layers(path)]
-    frame = pyogrio.read_dataframe(path, layer=_choose_layer(names, layer, kind))
+    frame = pyogrio.read_dataframe(path, layer=_choose_layer(names, layer, kind), datetime_as_string=True)
     if isinstance(frame, gpd.GeoDataFrame):
         return frame
     return _points_from_table(frame)  # an attribute table: look for coordinate columns
 
 
 def _read_geojson(path: Path, layer: str | None, kind: str | None) -> gpd.GeoDataFrame:
-    frame = pyogrio.read_dataframe(path)
+    frame = pyogrio.read_dataframe(path, datetime_as_string=True)
     return frame if frame.crs else frame.set_crs(WGS84)
 
 
@@ -295,7 +296,7 @@ def _require_parts(parts: Mapping[str, object]) -> None:
 
 def _read_parts(parts: dict[str, Path]) -> gpd.GeoDataFrame:
     encoding = _dbf_encoding(parts[".dbf"], parts.get(".cpg"))
-    return pyogrio.read_dataframe(parts[".shp"], encoding=encoding)
+    return pyogrio.read_dataframe(parts[".shp"], encoding=encoding, datetime_as_string=True)
 
 
 def _dbf_encoding(dbf: Path, cpg: Path | None) -> str:

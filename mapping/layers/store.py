@@ -21,10 +21,11 @@ import sqlite3
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import AbstractContextManager, closing, contextmanager
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Protocol
 
 import geopandas as gpd
 import pandas as pd
@@ -81,6 +82,18 @@ class StoreError(BordermapError):
     section = "store"
 
 
+class StoreTransaction(Protocol):
+    """What a transaction offers: the layers as it sees them, and commits."""
+
+    def current(self, kind: str) -> gpd.GeoDataFrame | None: ...
+
+    def commit_layer(self, kind: str, layer: gpd.GeoDataFrame, info: CommitInfo,
+                     restored_from: int | None = None) -> Version: ...
+
+    def commit_raster(self, kind: str, source: Path, info: CommitInfo,
+                      restored_from: int | None = None) -> Version: ...
+
+
 class LayerStore(ABC):
     """What bordermap needs from a store of layers, whatever the backend."""
 
@@ -95,6 +108,10 @@ class LayerStore(ABC):
     @abstractmethod
     def raster_path(self, kind: str = "population") -> Path | None:
         """The current raster file of ``kind``, or None."""
+
+    @abstractmethod
+    def transaction(self) -> AbstractContextManager[StoreTransaction]:
+        """Reads and commits that land together or not at all, one writer at a time."""
 
     @abstractmethod
     def commit_layer(self, kind: str, layer: gpd.GeoDataFrame, info: CommitInfo) -> Version:
@@ -308,14 +325,15 @@ class _Transaction:
                        tuple(row.values()))
 
 
-FileState = tuple[str, int, int, int, bytes]
+FileState = tuple[str, int, int, int, bytes, tuple[int, int] | None]
 
 
 def _file_state(path: Path) -> FileState | None:
-    """What identifies the store file's content: its path, inode, modification time (ns), size
-    and SQLite's file change counter (header bytes 24–27, incremented by every committed
-    transaction); None when it does not exist. What was read at one state can be read again
-    from memory."""
+    """What identifies the store file's content: its path, inode, modification time (ns), size,
+    SQLite's file change counter (header bytes 24–27, incremented by every transaction committed
+    to the file) and the size and time of its write-ahead log, where commits go while a program
+    such as QGIS holds the file open in WAL mode; None when it does not exist. What was read at
+    one state can be read again from memory."""
     try:
         with path.open("rb") as handle:
             stat = os.fstat(handle.fileno())
@@ -323,7 +341,12 @@ def _file_state(path: Path) -> FileState | None:
             counter = handle.read(4)
     except FileNotFoundError:
         return None
-    return str(path.resolve()), stat.st_ino, stat.st_mtime_ns, stat.st_size, counter
+    try:
+        wal = path.with_name(f"{path.name}-wal").stat()
+        log: tuple[int, int] | None = (wal.st_size, wal.st_mtime_ns)
+    except FileNotFoundError:
+        log = None
+    return str(path.resolve()), stat.st_ino, stat.st_mtime_ns, stat.st_size, counter, log
 
 
 def _read_only(state: FileState) -> sqlite3.Connection:

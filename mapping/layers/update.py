@@ -8,6 +8,9 @@ file leaves out. Layers are in EPSG:4326 with the schema's types.
 
 from __future__ import annotations
 
+import json
+import re
+import unicodedata
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -15,7 +18,6 @@ import numpy as np
 import pandas as pd
 
 from ..geo import geodesic_m
-from .columns import normalise
 from .schema import LayerKind
 
 NAME_MATCH_M = 1000.0  # a field id and a stored feature of the same name this close are one place
@@ -59,26 +61,39 @@ def merge_update(stored: gpd.GeoDataFrame | None, incoming: gpd.GeoDataFrame, co
                             crs=merged.crs)
 
 
+def name_key(name: str) -> str:
+    """A place name for comparison: case folded, accents removed, runs of spaces and punctuation
+    as one space; letters of every script kept ("Nioro-du-Sahel" = "nioro du sahel")."""
+    decomposed = unicodedata.normalize("NFKD", str(name).casefold())
+    letters = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(re.split(r"[\W_]+", letters)).strip()
+
+
+def _named_points(layer: gpd.GeoDataFrame) -> pd.Series:
+    """Features that are single points with a name that has letters or digits."""
+    keys = layer["name"].map(lambda n: name_key(n) if isinstance(n, str) else "")
+    return (keys != "") & (layer.geom_type == "Point")
+
+
 def name_matches(incoming: gpd.GeoDataFrame, stored: gpd.GeoDataFrame | None,
                  kind: LayerKind) -> list[NameMatch]:
     """Each point of the file whose id is not stored, paired with the stored point of the same
-    name (compared without case, accents or punctuation) within ``NAME_MATCH_M`` metres that
-    no row of the file names; one stored feature matches at most one of the file's."""
+    name (``name_key``) within ``NAME_MATCH_M`` metres that no row of the file names; one stored
+    feature matches at most one of the file's."""
     if stored is None or stored.empty or "name" not in kind.names or kind.geometry_types != ("Point",):
         return []
     key = kind.id_column
     file_ids = set(incoming[key].dropna().astype(str))
-    free = stored[~stored[key].astype(str).isin(file_ids) & stored["name"].notna()
-                  & stored.geometry.notna() & ~stored.geometry.is_empty]
+    free = stored[~stored[key].astype(str).isin(file_ids) & _named_points(stored)]
     unknown = incoming[incoming[key].notna() & ~incoming[key].astype(str).isin(set(stored[key].astype(str)))
-                       & incoming["name"].notna() & incoming.geometry.notna() & ~incoming.geometry.is_empty]
+                       & _named_points(incoming)]
     by_name: dict[str, list[int]] = {}
     for row, name in enumerate(free["name"]):
-        by_name.setdefault(normalise(name), []).append(row)
+        by_name.setdefault(name_key(name), []).append(row)
     matches: list[NameMatch] = []
     taken: set[int] = set()
     for file_id, name, point in zip(unknown[key], unknown["name"], unknown.geometry, strict=True):
-        rows = [r for r in by_name.get(normalise(name), []) if r not in taken]
+        rows = [r for r in by_name.get(name_key(name), []) if r not in taken]
         if not rows:
             continue
         candidates = free.geometry.iloc[rows]
@@ -93,5 +108,5 @@ def name_matches(incoming: gpd.GeoDataFrame, stored: gpd.GeoDataFrame | None,
 
 
 def match_fixes(matches: list[NameMatch]) -> list[str]:
-    """The matches as recorded with a version: ``matched_name:<file id>=<stored id>``."""
-    return [f"matched_name:{m.file_id}={m.stored_id}" for m in matches]
+    """The matches as recorded with a version: ``matched_name:["<file id>", "<stored id>"]``."""
+    return [f"matched_name:{json.dumps([m.file_id, m.stored_id], ensure_ascii=False)}" for m in matches]

@@ -333,6 +333,21 @@ def _check_border_distance(layer: gpd.GeoDataFrame, usable: np.ndarray, ids: pd.
                 limit_km=settings.crossing_max_border_km)
 
 
+def near_stored(layer: gpd.GeoDataFrame, kind: LayerKind, changed: set[str],
+                settings: ValidationSettings | None = None) -> list[Finding]:
+    """Near-duplicate warnings between the features of an update (ids in ``changed``) and the
+    stored features it keeps, in ``layer``, the stored layer with the update merged (schema
+    types, EPSG:4326); pairs within the file are reported by ``validate_layer``."""
+    if kind.name not in NEAR_DUPLICATE_KINDS or layer.empty:
+        return []
+    out = _Collector()
+    ids = layer[kind.id_column].astype(str)
+    usable = (layer.geom_type == "Point").to_numpy() & ~_out_of_range(layer)
+    _check_near_duplicates(layer, usable, ids, settings or ValidationSettings(), out)
+    return [f for f in out.close() if f.code == "near_duplicate"
+            and (f.feature_id in changed) != (str(f.params["other"]) in changed)]
+
+
 REFERENCES = {  # kind -> [(column, kind referred to)]
     "posts": [("facing_post_id", "posts"), ("crossing_id", "crossings")],
     "flows": [("crossing_id", "crossings")],

@@ -108,8 +108,8 @@ def to_dates(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
     is_time = raw.map(lambda v: isinstance(v, dt.date | np.datetime64) and not is_blank(v))
     text = text_column(raw.where(~is_time, None))
     parsed = _dates_from_text(text)
-    if is_time.any():
-        parsed[is_time] = pd.to_datetime(raw[is_time].tolist())
+    if is_time.any():  # a date-time with a time zone counts on its own clock, as written
+        parsed[is_time] = pd.to_datetime([pd.Timestamp(v).date() for v in raw[is_time]])
     bad = (text.notna() & parsed.isna()).to_numpy()
     converted = pd.Series([None if pd.isna(v) else v.date() for v in parsed], index=raw.index,
                           dtype=object)

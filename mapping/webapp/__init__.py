@@ -8,7 +8,7 @@ import re
 from ..errors import BordermapError
 from ..i18n import format_day
 
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=&])")
 
 
 def md_text(value: object) -> str:

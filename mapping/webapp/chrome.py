@@ -8,8 +8,6 @@ changes only what is drawn, not how the widgets work.
 
 from __future__ import annotations
 
-import json
-
 import streamlit as st
 
 from ..i18n import t
@@ -18,8 +16,13 @@ MAX_UPLOAD_MB = 500  # as .streamlit/config.toml's server.maxUploadSize and read
 
 
 def _css_text(text: str) -> str:
-    """``text`` as a CSS string (quotes and backslashes escaped, no markup possible)."""
-    return json.dumps(text)
+    """``text`` as a CSS string: every character but ASCII letters, digits, spaces and common
+    punctuation written as a CSS escape (``\\e9 ``), so that no quote, backslash or ``<`` can end
+    it and accents and non-breaking spaces show as they are."""
+    kept = " .,:;()'-"
+    return '"' + "".join(c if c.isascii() and (c.isalnum() or c in kept) else f"\\{ord(c):x} "
+                         for c in text) + '"'
+
 
 
 def localise_streamlit(lang: str) -> None:

@@ -21,7 +21,7 @@ from ..errors import BordermapError
 from ..i18n import t
 from ..layers.store import GeoPackageStore
 from ..layers.user_store import default_store_path, open_store
-from ..maps import base_map
+from ..maps import NUMBERED_RANKS, base_map
 from ..raster_overlay import Overlay, population_overlay
 from ..scoring.explain import results_table
 from ..scoring.indicators import compute_indicators
@@ -48,7 +48,7 @@ def page() -> Page:
     return Page(st.session_state.get("lang", "fr"), path, store_version(path), st.session_state["profile"])
 
 
-TABLE_ROWS = 100  # posts listed, with their explanation, in the ranking table (all are on the map)
+TABLE_ROWS = NUMBERED_RANKS  # posts listed, with their explanation, as many as numbered on the map
 
 
 def store_path() -> str:

@@ -3,25 +3,14 @@
 from __future__ import annotations
 
 import geopandas as gpd
-import numpy as np
 import shapely
 import streamlit as st
 
 from ..errors import BordermapError
-from ..geo import geodesic_m
 from ..i18n import format_number, t
 from ..layers.notes import NOTE_KINDS, add_note
+from ..maps import nearest_post
 from . import data, error_text
-
-
-def nearest_post(posts: gpd.GeoDataFrame, lon: float, lat: float) -> str | None:
-    """The id of the post nearest to the click (geodesic distance, WGS84)."""
-    placed = posts[posts.geometry.notna() & ~posts.geometry.is_empty]
-    if placed.empty:
-        return None
-    distance = geodesic_m(placed.geometry.x.to_numpy(), placed.geometry.y.to_numpy(),
-                          np.full(len(placed), lon), np.full(len(placed), lat))
-    return str(placed["post_id"].iloc[int(np.argmin(distance))])
 
 
 def country_at(countries: gpd.GeoDataFrame | None, lon: float, lat: float) -> str | None:
@@ -41,7 +30,8 @@ def show(lon: float, lat: float, posts: gpd.GeoDataFrame, countries: gpd.GeoData
     iso3 = list(names)
     post_ids = list(posts["post_id"])
     post_names = dict(zip(posts["post_id"], posts["name"], strict=True))
-    near, here = nearest_post(posts, lon, lat), country_at(countries, lon, lat)
+    nearest, here = nearest_post(posts, lat, lon), country_at(countries, lon, lat)
+    near = nearest[0] if nearest else None
     with st.form("note", clear_on_submit=True):
         author = st.text_input(t("app.note.author", lang))
         organisation = st.text_input(t("app.note.organisation", lang))
