@@ -8,7 +8,8 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from mapping.errors import BordermapError
-from mapping.i18n import format_number, format_percent, t
+from mapping.i18n import format_percent, t
+from mapping.i18n.quantities import format_quantity
 from mapping.maps import layer_control, post_at, posts_layer
 from mapping.scoring.explain import label
 from mapping.scoring.profile import Profile
@@ -93,7 +94,7 @@ def ranking_tab() -> None:
         t("app.col.rank", lang): listed["rank"].astype(int),
         t("app.col.name", lang): listed["name"],
         t("app.col.country", lang): listed["iso3"],
-        t("app.col.score", lang): [format_number(v, lang, 3) for v in listed["score"]],
+        t("app.col.score", lang): [format_quantity(v, "score", lang) for v in listed["score"]],
         t("app.col.explanation", lang): listed["explanation"],
     }))
     if len(ranked) > len(listed):

@@ -11,6 +11,7 @@ import streamlit as st
 
 from mapping.errors import BordermapError
 from mapping.i18n import format_number, format_percent, t
+from mapping.i18n.quantities import unit_name
 from mapping.scoring.ahp import CR_LIMIT, ahp_weights, judgements_from_weights, matrix_from_upper
 from mapping.scoring.explain import label, range_text
 from mapping.webapp import controls, data, error_text, format_time, md_text, tables
@@ -28,7 +29,7 @@ tables.text_table(pd.DataFrame({
     t("app.col.weight", lang): [format_percent(c.weight, lang) for c in profile.criteria],
     t("app.col.missing", lang): [t(f"explain.policy.{c.missing}", lang) for c in profile.criteria],
     t("app.col.range", lang): [range_text(c, lang) for c in profile.criteria],
-    t("app.col.unit", lang): [t(f"app.unit_names.{units.get(c.indicator, 'none')}", lang)
+    t("app.col.unit", lang): [unit_name(units.get(c.indicator), lang)
                               for c in profile.criteria],
 }))
 st.markdown(t(f"app.method_text.{profile.method}", lang))

@@ -12,6 +12,7 @@ from mapping.errors import BordermapError
 from mapping.exports.bundle import build_bundle
 from mapping.exports.write import FORMATS, export_download
 from mapping.i18n import format_number, t
+from mapping.i18n.quantities import format_quantity
 from mapping.scoring.shortlist import ShortlistRequest, running_totals, shortlist
 from mapping.webapp import data, error_text, md_text, tables
 from mapping.webapp.choices import choose
@@ -30,7 +31,7 @@ budget = cols[0].number_input(t("app.budget", lang), min_value=0, step=50_000,
                               key="budget")
 top_n = cols[1].number_input(t("app.max_posts", lang), min_value=0, step=1, key="max_posts",
                              help=t("app.max_posts_help", lang))
-cols[0].caption(t("units.usd", lang, value=format_number(budget, lang, 0)))
+cols[0].caption(format_quantity(budget, "usd", lang))
 countries = sorted(ranking.table["iso3"].dropna().unique())
 columns = {"iso3": t("app.col.country", lang)} | {
     bound: st.column_config.NumberColumn(t(f"app.col.{bound}", lang), min_value=0, step=1)
@@ -52,14 +53,14 @@ except BordermapError as error:
 selected = ranking.table.loc[chosen.selected]
 totals = running_totals(selected["rehab_cost_usd"], float(budget))
 st.metric(t("app.shortlist_total", lang, count=len(selected)),
-          t("units.usd", lang, value=format_number(chosen.total_cost, lang, 0)),
+          format_quantity(chosen.total_cost, "usd", lang),
           t("app.budget_left", lang, value=format_number(float(budget) - chosen.total_cost, lang, 0)),
           delta_color="off")
 tables.text_table(pd.DataFrame({
     t("app.col.rank", lang): selected["rank"].astype(int),
     t("app.col.name", lang): selected["name"],
     t("app.col.country", lang): selected["iso3"],
-    t("app.col.score", lang): [format_number(v, lang, 3) for v in selected["score"]],
+    t("app.col.score", lang): [format_quantity(v, "score", lang) for v in selected["score"]],
     t("app.col.cost", lang): [None if pd.isna(v) else format_number(v, lang, 0)
                               for v in selected["rehab_cost_usd"]],
     t("app.col.running_total", lang): [format_number(v, lang, 0) for v in totals["running_total"]],

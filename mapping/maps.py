@@ -17,7 +17,6 @@ everything but tooltips and popups, so no other symbol can hide a post or catch 
 
 from __future__ import annotations
 
-import html
 import json
 from typing import cast
 
@@ -31,25 +30,32 @@ from folium.map import Layer
 from folium.plugins import Fullscreen, MeasureControl
 from folium.utilities import JsCode
 
+from .escape import inert
 from .geo import geodesic_m
 from .i18n import t
+from .palette import (
+    BORDER_COLOUR,
+    LAND_COLOUR,
+    NOTE_COLOURS,
+    OFFICIAL_COLOUR,
+    RANK_COLOURS,
+    ROAD_COLOUR,
+    SELECTED_COLOUR,
+    SETTLEMENT_COLOUR,
+    UNOFFICIAL_COLOUR,
+    UNRANKED_COLOUR,
+    rank_colour,
+)
 from .raster_overlay import DENSITY_STEPS, RAMP, Overlay
 
 COORDINATE_PRECISION = 1e-5  # degrees (about 1 m): enough for a map, and a lighter page
 OUTLINE_TOLERANCE = 1e-3  # degrees (about 110 m): outlines drawn simpler, invisible below zoom 11
-RANK_COLOURS = ("#a50026", "#f46d43", "#fdae61", "#a6d96a", "#1a9850")  # first fifth … last fifth
-UNRANKED_COLOUR = "#777777"
-SELECTED_COLOUR = "#08519c"
 MAX_ZOOM = 16
 MEASURE_FR_URL = "https://cdn.jsdelivr.net/npm/leaflet-measure@3.1.0/dist/leaflet-measure.fr.js"
-OFFICIAL_COLOUR, UNOFFICIAL_COLOUR = "#252525", "#e31a1c"
-SETTLEMENT_COLOUR = "#3f3f3f"
-ROAD_COLOUR, BORDER_COLOUR, LAND_COLOUR = "#b15928", "#6a3d9a", "#f4efe4"
 NAMES_ZOOM = 9  # settlement names show from this zoom level on
 ROAD_TOLERANCE = 3e-3  # degrees (about 330 m): roads are drawn to be seen at zoom 6–10, not followed
 MAX_ROAD_COORDINATES = 20_000  # drawn road vertices: beyond, the least important classes are left out
 MAX_SETTLEMENTS = 1500  # the most populous are drawn: more dots would hide the posts and slow every page
-NOTE_COLOURS = {"new_crossing": "#1f78b4", "wrong_position": "#ff7f00", "other": "#6a3d9a"}
 ROAD_WEIGHTS = {"trunk": 4, "primary": 3, "secondary": 2, "tertiary": 1.5, "track": 1}
 POST_RADIUS = 9  # pixels
 NUMBERED_RANKS = 100  # posts with their rank written on them (as many as the ranking table lists)
@@ -92,24 +98,6 @@ RANK_LABEL_CSS = """<style>
 .bordermap-place::before {display: none;}
 .bordermap-far .bordermap-place {display: none;}
 </style>"""
-
-
-def inert(value: object) -> str:
-    """``value`` as text that HTML and JavaScript template literals show and never run.
-
-    HTML escaping alone is not enough: folium puts tooltips inside JavaScript
-    template literals, where a backtick or ``${`` would end or open code.
-    """
-    text = html.escape("" if value is None else str(value), quote=True)
-    return text.replace("`", "&#96;").replace("$", "&#36;").replace("\\", "&#92;")
-
-
-def rank_colour(rank: float | None, count: int) -> str:
-    """Graduated colour: the first fifth of the ranking darkest red, the last fifth green."""
-    if rank is None or not np.isfinite(rank) or count < 1:
-        return UNRANKED_COLOUR
-    fifth = min(int((rank - 1) * len(RANK_COLOURS) / count), len(RANK_COLOURS) - 1)
-    return RANK_COLOURS[fifth]
 
 
 def _outline(layer: gpd.GeoDataFrame, tolerance: float = OUTLINE_TOLERANCE) -> gpd.GeoSeries:

@@ -12,6 +12,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from .errors import BordermapError
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+SCORE_DIGITS, VALUE_DIGITS = 4, 3  # decimals kept in tables: scores (0–1) and other values
 
 
 def inert_cell(value: object) -> object:
@@ -33,6 +34,18 @@ def inert_table(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def rounded(table: pd.DataFrame) -> pd.DataFrame:
+    """A copy with float columns rounded for people: scores and their parts (``score``,
+    ``norm:…``, ``contrib:…``) to ``SCORE_DIGITS``, other values to ``VALUE_DIGITS``."""
+    out = table.copy()
+    for column in out.columns:
+        if pd.api.types.is_float_dtype(out[column]):
+            name = str(column)
+            score = name == "score" or name.startswith(("norm:", "contrib:"))
+            out[column] = out[column].round(SCORE_DIGITS if score else VALUE_DIGITS)
+    return out
+
+
 def csv_options(lang: str) -> dict[str, str]:
     """``DataFrame.to_csv`` options for ``lang``: UTF-8 with BOM; in French ``;`` and decimal commas."""
     if lang == "fr":
@@ -41,12 +54,13 @@ def csv_options(lang: str) -> dict[str, str]:
 
 
 def write_table(table: pd.DataFrame, path: str | Path, lang: str = "en", index: bool = True) -> Path:
-    """Write ``table`` as .csv or .xlsx (by the file's suffix), formulas neutralised."""
+    """Write ``table`` as .csv or .xlsx (by the file's suffix), formulas neutralised and
+    numbers rounded (:func:`rounded`)."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         raise BordermapError("table_format", suffix=path.suffix or "-")
-    safe = inert_table(table.reset_index() if index else table)
+    safe = inert_table(rounded(table.reset_index() if index else table))
     if suffix == ".xlsx":
         safe.to_excel(path, index=False)
     else:

@@ -13,10 +13,10 @@ import pytest
 import shapely
 from pypdf import PdfReader
 
+from mapping.escape import script_json
 from mapping.exports.bundle import build_bundle
 from mapping.exports.record import ExportRecord
 from mapping.exports.report import write_report
-from mapping.exports.report_html import script_json
 from mapping.i18n import format_number, t
 from mapping.layers.importing import import_file
 from mapping.layers.user_store import open_store

@@ -24,7 +24,7 @@ from .scoring import OUT_TYPE, _country_counts
 
 def _number(value: float | None, lang: str, digits: int) -> str:
     """A number in the locale, or the words for "no data"."""
-    return t("app.no_value", lang) if value is None else format_number(value, lang, digits)
+    return t("quantity.missing", lang) if value is None else format_number(value, lang, digits)
 
 @click.command("export")
 @click.option("--format", "fmt", type=click.Choice(FORMATS),

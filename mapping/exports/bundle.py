@@ -35,6 +35,8 @@ class ExportBundle:
     every indicator, ``score``, ``rank`` and ``explanation``, best first. ``sensitivity``:
     rank p05/median/p95 and ``p_top_n`` per ranked post. ``layers``: the vector layers a map
     draws (``MAP_KINDS``). ``versions``: the current version of each stored layer.
+    ``sources``: per stored vector layer, each distinct ``source`` text and how many of its
+    features carry it.
     """
 
     lang: str
@@ -47,6 +49,7 @@ class ExportBundle:
     sensitivity: pd.DataFrame
     layers: dict[str, gpd.GeoDataFrame]
     versions: list[Version]
+    sources: dict[str, dict[str, int]]
 
     @property
     def profile(self) -> Profile:
@@ -59,6 +62,12 @@ def current_versions(store: LayerStore) -> list[Version]:
     for version in store.history():
         latest[version.kind] = version
     return [latest[kind] for kind in store.kinds() if kind in latest]
+
+
+def layer_sources(layers: dict[str, gpd.GeoDataFrame]) -> dict[str, dict[str, int]]:
+    """Each layer's distinct ``source`` texts with their feature counts, most frequent first."""
+    return {kind: {str(k): int(v) for k, v in layer["source"].dropna().value_counts().items()}
+            for kind, layer in layers.items() if "source" in layer}
 
 
 def ranked_posts(posts: gpd.GeoDataFrame, indicators: pd.DataFrame,
@@ -105,4 +114,5 @@ def build_bundle(store: LayerStore, profile: Profile, lang: str, *, budget: floa
     return ExportBundle(lang, record, ranking, indicators, results,
                         ranked_posts(layers["posts"], indicators, results), chosen,
                         rank_intervals(ranking, samples), {k: v for k, v in layers.items()
-                                                              if k in MAP_KINDS}, versions)
+                                                              if k in MAP_KINDS}, versions,
+                        layer_sources(layers))

@@ -15,8 +15,10 @@ import numpy as np
 import pandas as pd
 
 from ..i18n import catalogue, t
+from ..i18n.quantities import unit_name, value_word, yes_no_word
 from ..scoring.explain import label, rules
 from ..scoring.shortlist import running_totals
+from ..tables import SCORE_DIGITS, VALUE_DIGITS
 from .bundle import ExportBundle
 
 BASE = ("post_id", "name", "iso3", "status", "lat", "lon", "rank", "score", "tied", "shortlisted",
@@ -28,20 +30,22 @@ HXL = {"post_id": "#loc+code", "name": "#loc+name", "iso3": "#country+code", "st
        "tied": "#meta+tied", "shortlisted": "#meta+shortlisted", "rehab_cost_usd": "#value+cost+usd",
        "explanation": "#description+explanation", "flagged": "#meta+flags",
        "running_total": "#value+cost+total+usd", "budget_left": "#value+budget+remaining+usd"}
-SCORE_DIGITS, VALUE_DIGITS, COORDINATE_DIGITS = 4, 3, 6
+COORDINATE_DIGITS = 6
 
 
 def yes_no(value: Any, lang: str) -> Any:
     """``yes``/``no`` in ``lang`` for a boolean, anything else unchanged."""
-    if isinstance(value, bool | np.bool_):
-        return t("export.yes" if value else "export.no", lang)
-    return value
+    return yes_no_word(bool(value), lang) if isinstance(value, bool | np.bool_) else value
 
 
-def status_text(value: object, lang: str) -> object:
-    """A post status (``degraded``) in words of ``lang``; unknown values unchanged."""
-    key = f"values.{value}"
-    return t(key, lang) if isinstance(value, str) and key in catalogue(lang) else value
+def indicator_values(values: pd.Series, unit: str | None, lang: str) -> pd.Series:
+    """An indicator column as an export shows it: numbers rounded to ``VALUE_DIGITS``, yes/no
+    indicators (stored 0/1) and booleans as words, coded values (road classes) in words."""
+    if unit == "yes_no":
+        return values.map(lambda v: v if pd.isna(v) else yes_no_word(float(v) >= 0.5, lang))
+    if pd.api.types.is_float_dtype(values):
+        return values.astype(float).round(VALUE_DIGITS)
+    return values.map(lambda v: value_word(v, lang) if isinstance(v, str) else yes_no(v, lang))
 
 
 def ranking_table(bundle: ExportBundle) -> pd.DataFrame:
@@ -58,17 +62,16 @@ def ranking_table(bundle: ExportBundle) -> pd.DataFrame:
         if column in posts:
             table[column] = posts[column]
     if "status" in table:
-        table["status"] = table["status"].map(lambda v: status_text(v, lang))
+        table["status"] = table["status"].map(lambda v: value_word(v, lang) if isinstance(v, str) else v)
     if "flagged" in table:
         table["flagged"] = table["flagged"].fillna("").map(lambda codes: rules(codes, lang))
     table["tied"] = table["tied"].map(lambda v: yes_no(bool(v), lang))
     table["score"] = table["score"].astype(float).round(SCORE_DIGITS)
     indicators = [c for c in posts.columns if c in bundle.indicators.attrs.get("units", {})
                   or c in ("road_class", "rehab_cost_usd")]
+    units = bundle.indicators.attrs.get("units", {})
     for column in indicators:
-        values = posts[column]
-        table[column] = (values.astype(float).round(VALUE_DIGITS) if pd.api.types.is_float_dtype(values)
-                         else values.map(lambda v: yes_no(v, lang)))
+        table[column] = indicator_values(posts[column], units.get(column), lang)
     ordered = [c for c in BASE if c in table] + [c for c in indicators if c not in BASE]
     if not bundle.shortlist:
         ordered.remove("shortlisted")
@@ -86,6 +89,13 @@ def shortlist_table(bundle: ExportBundle) -> pd.DataFrame:
     return table[[c for c in SHORTLIST if c in table]].reset_index(drop=True)
 
 
+def with_unit(title: str, unit: str | None, lang: str) -> str:
+    """``title (unit)``, unless the unit is a count or yes/no, or the title already names it
+    (``people within 20 km`` is not followed by ``(people)``)."""
+    name = unit_name(unit, lang) if unit not in UNITLESS else ""
+    return t("export.with_unit", lang, label=title, unit=name) if name and name not in title else title
+
+
 def headers(columns: list[str], bundle: ExportBundle) -> list[str]:
     """Column titles in the bundle's language: indicators by their label with the unit."""
     lang, units = bundle.lang, bundle.indicators.attrs.get("units", {})
@@ -96,11 +106,8 @@ def headers(columns: list[str], bundle: ExportBundle) -> list[str]:
         if key in words:
             titles.append(t(key, lang, top=min(bundle.profile.top_n, len(bundle.posts)))
                           if column == "p_top_n" else t(key, lang))
-        elif units.get(column) and units[column] not in UNITLESS:
-            titles.append(t("export.with_unit", lang, label=label(column, lang),
-                            unit=t(f"export.unit.{units[column]}", lang)))
         else:
-            titles.append(label(column, lang))
+            titles.append(with_unit(label(column, lang), units.get(column), lang))
     return titles
 
 

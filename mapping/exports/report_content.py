@@ -8,14 +8,13 @@ dates are formatted for the language. Costs are in USD, distances in km.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
-import pandas as pd
-
 from .. import __version__
-from ..i18n import catalogue, format_day, format_number, t
+from ..i18n import catalogue, format_day, format_number, format_percent, t
+from ..i18n.quantities import format_quantity, is_missing, unit_digits, value_word
 from ..scoring.ahp import CR_LIMIT
 from ..scoring.explain import label
 from .bundle import ExportBundle
@@ -76,10 +75,16 @@ class ReportContent:
     record_json: str = ""
 
 
-def _number(value: Any, lang: str, digits: int = 0) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        return t("report.missing", lang)
-    return format_number(float(value), lang, digits)
+def _number(value: Any, lang: str, unit: str = "count") -> str:
+    """A number with the fixed decimals of ``unit`` (``usd``: 0, ``score``: 3), without the
+    unit's words (the column title gives them), or "no data"."""
+    if is_missing(value):
+        return t("quantity.missing", lang)
+    return format_number(float(value), lang, unit_digits(unit), fixed=True)
+
+
+def _percent(share: float, lang: str, digits: int = 1) -> str:
+    return format_percent(float(share), lang, digits, fixed=True)
 
 
 def _country_names(bundle: ExportBundle) -> dict[str, str]:
@@ -90,26 +95,25 @@ def _country_names(bundle: ExportBundle) -> dict[str, str]:
     return dict(zip(countries["iso3"], countries[column], strict=True))
 
 
-def _status(value: object, lang: str) -> str:
-    key = f"values.{value}"
-    try:
-        return t(key, lang)
-    except KeyError:
-        return str(value)
+@cache
+def _demo_sources() -> dict[str, str]:
+    """The English demo source texts -> their catalogue keys."""
+    return {text: key for key, text in catalogue("en").items()
+            if key.startswith("sources.") and key != "sources.counted"}
 
 
-def _with_unit(value: Any, unit: str | None, lang: str) -> str:
-    """An indicator value with its unit (catalogue ``report.unit.<unit>``)."""
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return t("report.missing", lang)
-    if isinstance(value, str):
-        return _status(value, lang)
-    if unit == "yes_no":
-        return t("report.yes" if float(value) >= 0.5 else "report.no", lang)
-    digits = 0 if unit in ("persons", "count", "usd") else 1
-    text = format_number(round(float(value), digits), lang, digits)
-    key = f"report.unit.{unit}"
-    return t(key, lang, value=text) if unit and key in catalogue(lang) else text
+def source_text(text: str, lang: str) -> str:
+    """A layer's source text in ``lang`` when it is one of the demo's; otherwise as written."""
+    key = _demo_sources().get(text)
+    return t(key, lang) if key else text
+
+
+def sources_text(counts: dict[str, int], lang: str) -> str:
+    """A layer's source texts, each once, with the number of its features when there are several."""
+    if len(counts) == 1:
+        return source_text(next(iter(counts)), lang)
+    return t("explain.separator", lang).join(t("sources.counted", lang, source=source_text(text, lang),
+                                               count=count) for text, count in counts.items())
 
 
 class _Builder:
@@ -141,9 +145,9 @@ class _Builder:
         shortlist, lang = self.bundle.shortlist, self.lang
         ids = self.chosen_ids()
         rows = [[str(int(self.posts.at[i, "rank"])), str(self.posts.at[i, "name"]),
-                 self.country(self.posts.at[i, "iso3"]), _status(self.posts.at[i, "status"], lang),
-                 _number(self.posts.at[i, "score"], lang, 3),
-                 _number(self.posts.at[i, "rehab_cost_usd"], lang)]
+                 self.country(self.posts.at[i, "iso3"]), value_word(str(self.posts.at[i, "status"]), lang),
+                 _number(self.posts.at[i, "score"], lang, "score"),
+                 _number(self.posts.at[i, "rehab_cost_usd"], lang, "usd")]
                 for i in ids]
         table = Table([self.t(f"report.col.{c}") for c in ("rank", "post", "country", "status", "score",
                                                             "cost")], rows, frozenset({0, 4, 5}))
@@ -153,13 +157,16 @@ class _Builder:
                            [self.t("report.shortlist.top_note", count=count), table])
         blocks: list[Block] = [self.t("report.shortlist.optimal" if shortlist.status == "optimal"
                                       else "report.shortlist.ranked"), table]
-        total = _number(shortlist.total_cost, lang)
+        total = _number(shortlist.total_cost, lang, "usd")
         if shortlist.budget is not None:
             blocks.append(self.t("report.shortlist.budget", total=total,
-                                 budget=_number(shortlist.budget, lang),
-                                 left=_number(shortlist.budget_left, lang)))
+                                 budget=_number(shortlist.budget, lang, "usd"),
+                                 left=_number(shortlist.budget_left, lang, "usd")))
         else:
             blocks.append(self.t("report.shortlist.total", total=total))
+        constraints = self.constraints()
+        if constraints:
+            blocks.append(self.t("report.shortlist.constraints", constraints=constraints))
         if shortlist.cost_unknown:
             names = ", ".join(str(self.posts.at[i, "name"]) for i in shortlist.cost_unknown)
             blocks.append(self.t("report.shortlist.cost_unknown", names=names))
@@ -168,11 +175,22 @@ class _Builder:
             blocks.append(self.t("report.shortlist.no_cost_left_out", names=names))
         return Section(self.t("report.shortlist.title"), blocks)
 
+    def constraints(self) -> str:
+        """The shortlist's limits other than the budget: posts in all, per-country minimums and
+        maximums, in words ("" when there are none)."""
+        record = self.bundle.record
+        parts = [self.t("report.shortlist.top_n", count=record.top_n)] if record.top_n else []
+        parts += [self.t("report.shortlist.at_least", country=self.country(iso3), count=count)
+                  for iso3, count in sorted(record.min_per_country.items())]
+        parts += [self.t("report.shortlist.at_most", country=self.country(iso3), count=count)
+                  for iso3, count in sorted(record.max_per_country.items())]
+        return t("explain.separator", self.lang).join(parts)
+
     def method(self) -> Section:
         profile, lang = self.bundle.profile, self.lang
         method = self.t(f"app.methods.{profile.method}")
         rows = [[label(c.indicator, lang), self.t(f"report.method.{c.direction}"),
-                 t("report.unit.percent", lang, value=format_number(100 * c.weight, lang, 1))]
+                 _percent(c.weight, lang)]
                 for c in profile.criteria]
         blocks: list[Block] = [
             self.t("report.method.summary", method=method),
@@ -202,8 +220,8 @@ class _Builder:
         rows = [[str(int(self.posts.at[i, "rank"])), str(self.posts.at[i, "name"]),
                  self.t("report.post.interval", low=int(table.at[i, "rank_p05"]),
                         high=int(table.at[i, "rank_p95"])),
-                 format_number(float(table.at[i, "rank_median"]), lang, 1),
-                 t("report.unit.percent", lang, value=format_number(100 * table.at[i, "p_top_n"], lang, 0))]
+                 format_number(float(table.at[i, "rank_median"]), lang, 1, fixed=True),
+                 _percent(table.at[i, "p_top_n"], lang, 0)]
                 for i in self.posts.index[:top_n]]
         headers = [self.t("report.col.rank"), self.t("report.col.post"), self.t("report.col.interval"),
                    self.t("report.col.median"), self.t("report.col.p_top", count=top_n)]
@@ -212,16 +230,14 @@ class _Builder:
                         Table(headers, rows, frozenset({0, 3, 4}))])
 
     def sources(self) -> Section:
-        lang, layers = self.lang, self.bundle.layers
+        lang = self.lang
         rows = []
         for version in self.bundle.versions:
-            layer = layers.get(version.kind)
-            sources = sorted({str(s) for s in layer["source"].dropna()}) \
-                if layer is not None and "source" in layer else []
+            sources = self.bundle.sources.get(version.kind, {})
             rows.append([t(f"kinds.{version.kind}", lang), str(version.version),
                          format_day(dt.datetime.fromisoformat(version.time).date(), lang), version.user,
                          version.source_file, version.sha256[:12], _number(version.features, lang),
-                         ", ".join(sources)])
+                         sources_text(sources, lang) if sources else t("report.none", lang)])
         headers = [self.t(f"report.col.{c}") for c in ("layer", "version", "date", "user", "source_file",
                                                         "checksum", "features", "sources")]
         return Section(self.t("report.sources.title"),
@@ -233,17 +249,17 @@ class _Builder:
         sens = self.bundle.sensitivity.loc[post_id]
         facts = Table(None, [
             [self.t("report.col.country"), self.country(row["iso3"])],
-            [self.t("report.col.status"), _status(row["status"], lang)],
-            [self.t("report.col.score"), _number(row["score"], lang, 3)],
+            [self.t("report.col.status"), value_word(str(row["status"]), lang)],
+            [self.t("report.col.score"), _number(row["score"], lang, "score")],
             [self.t("report.col.interval"), self.t("report.post.interval", low=int(sens["rank_p05"]),
                                                    high=int(sens["rank_p95"]))],
-            [self.t("report.col.cost"), _number(row.get("rehab_cost_usd"), lang)],
+            [self.t("report.col.cost"), _number(row.get("rehab_cost_usd"), lang, "usd")],
         ])
         shown = [c for c in self.bundle.indicators.columns if c in self.units and c in row]
         indicators = Table(
             [self.t("report.col.indicator"), self.t("report.col.value"), self.t("report.post.criterion")],
-            [[label(c, lang), _with_unit(row[c], self.units.get(c), lang),
-              t("report.unit.percent", lang, value=format_number(100 * weights[c], lang, 1))
+            [[label(c, lang), format_quantity(row[c], self.units.get(c), lang),
+              _percent(weights[c], lang)
               if c in weights else self.t("report.none")] for c in shown],
             frozenset({1, 2}))
         inset = Image(self.maps.inset(post_id), self.t("report.post.map_caption", radius=self.maps.radius_km),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import base64
 
-from ..maps import inert
+from ..escape import inert, script_json
 from .record import HTML_RECORD_ID
 from .report_content import Block, Heading, Image, Pair, ReportContent, Section, Table
 
@@ -67,11 +67,6 @@ def _section(section: Section) -> str:
     css = ' class="page"' if section.new_page else ""
     return (f"<section{css}><h2>{inert(section.title)}</h2>"
             + "\n".join(_block(b) for b in section.blocks) + "</section>")
-
-
-def script_json(text: str) -> str:
-    """JSON that cannot end or confuse its ``<script>`` element (``<``, ``>``, ``&`` as \\u escapes)."""
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def render_html(content: ReportContent) -> str:

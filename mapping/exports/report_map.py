@@ -13,6 +13,7 @@ import io
 import math
 
 import geopandas as gpd
+from matplotlib import patheffects
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -22,7 +23,16 @@ from shapely.geometry import box
 
 from ..geo import study_crs
 from ..i18n import t
-from ..maps import RANK_COLOURS, rank_colour
+from ..palette import (
+    BORDER_COLOUR,
+    OFFICIAL_COLOUR,
+    RANK_COLOURS,
+    ROAD_COLOUR,
+    SETTLEMENT_COLOUR,
+    UNOFFICIAL_COLOUR,
+    label_colour,
+    rank_colour,
+)
 from .bundle import ExportBundle
 
 OVERVIEW_WIDTH = 6.8  # inches: the width of an A4 page's text
@@ -34,6 +44,7 @@ MARGIN_DEG = 0.6  # degrees around the posts kept for the overview
 DEFAULT_RADIUS_KM = 20.0
 SEA = "#dfeaf2"
 LAND = "#f4f1ea"
+HALO = [patheffects.withStroke(linewidth=2.5, foreground="white")]  # names stay legible over lines
 
 
 def _png(figure: Figure) -> bytes:
@@ -81,24 +92,24 @@ class ReportMaps:
         if "countries" in layers:
             layers["countries"].plot(ax=ax, color=LAND, edgecolor="#b9b0a0", linewidth=0.4, zorder=1)
         if "borders" in layers:
-            layers["borders"].plot(ax=ax, color="#6b4c9a", linewidth=1.2, linestyle="--", zorder=2)
+            layers["borders"].plot(ax=ax, color=BORDER_COLOUR, linewidth=1.2, linestyle="--", zorder=2)
         if "roads" in layers:
-            layers["roads"].plot(ax=ax, color="#c0392b", linewidth=0.9, zorder=3)
+            layers["roads"].plot(ax=ax, color=ROAD_COLOUR, linewidth=0.9, zorder=3)
         if "settlements" in layers:
-            layers["settlements"].plot(ax=ax, color="#8a8a8a", markersize=2, zorder=3)
+            layers["settlements"].plot(ax=ax, color=SETTLEMENT_COLOUR, markersize=2, zorder=3)
         crossings = layers.get("crossings")
         if crossings is not None:
             unofficial = crossings["kind"] == "unofficial"
             if (~unofficial).any():
-                crossings[~unofficial].plot(ax=ax, color="black", marker="s", markersize=10, zorder=4)
+                crossings[~unofficial].plot(ax=ax, color=OFFICIAL_COLOUR, marker="s", markersize=10, zorder=4)
             if unofficial.any():
-                crossings[unofficial].plot(ax=ax, color="#7b1fa2", marker="x", markersize=14,
+                crossings[unofficial].plot(ax=ax, color=UNOFFICIAL_COLOUR, marker="x", markersize=14,
                                            linewidth=1, zorder=4)
         xs, ys = self.posts.geometry.x.to_numpy(), self.posts.geometry.y.to_numpy()
         ax.scatter(xs, ys, s=110, c=self.colours, edgecolors="black", linewidths=0.6, zorder=5)
-        for x, y, rank in zip(xs, ys, self.posts["rank"], strict=True):
+        for x, y, rank, colour in zip(xs, ys, self.posts["rank"], self.colours, strict=True):
             ax.text(x, y, str(int(rank)), ha="center", va="center", fontsize=6, fontweight="bold",
-                    zorder=6, clip_on=True)
+                    color=label_colour(colour), zorder=6, clip_on=True)
         ax.set_xticks([])
         ax.set_yticks([])
         ax.set_xlabel("")
@@ -117,13 +128,14 @@ class ReportMaps:
                 continue
             point = shape.representative_point()
             ax.text(point.x, point.y, _plain(name).upper(), ha="center", va="center", fontsize=7,
-                    color="#8c8270", zorder=2, clip_on=True)
+                    color="#6b6250", zorder=3.5, clip_on=True, path_effects=HALO)
 
     def _scale_bar(self, ax, width_m: float) -> AnchoredSizeBar:
         km = _nice_km(width_m / 1000)
-        bar = AnchoredSizeBar(ax.transData, km * 1000, t("report.unit.km", self.lang, value=km),
+        bar = AnchoredSizeBar(ax.transData, km * 1000, t("units.km", self.lang, value=km),
                               loc="lower left", frameon=True, size_vertical=width_m / 250,
                               pad=0.4, borderpad=0.6, sep=3, fontproperties={"size": 7})
+        bar.set_zorder(10)  # above the posts and their numbers
         ax.add_artist(bar)
         return bar
 
@@ -144,14 +156,14 @@ class ReportMaps:
                                       label=t("report.map.ranks", self.lang, first=int(chosen.min()),
                                               last=int(chosen.max()))))
         handles += [
-            Line2D([], [], marker="s", linestyle="", color="black", markersize=4,
+            Line2D([], [], marker="s", linestyle="", color=OFFICIAL_COLOUR, markersize=4,
                    label=t("map.legend.official", self.lang)),
-            Line2D([], [], marker="x", linestyle="", color="#7b1fa2", markersize=5,
+            Line2D([], [], marker="x", linestyle="", color=UNOFFICIAL_COLOUR, markersize=5,
                    label=t("map.legend.unofficial", self.lang)),
-            Line2D([], [], color="#c0392b", linewidth=1, label=t("report.map.road", self.lang)),
-            Line2D([], [], color="#6b4c9a", linewidth=1.2, linestyle="--",
+            Line2D([], [], color=ROAD_COLOUR, linewidth=1, label=t("report.map.road", self.lang)),
+            Line2D([], [], color=BORDER_COLOUR, linewidth=1.2, linestyle="--",
                    label=t("report.map.border", self.lang)),
-            Line2D([], [], marker="o", linestyle="", color="#8a8a8a", markersize=2,
+            Line2D([], [], marker="o", linestyle="", color=SETTLEMENT_COLOUR, markersize=2,
                    label=t("report.map.settlement", self.lang)),
         ]
         ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.01), ncols=4, fontsize=6.5,

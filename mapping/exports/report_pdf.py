@@ -9,7 +9,7 @@ uses, so it is printed as a no-break space (U+00A0): ``3 000 000`` never splits 
 from __future__ import annotations
 
 import io
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -23,6 +23,7 @@ from reportlab.lib.units import cm
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     Flowable,
     KeepTogether,
@@ -43,6 +44,8 @@ FONT, BOLD = "DejaVuSans", "DejaVuSans-Bold"
 MARGIN = 1.6 * cm
 TEXT_WIDTH = A4[0] - 2 * MARGIN
 MAX_CHARS = 40  # a column's share of the width grows with its longest text up to this
+TABLE_SIZE = 8  # points: the size of table text
+CELL_PADDING = 12  # points: left and right padding of a table cell (reportlab's default 6 + 6)
 
 
 @cache
@@ -64,9 +67,9 @@ def _styles() -> dict[str, ParagraphStyle]:
                              spaceAfter=6),
         "h3": ParagraphStyle("h3", body, fontName=BOLD, fontSize=10.5, leading=13, spaceBefore=6,
                              spaceAfter=3),
-        "cell": ParagraphStyle("cell", body, fontSize=8, leading=10, spaceAfter=0),
-        "num": ParagraphStyle("num", body, fontSize=8, leading=10, spaceAfter=0, alignment=TA_RIGHT),
-        "head": ParagraphStyle("head", body, fontName=BOLD, fontSize=8, leading=10, spaceAfter=0),
+        "cell": ParagraphStyle("cell", body, fontSize=TABLE_SIZE, leading=10, spaceAfter=0),
+        "num": ParagraphStyle("num", body, fontSize=TABLE_SIZE, leading=10, spaceAfter=0, alignment=TA_RIGHT),
+        "head": ParagraphStyle("head", body, fontName=BOLD, fontSize=TABLE_SIZE, leading=10, spaceAfter=0),
         "caption": ParagraphStyle("caption", body, fontSize=7.5, leading=9, textColor=colors.grey),
     }
 
@@ -76,11 +79,28 @@ def _para(text: str, style: str) -> Paragraph:
     return Paragraph(escape(text.replace("\u202f", "\u00a0")), _styles()[style])
 
 
+def _text_width(text: str, font: str) -> float:
+    """Printed width (points) of ``text`` at the table's 8-point size."""
+    return pdfmetrics.stringWidth(text.replace("\u202f", "\u00a0"), font, TABLE_SIZE)
+
+
 def _widths(table: Table, width: float) -> list[float]:
-    """Column widths (points) in proportion to each column's longest text, capped, within ``width``."""
-    rows = [*([table.headers] if table.headers else []), *table.rows]
-    longest = [min(max(len(row[i]) for row in rows), MAX_CHARS) + 3 for i in range(len(rows[0]))]
-    return [width * n / sum(longest) for n in longest]
+    """Column widths (points) within ``width``: every column at least as wide as its longest
+    word or number (never broken inside), the rest shared in proportion to each column's
+    longest text, capped at ``MAX_CHARS`` characters."""
+    rows = [(BOLD, table.headers)] if table.headers else []
+    rows += [(FONT, row) for row in table.rows]
+    columns = range(len(rows[0][1]))
+    cap = _text_width("n" * MAX_CHARS, FONT)
+    words = [max(_text_width(word, font) for font, row in rows for word in row[i].split() or [""])
+             + CELL_PADDING for i in columns]
+    texts = [max(min(_text_width(row[i], font), cap) for font, row in rows) + CELL_PADDING for i in columns]
+    room = width - sum(words)
+    if room <= 0:  # even the words do not fit: shrink every column alike (rare: 8 long columns)
+        return [width * w / sum(words) for w in words]
+    extra = [max(text - word, 0.0) for text, word in zip(texts, words, strict=True)]
+    share = sum(extra) or 1.0
+    return [word + room * e / share for word, e in zip(words, extra, strict=True)]
 
 
 def _table(table: Table, width: float = TEXT_WIDTH) -> PdfTable:
@@ -145,7 +165,9 @@ def render_pdf(content: ReportContent) -> bytes:
     doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
                             bottomMargin=MARGIN, title=content.title, author=content.author,
                             subject=content.subject, creator=content.author, lang=content.lang)
-    doc.build(_story(content), onFirstPage=footer, onLaterPages=footer)
+    # the canvas starts every page in DejaVu Sans: no unused, non-embedded Helvetica in the file
+    doc.build(_story(content), onFirstPage=footer, onLaterPages=footer,
+              canvasmaker=partial(Canvas, initialFontName=FONT))
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(buffer.getvalue())))
     writer.add_metadata({PDF_RECORD_KEY: content.record_json})
     out = io.BytesIO()

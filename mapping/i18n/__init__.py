@@ -59,15 +59,16 @@ def check_language(lang: str | None) -> str:
 LARGEST_PLAIN = 1e15  # larger numbers (a wrong coordinate in a file, say) are written 1.2E27
 
 
-def format_number(value: float, lang: str, digits: int = 2) -> str:
-    """A number for display: grouped thousands, at most ``digits`` decimals; a huge number in
-    scientific notation, and infinity or "not a number" as the symbols ∞ and NaN."""
+def format_number(value: float, lang: str, digits: int = 2, fixed: bool = False) -> str:
+    """A number for display: grouped thousands, at most ``digits`` decimals (exactly ``digits``
+    when ``fixed``); a huge number in scientific notation, and infinity or "not a number" as
+    the symbols ∞ and NaN."""
     lang = check_language(lang)
     if not math.isfinite(value):
         return "NaN" if math.isnan(value) else "∞" if value > 0 else "-∞"
     if abs(value) >= LARGEST_PLAIN:
         return format_scientific(value, format="0.###E0", locale=_locale(lang))
-    return _pattern(digits).apply(value, _locale(lang))
+    return _pattern(digits, fixed).apply(value, _locale(lang))
 
 
 @cache
@@ -76,15 +77,16 @@ def _locale(lang: str) -> Locale:
 
 
 @cache
-def _pattern(digits: int) -> NumberPattern:
-    """Grouped thousands, at most ``digits`` decimals (parsed once: formatting is on hot paths)."""
-    return parse_pattern("#,##0" + ("." + "#" * digits if digits else ""))
+def _pattern(digits: int, fixed: bool = False) -> NumberPattern:
+    """Grouped thousands, at most (or, ``fixed``, exactly) ``digits`` decimals (parsed once:
+    formatting is on hot paths)."""
+    return parse_pattern("#,##0" + ("." + ("0" if fixed else "#") * digits if digits else ""))
 
 
-def format_percent(share: float, lang: str, digits: int = 1) -> str:
+def format_percent(share: float, lang: str, digits: int = 1, fixed: bool = False) -> str:
     """A share (0–1) as a percentage: ``12.5%`` in English, ``12,5 %`` in French (narrow
-    non-breaking space)."""
-    number = format_number(share * 100, lang, digits)
+    non-breaking space); exactly ``digits`` decimals when ``fixed``."""
+    number = format_number(share * 100, lang, digits, fixed)
     return f"{number}\u202f%" if check_language(lang) == "fr" else f"{number}%"
 
 

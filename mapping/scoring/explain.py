@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any
 
 import pandas as pd
 
@@ -80,20 +79,6 @@ def range_text(criterion: Criterion, lang: str) -> str:
     if criterion.low is None or criterion.high is None:
         return ""
     return f"{format_number(criterion.low, lang)} – {format_number(criterion.high, lang)}"
-
-
-def format_value(value: Any, unit: str | None, lang: str) -> str:
-    """An indicator value for people: number in the locale with its unit, yes/no, or words."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        return t("app.no_value", lang)
-    if unit == "yes_no":
-        return t("app.yes" if float(value) >= 0.5 else "app.no", lang)
-    if isinstance(value, str):
-        key = f"values.{value}"
-        return t(key, lang) if key in catalogue(lang) else value
-    digits = 0 if unit in ("persons", "usd", "count") else 1
-    text = format_number(float(value), lang, digits)
-    return t(f"units.{unit}", lang, value=text) if unit else text
 
 
 def rule(code: str, lang: str) -> str:

@@ -7,7 +7,8 @@ import pandas as pd
 import streamlit as st
 
 from ..i18n import format_day, format_number, format_percent, t
-from ..scoring.explain import explain_row, format_value, label
+from ..i18n.quantities import format_quantity
+from ..scoring.explain import explain_row, label
 from ..scoring.rank import Ranking
 from . import charts, md_text, tables
 
@@ -29,13 +30,13 @@ def indicator_rows(post: str, ranking: Ranking, indicators: pd.DataFrame, lang: 
     filled = filled_in(post, ranking)
     weights = dict(zip(ranking.profile.names, ranking.profile.weights, strict=True))
     rows = [{t("app.col.criterion", lang): label(c, lang).capitalize(),
-             t("app.col.value", lang): format_value(indicators.at[post, c], units.get(c), lang)
+             t("app.col.value", lang): format_quantity(indicators.at[post, c], units.get(c), lang)
              + (" *" if c in filled else ""),
              t("app.col.weight", lang): format_percent(weights[c], lang),
-             t("app.col.contribution", lang): format_number(row[f"contrib:{c}"], lang, 3)}
+             t("app.col.contribution", lang): format_number(row[f"contrib:{c}"], lang, 3, fixed=True)}
             for c in ranking.criteria]
     rows += [{t("app.col.criterion", lang): label(c, lang).capitalize(),
-              t("app.col.value", lang): format_value(indicators.at[post, c], units.get(c), lang),
+              t("app.col.value", lang): format_quantity(indicators.at[post, c], units.get(c), lang),
               t("app.col.weight", lang): "", t("app.col.contribution", lang): ""}
              for c in CONTEXT_INDICATORS if c in indicators and c not in ranking.criteria]
     return pd.DataFrame(rows)
@@ -53,7 +54,7 @@ def show(post: str, ranking: Ranking, results: pd.DataFrame, indicators: pd.Data
     record = posts.drop_duplicates("post_id").set_index("post_id").loc[post]
     st.subheader(t("app.post_title", lang, rank=int(row["rank"]), name=md_text(row["name"]),
                    iso3=md_text(row["iso3"])))
-    st.markdown(t("app.post_score", lang, score=format_number(row["score"], lang, 3),
+    st.markdown(t("app.post_score", lang, score=format_quantity(row["score"], "score", lang),
                   status=t(f"values.{row['status']}", lang)))
     explanation = result["explanation"]
     st.markdown(md_text(explanation if isinstance(explanation, str) else explain_row(row, ranking, lang)))
