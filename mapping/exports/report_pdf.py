@@ -9,7 +9,7 @@ uses, so it is printed as a no-break space (U+00A0): ``3 000 000`` never splits 
 from __future__ import annotations
 
 import io
-from functools import cache, partial
+from functools import cache
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -23,7 +23,6 @@ from reportlab.lib.units import cm
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     Flowable,
     KeepTogether,
@@ -45,6 +44,7 @@ MARGIN = 1.6 * cm
 TEXT_WIDTH = A4[0] - 2 * MARGIN
 MAX_CHARS = 40  # a column's share of the width grows with its longest text up to this
 TABLE_SIZE = 8  # points: the size of table text
+FONT_STYLE = ("FONTNAME", (0, 0), (-1, -1), FONT)  # tables set their font even for paragraphs
 CELL_PADDING = 12  # points: left and right padding of a table cell (reportlab's default 6 + 6)
 
 
@@ -106,7 +106,7 @@ def _widths(table: Table, width: float) -> list[float]:
 def _table(table: Table, width: float = TEXT_WIDTH) -> PdfTable:
     rows = [[_para(cell, "num" if i in table.numeric else "cell") for i, cell in enumerate(row)]
             for row in table.rows]
-    style = [("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#bbbbbb")),
+    style = [FONT_STYLE, ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#bbbbbb")),
              ("VALIGN", (0, 0), (-1, -1), "TOP")]
     if table.headers:
         rows.insert(0, [_para(cell, "head") for cell in table.headers])
@@ -133,7 +133,7 @@ def _flowables(block: Block) -> list[Flowable]:
         half = TEXT_WIDTH / 2 - 0.2 * cm
         pair = PdfTable([[_table(block.left, half), _image(block.right, half)]],
                         colWidths=[half + 0.4 * cm, half],
-                        style=TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
+                        style=TableStyle([FONT_STYLE, ("VALIGN", (0, 0), (-1, -1), "TOP"),
                                           ("LEFTPADDING", (0, 0), (-1, -1), 0)]), hAlign="LEFT")
         return [pair, Spacer(1, 4)]
     return [_para(block, "body")]
@@ -164,10 +164,9 @@ def render_pdf(content: ReportContent) -> bytes:
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
                             bottomMargin=MARGIN, title=content.title, author=content.author,
-                            subject=content.subject, creator=content.author, lang=content.lang)
-    # the canvas starts every page in DejaVu Sans: no unused, non-embedded Helvetica in the file
-    doc.build(_story(content), onFirstPage=footer, onLaterPages=footer,
-              canvasmaker=partial(Canvas, initialFontName=FONT))
+                            subject=content.subject, creator=content.author, lang=content.lang,
+                            initialFontName=FONT)  # pages start in DejaVu Sans: no non-embedded Helvetica
+    doc.build(_story(content), onFirstPage=footer, onLaterPages=footer)
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(buffer.getvalue())))
     writer.add_metadata({PDF_RECORD_KEY: content.record_json})
     out = io.BytesIO()

@@ -233,8 +233,11 @@ def _choose_layer(
 # -- GeoPackage, GeoJSON --------------------------------------------------------------------
 
 
+STYLE_TABLES = ("layer_styles",)  # where QGIS keeps styles in a GeoPackage: not data
+
+
 def _read_gpkg(path: Path, layer: str | None, kind: str | None) -> gpd.GeoDataFrame:
-    names = [str(name) for name, _ in pyogrio.list_layers(path)]
+    names = [str(name) for name, _ in pyogrio.list_layers(path) if name not in STYLE_TABLES]
     frame = pyogrio.read_dataframe(path, layer=_choose_layer(names, layer, kind), datetime_as_string=True)
     if isinstance(frame, gpd.GeoDataFrame):
         return frame
