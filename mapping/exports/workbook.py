@@ -43,6 +43,7 @@ HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
 HEADER_FONT = Font(name="Calibri", size=11, bold=True)
 LINE_HEIGHT = 15  # points per line of 11-point text
 MIN_WIDTH, MAX_WIDTH = 8, 60  # characters
+PAGE_WIDTH = 190  # characters of column width on a landscape A4 page printed at about 75 %
 
 
 def number_format(column: str, unit: str | None = None) -> str:
@@ -86,10 +87,12 @@ def write_sheet(sheet: Worksheet, table: pd.DataFrame, titles: list[str], first_
     lines = max((math.ceil(len(title) / max(width - 1, 1))
                  for title, width in zip(titles, widths, strict=True)), default=1)
     sheet.row_dimensions[first_row].height = LINE_HEIGHT * max(lines, 1)
-    wrap = Alignment(wrap_text=True, vertical="top")
+    wrap, top = Alignment(wrap_text=True, vertical="top"), Alignment(vertical="top")
     for r, row in enumerate(table.itertuples(index=False), start=first_row + 1):
+        lines = 1
         for col, (column, value) in enumerate(zip(table.columns, row, strict=True), start=1):
             cell = sheet.cell(r, col, _cell_value(value))
+            cell.alignment = top
             if isinstance(cell.value, dt.datetime):
                 cell.number_format = date_format(lang, with_time=True)
             elif isinstance(cell.value, dt.date):
@@ -98,18 +101,37 @@ def write_sheet(sheet: Worksheet, table: pd.DataFrame, titles: list[str], first_
                 cell.number_format = number_format(column, units.get(column))
             elif isinstance(cell.value, str) and len(cell.value) > widths[col - 1]:
                 cell.alignment = wrap
+                lines = max(lines, wrapped_lines(cell.value, widths[col - 1]))
+        if lines > 1:  # spreadsheets do not all grow a row to its wrapped text on opening
+            sheet.row_dimensions[r].height = LINE_HEIGHT * lines
     return first_row + len(table) + 2
 
 
-def print_setup(sheet: Worksheet, title: str, lang: str, header_rows: int = 1) -> None:
-    """Landscape A4, one page wide, the header rows repeated on every page, the title in the
-    page header and "page N of M" in the footer."""
+def wrapped_lines(text: str, width: float) -> int:
+    """About how many lines ``text`` takes, wrapped at word ends in a column ``width`` characters wide."""
+    lines, used = 1, 0
+    for word in text.split():
+        if used and used + 1 + len(word) > width - 1:
+            lines, used = lines + 1, len(word)
+        else:
+            used += len(word) + (1 if used else 0)
+    return lines
+
+
+def print_setup(sheet: Worksheet, title: str, lang: str, title_columns: str | None = None) -> None:
+    """Landscape A4, as many pages wide as the columns need at about 75 % (one for a narrow
+    sheet), the header row (and ``title_columns``, e.g. ``"A:B"``) repeated on every page,
+    the title in the page header and "page N of M" in the footer."""
+    width = sum(sheet.column_dimensions[get_column_letter(col)].width or MIN_WIDTH
+                for col in range(1, sheet.max_column + 1))
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToWidth = max(1, math.ceil(width / PAGE_WIDTH))
     sheet.page_setup.fitToHeight = 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.print_title_rows = f"1:{header_rows}"
+    sheet.print_title_rows = "1:1"
+    if title_columns and sheet.page_setup.fitToWidth > 1:
+        sheet.print_title_cols = title_columns
     sheet.print_options.gridLines = True
     sheet.oddHeader.center.text = title.replace("&", "&&")
     sheet.oddFooter.left.text = sheet.title.replace("&", "&&")
@@ -128,7 +150,7 @@ def _table_sheet(book: Workbook, title_key: str, table: pd.DataFrame, bundle: Ex
     sheet.freeze_panes = "A2"
     if len(table):
         sheet.auto_filter.ref = sheet.dimensions
-    print_setup(sheet, t("report.title", bundle.lang), bundle.lang)
+    print_setup(sheet, t("report.title", bundle.lang), bundle.lang, title_columns="A:B")
 
 
 def method_tables(bundle: ExportBundle) -> tuple[pd.DataFrame, pd.DataFrame]:
