@@ -135,7 +135,7 @@ def test_xlsx_method_sheet_shows_the_ahp_consistency_ratio(store, tmp_path):
 def test_gis_files_carry_every_indicator_and_the_record(bundles, tmp_path, suffix):
     bundle = bundles["fr"]
     path = write_export(bundle, tmp_path / f"posts.{suffix}")
-    frame = pyogrio.read_dataframe(path)
+    frame = pyogrio.read_dataframe(path, layer="ranked_posts" if suffix == "gpkg" else None)
     assert frame.crs.to_epsg() == 4326 and len(frame) == len(bundle.posts)
     expected = {"post_id", "score", "rank", "explanation", "shortlisted", *bundle.indicators.attrs["units"]}
     assert expected <= set(frame.columns)
