@@ -15,6 +15,10 @@ from click.testing import CliRunner
 from hostile_corpus import cases
 
 from mapping.cli import main
+from mapping.layers.findings import LayerReadError, has_errors
+from mapping.layers.guess import guess_kind
+from mapping.layers.importing import diff_file
+from mapping.layers.uploads import saved_upload
 from mapping.layers.user_store import open_store
 
 CASES = {case.name: case for case in cases()}
@@ -93,3 +97,28 @@ def test_a_hostile_file_ends_in_a_clear_message(name, lang, template, tmp_path):
     code, output = run(["export", "--store", str(store), "--lang", lang, "--out", str(out),
                         "--budget", "1000000"])
     assert code == 0 and out.stat().st_size > 0, output
+
+
+UPLOADS = sorted(name for name, case in CASES.items() if name not in ("csv_is_directory", "csv_is_pipe"))
+
+
+@pytest.mark.parametrize("name", UPLOADS)
+def test_an_uploaded_hostile_file_gets_its_findings(name, template, tmp_path):
+    """What the app's Layers page does with an upload: keep it under a safe name, guess its
+    kind, check it against the store (refused files have errors; the store is untouched)."""
+    case = CASES[name]
+    shutil.copytree(template, tmp_path / "store")
+    store = open_store(tmp_path / "store" / "store.gpkg")
+    (tmp_path / "input").mkdir()
+    built = case.build(tmp_path / "input")
+    before = store_digest(tmp_path / "store")
+    with saved_upload(built.name, built.read_bytes()) as path:
+        guess_kind(path)
+        try:
+            result = diff_file(path, case.kind, store)
+            refused, said = has_errors(result.findings), [f.message("fr") for f in result.findings]
+        except LayerReadError as error:  # the page shows the message of an unreadable file
+            refused, said = True, [error.message("fr")]
+    assert refused == (case.expect == "refused"), said
+    assert all(text.strip() for text in said)
+    assert store_digest(tmp_path / "store") == before
