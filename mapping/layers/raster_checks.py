@@ -200,11 +200,12 @@ def post_findings(info: RasterInfo, posts: gpd.GeoDataFrame) -> list[Finding]:
         "count": len(outside), "total": len(points), "posts": listed(outside)})]
 
 
-def window_error(file: str, width: int, height: int, radius_m: float) -> RasterError:
+def window_error(file: str, width: int, height: int, radius_m: float,
+                 limit: int = MAX_WINDOW_CELLS) -> RasterError:
     """The error for a window of ``width`` × ``height`` cells (one post's circle) above
-    ``MAX_WINDOW_CELLS``: the raster is too fine for the radius."""
+    ``limit`` cells: the raster is too fine for the radius."""
     return RasterError("window_too_large", file=file, width=width, height=height,
-                       radius_km=radius_m / 1000.0, limit=MAX_WINDOW_CELLS)
+                       radius_km=radius_m / 1000.0, limit=limit)
 
 
 # -- header -------------------------------------------------------------------------------
