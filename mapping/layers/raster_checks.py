@@ -185,7 +185,7 @@ def post_findings(info: RasterInfo, posts: gpd.GeoDataFrame) -> list[Finding]:
         x, y = Transformer.from_crs(STORAGE_CRS, info.crs, always_xy=True).transform(lon, lat)
     except ProjError:
         return []  # the CRS findings already say why
-    col, row = ~Affine(*info.transform) * (np.asarray(x), np.asarray(y))
+    col, row = ~Affine(*info.transform) @ (np.asarray(x), np.asarray(y))
     inside = (col >= 0) & (col < info.width) & (row >= 0) & (row < info.height)
     ids = (points["post_id"].astype(str) if "post_id" in points.columns
            else points.index.astype(str).to_series()).to_numpy()
