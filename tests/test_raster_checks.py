@@ -320,3 +320,40 @@ def test_limits_admit_a_g5_raster_at_100_m():
     assert 55_000 * 22_000 <= raster_checks.MAX_RASTER_CELLS
     assert 11_112 * 5_556 <= raster_checks.MAX_WINDOW_CELLS
     assert raster_checks.MAX_WINDOW_CELLS * raster_checks.BYTES_PER_WINDOW_CELL <= 768 * 2**20
+
+
+# -- the app ---------------------------------------------------------------------------------------
+
+APP = str(ROOT / "app.py")
+
+
+def test_the_app_says_why_a_stored_raster_is_unusable_and_still_opens_its_layers(store, tmp_path,
+                                                                                  monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    store.commit_raster("population", huge_header(tmp_path / "huge.tif"), CommitInfo("old bordermap"))
+    monkeypatch.setenv("BORDERMAP_STORE", str(store.path))
+    app = AppTest.from_file(APP, default_timeout=120).run()  # the map page, in French
+    assert not app.exception, [e.message for e in app.exception]
+    shown = plain(" ".join(e.value for e in app.error)).replace("\\", "")
+    assert "Le raster de population de la base" in shown and "1 000 000 × 500 000 pixels" in shown
+    app.switch_page("app_pages/layers.py")
+    app.run()
+    assert not app.exception, [e.message for e in app.exception]
+
+
+def test_the_app_refuses_an_uploaded_huge_header(store, tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("BORDERMAP_STORE", str(store.path))
+    before = state(store)
+    app = AppTest.from_file(APP, default_timeout=120).run()
+    app.switch_page("app_pages/layers.py")
+    app.run()
+    upload = huge_header(tmp_path / "huge.tif").read_bytes()
+    app.file_uploader(key="upload_file").set_value(("huge.tif", upload, "image/tiff"))
+    app.run()
+    assert not app.exception, [e.message for e in app.exception]
+    messages = [str(m) for tb in app.table if "Message" in tb.value.columns for m in tb.value["Message"]]
+    assert any("1 000 000 × 500 000 pixels" in plain(m).replace("\\", "") for m in messages), messages
+    assert app.error and state(store) == before
