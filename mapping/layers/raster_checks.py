@@ -38,7 +38,7 @@ from rasterio.windows import Window
 from ..errors import BordermapError
 from ..i18n import Term, t
 from .diff import listed
-from .findings import ERROR, WARNING, Finding, LayerReadError, has_errors
+from .findings import ERROR, WARNING, Finding, LayerReadError
 from .readers import RasterInfo, read_raster_info
 from .schema import STORAGE_CRS
 from .validate import ValidationSettings, validate_raster
@@ -133,10 +133,10 @@ def header_findings(info: RasterInfo, settings: ValidationSettings | None = None
     """Findings from the header alone: CRS, transform, size and blocks, position on the Earth.
     Reads no cell."""
     settings = settings or ValidationSettings()
-    findings = _size_findings(info) + _transform_findings(info)
+    transform = _transform_findings(info)
     crs, crs_findings = _crs(info)
-    findings += crs_findings
-    if crs is not None and not has_errors(findings):
+    findings = _size_findings(info) + transform + crs_findings
+    if crs is not None and not transform:
         findings += _pixel_findings(info, crs) + _extent_findings(info, crs, settings)
     return findings
 
