@@ -13,11 +13,18 @@ from pathlib import Path
 
 import numpy as np
 import rasterio
+from affine import Affine
 from PIL import Image
 from pyproj import Transformer
+from rasterio.crs import CRS
 from rasterio.warp import Resampling, calculate_default_transform, reproject
 
+from .layers.raster_checks import usable_raster
+
 MAX_PIXELS = 1200
+# the raster is read at most this many cells a side (averaged when larger): 2 × the picture, so
+# the reprojection still averages several cells into each pixel; 46 MB as float64
+MAX_READ = 2 * MAX_PIXELS
 WEB_MERCATOR = "EPSG:3857"
 # yellow -> orange -> dark red (ColorBrewer YlOrRd), for 1, 10, 100, 1,000 and 10,000+ people/km²
 RAMP = np.array([[255, 255, 178], [254, 204, 92], [253, 141, 60], [240, 59, 32], [189, 0, 38]], float)
@@ -61,7 +68,13 @@ def _picture(density: np.ndarray) -> Image.Image:
 
 
 def population_overlay(path: str | Path) -> Overlay:
-    """Read the raster (persons per cell), reproject to EPSG:3857 as density, colour it."""
+    """Read the raster (persons per cell), reproject to EPSG:3857 as density, colour it.
+
+    A raster more than ``MAX_READ`` cells a side is read reduced to that (average of the cells,
+    nodata left out), so the picture never needs more than ``MAX_READ``² cells in memory.
+    Raises ``RasterError`` when the raster cannot be read safely (``usable_raster``).
+    """
+    usable_raster(path)
     with rasterio.open(path) as src:
         transform, width, height = calculate_default_transform(src.crs, WEB_MERCATOR, src.width,
                                                                 src.height, *src.bounds)
@@ -69,12 +82,11 @@ def population_overlay(path: str | Path) -> Overlay:
         full_width, full_height = width, height
         width, height = max(1, round(width / scale)), max(1, round(height / scale))
         transform = transform @ transform.scale(full_width / width, full_height / height)  # same extent
-        people = src.read(1, masked=True).astype("float64").filled(np.nan)
-        cell_km2 = _cell_areas_km2(src)
+        people, source = _read_reduced(src)
         density = np.full((height, width), np.nan)
-        reproject(people / cell_km2, density, src_transform=src.transform, src_crs=src.crs,
-                  src_nodata=np.nan, dst_transform=transform, dst_crs=WEB_MERCATOR, dst_nodata=np.nan,
-                  resampling=Resampling.average)
+        reproject(people / _cell_areas_km2(src.crs, source, people.shape[0]), density,
+                  src_transform=source, src_crs=src.crs, src_nodata=np.nan, dst_transform=transform,
+                  dst_crs=WEB_MERCATOR, dst_nodata=np.nan, resampling=Resampling.average)
     west, north = transform @ (0, 0)
     east, south = transform @ (width, height)
     to_degrees = Transformer.from_crs(WEB_MERCATOR, "EPSG:4326", always_xy=True)
@@ -85,13 +97,25 @@ def population_overlay(path: str | Path) -> Overlay:
     return Overlay(url, [[lat0, lon0], [lat1, lon1]])
 
 
-def _cell_areas_km2(src: rasterio.DatasetReader) -> np.ndarray:
+def _read_reduced(src: rasterio.DatasetReader) -> tuple[np.ndarray, Affine]:
+    """Band 1 as persons per cell of a grid of at most ``MAX_READ`` cells a side (float64, NaN
+    where nodata), and that grid's transform: the raster itself when it is that small, else its
+    cells averaged into larger ones (persons per cell times the cells each one holds)."""
+    rows, cols = min(src.height, MAX_READ), min(src.width, MAX_READ)
+    if (rows, cols) == (src.height, src.width):
+        return src.read(1, masked=True).astype("float64").filled(np.nan), src.transform
+    mean = src.read(1, masked=True, out_shape=(rows, cols), resampling=Resampling.average)
+    sx, sy = src.width / cols, src.height / rows
+    return mean.astype("float64").filled(np.nan) * (sx * sy), src.transform @ Affine.scale(sx, sy)
+
+
+def _cell_areas_km2(crs: CRS, transform: Affine, height: int) -> np.ndarray:
     """Area of each cell's row in km² (a column vector): spherical for degrees, planar otherwise."""
-    if src.crs.is_geographic:
+    if crs.is_geographic:
         radius_km = 6371.0088
-        rows = np.arange(src.height + 1)
-        lats = np.radians(src.transform.f + rows * src.transform.e)
+        rows = np.arange(height + 1)
+        lats = np.radians(transform.f + rows * transform.e)
         band = np.abs(np.sin(lats[:-1]) - np.sin(lats[1:]))
-        return (radius_km ** 2 * math.radians(abs(src.transform.a)) * band)[:, None]
-    factor = src.crs.linear_units_factor[1] / 1000.0
-    return np.full((src.height, 1), abs(src.transform.a * src.transform.e) * factor ** 2)
+        return (radius_km ** 2 * math.radians(abs(transform.a)) * band)[:, None]
+    factor = crs.linear_units_factor[1] / 1000.0
+    return np.full((height, 1), abs(transform.a * transform.e) * factor ** 2)

@@ -14,11 +14,9 @@ from ..layers.columns import SYNONYMS
 from ..layers.diff import LISTED, changed_columns, listed
 from ..layers.export import export_layer
 from ..layers.findings import ERROR, Finding, fix_message
-from ..layers.importing import ImportResult, check_file, diff_file, import_file
-from ..layers.readers import read_raster_info
+from ..layers.importing import ImportResult, check_file, check_raster_file, diff_file, import_file
 from ..layers.schema import get_kind
 from ..layers.store import Version
-from ..layers.validate import validate_raster
 from .common import EXIT_DATA_ERRORS, EXIT_OK, FORMAT_OPT, KIND_CHOICE, Context, common
 
 
@@ -92,7 +90,7 @@ LAYER_OPT = click.option("--layer", help="Layer or sheet to read when the file h
 def validate_cmd(ctx: Context, file: Path, kind: str, layer: str | None, output: str) -> int:
     """Report every problem in FILE as a layer of KIND (exit 0: no error, 1: errors, 2: unreadable)."""
     if get_kind(kind).raster:
-        result = ImportResult(kind, 1, validate_raster(read_raster_info(file)))
+        result = check_raster_file(file, kind, ctx.store())
     else:
         store = ctx.store()
         report = check_file(file, kind, store, layer,

@@ -24,7 +24,8 @@ import geopandas as gpd
 from ..i18n import Term
 from .diff import LayerDiff, diff_layers
 from .findings import ERROR, WARNING, Finding, has_errors
-from .readers import read_raster_info, read_vector
+from .raster_checks import check_raster
+from .readers import read_vector
 from .schema import get_kind
 from .store import CommitInfo, LayerStore, StoreError, Version
 from .update import NameMatch, match_fixes, merge_update, name_matches
@@ -36,7 +37,6 @@ from .validate import (
     apply_fixes,
     near_stored,
     validate_layer,
-    validate_raster,
 )
 
 Progress = Callable[[str], None]  # called with the name of each step as it starts
@@ -141,7 +141,7 @@ def diff_file(path: Path, kind: str, store: LayerStore, layer: str | None = None
     if spec.raster:
         if update:
             raise StoreError("raster_update")
-        return _check_raster(path, kind)
+        return check_raster_file(path, kind, store)
     stored_layer = store.read(kind)
     update_of = stored_layer if update and stored_layer is not None else None
     report = check_file(path, kind, store, layer, fix, progress=progress, update_of=update_of)
@@ -192,7 +192,7 @@ def import_file(path: Path, kind: str, store: LayerStore, user: str | None = Non
     user = user or getpass.getuser()
     spec = get_kind(kind)
     if spec.raster and not update:
-        result = _check_raster(path, kind)
+        result = check_raster_file(path, kind, store)
         if not has_errors(result.findings):
             _step(progress, "commit")
             info = CommitInfo(user=user, source_file=path.name, sha256=sha256_of(path))
@@ -218,6 +218,9 @@ def import_file(path: Path, kind: str, store: LayerStore, user: str | None = Non
     return result
 
 
-def _check_raster(path: Path, kind: str) -> ImportResult:
-    info = read_raster_info(path)
-    return ImportResult(kind, 1, validate_raster(info))
+def check_raster_file(path: Path, kind: str, store: LayerStore | None = None,
+                      settings: ValidationSettings | None = None) -> ImportResult:
+    """Check a raster file as ``kind`` (``raster_checks.check_raster``), against the posts of
+    ``store`` when given. Raises ``LayerReadError`` when it is not a readable GeoTIFF."""
+    posts = store.read("posts") if store is not None else None
+    return ImportResult(kind, 1, check_raster(path, posts, settings))

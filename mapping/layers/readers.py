@@ -83,6 +83,11 @@ class RasterInfo:
     count: int
     dtype: str
     res: tuple[float, float]
+    # affine transform (a, b, c, d, e, f): x = a·col + b·row + c, y = d·col + e·row + f, CRS units
+    transform: tuple[float, float, float, float, float, float] = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0)
+    block_shape: tuple[int, int] = (1, 1)  # rows, columns of one block (tile or strip) of band 1
+    interleave: str | None = None  # "pixel": a block holds every band; "band": one band
+    file_bytes: int = 0  # size of the file on disk
 
 
 # -- public API ---------------------------------------------------------------------------
@@ -151,6 +156,10 @@ def read_raster_info(path: str | Path) -> RasterInfo:
                 count=src.count,
                 dtype=src.dtypes[0],
                 res=tuple(src.res),
+                transform=tuple(src.transform)[:6],
+                block_shape=tuple(src.block_shapes[0]),
+                interleave=src.interleaving.name.lower() if src.interleaving else None,
+                file_bytes=path.stat().st_size,
             )
 
 

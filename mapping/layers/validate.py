@@ -17,7 +17,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import Transformer
 
 from ..geo import SAHEL_BOUNDS, geodesic_m, study_crs
 from ..i18n import Term
@@ -480,8 +479,9 @@ def apply_fixes(raw: gpd.GeoDataFrame, report: ValidationReport, kind: LayerKind
 
 
 def validate_raster(info: RasterInfo, settings: ValidationSettings | None = None) -> list[Finding]:
-    """Findings for a population raster: CRS, nodata, bands, position."""
-    settings = settings or ValidationSettings()
+    """Findings for a population raster from its metadata: CRS present, nodata, bands. The
+    checks of what the indicators need (CRS on the Earth, transform, size, values, position)
+    are ``raster_checks.check_raster``'s."""
     out = _Collector()
     if not info.crs:
         out.add(ERROR, "raster_no_crs")
@@ -489,10 +489,4 @@ def validate_raster(info: RasterInfo, settings: ValidationSettings | None = None
         out.add(WARNING, "raster_no_nodata")
     if info.count > 1:
         out.add(WARNING, "raster_bands", count=info.count)
-    if info.crs:
-        x0, y0, x1, y1 = Transformer.from_crs(info.crs, STORAGE_CRS, always_xy=True
-                                              ).transform_bounds(*info.bounds)
-        box = settings.study_bounds
-        if x1 < box[0] or x0 > box[2] or y1 < box[1] or y0 > box[3]:
-            out.add(WARNING, "raster_outside_study_area")
     return out.close()

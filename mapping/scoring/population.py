@@ -42,7 +42,10 @@ strip and cell of every circle, in chunks of circles that keep temporaries small
 
 ``population_within`` reads the window the circles reach once, in bands of whole blocks on a
 second thread (GDAL decompresses without holding the GIL), and sums each group of circles
-as soon as the rows it reaches have arrived, extending the prefix sums band by band.
+as soon as the rows it reaches have arrived, extending the prefix sums band by band. A window
+holds at most ``raster_checks.MAX_WINDOW_CELLS`` cells (768 MiB with the prefix sums): posts
+spread wider are summed in groups, one window each, so no read allocates what a raster's
+header claims; the raster's header is checked first (``raster_checks.usable_raster``).
 """
 
 from __future__ import annotations
@@ -65,6 +68,7 @@ from rasterio.warp import transform_bounds
 from rasterio.windows import Window
 
 from mapping.geo import GEOD, geodesic_m, max_scale_distortion, study_crs
+from mapping.layers.raster_checks import MAX_WINDOW_CELLS, RasterError, usable_raster, window_error
 
 WGS84 = "EPSG:4326"
 # Conservative metres per degree for widening lon/lat bounds by a distance: the fewest
@@ -94,10 +98,15 @@ def read_grid(path: str | Path, bounds: tuple[float, float, float, float] | None
 
     With ``bounds`` (lon_min, lat_min, lon_max, lat_max in degrees) only the window covering
     them widened by ``margin_m`` metres is read (every cell touching that area); without,
-    the whole raster.
+    the whole raster. Raises ``RasterError`` when the raster cannot be read safely
+    (``raster_checks.usable_raster``) or the window holds more than ``MAX_WINDOW_CELLS`` cells.
     """
+    usable_raster(path)
     with rasterio.open(path) as src:
         window = _window(src, bounds, margin_m)
+        if window.width * window.height > MAX_WINDOW_CELLS:
+            raise RasterError("grid_too_large", file=Path(path).name, width=window.width,
+                              height=window.height, limit=MAX_WINDOW_CELLS)
         grid = _empty_grid(src, window)
         _read_rows(src, window, grid.data, 0, window.height)
         return grid
@@ -115,16 +124,33 @@ def zonal_sums(grid: PopulationGrid, lon, lat, radius_m: float) -> np.ndarray:
 
 def population_within(source: str | Path | PopulationGrid, lon, lat, radius_m: float) -> np.ndarray:
     """Persons within ``radius_m`` metres of each point, as ``zonal_sums``, from a raster file
-    or a grid. A file is read once, only the window the circles reach, in bands of rows on a
-    second thread while the circles whose rows have arrived are summed."""
+    or a grid. A file is read only in the window the circles reach, in bands of rows on a
+    second thread while the circles whose rows have arrived are summed; points spread wider
+    than ``MAX_WINDOW_CELLS`` cells are summed in groups, one window each (``_groups``).
+
+    Raises ``RasterError`` when the file cannot be read safely (``raster_checks.usable_raster``:
+    CRS, transform, size) or one circle alone needs more than ``MAX_WINDOW_CELLS`` cells.
+    """
     lon, lat = _points(lon, lat)
     if isinstance(source, PopulationGrid):
         return zonal_sums(source, lon, lat, radius_m)
-    finite = np.isfinite(lon) & np.isfinite(lat)
-    if not finite.any():
-        return np.full(lon.shape, np.nan)
-    bounds = (lon[finite].min(), lat[finite].min(), lon[finite].max(), lat[finite].max())
-    with rasterio.open(source) as src, ThreadPoolExecutor(1) as reader:
+    out = np.full(lon.shape, np.nan)
+    finite = np.flatnonzero(np.isfinite(lon) & np.isfinite(lat))
+    if finite.size == 0:
+        return out
+    usable_raster(source)
+    with rasterio.open(source) as src:
+        for group in _groups(src, lon, lat, finite, radius_m):
+            out[group] = _within_window(src, lon[group], lat[group], radius_m)
+    return out
+
+
+def _within_window(src: rasterio.DatasetReader, lon: np.ndarray, lat: np.ndarray,
+                   radius_m: float) -> np.ndarray:
+    """``population_within`` for finite points whose window fits ``MAX_WINDOW_CELLS``: the window
+    read once, in bands of whole blocks on a second thread, summed as the rows arrive."""
+    bounds = (lon.min(), lat.min(), lon.max(), lat.max())
+    with ThreadPoolExecutor(1) as reader:
         window = _window(src, bounds, radius_m)
         grid = _empty_grid(src, window)
         height = src.block_shapes[0][0] * math.ceil(_BAND_ROWS / src.block_shapes[0][0])
@@ -136,6 +162,30 @@ def population_within(source: str | Path | PopulationGrid, lon, lat, radius_m: f
         finally:
             for band in bands:
                 band.cancel()
+
+
+def _groups(src: rasterio.DatasetReader, lon: np.ndarray, lat: np.ndarray, points: np.ndarray,
+            radius_m: float) -> list[np.ndarray]:
+    """``points`` (indices of finite points) in groups whose windows hold at most
+    ``MAX_WINDOW_CELLS`` cells (float32 cells and float64 prefix sums: 12 bytes a cell): a group
+    too wide is halved, west and east or south and north, until it fits. One group when the
+    posts fit one window, as those of the Mauritania–Mali border at 100 m do."""
+    pending, groups = [points], []
+    while pending:
+        group = pending.pop()
+        glon, glat = lon[group], lat[group]
+        window = _window(src, (glon.min(), glat.min(), glon.max(), glat.max()), radius_m)
+        if window.width * window.height <= MAX_WINDOW_CELLS:
+            groups.append(group)
+            continue
+        spread_lon, spread_lat = np.ptp(glon), np.ptp(glat)
+        if spread_lon == 0 and spread_lat == 0:  # one place: its circle alone is too many cells
+            raise window_error(Path(src.name).name, window.width, window.height, radius_m,
+                               MAX_WINDOW_CELLS)
+        along_lon = spread_lat == 0 or (window.width >= window.height and spread_lon > 0)
+        order = group[np.argsort(glon if along_lon else glat, kind="stable")]
+        pending += [order[: order.size // 2], order[order.size // 2:]]
+    return groups
 
 
 def settlement_population_within(settlements: gpd.GeoDataFrame, lon, lat, radius_m: float) -> np.ndarray:

@@ -19,6 +19,7 @@ import streamlit as st
 
 from ..errors import BordermapError
 from ..i18n import t
+from ..layers.raster_checks import RasterError
 from ..layers.store import GeoPackageStore
 from ..layers.user_store import default_store_path, open_store
 from ..maps import NUMBERED_RANKS, base_map
@@ -88,8 +89,15 @@ def today() -> str:
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def overlay(path: str, version: int) -> Overlay | None:
+    """The population picture; None without a raster, or when the stored raster cannot be used
+    (the map is drawn without it; the ranking pages say why, from the indicators)."""
     raster = open_store(path).raster_path("population")
-    return population_overlay(raster) if raster is not None and raster.exists() else None
+    if raster is None or not raster.exists():
+        return None
+    try:
+        return population_overlay(raster)
+    except RasterError:
+        return None
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
