@@ -201,12 +201,13 @@ def test_numeric_ids_read_as_floats_keep_their_text():
     assert "unknown_reference" not in codes(report)
 
 
-def test_blank_required_date_is_missing_and_huge_numbers_are_wrong_type():
+def test_blank_required_date_is_missing_and_huge_numbers_are_refused():
     flows = gpd.GeoDataFrame({"flow_id": ["f1"], "crossing_id": ["C1"], "period_start": [pd.NaT]},
                              geometry=[shapely.Point(-9.4, 15.5)], crs="EPSG:4326")
     assert codes(validate_layer(flows, KINDS["flows"]))["missing_value"] == ["f1"]
     found = codes(validate_layer(make_posts(effectif=["1e30", "inf", "3"]), POSTS))
-    assert found["wrong_type"] == ["MRT-001", "MLI-001"]
+    assert found["implausible_value"] == ["MRT-001"]  # a number, far above any staff
+    assert found["wrong_type"] == ["MLI-001"]  # not a number
 
 
 def test_yes_no_as_numbers_and_multi_word_list_values():

@@ -142,8 +142,33 @@ def _convert_column(raw: pd.Series, column: Column) -> tuple[pd.Series, np.ndarr
     return text_column(raw), np.zeros(len(raw), dtype=bool)
 
 
-def _bound(value: float | None, fallback: str) -> str:
-    return fallback if value is None else f"{value:g}"
+def _bound(value: float | None, fallback: str) -> float | str:
+    """A bound for a message: the number (formatted for the language), or ``fallback``."""
+    return fallback if value is None else value
+
+
+def _check_range(raw: pd.Series, values: pd.Series, column: Column, ids: pd.Series,
+                 out: _Collector) -> np.ndarray:
+    """Report the values outside the column's range and return their mask; above a
+    plausibility bound (``column.bound``) the finding names the bound and why no real value
+    exceeds it. Whole numbers are compared as read, so that 1e30 people is out of range, not
+    a number too large to be a whole number."""
+    if column.dtype == "int":
+        values = to_numbers(raw, whole=False)[0]
+    numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+    low = -np.inf if column.minimum is None else column.minimum
+    high = np.inf if column.maximum is None else column.maximum
+    with np.errstate(invalid="ignore"):
+        outside = (numbers < low) | (numbers > high)
+    for i in np.flatnonzero(outside):
+        if column.bound and numbers[i] > high:
+            out.add(ERROR, "implausible_value", ids.iloc[i], row=int(i), column=column.name,
+                    value=float(numbers[i]), maximum=high, why=Term(f"validation.bounds.{column.bound}"))
+        else:
+            out.add(ERROR, "out_of_range", ids.iloc[i], row=int(i), column=column.name,
+                    value=float(numbers[i]), minimum=_bound(column.minimum, "-∞"),
+                    maximum=_bound(column.maximum, "∞"))
+    return outside
 
 
 def _convert_values(layer: gpd.GeoDataFrame, kind: LayerKind, ids: pd.Series, stored: np.ndarray,
@@ -155,7 +180,12 @@ def _convert_values(layer: gpd.GeoDataFrame, kind: LayerKind, ids: pd.Series, st
     for column in kind.columns:
         raw = layer[column.name]
         values, bad = _convert_column(raw, column)
-        for i in np.flatnonzero(bad):
+        if column.minimum is not None or column.maximum is not None:
+            outside = _check_range(raw, values, column, ids, out)
+            bad, reported = bad | outside, bad & ~outside
+        else:
+            reported = bad
+        for i in np.flatnonzero(reported):
             out.add(ERROR, "wrong_type", ids.iloc[i], row=int(i), column=column.name,
                     value=str(raw.iloc[i])[:60], expected=Term(f"types.{column.dtype}"))
         if column.allowed:
@@ -166,16 +196,6 @@ def _convert_values(layer: gpd.GeoDataFrame, kind: LayerKind, ids: pd.Series, st
                 for part in parts:
                     out.add(ERROR, "value_not_allowed", ids.iloc[i], row=int(i), column=column.name,
                             value=part[:60], allowed=", ".join(column.allowed))
-        if column.minimum is not None or column.maximum is not None:
-            numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
-            low = -np.inf if column.minimum is None else column.minimum
-            high = np.inf if column.maximum is None else column.maximum
-            with np.errstate(invalid="ignore"):
-                outside = (numbers < low) | (numbers > high)
-            for i in np.flatnonzero(outside):
-                out.add(ERROR, "out_of_range", ids.iloc[i], row=int(i), column=column.name,
-                        value=as_text(raw.iloc[i]), minimum=_bound(column.minimum, "-∞"),
-                        maximum=_bound(column.maximum, "∞"))
         if column.required:
             for i in np.flatnonzero(values.isna().to_numpy() & ~bad & ~stored):
                 out.add(ERROR, "missing_value", ids.iloc[i], row=int(i), column=column.name)
