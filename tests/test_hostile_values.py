@@ -8,16 +8,23 @@ no traceback, and a refused import leaves the store byte for byte as it was.
 from __future__ import annotations
 
 import hashlib
+import math
 import shutil
+import time
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
+import pyproj
 import pytest
 from click.testing import CliRunner, Result
 from conftest import plain
 
 from mapping.cli import main
+from mapping.geo import geodesic_m
+from mapping.layers.schema import KINDS
 from mapping.layers.user_store import open_store
+from mapping.layers.validate import validate_layer
 
 LANGS = ("en", "fr")
 EXIT_OK, EXIT_ERRORS = 0, 1
@@ -101,3 +108,160 @@ def test_the_largest_plausible_cost_is_accepted(tmp_path, store):
     file = tmp_path / "posts.gpkg"
     posts([-9.42], [15.9], rehab_cost_usd=[1e9], staff=[10_000]).to_file(file)
     assert validate(store, file, "en").exit_code == EXIT_OK
+
+
+# ------------------------------------------------------------------ coordinates and CRS
+UTM_28N = "EPSG:32628"
+# Kobenni, Gogui, Adel Bagrou: longitudes and latitudes, in degrees
+LON, LAT = [-9.42, -9.35, -7.53], [15.90, 15.36, 15.54]
+
+
+def shapefile(folder: Path, layer: gpd.GeoDataFrame, prj: str) -> Path:
+    """``layer`` written as a shapefile whose .prj says ``prj``, whatever its coordinates are."""
+    path = folder / "posts.shp"
+    layer.set_crs(None, allow_override=True).to_file(path)
+    path.with_suffix(".prj").write_text(prj, encoding="ascii")
+    return path
+
+
+def degrees_declared_utm(folder: Path, fmt: str) -> Path:
+    if fmt == "shp":
+        return shapefile(folder, posts(LON, LAT), pyproj.CRS(UTM_28N).to_wkt("WKT1_ESRI"))
+    path = folder / "posts.gpkg"
+    posts(LON, LAT).set_crs(UTM_28N, allow_override=True).to_file(path)
+    return path
+
+
+@pytest.mark.parametrize("fmt", ["gpkg", "shp"])
+@pytest.mark.parametrize("lang", LANGS)
+def test_degrees_in_a_file_that_declares_utm_are_refused_with_the_cause(tmp_path, store, lang, fmt):
+    file = degrees_declared_utm(tmp_path, fmt)
+    result = validate(store, file, lang)
+    assert result.exit_code == EXIT_ERRORS
+    text = plain(result.output)
+    assert text.count("degrees_in_projected_crs") == 3
+    if lang == "en":
+        assert "The coordinates (x -9.42, y 15.9) look like degrees (longitude/latitude)" in text
+        assert "the file declares EPSG:32628 (WGS 84 / UTM zone 28N), in metres" in text
+        assert "(its .prj) is probably wrong: remove it or declare EPSG:4326" in text
+    else:
+        assert "Les coordonnées (x -9,42 ; y 15,9) ressemblent à des degrés" in text
+        assert "le fichier déclare EPSG:32628 (WGS 84 / UTM zone 28N), en mètres" in text
+        assert "supprimez-le ou déclarez EPSG:4326" in text
+    assert "outside_study_area" not in text  # the cause is named once, not as a far position
+    refused(store, file, lang, "--update")
+    refused(store, file, lang, "--update", "--fix")  # nothing to fix by guessing
+
+
+def test_a_true_utm_file_of_the_demo_posts_imports_to_the_same_positions(tmp_path, store):
+    demo = open_store(store).read("posts")
+    utm = demo.to_crs(UTM_28N)
+    utm["source"] = "re-surveyed in UTM 28N"  # every post changes, so the import commits them
+    file = tmp_path / "posts_utm.gpkg"
+    utm.to_file(file)
+    assert validate(store, file, "en").exit_code == EXIT_OK
+    result = imported(store, file, "fr")
+    assert result.exit_code == EXIT_OK, result.output
+    stored = open_store(store).read("posts").set_index("post_id").loc[demo["post_id"]]
+    assert (stored["source"] == "re-surveyed in UTM 28N").all()
+    moved = geodesic_m(demo.geometry.x.to_numpy(), demo.geometry.y.to_numpy(),
+                       stored.geometry.x.to_numpy(), stored.geometry.y.to_numpy())
+    assert moved.max() < 1.0
+
+
+NOT_ON_EARTH = {
+    "local_cs": ('LOCAL_CS["x",UNIT["metre",1]]', "crs_local",
+                 "x is a local (engineering) coordinate system", "x est un système local"),
+    "mars": (pyproj.CRS("IAU_2015:49900").to_wkt("WKT1_ESRI"), "crs_other_body",
+             "is a coordinate system of another celestial body (Mars",
+             "est un système de coordonnées d’un autre corps céleste (Mars"),
+}
+
+
+@pytest.mark.parametrize("case", NOT_ON_EARTH)
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_prj_of_no_place_on_earth_is_a_finding_not_a_traceback(tmp_path, store, lang, case):
+    prj, code, english, french = NOT_ON_EARTH[case]
+    file = shapefile(tmp_path, posts(LON, LAT), prj)
+    result = validate(store, file, lang)
+    assert result.exit_code == EXIT_ERRORS
+    text = plain(result.output)
+    assert code in text
+    assert (english if lang == "en" else french) in text
+    assert ("cannot be converted to longitude/latitude on Earth" if lang == "en"
+            else "ne peut pas être converti en longitude/latitude sur la Terre") in text
+    refused(store, file, lang, "--update")
+    refused(store, file, lang, "--update", "--fix")
+
+
+@pytest.mark.parametrize("crs", ["IAU_2015:49900", 'ENGCRS["site",EDATUM["local"],CS[Cartesian,2],'
+                                 'AXIS["x",east,ORDER[1],LENGTHUNIT["metre",1]],'
+                                 'AXIS["y",north,ORDER[2],LENGTHUNIT["metre",1]]]'])
+def test_a_geopackage_of_no_place_on_earth_is_refused(tmp_path, store, crs):
+    file = tmp_path / "posts.gpkg"
+    posts(LON, LAT, crs=pyproj.CRS(crs)).to_file(file)
+    result = validate(store, file, "en")
+    assert result.exit_code == EXIT_ERRORS
+    assert "cannot be converted to longitude/latitude on Earth" in result.output
+    refused(store, file, "en", "--update", "--fix")
+
+
+# ------------------------------------------------------------------ huge coordinates
+HUGE = [1e27, 1e308, math.inf, -math.inf, math.nan]
+
+
+def huge_file(folder: Path, fmt: str) -> Path:
+    """Five posts whose x is huge, infinite or not a number, and a sixth at Kobenni."""
+    lon, lat = [*HUGE, -9.42], [15.0, 1e308, 15.0, 15.0, 15.0, 15.9]
+    if fmt == "geojson":  # JSON has no infinity: the numbers a file can hold
+        path = folder / "posts.geojson"
+        posts([1e27, 1e308, -1e308, -9.42], [15.0, 1e308, 15.0, 15.9]).to_file(path)
+        return path
+    if fmt == "csv":
+        path = folder / "posts.csv"
+        rows = "".join(f"H-{i},Poste {i},MRT,closed,{y},{x}\n"
+                       for i, (x, y) in enumerate(zip(lon, lat, strict=True)))
+        path.write_text("post_id,name,iso3,status,lat,lon\n" + rows, encoding="utf-8")
+        return path
+    path = folder / f"posts_{fmt}.gpkg"
+    posts(lon, lat).set_crs(UTM_28N if fmt == "utm" else "EPSG:4326", allow_override=True).to_file(path)
+    return path
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # GDAL warns as it writes infinite coordinates
+@pytest.mark.parametrize("fmt", ["geojson", "csv", "gpkg", "utm"])
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_huge_coordinate_gets_a_finding(tmp_path, store, lang, fmt):
+    file = huge_file(tmp_path, fmt)
+    result = validate(store, file, lang)
+    assert result.exit_code == EXIT_ERRORS
+    lines = [line for line in plain(result.output).splitlines() if line.startswith(("ERROR", "ERREUR"))]
+    flagged = {line.split()[1] for line in lines}
+    expected = {"T-1", "T-2", "T-3"} if fmt == "geojson" else (
+        {f"H-{i}" for i in range(5)} if fmt == "csv" else {f"T-{i}" for i in range(1, 6)})
+    if fmt == "utm":
+        expected.add("T-6")  # Kobenni's degrees, read as metres of UTM 28N
+    assert flagged == expected, lines
+    if fmt == "utm":
+        assert ("(x 1E27, y 15) cannot be a position in EPSG:32628" if lang == "en"
+                else "(x 1E27 ; y 15) ne peuvent pas être une position dans EPSG:32628") in lines[0]
+    refused(store, file, lang, "--update")
+    refused(store, file, lang, "--update", "--fix")
+
+
+def test_checking_a_file_of_huge_coordinates_is_as_quick_as_a_valid_file():
+    n = 5_000
+    rng = np.random.default_rng(1)
+    valid = posts(list(rng.uniform(-12, -4, n)), list(rng.uniform(13, 18, n)))
+    hostile = posts(list(rng.choice(HUGE, n)), list(rng.choice([15.0, *HUGE], n)), crs=UTM_28N,
+                    rehab_cost_usd=list(rng.choice([1e30, *HUGE], n)))
+    at_one_place = posts([-9.42] * n, [15.9] * n)  # a form sent n times from one office
+
+    def seconds(layer: gpd.GeoDataFrame) -> float:
+        start = time.perf_counter()
+        validate_layer(layer, KINDS["posts"])
+        return time.perf_counter() - start
+
+    baseline = seconds(valid)
+    assert seconds(hostile) < 2 * baseline + 1
+    assert seconds(at_one_place) < 2 * baseline + 1
