@@ -265,3 +265,38 @@ def test_checking_a_file_of_huge_coordinates_is_as_quick_as_a_valid_file():
     baseline = seconds(valid)
     assert seconds(hostile) < 2 * baseline + 1
     assert seconds(at_one_place) < 2 * baseline + 1
+
+
+# ------------------------------------------------------------------ control characters
+def control_csv(folder: Path) -> Path:
+    path = folder / "posts.csv"
+    path.write_bytes(b"post_id,Nom,iso3,status,lat,lon\n"
+                     b"T-1,Kob\x00enni,MRT,operational,15.9,-9.42\n"
+                     b"T-2,Go\x1bgui\x01,MLI,operational,15.36,-9.35\n"
+                     b"T-3,Adel\tBagrou,MRT,closed,15.54,-7.53\n")
+    return path
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_nul_in_a_name_is_an_error_and_the_fix_removes_it(tmp_path, store, lang):
+    file = control_csv(tmp_path)
+    result = validate(store, file, lang)
+    assert result.exit_code == EXIT_ERRORS
+    text = plain(result.output)
+    assert text.count("control_characters") == 2  # a tab is text, not a control character
+    if lang == "en":
+        assert "The text “Kob␀enni” in column “name” contains invisible control characters (U+0000 ␀)" in text
+        assert "would be cut at a NUL character" in text
+        assert "(U+001B ␛, U+0001 ␁)" in text
+    else:
+        assert "Le texte « Kob␀enni » de la colonne « name » contient des caractères de contrôle" in text
+        assert "serait coupé à un caractère NUL" in text
+    refused(store, file, lang, "--update")
+    result = imported(store, file, lang, "--update", "--fix")
+    assert result.exit_code == EXIT_OK, result.output
+    assert ("Invisible control characters removed from the text of T-1." if lang == "en"
+            else "Caractères de contrôle invisibles retirés du texte de T-1.") in plain(result.output)
+    names = open_store(store).read("posts").set_index("post_id")["name"]
+    assert list(names[["T-1", "T-2", "T-3"]]) == ["Kobenni", "Gogui", "Adel\tBagrou"]
+    history = cli(store, "layers", "history", "--kind", "posts", "--format", "json")
+    assert "control_characters:T-1" in history.output  # the fix is recorded with the version

@@ -29,6 +29,10 @@ from .schema import STORAGE_CRS, Column, LayerKind, with_schema_types
 from .values import as_text, text_column, to_allowed, to_booleans, to_dates, to_numbers
 
 FORMULA = re.compile(r"^[=+@\t\r]|^-[^\d\s.,]")
+# C0 control characters but tab, line feed and carriage return (legitimate in free text): a
+# NUL would cut the text where it stands when stored (GDAL writes C strings), and none of
+# them may appear in XML 1.0 (KML) or in a spreadsheet cell
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z!?][^>]*>|javascript:|\$\{|`|\[[^\]]*\]\([^)]*\)", re.IGNORECASE)
 MAX_FINDINGS_PER_CODE = 200
 KM_PER_DEGREE = 111.32  # of latitude, and of longitude at the equator (less towards the poles)
@@ -213,12 +217,24 @@ def _convert_values(layer: gpd.GeoDataFrame, kind: LayerKind, ids: pd.Series, st
         layer[column.name] = values
 
 
+def _visible(text: str) -> str:
+    """``text`` with each control character shown as its symbol (NUL as ␀, escape as ␛)."""
+    return CONTROL.sub(lambda match: chr(0x2400 + ord(match.group())), text)
+
+
 def _check_text(layer: gpd.GeoDataFrame, kind: LayerKind, ids: pd.Series, out: _Collector) -> None:
+    """Control characters in text (errors, removed by the fixes) and text that looks like a
+    spreadsheet formula or web code (warnings: it is kept, and shown and exported as text)."""
     for column in (c for c in kind.columns if c.dtype == "str"):
         values = layer[column.name]
         if values.isna().all():
             continue
         text = values.where(values.notna(), "").astype(str)
+        for i in np.flatnonzero(text.str.contains(CONTROL).to_numpy()):
+            found = dict.fromkeys(CONTROL.findall(text.iat[i]))
+            out.add(ERROR, "control_characters", ids.iat[i], fixable=True, row=int(i),
+                    column=column.name, value=_visible(text.iat[i])[:60],
+                    chars=", ".join(f"U+{ord(c):04X} {_visible(c)}" for c in found))
         suspicious = text.str.contains(FORMULA) | text.str.contains(MARKUP)
         for i in np.flatnonzero(suspicious.to_numpy()):
             out.add(WARNING, "suspicious_text", ids.iat[i], row=int(i), column=column.name,
@@ -591,11 +607,31 @@ def _repair(geometry, kind: LayerKind):
     return getattr(shapely, family)(keep) if keep and family.startswith("Multi") else repaired
 
 
+def _strip_controls(fixed: gpd.GeoDataFrame, findings: list[Finding], kind: LayerKind,
+                    applied: list[str]) -> None:
+    """Remove the control characters from the file's cells that the findings name (the file's
+    column found again from the schema column, as ``validate_layer`` maps them)."""
+    headers = [c for c in fixed.columns if c != fixed.geometry.name]
+    header_of = {name: header for header, name in map_columns(headers, kind)[0].items()}
+    for finding in findings:
+        header = header_of.get(str(finding.params.get("column")))
+        if finding.row is None or header is None:
+            continue
+        column = fixed.columns.get_loc(header)
+        value = fixed.iat[finding.row, column]
+        if isinstance(value, str):
+            fixed.iat[finding.row, column] = CONTROL.sub("", value)
+            record = f"control_characters:{finding.feature_id}"
+            if record not in applied:
+                applied.append(record)
+
+
 def _fix_once(fixed: gpd.GeoDataFrame, fixable: list[Finding], kind: LayerKind,
               applied: list[str]) -> gpd.GeoDataFrame:
     if any(f.code == "missing_crs" for f in fixable):
         fixed = fixed.set_crs(STORAGE_CRS, allow_override=True)
         applied.append("missing_crs")
+    _strip_controls(fixed, [f for f in fixable if f.code == "control_characters"], kind, applied)
     geom = fixed.geometry.name
     column = fixed.columns.get_loc(geom)
     for finding in fixable:
@@ -619,7 +655,8 @@ def apply_fixes(raw: gpd.GeoDataFrame, report: ValidationReport, kind: LayerKind
     Fixes: a missing CRS is set to EPSG:4326 (only offered when every coordinate is
     a valid longitude/latitude); swapped latitude/longitude are swapped back on the
     features concerned (by their position in the file, so a repeated id cannot move the
-    wrong one); invalid geometries are repaired with ``shapely.make_valid``. Fixes that
+    wrong one); invalid geometries are repaired with ``shapely.make_valid``; control
+    characters are removed from the text cells that hold them. Fixes that
     only show after an earlier fix are applied too. The returned report lists each fix
     applied (code and feature id).
     """
