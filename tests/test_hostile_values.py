@@ -7,7 +7,9 @@ no traceback, and a refused import leaves the store byte for byte as it was.
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import math
 import shutil
 import time
@@ -15,6 +17,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import openpyxl
 import pyproj
 import pytest
 from click.testing import CliRunner, Result
@@ -300,3 +303,51 @@ def test_a_nul_in_a_name_is_an_error_and_the_fix_removes_it(tmp_path, store, lan
     assert list(names[["T-1", "T-2", "T-3"]]) == ["Kobenni", "Gogui", "Adel\tBagrou"]
     history = cli(store, "layers", "history", "--kind", "posts", "--format", "json")
     assert "control_characters:T-1" in history.output  # the fix is recorded with the version
+
+
+# ------------------------------------------------------------------ text a spreadsheet would run
+FORMULAS = ['=HYPERLINK("http://evil.example","clic")', "+cmd|' /C calc'!A0", "@SUM(1)"]
+
+
+def cells(path: Path) -> list[object]:
+    """Every cell of a CSV (as text) or of every sheet of a workbook (with formulas as such)."""
+    if path.suffix == ".csv":
+        text = path.read_text(encoding="utf-8-sig")
+        dialect = csv.Sniffer().sniff(text.splitlines()[0], delimiters=",;")  # ";" in French
+        return [cell for row in csv.reader(io.StringIO(text, newline=""), dialect) for cell in row]
+    book = openpyxl.load_workbook(path)
+    return [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_names_a_spreadsheet_would_run_are_imported_with_a_warning_and_exported_as_text(
+        tmp_path, store, lang):
+    file = tmp_path / "posts.gpkg"
+    layer = posts([-9.0, -8.0, -10.5], [15.7, 15.2, 16.0], name=FORMULAS,
+                  status=["operational", "degraded", "closed"], rehab_cost_usd=[1e5, 2e5, 3e5])
+    layer.to_file(file)
+    result = imported(store, file, lang, "--update")
+    assert result.exit_code == EXIT_OK, result.output
+    text = plain(result.output)
+    assert text.count("formula_text") == 3
+    assert ("every export writes it as text, with a leading apostrophe in CSV and Excel files" if lang == "en"
+            else "chaque export l’écrit comme texte, précédé d’une apostrophe dans les fichiers CSV et Excel"
+            ) in text
+    written = []
+    for args in (["export", "--out", "ranking.csv"], ["export", "--out", "ranking.csv", "--hxl"],
+                 ["export", "--out", "ranking.xlsx"], ["score", "--out", "scores.xlsx"],
+                 ["score", "--out", "scores.csv"], ["shortlist", "--top", "30", "--out", "short.xlsx"],
+                 ["shortlist", "--budget", "1e7", "--out", "short.csv"],
+                 ["sensitivity", "--samples", "20", "--out", "ranks.xlsx"]):
+        args = [str(tmp_path / a) if a.endswith((".csv", ".xlsx")) else a for a in args]
+        assert cli(store, *args, "--lang", lang).exit_code == EXIT_OK
+        written += [Path(a) for a in args if a.endswith((".csv", ".xlsx"))]
+    for path in written:
+        found = cells(path)
+        if path.suffix == ".xlsx":
+            assert not [c for c in found if c.data_type == "f"], path  # no formula cell at all
+            found = [c.value for c in found]
+        assert not [c for c in found if isinstance(c, str) and c[:1] in ("=", "+", "@")], path
+        names = [c for c in found if isinstance(c, str) and any(f in c for f in FORMULAS)]
+        assert names, path  # the posts are in the table...
+        assert all(c.startswith("'") for c in names), (path, names)  # ...as text a spreadsheet keeps

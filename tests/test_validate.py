@@ -157,7 +157,8 @@ def test_unknown_references():
 def test_formula_and_html_names_are_flagged():
     raw = make_posts(Nom=["=HYPERLINK(\"http://x\")", "<img src=x onerror=alert(1)>", "Adel Bagrou"])
     report = validate_layer(raw, POSTS)
-    assert codes(report)["suspicious_text"] == ["MRT-001", "MLI-001"]
+    assert codes(report)["formula_text"] == ["MRT-001"]
+    assert codes(report)["suspicious_text"] == ["MLI-001"]
     assert report.ok  # a warning: the name is kept, shown as text later
     assert report.layer["name"].iloc[1] == "<img src=x onerror=alert(1)>"
 

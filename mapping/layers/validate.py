@@ -235,10 +235,13 @@ def _check_text(layer: gpd.GeoDataFrame, kind: LayerKind, ids: pd.Series, out: _
             out.add(ERROR, "control_characters", ids.iat[i], fixable=True, row=int(i),
                     column=column.name, value=_visible(text.iat[i])[:60],
                     chars=", ".join(f"U+{ord(c):04X} {_visible(c)}" for c in found))
-        suspicious = text.str.contains(FORMULA) | text.str.contains(MARKUP)
-        for i in np.flatnonzero(suspicious.to_numpy()):
+        formula = text.str.contains(FORMULA).to_numpy()
+        for i in np.flatnonzero(formula):
+            out.add(WARNING, "formula_text", ids.iat[i], row=int(i), column=column.name,
+                    value=_visible(text.iat[i])[:60])
+        for i in np.flatnonzero(~formula & text.str.contains(MARKUP).to_numpy()):
             out.add(WARNING, "suspicious_text", ids.iat[i], row=int(i), column=column.name,
-                    value=text.iloc[i][:60])
+                    value=_visible(text.iat[i])[:60])
 
 
 def _check_ids(layer: gpd.GeoDataFrame, kind: LayerKind, out: _Collector) -> None:
