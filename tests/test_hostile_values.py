@@ -351,3 +351,23 @@ def test_names_a_spreadsheet_would_run_are_imported_with_a_warning_and_exported_
         names = [c for c in found if isinstance(c, str) and any(f in c for f in FORMULAS)]
         assert names, path  # the posts are in the table...
         assert all(c.startswith("'") for c in names), (path, names)  # ...as text a spreadsheet keeps
+
+
+def test_degrees_are_told_from_metres_by_where_each_reading_puts_them():
+    kind = KINDS["posts"]
+
+    def found(layer: gpd.GeoDataFrame) -> set[str]:
+        return {f.code for f in validate_layer(layer, kind).findings}
+
+    # Web Mercator (world-wide): degrees land at 0° 0°, far from the study area
+    assert "degrees_in_projected_crs" in found(posts(LON, LAT, crs="EPSG:3857"))
+    # a northing of 1e200 m is sent to the pole by the projection, and does not come back
+    assert "not_in_crs" in found(posts([-1_000_000.0], [1e200], crs="EPSG:3857"))
+    # metres a few tens of metres from the origin of a projection centred on the study area:
+    # both readings are in the study area, so the declared CRS is believed
+    local = pyproj.CRS.from_proj4("+proj=laea +lat_0=15.5 +lon_0=-9.4 +datum=WGS84 +units=m")
+    near_origin = posts([-9.4, 12.0], [15.5, -30.0], crs=local)
+    assert not {"degrees_in_projected_crs", "not_in_crs"} & found(near_origin)
+    # a true UTM 28N file of the Mauritania–Mali border, east of its zone as such files often are
+    utm = posts(LON, LAT).to_crs(UTM_28N)
+    assert validate_layer(utm, kind).ok

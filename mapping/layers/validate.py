@@ -275,16 +275,17 @@ def _check_crs(layer: gpd.GeoDataFrame, present: np.ndarray, ids: pd.Series,
 
 
 def _round_trip(layer: gpd.GeoDataFrame, converted: gpd.GeoDataFrame, rows: np.ndarray) -> np.ndarray:
-    """Which of the features ``rows`` convert back to their own coordinates (within a
-    millionth, 1 m in a million metres): coordinates outside what a projection can describe
-    convert to some point (a northing of 1e200 m in Web Mercator to the North Pole) that
-    converts back to other coordinates."""
+    """Which of the features ``rows`` convert back to their own coordinates, within a metre
+    (1e-5 degree) or a millionth of the coordinate: coordinates outside what a projection can
+    describe convert to some point (a northing of 1e200 m in Web Mercator to the North Pole)
+    that converts back to other coordinates. (PROJ's own round trip is good to millimetres.)"""
     original, index = shapely.get_coordinates(layer.geometry.values[rows], return_index=True)
     there = shapely.get_coordinates(converted.geometry.values[rows])
     back = np.column_stack(Transformer.from_crs(STORAGE_CRS, layer.crs, always_xy=True)
                            .transform(there[:, 0], there[:, 1], errcheck=False))
+    tolerance = 1e-5 if layer.crs.is_geographic else 1.0
     with np.errstate(invalid="ignore", over="ignore"):
-        wrong = ~(np.abs(back - original) <= 1e-6 * np.maximum(1.0, np.abs(original))).all(axis=1)
+        wrong = ~(np.abs(back - original) <= np.maximum(tolerance, 1e-6 * np.abs(original))).all(axis=1)
     fits = np.ones(len(rows), dtype=bool)
     fits[index[wrong]] = False
     return fits
@@ -327,8 +328,9 @@ def _check_fit(layer: gpd.GeoDataFrame, converted: gpd.GeoDataFrame, present: np
         study_margin = settings.far_outside_km / KM_PER_DEGREE
         as_degrees = in_box(*_centres(before), area, AREA_MARGIN_DEG) | in_box(
             *_centres(before), settings.study_bounds, study_margin)
-        as_declared = in_box(*_centres(after), area, AREA_MARGIN_DEG) & in_box(
-            *_centres(after), settings.study_bounds, study_margin)
+        as_declared = in_box(*_centres(after), settings.study_bounds, study_margin)
+        if area is not None:  # a CRS without an area of use (a custom projection) is taken at its word
+            as_declared &= in_box(*_centres(after), area, AREA_MARGIN_DEG)
         degrees = degree_like(before) & as_degrees & ~as_declared
     label, unit = crs_label(declared), units(declared)
     for i in np.flatnonzero(degrees | lost):
