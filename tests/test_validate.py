@@ -157,7 +157,8 @@ def test_unknown_references():
 def test_formula_and_html_names_are_flagged():
     raw = make_posts(Nom=["=HYPERLINK(\"http://x\")", "<img src=x onerror=alert(1)>", "Adel Bagrou"])
     report = validate_layer(raw, POSTS)
-    assert codes(report)["suspicious_text"] == ["MRT-001", "MLI-001"]
+    assert codes(report)["formula_text"] == ["MRT-001"]
+    assert codes(report)["suspicious_text"] == ["MLI-001"]
     assert report.ok  # a warning: the name is kept, shown as text later
     assert report.layer["name"].iloc[1] == "<img src=x onerror=alert(1)>"
 
@@ -201,12 +202,13 @@ def test_numeric_ids_read_as_floats_keep_their_text():
     assert "unknown_reference" not in codes(report)
 
 
-def test_blank_required_date_is_missing_and_huge_numbers_are_wrong_type():
+def test_blank_required_date_is_missing_and_huge_numbers_are_refused():
     flows = gpd.GeoDataFrame({"flow_id": ["f1"], "crossing_id": ["C1"], "period_start": [pd.NaT]},
                              geometry=[shapely.Point(-9.4, 15.5)], crs="EPSG:4326")
     assert codes(validate_layer(flows, KINDS["flows"]))["missing_value"] == ["f1"]
     found = codes(validate_layer(make_posts(effectif=["1e30", "inf", "3"]), POSTS))
-    assert found["wrong_type"] == ["MRT-001", "MLI-001"]
+    assert found["implausible_value"] == ["MRT-001"]  # a number, far above any staff
+    assert found["wrong_type"] == ["MLI-001"]  # not a number
 
 
 def test_yes_no_as_numbers_and_multi_word_list_values():

@@ -31,6 +31,9 @@ class Column:
     multiple: bool = False  # several allowed values in one cell, e.g. "foot;motorbike"
     minimum: float | None = None
     maximum: float | None = None
+    # why ``maximum`` is the most a real value can be: a key under ``validation.bounds`` whose
+    # words a value above it is reported with (a plausibility bound, not a definition)
+    bound: str | None = None
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,19 @@ ROAD_CLASS = ("trunk", "primary", "secondary", "tertiary", "track")
 SURFACE = ("paved", "unpaved", "laterite", "sand", "unknown")
 SOURCE = Column("source")
 
+# Plausibility bounds: far above any real value, so that only a typo, a wrong unit, a wrong
+# column or a hostile file exceeds them; each is named in the finding with its reason
+# (``validation.bounds.<bound>``). Besides catching mistakes they keep the numbers that
+# scoring, the budget shortlist (a MILP solved by HiGHS) and the exports compute with in a
+# range where they stay exact and readable: 10,000 posts at the cost maximum sum to 1e13,
+# below the 2**53 ~ 9e15 where float64 stops counting every dollar and below the 1e15 where
+# numbers are shown in scientific notation.
+MAX_REHAB_COST_USD = 1e9  # per post; even the largest border-post modernisations cost hundreds of millions
+MAX_STAFF = 10_000  # people working at one post: far more than at any land border post
+MAX_DAILY_CROSSINGS = 1e6  # per day; the busiest land crossings in the world see a few hundred thousand
+MAX_POPULATION = 100_000_000  # the largest cities (metropolitan areas) have about 40 million people
+MAX_BORDER_KM = 20_000  # the longest land border (Canada–United States) is about 8,900 km
+
 KINDS: dict[str, LayerKind] = {
     kind.name: kind
     for kind in (
@@ -83,7 +99,7 @@ KINDS: dict[str, LayerKind] = {
             Column("border_id", required=True),
             Column("iso3_a", required=True),
             Column("iso3_b", required=True),
-            Column("length_km", "float", minimum=0),
+            Column("length_km", "float", minimum=0, maximum=MAX_BORDER_KM, bound="border_km"),
             SOURCE,
         )),
         LayerKind("posts", POINT, "post_id", (
@@ -95,9 +111,9 @@ KINDS: dict[str, LayerKind] = {
             Column("facing_post_id"),
             Column("crossing_id"),
             *_scores(*CONDITION_SCORES),
-            Column("staff", "int", minimum=0),
+            Column("staff", "int", minimum=0, maximum=MAX_STAFF, bound="staff"),
             Column("last_assessed", "date"),
-            Column("rehab_cost_usd", "float", minimum=0),
+            Column("rehab_cost_usd", "float", minimum=0, maximum=MAX_REHAB_COST_USD, bound="cost"),
             SOURCE,
         )),
         LayerKind("crossings", POINT, "crossing_id", (
@@ -108,7 +124,8 @@ KINDS: dict[str, LayerKind] = {
             Column("iso3_b"),
             Column("modes", allowed=MODES, multiple=True),
             Column("season", allowed=SEASON),
-            Column("est_daily_crossings", "float", minimum=0),
+            Column("est_daily_crossings", "float", minimum=0, maximum=MAX_DAILY_CROSSINGS,
+                   bound="daily_crossings"),
             Column("confidence", allowed=CONFIDENCE),
             Column("last_observed", "date"),
             SOURCE,
@@ -127,7 +144,7 @@ KINDS: dict[str, LayerKind] = {
             Column("name", required=True),
             Column("iso3"),
             Column("admin1"),
-            Column("population", "int", minimum=0),
+            Column("population", "int", minimum=0, maximum=MAX_POPULATION, bound="population"),
             Column("population_year", "int", minimum=1900, maximum=2100),
             SOURCE,
         )),
@@ -136,8 +153,8 @@ KINDS: dict[str, LayerKind] = {
             Column("crossing_id", required=True),
             Column("period_start", "date", required=True),
             Column("period_end", "date"),
-            Column("daily_in", "float", minimum=0),
-            Column("daily_out", "float", minimum=0),
+            Column("daily_in", "float", minimum=0, maximum=MAX_DAILY_CROSSINGS, bound="daily_crossings"),
+            Column("daily_out", "float", minimum=0, maximum=MAX_DAILY_CROSSINGS, bound="daily_crossings"),
             SOURCE,
         )),
         LayerKind("incidents", POINT, "incident_id", (
