@@ -17,6 +17,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from pyproj import Transformer
 
 from ..geo import SAHEL_BOUNDS, geodesic_m, study_crs
 from ..i18n import Term
