@@ -1,9 +1,10 @@
-"""Text made safe for the markup it goes into: HTML (also inside JavaScript template
-literals, as folium writes tooltips) and JSON inside a ``<script>`` element."""
+"""Text made safe for where it goes: HTML (also inside JavaScript template literals, as folium
+writes tooltips), JSON inside a ``<script>`` element, and a terminal."""
 
 from __future__ import annotations
 
 import html
+import re
 
 
 def inert(value: object) -> str:
@@ -19,3 +20,17 @@ def inert(value: object) -> str:
 def script_json(text: str) -> str:
     """JSON that cannot end or confuse its ``<script>`` element (``<``, ``>``, ``&`` as \\u escapes)."""
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+# C0 controls but newline and tab, DEL, C1 controls, and the bidirectional overrides and
+# isolates that reorder what a terminal shows
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_text(value: object) -> str:
+    """``value`` as text a terminal shows and never obeys: control characters (ESC, which starts
+    the sequences that retitle a window, clear the screen or rewrite lines; carriage return;
+    BEL; bidirectional overrides) written as visible escapes such as ``\\u001b``, the form
+    JSON reads back as the character itself (``--format json`` stays valid JSON)."""
+    text = "" if value is None else str(value)
+    return _CONTROLS.sub(lambda match: f"\\u{ord(match.group()):04x}", text)

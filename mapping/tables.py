@@ -4,12 +4,14 @@ would run as a formula neutralised and control characters removed."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pandas as pd
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from .errors import BordermapError
+from .outputs import replacing
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 SCORE_DIGITS, VALUE_DIGITS = 4, 3  # decimals kept in tables: scores (0–1) and other values
@@ -53,16 +55,28 @@ def csv_options(lang: str) -> dict[str, str]:
     return {"encoding": "utf-8-sig"}
 
 
-def write_table(table: pd.DataFrame, path: str | Path, lang: str = "en", index: bool = True) -> Path:
+def write_table(table: pd.DataFrame, path: str | Path, lang: str = "en", index: bool = True,
+                round_values: bool = True) -> Path:
     """Write ``table`` as .csv or .xlsx (by the file's suffix), formulas neutralised and
-    numbers rounded (:func:`rounded`)."""
+    numbers rounded (:func:`rounded`, unless ``round_values`` is false), whole or not at all
+    (:func:`mapping.outputs.replacing`)."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         raise BordermapError("table_format", suffix=path.suffix or "-")
-    safe = inert_table(rounded(table.reset_index() if index else table))
-    if suffix == ".xlsx":
-        safe.to_excel(path, index=False)
-    else:
-        safe.to_csv(path, index=False, **csv_options(lang))
+    table = table.reset_index() if index else table
+    safe = inert_table(rounded(table) if round_values else table)
+    with replacing(path) as partial:
+        if suffix == ".xlsx":
+            partial.write_bytes(xlsx_bytes(safe))
+        else:
+            safe.to_csv(partial, index=False, **csv_options(lang))
     return path
+
+
+def xlsx_bytes(table: pd.DataFrame) -> bytes:
+    """``table`` as one XLSX sheet, built in memory: a workbook that cannot be written leaves no
+    half-closed ZIP behind to complain when it is collected."""
+    buffer = io.BytesIO()
+    table.to_excel(buffer, index=False)
+    return buffer.getvalue()

@@ -17,16 +17,35 @@ import pyogrio.errors
 from tqdm import tqdm
 
 from ..errors import BordermapError
+from ..escape import terminal_text
 from ..i18n import LANGUAGES, t
 from ..layers.findings import LayerReadError
 from ..layers.schema import KINDS
-from ..layers.store import GeoPackageStore
+from ..layers.store import GeoPackageStore, UnreadableStoreError
 from ..layers.user_store import default_store_path, open_store
+from ..outputs import OutputError
 
 EXIT_OK, EXIT_DATA_ERRORS, EXIT_UNREADABLE = 0, 1, 2
 KIND_CHOICE = click.Choice(list(KINDS))
 FORMAT_OPT = click.option("--format", "output", type=click.Choice(["text", "json"]),
                           default="text", show_default=True, help="Output format.")
+UNREADABLE = (LayerReadError, UnreadableStoreError, OutputError)  # exit 2; other refusals exit 1
+
+
+def echo(text: object = "", err: bool = False) -> None:
+    """Print a line for the user: every text the CLI prints goes through here, so a name
+    holding terminal control sequences is shown escaped (``\\x1b[2J``), never obeyed."""
+    click.echo(terminal_text(text), err=err)
+
+
+class OutputPath(click.Path):
+    """A file the command writes; ``common`` refuses it when it is the store or one of its files."""
+
+    def __init__(self) -> None:
+        super().__init__(dir_okay=False, path_type=Path)
+
+
+OUT_TYPE = OutputPath()
 
 
 class Context:
@@ -35,12 +54,20 @@ class Context:
     def __init__(self, store: str | None, lang: str) -> None:
         self.store_path = Path(store) if store else default_store_path()
         self.lang = lang
+        self._store: GeoPackageStore | None = None
 
     def store(self) -> GeoPackageStore:
-        return open_store(self.store_path, progress=self.progress(len(KINDS), "cli.step.seed"))
+        """The store, opened once per command (created from the demo on first use); versions
+        whose history row is damaged are told once, on stderr."""
+        if self._store is None:
+            self._store = open_store(self.store_path,
+                                     progress=self.progress(len(KINDS), "cli.step.seed"))
+            for version, column in self._store.damaged_versions().items():
+                self.say("store.history_damaged", err=True, version=version, column=column)
+        return self._store
 
     def say(self, key: str, err: bool = False, **params: Any) -> None:
-        click.echo(t(key, self.lang, **params), err=err)
+        echo(t(key, self.lang, **params), err=err)
 
     def progress(self, total: int, label_key: str) -> Callable[[str], None]:
         """A progress bar on stderr (shown on a terminal only) advanced once per step."""
@@ -48,7 +75,7 @@ class Context:
                    leave=False)
 
         def advance(step: str) -> None:
-            bar.set_postfix_str(step)
+            bar.set_postfix_str(terminal_text(step))
             bar.update(1)
             if bar.n >= total:
                 bar.close()
@@ -56,22 +83,40 @@ class Context:
         return advance
 
 
+def _outputs_in_store(ctx: Context, values: dict[str, Any]) -> Path | None:
+    """The first file given to an ``OutputPath`` option or argument that is the store, or one
+    of its files (also through a link: see ``GeoPackageStore.owns``)."""
+    store = GeoPackageStore(ctx.store_path)
+    for param in click.get_current_context().command.params:
+        value = values.get(param.name or "")
+        if isinstance(param.type, OutputPath) and value is not None and store.owns(value):
+            return Path(value)
+    return None
+
+
 def common(command: Callable) -> Callable:
-    """Add ``--store`` and ``--lang`` and turn known failures into messages, not tracebacks."""
+    """Add ``--store`` and ``--lang`` and turn known failures into messages, not tracebacks.
+
+    ``--lang`` is eager: it is known before any other option's value is checked, so that
+    a refused value (``mapping.cli.options``) is told in the chosen language."""
 
     @click.option("--store", envvar="BORDERMAP_STORE", type=click.Path(dir_okay=False),
                   help="Layer store (GeoPackage). Default: BORDERMAP_STORE or your own store, "
                        "created from the demo data on first use.")
     @click.option("--lang", envvar="BORDERMAP_LANG", type=click.Choice(LANGUAGES), default="en",
-                  show_default=True, help="Language of messages (en or fr).")
+                  show_default=True, is_eager=True, help="Language of messages (en or fr).")
     @functools.wraps(command)
     def wrapper(store: str | None, lang: str, **kwargs: Any) -> None:
         ctx = Context(store, lang)
         try:
+            inside = _outputs_in_store(ctx, kwargs)
+            if inside is not None:
+                ctx.say("output.is_store", err=True, file=str(inside), store=str(ctx.store_path))
+                sys.exit(EXIT_DATA_ERRORS)
             code = command(ctx, **kwargs)
         except BordermapError as error:
-            click.echo(error.message(lang), err=True)
-            sys.exit(EXIT_UNREADABLE if isinstance(error, LayerReadError) else EXIT_DATA_ERRORS)
+            echo(error.message(lang), err=True)
+            sys.exit(EXIT_UNREADABLE if isinstance(error, UNREADABLE) else EXIT_DATA_ERRORS)
         except BrokenPipeError:  # output piped to a command that stopped reading (e.g. head)
             sys.stderr.close()
             sys.exit(EXIT_OK)
@@ -89,8 +134,6 @@ def common(command: Callable) -> Callable:
         sys.exit(code or EXIT_OK)
 
     return wrapper
-
-
 
 
 def counting_bar(ctx: Context, label_key: str) -> Callable[[int, int], None]:

@@ -8,7 +8,7 @@ import click
 
 from ..i18n import format_number, t
 from ..layers.user_store import demo_dir
-from .common import EXIT_OK, EXIT_UNREADABLE, Context, common, counting_bar
+from .common import EXIT_OK, EXIT_UNREADABLE, Context, common, counting_bar, echo
 
 
 @click.group()
@@ -30,6 +30,6 @@ def demo_build_cmd(ctx: Context, out: Path | None) -> int:
     out = out or demo_dir()
     counts = build_demo(out, progress=counting_bar(ctx, "cli.step.demo"))
     for kind, count in counts.items():
-        click.echo(f"{t(f'kinds.{kind}', ctx.lang):<22} {format_number(count, ctx.lang, 0):>8}")
+        echo(f"{t(f'kinds.{kind}', ctx.lang):<22} {format_number(count, ctx.lang, 0):>8}")
     ctx.say("cli.demo_done", out=str(out))
     return EXIT_OK

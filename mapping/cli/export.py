@@ -15,11 +15,11 @@ from ..exports.errors import ExportError
 from ..exports.reproduce import Reproduction, reproduce
 from ..exports.write import FORMATS, export_format, write_export
 from ..i18n import format_number, t
-from ..layers.store import StoreError
 from ..scoring.methods import METHODS
 from ..scoring.profile import load_profile
-from .common import EXIT_DATA_ERRORS, EXIT_OK, EXIT_UNREADABLE, Context, common
-from .scoring import OUT_TYPE, _country_counts
+from .common import EXIT_DATA_ERRORS, EXIT_OK, EXIT_UNREADABLE, OUT_TYPE, Context, common, echo
+from .options import BUDGET, COUNTRY_COUNT, POSTS
+from .scoring import _country_counts
 
 
 def _number(value: float | None, lang: str, digits: int) -> str:
@@ -35,17 +35,18 @@ def _number(value: float | None, lang: str, digits: int) -> str:
 @click.option("--method", type=click.Choice(METHODS), help="Override the profile's method.")
 @click.option("--reference-date", type=click.DateTime(["%Y-%m-%d"]),
               help="Date that ages assessments and incidents (default: today).")
-@click.option("--budget", type=float, help="Shortlist: budget in USD.")
-@click.option("--top", "top_n", type=int, help="Shortlist: at most this many posts.")
-@click.option("--min-per-country", multiple=True, metavar="ISO3=N")
-@click.option("--max-per-country", multiple=True, metavar="ISO3=N")
+@click.option("--budget", type=BUDGET, help="Shortlist: budget in USD (more than 0, at most 10^12).")
+@click.option("--top", "top_n", type=POSTS, help="Shortlist: at most this many posts.")
+@click.option("--min-per-country", multiple=True, type=COUNTRY_COUNT, metavar="ISO3=N")
+@click.option("--max-per-country", multiple=True, type=COUNTRY_COUNT, metavar="ISO3=N")
 @click.option("--hxl", is_flag=True, help="CSV: add the HXL hashtag row under the header (for HDX).")
 @click.option("--reproduce", "reproduce_path", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="Recompute this export from the store and compare (exit 0 identical, 1 different).")
 @common
 def export_cmd(ctx: Context, fmt: str | None, out: Path | None, profile_path: Path | None,
                method: str | None, reference_date: dt.datetime | None, budget: float | None,
-               top_n: int | None, min_per_country: tuple[str, ...], max_per_country: tuple[str, ...],
+               top_n: int | None, min_per_country: tuple[tuple[str, int], ...],
+               max_per_country: tuple[tuple[str, int], ...],
                hxl: bool, reproduce_path: Path | None) -> int:
     """Export the ranked posts and shortlist for ministries, donors, QGIS or Google Earth."""
     if reproduce_path:
@@ -53,8 +54,6 @@ def export_cmd(ctx: Context, fmt: str | None, out: Path | None, profile_path: Pa
     if out is None:
         raise click.UsageError(t("export.need_out", ctx.lang))
     fmt = export_format(out, fmt)
-    if out.resolve() == ctx.store_path.resolve():
-        raise StoreError("export_over_store", target=str(out))
     profile = load_profile(profile_path)
     if method:
         profile = profile.with_method(method)
@@ -87,7 +86,7 @@ def _reproduce(ctx: Context, path: Path) -> int:
     try:
         result = reproduce(path, store, ctx.lang)
     except ExportError as error:
-        click.echo(error.message(ctx.lang), err=True)
+        echo(error.message(ctx.lang), err=True)
         return EXIT_UNREADABLE
     advance(path.name)
     say_reproduction(ctx, result, path.name)

@@ -16,8 +16,9 @@ from ..layers.export import export_layer
 from ..layers.findings import ERROR, Finding, fix_message
 from ..layers.importing import ImportResult, check_file, check_raster_file, diff_file, import_file
 from ..layers.schema import get_kind
-from ..layers.store import Version
-from .common import EXIT_DATA_ERRORS, EXIT_OK, FORMAT_OPT, KIND_CHOICE, Context, common
+from ..layers.store import GeoPackageStore, Version
+from .common import EXIT_DATA_ERRORS, EXIT_OK, FORMAT_OPT, KIND_CHOICE, OUT_TYPE, Context, common, echo
+from .options import VERSION
 
 
 @click.group()
@@ -97,11 +98,11 @@ def validate_cmd(ctx: Context, file: Path, kind: str, layer: str | None, output:
                             progress=ctx.progress(2, "cli.step.validate"))
         result = ImportResult(kind, len(report.layer), report.findings)
     if output == "json":
-        click.echo(_report_json(ctx, str(file), result))
+        echo(_report_json(ctx, str(file), result))
     else:
-        click.echo(_summary(ctx, file.name, kind, result.features, result.findings))
+        echo(_summary(ctx, file.name, kind, result.features, result.findings))
         for line in _finding_lines(ctx, result.findings):
-            click.echo(line)
+            echo(line)
     return _exit_code(result.findings)
 
 
@@ -128,14 +129,14 @@ def diff_cmd(ctx: Context, file: Path, kind: str, layer: str | None, fix: bool, 
     result = diff_file(file, kind, ctx.store(), layer, fix, progress=ctx.progress(4, "cli.step.diff"),
                        update=update, match_names=match_names)
     if output == "json":
-        click.echo(_report_json(ctx, str(file), result, diff=result.diff.as_dict(),
+        echo(_report_json(ctx, str(file), result, diff=result.diff.as_dict(),
                                 fixes=[fix_message(f, ctx.lang) for f in result.fixes_applied]))
     else:
-        click.echo(_summary(ctx, file.name, kind, result.features, result.findings))
+        echo(_summary(ctx, file.name, kind, result.features, result.findings))
         for line in [*_finding_lines(ctx, result.findings), *_diff_lines(ctx, result)]:
-            click.echo(line)
+            echo(line)
         for applied in result.fixes_applied:
-            click.echo(fix_message(applied, ctx.lang))
+            echo(fix_message(applied, ctx.lang))
         _hints(ctx, result)
     return _exit_code(result.findings)
 
@@ -159,11 +160,11 @@ def import_cmd(ctx: Context, file: Path, kind: str, layer: str | None, fix: bool
     store = ctx.store()
     result = import_file(file, kind, store, user, layer, fix, allow_removals,
                          progress=ctx.progress(5, "cli.step.import"), update=update, match_names=match_names)
-    click.echo(_summary(ctx, file.name, kind, result.features, result.findings))
+    echo(_summary(ctx, file.name, kind, result.features, result.findings))
     for line in _finding_lines(ctx, result.findings):
-        click.echo(line)
+        echo(line)
     for applied in result.fixes_applied:
-        click.echo(fix_message(applied, ctx.lang))
+        echo(fix_message(applied, ctx.lang))
     if result.unchanged:
         ctx.say("cli.import_unchanged", kind=Term(f"kinds.{kind}"))
         return EXIT_OK
@@ -173,7 +174,7 @@ def import_cmd(ctx: Context, file: Path, kind: str, layer: str | None, fix: bool
         return EXIT_DATA_ERRORS
     if not get_kind(kind).raster:
         for line in _diff_lines(ctx, result):
-            click.echo(line)
+            echo(line)
     ctx.say("cli.import_done", version=result.version.version, kind=Term(f"kinds.{kind}"),
             store=str(store.path))
     return EXIT_OK
@@ -197,15 +198,15 @@ def history_cmd(ctx: Context, kind: str | None, output: str) -> int:
     """List committed versions: when, who, which file (SHA-256), what changed by id."""
     versions = ctx.store().history(kind)
     if output == "json":
-        click.echo(json.dumps([v.as_dict() for v in versions], ensure_ascii=False, indent=2))
+        echo(json.dumps([v.as_dict() for v in versions], ensure_ascii=False, indent=2))
     else:
         for v in versions:
-            click.echo(_version_line(ctx, v))
+            echo(_version_line(ctx, v))
     return EXIT_OK
 
 
 @layers.command("rollback")
-@click.argument("version", type=int)
+@click.argument("version", type=VERSION)
 @click.option("--user", help="Your name, recorded with the rollback (default: your login).")
 @common
 def rollback_cmd(ctx: Context, version: int, user: str | None) -> int:
@@ -213,7 +214,7 @@ def rollback_cmd(ctx: Context, version: int, user: str | None) -> int:
     new = ctx.store().rollback(version, user or getpass.getuser())
     ctx.say("cli.rollback_done", kind=Term(f"kinds.{new.kind}"), version=version,
             new=new.version)
-    click.echo(_version_line(ctx, new))
+    echo(_version_line(ctx, new))
     return EXIT_OK
 
 
@@ -224,23 +225,32 @@ def list_cmd(ctx: Context, output: str) -> int:
     """List the current layers of the store with their feature counts and versions."""
     store = ctx.store()
     latest = {v.kind: v for v in store.history()}  # oldest first: the last version of each kind wins
-    shown = [latest[kind] for kind in store.kinds() if kind in latest]
+    rows = [_layer_row(store, kind, latest.get(kind)) for kind in store.kinds()]
     if output == "json":
-        rows = [{"kind": v.kind, "features": v.features, "version": v.version, "time": v.time} for v in shown]
-        click.echo(json.dumps({"store": str(store.path), "layers": rows}, indent=2))
+        echo(json.dumps({"store": str(store.path), "layers": rows}, indent=2))
         return EXIT_OK
     ctx.say("cli.store_is", store=str(store.path))
-    for version in shown:
-        name = t(f"kinds.{version.kind}", ctx.lang)
-        click.echo(f"{name:<22} {format_number(version.features, ctx.lang, 0):>8}  v{version.version}  "
-                   f"{version.time}")
+    for row in rows:
+        name = t(f"kinds.{row['kind']}", ctx.lang)
+        version = f"v{row['version']}" if row["version"] is not None else "v?"
+        echo(f"{name:<22} {format_number(row['features'], ctx.lang, 0):>8}  {version}  {row['time'] or ''}")
     return EXIT_OK
+
+
+def _layer_row(store: GeoPackageStore, kind: str, version: Version | None) -> dict[str, Any]:
+    """A current layer: its kind, feature count, version and time; a layer whose last version is
+    damaged in the history (told on stderr) is counted from the layer itself, version unknown."""
+    if version is not None:
+        return {"kind": kind, "features": version.features, "version": version.version,
+                "time": version.time}
+    layer = None if get_kind(kind).raster else store.read(kind)
+    return {"kind": kind, "features": 0 if layer is None else len(layer), "version": None, "time": None}
 
 
 @layers.command("export")
 @click.argument("kind", type=KIND_CHOICE)
-@click.option("--to", "target", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="File to write: .gpkg, .geojson, .kml, .csv or .fgb (.tif for population).")
+@click.option("--to", "target", required=True, type=OUT_TYPE,
+              help="File to write: .gpkg, .geojson, .kml, .fgb, .csv or .xlsx (.tif for population).")
 @common
 def export_cmd(ctx: Context, kind: str, target: Path) -> int:
     """Write the current KIND layer to a file for QGIS, Google Earth or a spreadsheet."""
@@ -261,11 +271,11 @@ def columns_cmd(ctx: Context, kind_name: str) -> int:
             flags.append(t("cli.required", ctx.lang))
         if column.name == kind.id_column:
             flags.append(t("cli.identifier", ctx.lang))
-        click.echo(f"{column.name}  ({', '.join(flags)})")
+        echo(f"{column.name}  ({', '.join(flags)})")
         if column.allowed:
-            click.echo("    " + t("cli.allowed", ctx.lang, values=", ".join(column.allowed)))
+            echo("    " + t("cli.allowed", ctx.lang, values=", ".join(column.allowed)))
         names = SYNONYMS.get(column.name, (column.name,))
-        click.echo("    " + t("cli.accepted_names", ctx.lang, names=", ".join(names)))
+        echo("    " + t("cli.accepted_names", ctx.lang, names=", ".join(names)))
     return EXIT_OK
 
 

@@ -22,9 +22,8 @@ from ..scoring.rank import Ranking, score
 from ..scoring.sensitivity import monte_carlo, one_at_a_time
 from ..scoring.shortlist import shortlist
 from ..tables import write_table
-from .common import EXIT_OK, FORMAT_OPT, Context, common, counting_bar
-
-OUT_TYPE = click.Path(dir_okay=False, path_type=Path)
+from .common import EXIT_OK, FORMAT_OPT, OUT_TYPE, Context, common, counting_bar, echo
+from .options import BUDGET, CONCENTRATION, COUNTRY_COUNT, POSTS, SAMPLES, SEED
 
 
 def profile_options(command: Callable) -> Callable:
@@ -65,7 +64,7 @@ def _ranking(ctx: Context, profile_path: Path | None, method: str | None,
 @click.command("score")
 @profile_options
 @click.option("--out", type=OUT_TYPE, help="Write the full ranking to a .csv or .xlsx file.")
-@click.option("--top", type=int, help="How many posts to print (default: the profile's top_n).")
+@click.option("--top", type=POSTS, help="How many posts to print (default: the profile's top_n).")
 @common
 def score_cmd(ctx: Context, profile_path, method, indicators_path, reference_date,
               out: Path | None, top: int | None) -> int:
@@ -78,7 +77,7 @@ def score_cmd(ctx: Context, profile_path, method, indicators_path, reference_dat
     shown = ranking.table.head(top or ranking.profile.top_n)
     for post, row in table.loc[shown.index].iterrows():
         name = row.get("name") or post
-        click.echo(f"{row['rank']:>3}  {format_number(row['score'], ctx.lang, 3):>6}  {name} "
+        echo(f"{row['rank']:>3}  {format_number(row['score'], ctx.lang, 3):>6}  {name} "
                    f"({row.get('iso3') or '-'})  {row['explanation']}")
     if "excluded" in table:
         for post, row in table[table["excluded"].notna()].iterrows():
@@ -94,10 +93,10 @@ def ahp_cmd(ctx: Context, matrix: Path, output: str) -> int:
     """Weights from a pairwise comparison matrix (CSV; cells like 3 or 1/3)."""
     result = ahp_from_csv(matrix)
     if output == "json":
-        click.echo(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
+        echo(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
     else:
         for name, weight in result.weights.items():
-            click.echo(f"{name:<28} {format_number(weight, ctx.lang, 3)}")
+            echo(f"{name:<28} {format_number(weight, ctx.lang, 3)}")
         ctx.say("cli.ahp_consistency", lambda_max=round(result.lambda_max, 3),
                 cr=round(result.consistency_ratio, 3))
     if not result.consistent:
@@ -107,11 +106,13 @@ def ahp_cmd(ctx: Context, matrix: Path, output: str) -> int:
 
 @click.command("sensitivity")
 @profile_options
-@click.option("--samples", type=int, default=1000, show_default=True, help="Monte Carlo samples.")
-@click.option("--top", "top_n", type=int, help="Size of the top (default: the profile's top_n).")
-@click.option("--concentration", type=float, default=50.0, show_default=True,
-              help="Dirichlet concentration: higher keeps weights closer to the profile.")
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--samples", type=SAMPLES, default=1000, show_default=True,
+              help="Monte Carlo samples (1 to 1,000,000).")
+@click.option("--top", "top_n", type=POSTS, help="Size of the top (default: the profile's top_n).")
+@click.option("--concentration", type=CONCENTRATION, default=50.0, show_default=True,
+              help="Dirichlet concentration (0.001 to 1,000,000): higher keeps weights closer to the "
+                   "profile.")
+@click.option("--seed", type=SEED, default=0, show_default=True)
 @click.option("--out", type=OUT_TYPE, help="Write rank intervals (.csv/.xlsx).")
 @click.option("--sweep-out", type=OUT_TYPE, help="Write the one-at-a-time weight sweep.")
 @common
@@ -139,35 +140,30 @@ def sensitivity_cmd(ctx: Context, profile_path, method, indicators_path, referen
         write_table(sweep, sweep_out, ctx.lang, index=False)
     ctx.say("cli.sensitivity_header", samples=samples, top=top_n, concentration=concentration)
     for post, row in frame.head(top_n).iterrows():
-        click.echo(t("cli.sensitivity_row", ctx.lang, rank=int(row["rank"]),
+        echo(t("cli.sensitivity_row", ctx.lang, rank=int(row["rank"]),
                      name=row.get("name") or post, low=int(row["rank_p05"]),
                      high=int(row["rank_p95"]), p=round(float(row["p_top_n"]) * 100)))
     return EXIT_OK
 
 
-def _country_counts(values: tuple[str, ...]) -> dict[str, int]:
-    counts = {}
-    for value in values:
-        country, _, number = value.partition("=")
-        if not number.strip().isdigit():
-            raise click.BadParameter(f"{value!r}: ISO3=N")
-        counts[country.strip().upper()] = int(number)
-    return counts
+def _country_counts(values: tuple[tuple[str, int], ...]) -> dict[str, int]:
+    """``--min-per-country``/``--max-per-country`` (checked by ``COUNTRY_COUNT``) as a mapping."""
+    return dict(values)
 
 
 @click.command("shortlist")
 @profile_options
-@click.option("--budget", type=float, help="Budget in USD.")
-@click.option("--top", "top_n", type=int, help="At most this many posts.")
-@click.option("--min-per-country", multiple=True, metavar="ISO3=N")
-@click.option("--max-per-country", multiple=True, metavar="ISO3=N")
+@click.option("--budget", type=BUDGET, help="Budget in USD (more than 0, at most 10^12).")
+@click.option("--top", "top_n", type=POSTS, help="At most this many posts.")
+@click.option("--min-per-country", multiple=True, type=COUNTRY_COUNT, metavar="ISO3=N")
+@click.option("--max-per-country", multiple=True, type=COUNTRY_COUNT, metavar="ISO3=N")
 @click.option("--scores", "scores_path", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="A table with id, iso3, score and rehab_cost_usd (e.g. from bordermap score --out).")
 @click.option("--out", type=OUT_TYPE, required=True, help="Write the shortlist (.csv/.xlsx).")
 @common
 def shortlist_cmd(ctx: Context, profile_path, method, indicators_path, reference_date,
-                  budget: float | None, top_n: int | None, min_per_country: tuple[str, ...],
-                  max_per_country: tuple[str, ...], scores_path: Path | None, out: Path) -> int:
+                  budget: float | None, top_n: int | None, min_per_country: tuple[tuple[str, int], ...],
+                  max_per_country: tuple[tuple[str, int], ...], scores_path: Path | None, out: Path) -> int:
     """The posts with the highest total score whose rehabilitation costs fit the budget."""
     if scores_path:
         table = read_indicator_table(scores_path)
@@ -185,6 +181,6 @@ def shortlist_cmd(ctx: Context, profile_path, method, indicators_path, reference
     for post in chosen.selected:
         row = table.loc[post]
         cost = row.get("rehab_cost_usd")
-        click.echo(f"  {post:<12} {row.get('name', '')!s:<24} {row.get('iso3', '')!s:<4} "
+        echo(f"  {post:<12} {row.get('name', '')!s:<24} {row.get('iso3', '')!s:<4} "
                    f"{format_number(cost, ctx.lang, 0) if pd.notna(cost) else '-':>12}")
     return EXIT_OK

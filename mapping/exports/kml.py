@@ -220,10 +220,12 @@ def kml_document(bundle: ExportBundle, packed: bool = False) -> bytes:
 def write_kml(bundle: ExportBundle, path: Path, zipped: bool = False) -> Path:
     """Write ``.kml``, or ``.kmz`` when ``zipped``: ``doc.kml`` first, then the icon and legend PNGs."""
     if zipped:
-        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        buffer = io.BytesIO()  # built in memory: a full disk leaves no half-closed ZIP to complain later
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             archive.writestr(KMZ_ENTRY, kml_document(bundle, packed=True))
             archive.writestr(ICON_FILE, icon_png())
             archive.writestr(LEGEND_FILE, legend_png(len(bundle.posts), bundle.lang))
+        path.write_bytes(buffer.getvalue())
     else:
         path.write_bytes(kml_document(bundle))
     return path

@@ -15,6 +15,7 @@ at most 32,767 characters).
 from __future__ import annotations
 
 import datetime as dt
+import io
 import math
 from pathlib import Path
 
@@ -272,7 +273,9 @@ def write_xlsx(bundle: ExportBundle, path: Path) -> Path:
     _table_sheet(book, "export.sheet.sources", sources_frame(bundle), bundle)
     _record_sheet(book, bundle)
     _properties(book, bundle)
-    book.save(path)
+    buffer = io.BytesIO()  # built in memory: a full disk leaves no half-closed ZIP to complain later
+    book.save(buffer)
+    path.write_bytes(buffer.getvalue())
     return path
 
 

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import os
 import tempfile
-import uuid
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
+from ..outputs import read_back, replacing
 from .bundle import ExportBundle
 from .csv_table import record_path, write_csv
 from .errors import ExportError
-from .gis import write_geojson, write_gpkg
+from .gis import LAYER, write_geojson, write_gpkg
 from .kml import write_kml
 from .workbook import write_xlsx
 
@@ -43,20 +44,24 @@ def export_format(path: Path, fmt: str | None = None) -> str:
 def write_export(bundle: ExportBundle, path: str | Path, fmt: str | None = None, *,
                  hxl: bool = False) -> Path:
     """Write ``bundle`` to ``path`` as ``fmt`` (default: from the suffix); ``hxl`` adds the
-    HXL hashtag row to CSV. The file is written beside ``path`` and moved into place, so a
-    failed export leaves the previous file (and a CSV's record) as it was."""
+    HXL hashtag row to CSV. The file is written beside ``path`` and moved into place
+    (:func:`mapping.outputs.replacing`), so a failed export leaves the previous file (and a
+    CSV's record) as it was, and raises ``OutputError`` naming the file and the cause."""
     path = Path(path)
     fmt = export_format(path, fmt)
-    partial = path.with_name(f".{path.stem}-{uuid.uuid4().hex[:8]}.partial{path.suffix}")
-    try:
-        _write(bundle, partial, fmt, hxl)
-        if fmt == "csv":  # the sidecar first: a CSV never sits beside another export's record
-            os.replace(record_path(partial), record_path(path))
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
-        record_path(partial).unlink(missing_ok=True)
+    with replacing(path, verify=_read_back(bundle, fmt)) as partial:
+        try:
+            _write(bundle, partial, fmt, hxl)
+            if fmt == "csv":  # the sidecar first: a CSV never sits beside another export's record
+                os.replace(record_path(partial), record_path(path))
+        finally:
+            record_path(partial).unlink(missing_ok=True)
     return path
+
+
+def _read_back(bundle: ExportBundle, fmt: str) -> Callable[[Path], bool] | None:
+    """For the formats GDAL writes, a check that every post reads back (see ``read_back``)."""
+    return read_back(len(bundle.posts), LAYER) if fmt in ("gpkg", "geojson") else None
 
 
 def _write(bundle: ExportBundle, path: Path, fmt: str, hxl: bool) -> None:

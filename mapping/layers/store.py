@@ -82,6 +82,10 @@ class StoreError(BordermapError):
     section = "store"
 
 
+class UnreadableStoreError(StoreError):
+    """The store file cannot be used at all (e.g. it is not a GeoPackage)."""
+
+
 class StoreTransaction(Protocol):
     """What a transaction offers: the layers as it sees them, and commits."""
 
@@ -163,6 +167,44 @@ class GeoPackageStore(LayerStore):
         self.path = Path(path)
         self.raster_dir = self.path.with_name(f"{self.path.stem}-rasters")
 
+    # ------------------------------------------------------------ its files
+    def files(self) -> list[Path]:
+        """The files that make the store: the GeoPackage, SQLite's journals beside it, its lock
+        file and the stored rasters."""
+        beside = [self.path.with_name(f"{self.path.name}{suffix}") for suffix in ("-wal", "-shm", "-journal")]
+        rasters = sorted(self.raster_dir.iterdir()) if self.raster_dir.is_dir() else []
+        return [self.path, *beside, self.path.with_name(f".{self.path.name}.lock"), *rasters]
+
+    def owns(self, path: str | Path) -> bool:
+        """Whether writing to ``path`` would write into the store: ``path`` is one of its
+        :meth:`files` (also through a symbolic or hard link: the same device and inode), or lies
+        in its raster folder, or is the name SQLite gives the store's journal files."""
+        path = Path(path)
+        where = path.resolve()
+        own = self.files()
+        if where.is_relative_to(self.raster_dir.resolve()) or where in {f.resolve() for f in own}:
+            return True  # also a journal that does not exist yet: SQLite would take it for one
+        try:
+            target = path.stat()
+        except OSError:  # nothing there yet, or a dangling link: not a file of the store
+            return False
+        for file in own:
+            try:
+                if os.path.samestat(target, file.stat()):
+                    return True
+            except OSError:
+                continue
+        return False
+
+    def check(self) -> None:
+        """Refuse a store file that is not a GeoPackage (empty, not SQLite, or SQLite without
+        the GeoPackage tables), before anything reads it or writes into it: ``StoreError``
+        ``not_a_store``. A store that does not exist yet passes (it is created on first commit)."""
+        reason = _not_a_geopackage(self.path)
+        if reason:
+            raise UnreadableStoreError("not_a_store", store=str(self.path),
+                                       reason=Term(f"store.not_a_store_reason.{reason}"))
+
     # ------------------------------------------------------------ reading
     def _layer_names(self) -> set[str]:
         if not self.path.exists():
@@ -189,8 +231,14 @@ class GeoPackageStore(LayerStore):
 
     def history(self, kind: str | None = None) -> list[Version]:
         state = _file_state(self.path)
-        versions = _versions(state) if state else ()
+        versions = _versions(state)[0] if state else ()
         return [v for v in versions if kind is None or v.kind == kind]
+
+    def damaged_versions(self) -> dict[int, str]:
+        """Rows of the history table that cannot be read (version number: the first column that
+        cannot be read); they are left out of :meth:`history`, which goes on with the others."""
+        state = _file_state(self.path)
+        return dict(_versions(state)[1]) if state else {}
 
     def records(self, collection: str) -> list[dict]:
         state = _file_state(self.path)
@@ -243,6 +291,8 @@ class GeoPackageStore(LayerStore):
 
     def rollback(self, version: int, user: str) -> Version:
         target = next((v for v in self.history() if v.version == version), None)
+        if target is None and version in self.damaged_versions():
+            raise StoreError("damaged_version", version=version)
         if target is None:
             raise StoreError("unknown_version", version=version)
         info = CommitInfo(user=user, source_file=target.source_file, sha256=target.sha256,
@@ -354,14 +404,20 @@ def _read_only(state: FileState) -> sqlite3.Connection:
 
 
 @lru_cache(maxsize=32)
-def _versions(state: FileState) -> tuple[Version, ...]:
+def _versions(state: FileState) -> tuple[tuple[Version, ...], tuple[tuple[int, str], ...]]:
     """Every committed version of the store file in ``state`` (read once per state: the app asks
-    at every rerun)."""
+    at every rerun), and the rows that cannot be read, as (version, what is wrong)."""
     with closing(_read_only(state)) as db:
         if not db.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (VERSIONS_TABLE,)).fetchone():
-            return ()
+            return (), ()
         rows = db.execute(f"SELECT * FROM {VERSIONS_TABLE} ORDER BY version").fetchall()
-    return tuple(_version_from_row(row) for row in rows)
+    versions, damaged = [], []
+    for row in rows:
+        try:
+            versions.append(_version_from_row(row))
+        except DamagedRowError as error:
+            damaged.append((row[0], error.column))
+    return tuple(versions), tuple(damaged)
 
 
 @lru_cache(maxsize=64)
@@ -401,10 +457,75 @@ def _ensure_attribute_table(db: sqlite3.Connection, table: str, columns: str) ->
                    "VALUES (?, 'attributes', ?)", (table, table))
 
 
+class DamagedRowError(ValueError):
+    """A row of the versions table whose ``column`` cannot be read."""
+
+    def __init__(self, column: str) -> None:
+        super().__init__(column)
+        self.column = column
+
+
+VERSION_COLUMNS = ("version", "kind", "action", "time", "user", "source_file", "sha256", "features",
+                   "added", "changed", "removed", "fixes", "restored_from", "stored_file")
+
+
 def _version_from_row(row: tuple) -> Version:
-    (number, kind, action, time, user, source_file, sha256, features, added, changed,
-     removed, fixes, restored_from, stored_file) = row
-    return Version(number, kind, action, time, user or "", source_file or "", sha256 or "",
-                   features or 0, json.loads(added or "[]"), json.loads(changed or "[]"),
-                   json.loads(removed or "[]"), json.loads(fixes or "[]"), restored_from,
+    """A row of the versions table; ``DamagedRowError`` naming the first column that cannot be
+    read in a row damaged by hand or by another program (text that is not a JSON list of texts,
+    an unknown kind, a stored raster named outside the raster folder, a count that is not a
+    number)."""
+    values = dict(zip(VERSION_COLUMNS, row, strict=True))
+    if values["kind"] not in KINDS:
+        raise DamagedRowError("kind")
+    stored_file = values["stored_file"]
+    if stored_file is not None and (not isinstance(stored_file, str) or stored_file in ("", ".", "..")
+                                    or Path(stored_file).name != stored_file):
+        raise DamagedRowError("stored_file")
+    lists = {name: _id_list(values[name], name) for name in ("added", "changed", "removed", "fixes")}
+    numbers = {name: _whole(values[name], name) for name in ("version", "features", "restored_from")}
+    return Version(numbers["version"] or 0, values["kind"], str(values["action"]), str(values["time"]),
+                   str(values["user"] or ""), str(values["source_file"] or ""),
+                   str(values["sha256"] or ""), numbers["features"] or 0, lists["added"],
+                   lists["changed"], lists["removed"], lists["fixes"], numbers["restored_from"],
                    stored_file)
+
+
+def _id_list(text: object, column: str) -> list[str]:
+    """A JSON list of texts (ids, fixes) from the versions table."""
+    try:
+        value = json.loads(text or "[]") if isinstance(text, str | type(None)) else None
+    except ValueError:
+        value = None
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise DamagedRowError(column)
+    return value
+
+
+def _whole(value: object, column: str) -> int | None:
+    """A whole number (or None) from the versions table."""
+    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    raise DamagedRowError(column)
+
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def _not_a_geopackage(path: Path) -> str | None:
+    """Why the file at ``path`` is not a GeoPackage (``empty``, ``not_sqlite``, ``not_geopackage``),
+    or None when it is one or does not exist."""
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(len(SQLITE_MAGIC))
+    except FileNotFoundError:
+        return None
+    if not header:
+        return "empty"
+    if header != SQLITE_MAGIC:
+        return "not_sqlite"
+    try:
+        with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as db:
+            tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except sqlite3.DatabaseError:
+        return "not_sqlite"
+    return None if {"gpkg_contents", "gpkg_spatial_ref_sys"} <= tables else "not_geopackage"

@@ -39,8 +39,11 @@ def default_store_path() -> Path:
 
 def open_store(path: str | Path | None = None, seed: bool = True,
                progress: Callable[[str], None] | None = None) -> GeoPackageStore:
-    """The store at ``path`` (default: ``default_store_path()``), created from the demo if new."""
+    """The store at ``path`` (default: ``default_store_path()``), created from the demo if new;
+    ``UnreadableStoreError`` when the file there is not a GeoPackage (see ``GeoPackageStore.check``),
+    whatever is then asked of it: reading, or importing a raster into it."""
     store = GeoPackageStore(Path(path) if path else default_store_path())
+    store.check()
     if seed and not store.path.exists():
         seed_from_demo(store, demo_dir(), progress)
     return store
