@@ -14,7 +14,9 @@ import codecs
 import csv
 import io
 import logging
+import os
 import re
+import stat
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterator, Mapping
@@ -96,30 +98,35 @@ class RasterInfo:
 def detect_format(path: str | Path) -> str:
     """The format of ``path`` from its content (magic bytes), its extension deciding only for
     text that is neither JSON nor XML: ``gpkg``, ``geojson``, ``shapefile_zip``, ``shapefile``,
-    ``kml``, ``kmz``, ``csv``, ``xlsx`` or ``geotiff``."""
+    ``kml``, ``kmz``, ``csv``, ``xlsx`` or ``geotiff``. Refuses what is not a regular file, an
+    empty file, and a file above ``MAX_FILE_BYTES``."""
     path = Path(path)
     with _errors_for(path):
-        _check_file(path)
+        _check_size(_regular_file(path).st_size)
         with path.open("rb") as handle:
             head = handle.read(4096)
-        if head.startswith(b"SQLite format 3\x00"):
-            return "gpkg"
-        if head[:4] in _TIFF_MAGIC:
-            return "geotiff"
-        if head[:4] == _SHP_MAGIC:
-            return "shapefile"
-        if head[:4] in _ZIP_MAGIC:
-            return _zip_format(path)
-        if head.startswith(_OLE_MAGIC):
-            raise LayerReadError("legacy_excel")
-        text = head.removeprefix(codecs.BOM_UTF8).lstrip()
-        if text.startswith(b"{"):
-            return "geojson"
-        if text.startswith(b"<") and b"<kml" in head.lower():
-            return "kml"
-        if not text.startswith(b"<") and path.suffix.lower() in _TEXT_SUFFIXES:
-            return "csv"
-        raise LayerReadError("unknown_format")
+        return _format_of(path, head)
+
+
+def _format_of(path: Path, head: bytes) -> str:
+    if head.startswith(b"SQLite format 3\x00"):
+        return "gpkg"
+    if head[:4] in _TIFF_MAGIC:
+        return "geotiff"
+    if head[:4] == _SHP_MAGIC:
+        return "shapefile"
+    if head[:4] in _ZIP_MAGIC:
+        return _zip_format(path)
+    if head.startswith(_OLE_MAGIC):
+        raise LayerReadError("legacy_excel")
+    text = head.removeprefix(codecs.BOM_UTF8).lstrip()
+    if text.startswith(b"{"):
+        return "geojson"
+    if text.startswith(b"<") and b"<kml" in head.lower():
+        return "kml"
+    if not text.startswith(b"<") and path.suffix.lower() in _TEXT_SUFFIXES:
+        return "csv"
+    raise LayerReadError("unknown_format")
 
 
 def read_vector(
@@ -129,8 +136,9 @@ def read_vector(
 
     ``layer`` picks a GeoPackage layer, a shapefile in a zip or an XLSX sheet; without it the
     one named like ``kind`` is used, else the only one (the first sheet for XLSX).
-    Columns keep the file's names; the CRS is the file's own (``None`` for a shapefile
-    without ``.prj``), EPSG:4326 for CSV, XLSX, KML, KMZ and GeoJSON.
+    Columns keep the file's names; the CRS is the file's own (``None`` for a shapefile without
+    ``.prj``), EPSG:4326 for CSV, XLSX, KML, KMZ and GeoJSON. The format is the content's,
+    whatever the file's name says.
     """
     path = Path(path)
     with _errors_for(path):
@@ -189,10 +197,19 @@ def _detail(exc: Exception) -> str:
     return "; ".join(dict.fromkeys(text.split("; ")))[:200]
 
 
-def _check_file(path: Path) -> None:
-    if not path.is_file():
-        raise LayerReadError("not_found")
-    _check_size(path.stat().st_size)
+def _regular_file(path: Path) -> os.stat_result:
+    """The status of ``path`` if it is a regular file (or a link to one); else the error
+    saying what it is: missing, a folder, or a named pipe, device or socket (never opened:
+    opening a named pipe waits for a writer)."""
+    try:
+        status = path.stat()
+    except (FileNotFoundError, NotADirectoryError) as exc:
+        raise LayerReadError("not_found", file=path.name) from exc
+    if stat.S_ISDIR(status.st_mode):
+        raise LayerReadError("is_directory", file=path.name)
+    if not stat.S_ISREG(status.st_mode):
+        raise LayerReadError("not_regular_file", file=path.name)
+    return status
 
 
 def _check_size(size: int) -> None:
@@ -202,6 +219,12 @@ def _check_size(size: int) -> None:
         raise LayerReadError(
             "too_large", size_mb=megabytes(size), limit_mb=megabytes(MAX_FILE_BYTES)
         )
+
+
+def _gdal_path(path: Path, driver: str, suffixes: tuple[str, ...]) -> str:
+    """``path`` for GDAL, with the driver named (``GeoJSON:/…/x.csv``) when its extension
+    would make GDAL pick another driver: the content decides the format, not the name."""
+    return str(path) if path.suffix.lower() in suffixes else f"{driver}:{path}"
 
 
 def _zip_format(path: Path) -> str:
@@ -246,15 +269,17 @@ STYLE_TABLES = ("layer_styles",)  # where QGIS keeps styles in a GeoPackage: not
 
 
 def _read_gpkg(path: Path, layer: str | None, kind: str | None) -> gpd.GeoDataFrame:
-    names = [str(name) for name, _ in pyogrio.list_layers(path) if name not in STYLE_TABLES]
-    frame = pyogrio.read_dataframe(path, layer=_choose_layer(names, layer, kind), datetime_as_string=True)
+    source = _gdal_path(path, "GPKG", (".gpkg",))
+    names = [str(name) for name, _ in pyogrio.list_layers(source) if name not in STYLE_TABLES]
+    frame = pyogrio.read_dataframe(source, layer=_choose_layer(names, layer, kind), datetime_as_string=True)
     if isinstance(frame, gpd.GeoDataFrame):
         return frame
     return _points_from_table(frame)  # an attribute table: look for coordinate columns
 
 
 def _read_geojson(path: Path, layer: str | None, kind: str | None) -> gpd.GeoDataFrame:
-    frame = pyogrio.read_dataframe(path, datetime_as_string=True)
+    source = _gdal_path(path, "GeoJSON", (".geojson", ".json"))
+    frame = pyogrio.read_dataframe(source, datetime_as_string=True)
     return frame if frame.crs else frame.set_crs(WGS84)
 
 
@@ -262,13 +287,15 @@ def _read_geojson(path: Path, layer: str | None, kind: str | None) -> gpd.GeoDat
 
 
 def _read_shapefile(path: Path, layer: str | None, kind: str | None) -> gpd.GeoDataFrame:
+    if path.suffix.lower() != ".shp":  # its .shx and .dbf are found by the .shp's name
+        raise LayerReadError("shapefile_renamed", suffix=path.suffix or "-")
     parts = {
         sibling.suffix.lower(): sibling
         for sibling in path.parent.iterdir()
         if sibling.stem == path.stem and sibling.suffix.lower() in _SHAPEFILE_PARTS
     }
     _require_parts(parts)
-    _check_size(sum(part.stat().st_size for part in parts.values()))
+    _check_size(sum(_regular_file(part).st_size for part in parts.values()))
     return _read_parts(parts)
 
 

@@ -1,0 +1,162 @@
+"""Hostile and awkward files, each made here by a few lines of code, through the readers and
+through ``bordermap layers validate`` / ``import`` in English and French: a clear message in
+words (the broken line's number, the duplicated columns, the limit passed), no traceback, no
+library warning, and the store unchanged when the import is refused; a Shapefile's cut
+field names restored; a workbook bomb refused in bounded memory."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import threading
+import warnings
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from conftest import plain
+
+from mapping.cli import main
+from mapping.layers.findings import LayerReadError
+from mapping.layers.readers import read_vector
+from mapping.layers.user_store import open_store
+
+ROOT = Path(__file__).resolve().parents[1]
+LANGS = ("en", "fr")
+HEADER = "post_id,name,iso3,status,latitude,longitude"
+ROWS = ["MLI-101,Gogui,MLI,operational,15.36,-9.35", "MRT-101,Kobenni,MRT,degraded,15.90,-9.42",
+        "MLI-102,Nioro,MLI,closed,15.23,-9.59"]
+LIBRARY_NOISE = re.compile(r"\w+Warning\b|site-packages|warnings\.warn|Traceback")
+
+
+# ------------------------------------------------------------------ store and command line
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory) -> Path:
+    """A store seeded with the demo once per module (copied for each test)."""
+    path = tmp_path_factory.mktemp("seed") / "store.gpkg"
+    open_store(path)
+    return path
+
+
+@pytest.fixture
+def store(seeded: Path, tmp_path: Path) -> Path:
+    """The demo store, as ``open_store(tmp_path / "store.gpkg")`` makes it."""
+    path = tmp_path / "store.gpkg"
+    shutil.copy(seeded, path)
+    rasters = seeded.with_name(f"{seeded.stem}-rasters")
+    if rasters.is_dir():
+        shutil.copytree(rasters, path.with_name(f"{path.stem}-rasters"))
+    return path
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def cli(store: Path, command: str, path: Path, lang: str, *options: str, kind: str = "posts"):
+    """``bordermap layers COMMAND PATH --kind KIND --lang LANG``: no traceback, no library
+    warning raised (they would be printed) nor written."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = CliRunner().invoke(main, ["layers", command, str(path), "--kind", kind, "--lang", lang,
+                                           "--store", str(store), *options])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert not LIBRARY_NOISE.search(result.output), result.output
+    assert [f"{w.category.__name__}: {w.message}" for w in caught] == []
+    return result
+
+
+def refused(store: Path, path: Path, lang: str, *words: str, kind: str = "posts") -> None:
+    """Validation and import both fail on ``path`` with a message holding ``words``, and the
+    import leaves the store byte for byte as it was."""
+    before = digest(store)
+    for command in ("validate", "import"):
+        result = cli(store, command, path, lang, kind=kind)
+        assert result.exit_code != 0, result.output
+        for word in words:
+            assert word in plain(result.output), (word, result.output)
+    assert digest(store) == before
+
+
+def read_error(path: Path, code: str, **params: object) -> LayerReadError:
+    """``read_vector(path)`` fails with ``code`` (and these parameters), in words in both languages."""
+    with pytest.raises(LayerReadError) as info:
+        read_vector(path, kind="posts")
+    assert info.value.code == code, (info.value.code, info.value.params)
+    for key, value in params.items():
+        assert info.value.params[key] == value, info.value.params
+    for lang in LANGS:
+        assert info.value.message(lang)
+    return info.value
+
+
+def posts_csv(tmp_path: Path, rows: list[str], name: str = "posts.csv", header: str = HEADER) -> Path:
+    path = tmp_path / name
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+def posts_frame() -> gpd.GeoDataFrame:
+    table = pd.DataFrame([row.split(",") for row in ROWS], columns=HEADER.split(","))
+    return gpd.GeoDataFrame(table.drop(columns=["latitude", "longitude"]),
+                            geometry=gpd.points_from_xy(table["longitude"].astype(float),
+                                                        table["latitude"].astype(float)), crs=4326)
+
+
+# ------------------------------------------------------------------ 5. content against name
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("real", ["geojson", "xlsx", "gpkg"])
+def test_a_layer_named_csv_is_read_as_what_it_is(store, tmp_path, lang, real):
+    path = tmp_path / "posts.csv"
+    if real == "xlsx":
+        pd.DataFrame([row.split(",") for row in ROWS], columns=HEADER.split(",")).to_excel(
+            path, index=False, engine="openpyxl")
+    else:
+        posts_frame().to_file(path, driver={"geojson": "GeoJSON", "gpkg": "GPKG"}[real], engine="pyogrio",
+                              layer="posts")
+    frame = read_vector(path, kind="posts")
+    assert frame.crs.to_epsg() == 4326 and frame["post_id"].tolist() == ["MLI-101", "MRT-101", "MLI-102"]
+    result = cli(store, "validate", path, lang)
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_shp_renamed_csv_is_refused_naming_what_it_is(store, tmp_path, lang):
+    posts_frame().to_file(tmp_path / "posts.shp", engine="pyogrio")
+    path = tmp_path / "posts.csv"
+    (tmp_path / "posts.shp").rename(path)
+    read_error(path, "shapefile_renamed", suffix=".csv")
+    refused(store, path, lang, ".shp", ".csv")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on this system")
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_named_pipe_is_refused_without_being_opened(store, tmp_path, lang):
+    path = tmp_path / "posts.csv"
+    os.mkfifo(path)
+    codes: list[str] = []
+
+    def read() -> None:
+        try:
+            read_vector(path)
+        except LayerReadError as err:
+            codes.append(err.code)
+
+    reader = threading.Thread(target=read, daemon=True)  # opening a pipe would wait for a writer
+    reader.start()
+    reader.join(timeout=30)
+    assert codes == ["not_regular_file"]
+    refused(store, path, lang, {"en": "not an ordinary file", "fr": "pas un fichier ordinaire"}[lang])
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_folder_is_refused_in_the_chosen_language(store, tmp_path, lang):
+    path = tmp_path / "posts.csv"
+    path.mkdir()
+    read_error(path, "is_directory")
+    refused(store, path, lang, {"en": "is a folder", "fr": "est un dossier"}[lang])
+    assert "Usage:" not in cli(store, "validate", path, lang).output
