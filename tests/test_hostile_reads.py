@@ -7,14 +7,20 @@ field names restored; a workbook bomb refused in bounded memory."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import shutil
+import subprocess
+import sys
 import threading
+import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
+import openpyxl
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -160,3 +166,76 @@ def test_a_folder_is_refused_in_the_chosen_language(store, tmp_path, lang):
     read_error(path, "is_directory")
     refused(store, path, lang, {"en": "is a folder", "fr": "est un dossier"}[lang])
     assert "Usage:" not in cli(store, "validate", path, lang).output
+
+
+def gdal_warning_geojson(tmp_path: Path) -> Path:
+    """A point with five coordinates: GDAL warns that it keeps three."""
+    features = [{"type": "Feature", "properties": dict(zip(HEADER.split(",")[:4], row.split(",")[:4],
+                                                            strict=True)),
+                 "geometry": {"type": "Point", "coordinates": [float(row.split(",")[5]),
+                                                               float(row.split(",")[4]), 0, 0, 0]}}
+                for row in ROWS]
+    path = tmp_path / "posts.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    return path
+
+
+def openpyxl_warning_xlsx(tmp_path: Path) -> Path:
+    """A date cell whose serial number is no date: openpyxl warns and reads an error."""
+    book = openpyxl.Workbook()
+    book.active.append([*HEADER.split(","), "last_assessed"])
+    for row in ROWS:
+        values = row.split(",")
+        book.active.append([*values[:4], float(values[4]), float(values[5]), 1e12])
+    for cell in book.active["G"][1:]:
+        cell.number_format = "yyyy-mm-dd"
+    path = tmp_path / "posts.xlsx"
+    book.save(path)
+    return path
+
+
+def huge_polygons_geojson(tmp_path: Path) -> Path:
+    """Self-crossing polygons with coordinates of 1e308: numpy overflows in GEOS's checks."""
+    big = 1e308
+    ring = [[-big, -big], [big, big], [big, -big], [-big, big], [-big, -big]]
+    features = [{"type": "Feature", "properties": {"post_id": f"X{i}", "name": "x", "iso3": "MLI",
+                                                   "status": "closed"},
+                 "geometry": {"type": "Polygon", "coordinates": [ring]}} for i in range(3)]
+    features.append({"type": "Feature", "properties": {"post_id": "X9"},
+                     "geometry": {"type": "Point", "coordinates": [big, -big]}})
+    path = tmp_path / "posts.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    return path
+
+
+WARNING_FILES: dict[str, Callable[[Path], Path]] = {
+    "gdal": gdal_warning_geojson, "openpyxl": openpyxl_warning_xlsx, "numpy": huge_polygons_geojson}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("source", WARNING_FILES)
+def test_library_warnings_are_not_shown(store, tmp_path, lang, source):
+    path = WARNING_FILES[source](tmp_path)
+    started = time.monotonic()
+    for command in ("validate", "import"):
+        cli(store, command, path, lang)  # no warning raised, no warning text (checked there)
+    assert time.monotonic() - started < 120  # coordinates of 1e308: seconds, not minutes
+
+
+@pytest.mark.parametrize("source", WARNING_FILES)
+def test_library_warnings_are_not_printed_by_the_command(store, tmp_path, source):
+    """The real command in its own process, where nothing captures warnings (pytest does)."""
+    path = WARNING_FILES[source](tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-c", "from mapping.cli import main; main()", "layers", "validate", str(path),
+         "--kind", "posts", "--store", str(store), "--lang", "fr"],
+        capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=300)
+    assert done.returncode in (0, 1), done.stderr
+    assert not LIBRARY_NOISE.search(done.stdout + done.stderr), done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_header_only_csv_is_an_error_of_validation_too(store, tmp_path, lang):
+    path = posts_csv(tmp_path, [])
+    assert read_vector(path).empty
+    refused(store, path, lang, "no_features")

@@ -25,7 +25,7 @@ from ..i18n import Term
 from .diff import LayerDiff, diff_layers
 from .findings import ERROR, WARNING, Finding, has_errors
 from .raster_checks import check_raster
-from .readers import read_vector
+from .readers import quiet_warnings, read_vector
 from .schema import get_kind
 from .store import CommitInfo, LayerStore, StoreError, Version
 from .update import NameMatch, match_fixes, merge_update, name_matches
@@ -112,17 +112,21 @@ def check_file(path: Path, kind: str, store: LayerStore | None = None, layer: st
     with ``update_of`` (the stored layer), as an update of it; ``aliases``: field ids to read
     as the stored ids they were matched to.
 
-    Raises ``LayerReadError`` when the file cannot be read at all.
+    A file with no features is an error, as the import would refuse it. Library warnings are
+    logged, not printed. Raises ``LayerReadError`` when the file cannot be read at all.
     """
     spec = get_kind(kind)
     _step(progress, "read")
     raw = read_vector(path, layer=layer, kind=kind)
     _step(progress, "validate")
     context = context_from_store(store, kind, settings, update_of, aliases)
-    report = validate_layer(raw, spec, context)
-    if fix and report.fixable:
-        _step(progress, "fix")
-        report = apply_fixes(raw, report, spec, context)
+    with quiet_warnings():  # numpy's overflow warnings on absurd coordinates, and the like
+        report = validate_layer(raw, spec, context)
+        if fix and report.fixable:
+            _step(progress, "fix")
+            report = apply_fixes(raw, report, spec, context)
+    if report.layer.empty:
+        report.findings.append(Finding(ERROR, "no_features"))
     return report
 
 
@@ -162,9 +166,8 @@ def diff_file(path: Path, kind: str, store: LayerStore, layer: str | None = None
     if update and stored_layer is not None:
         findings += near_stored(new_layer, spec, set(diff.added) | set(diff.changed))
     stored = 0 if stored_layer is None else len(stored_layer)
-    if incoming.empty:
-        findings.append(Finding(ERROR, "no_features"))
-    elif not update and not allow_removals and stored and len(diff.removed) > stored / 2:
+    # a file with no features is an error of check_file's findings
+    if not incoming.empty and not update and not allow_removals and stored and len(diff.removed) > stored / 2:
         findings.append(Finding(ERROR, "removes_most", None,
                                 {"removed": len(diff.removed), "stored": stored}))
     return ImportResult(kind, len(incoming), findings, diff, fixes, layer=new_layer, update=update,

@@ -18,6 +18,7 @@ import os
 import re
 import stat
 import tempfile
+import warnings
 import zipfile
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -141,7 +142,7 @@ def read_vector(
     whatever the file's name says.
     """
     path = Path(path)
-    with _errors_for(path):
+    with _errors_for(path), quiet_warnings():
         fmt = detect_format(path)
         if fmt not in _VECTOR_READERS:
             raise LayerReadError("expected_vector")
@@ -169,6 +170,20 @@ def read_raster_info(path: str | Path) -> RasterInfo:
                 interleave=src.interleaving.name.lower() if src.interleaving else None,
                 file_bytes=path.stat().st_size,
             )
+
+
+@contextmanager
+def quiet_warnings() -> Iterator[None]:
+    """Library warnings (GDAL through pyogrio, pandas, openpyxl, numpy's floating-point
+    warnings on absurd coordinates) logged, not printed: they name the installation's files
+    and mean nothing to a GIS officer; what matters to the user is an error or a finding."""
+    with warnings.catch_warnings(record=True) as caught, np.errstate(all="ignore"):
+        warnings.simplefilter("always")
+        try:
+            yield
+        finally:
+            for warning in caught:
+                _log.debug("%s: %s", warning.category.__name__, warning.message)
 
 
 # -- checks and errors --------------------------------------------------------------------
