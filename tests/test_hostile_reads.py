@@ -25,6 +25,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 from conftest import plain
+from shapely.geometry import Point
 
 from mapping.cli import main
 from mapping.layers.findings import LayerReadError
@@ -111,6 +112,78 @@ def posts_frame() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(table.drop(columns=["latitude", "longitude"]),
                             geometry=gpd.points_from_xy(table["longitude"].astype(float),
                                                         table["latitude"].astype(float)), crs=4326)
+
+
+# ------------------------------------------------------------------ 2. duplicate columns
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("fmt", ["csv"])
+def test_two_columns_of_the_same_name_are_an_error_naming_them(store, tmp_path, lang, fmt):
+    header = "post_id,name,name,iso3,status,latitude,longitude,latitude"
+    rows = [",".join([*row.split(",")[:2], "Autre", *row.split(",")[2:], "0"]) for row in ROWS]
+    path = posts_csv(tmp_path, rows, header=header)
+    if fmt == "xlsx":
+        book = openpyxl.Workbook()
+        for line in [header, *rows]:
+            book.active.append(line.split(","))
+        path = tmp_path / "posts.xlsx"
+        book.save(path)
+    read_error(path, "duplicate_columns", columns="name, latitude")
+    refused(store, path, lang, "name, latitude", {"en": "same name", "fr": "même nom"}[lang])
+
+
+# ------------------------------------------------------------------ 3. a malformed CSV row
+MALFORMED = {  # rows after the header, the error, the line it names
+    "unquoted comma": ([ROWS[0], "MLI-103,Kayes, Mali,MLI,operational,14.45,-11.44", ROWS[1]],
+                       "csv_bad_row", 3),
+    "unterminated quote": ([ROWS[0], 'MLI-103,"Kayes,MLI,operational,14.45,-11.44', ROWS[1]],
+                           "csv_open_quote", 3),
+    "truncated last line": ([ROWS[0], ROWS[1], "MLI-102,Nioro,MLI,clo"], "csv_bad_row", 4),
+    "text after a quote": ([ROWS[0], 'MLI-103,"Kayes" ville,MLI,operational,14.45,-11.44'],
+                           "csv_bad_quote", 3),
+}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("case", MALFORMED)
+def test_a_malformed_csv_row_is_named_by_its_line(store, tmp_path, lang, case):
+    rows, code, line = MALFORMED[case]
+    path = posts_csv(tmp_path, rows)
+    read_error(path, code, line=line)
+    refused(store, path, lang, {"en": f"ine {line} ", "fr": f"ligne {line} "}[lang])
+    output = cli(store, "validate", path, lang).output
+    assert "No coordinates" not in output and "Aucune coordonnée" not in output
+
+
+def test_a_semicolon_file_with_a_bad_row_is_still_split_on_semicolons(tmp_path):
+    rows = [row.replace(",", ";") for row in ROWS[:2]] + ["MLI-103;Kayes;MLI;operational;14,4"]
+    path = posts_csv(tmp_path, rows, header=HEADER.replace(",", ";"))
+    err = read_error(path, "csv_bad_row", line=4, found=5, expected=6)
+    assert "semicolon" in err.message("en") and "point-virgule" in err.message("fr")
+
+
+def test_trailing_separators_and_unnamed_columns_are_not_errors(tmp_path):
+    path = posts_csv(tmp_path, [ROWS[0] + ",,", ROWS[1]], header=HEADER + ",")
+    frame = read_vector(path)
+    assert frame["post_id"].tolist() == ["MLI-101", "MRT-101"] and "Unnamed: 6" in frame.columns
+
+
+# ------------------------------------------------------------------ 4. encodings and separators
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-8-sig", "cp1252"])
+def test_excel_unicode_text_and_other_encodings_are_decoded(store, tmp_path, lang, encoding):
+    """Excel's "Unicode text" is UTF-16 LE with a byte-order mark, tab-separated, CRLF."""
+    separator = "\t" if encoding.startswith("utf-16") else ";"
+    lines = [HEADER, "MLI-103,Sélibabi,MLI,dégradé,15.16,-12.18", "MRT-103,Néma,MRT,fermé,16.6,-7.25"]
+    text = "\r\n".join(line.replace(",", separator) for line in lines) + "\r\n"
+    path = tmp_path / "postes.txt"
+    path.write_bytes(text.encode(encoding))
+    frame = read_vector(path)
+    assert list(frame.columns) == [*HEADER.split(","), "geometry"]
+    assert frame["name"].tolist() == ["Sélibabi", "Néma"]
+    assert frame.geometry.iloc[1].equals(Point(-7.25, 16.6))
+    result = cli(store, "validate", path, lang)
+    assert result.exit_code == 0, result.output
+    assert "\x00" not in result.output and "ÿþ" not in result.output
 
 
 # ------------------------------------------------------------------ 5. content against name

@@ -20,7 +20,7 @@ import stat
 import tempfile
 import warnings
 import zipfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
@@ -47,6 +47,7 @@ from shapely.geometry import (
 )
 from shapely.geometry.base import BaseGeometry
 
+from ..i18n import Term
 from .columns import LATITUDE, LONGITUDE, normalise
 from .findings import LayerReadError
 from .safe_archive import extract_to, is_junk, layer_members, megabytes, safe_zip
@@ -495,13 +496,19 @@ def _collect(parts: list[BaseGeometry | None]) -> BaseGeometry | None:
 
 
 def _read_csv(path: Path, layer: str | None, kind: str | None) -> gpd.GeoDataFrame:
-    """All columns as text, except the coordinates; ``;`` files with decimal commas work."""
-    text = _decode(path.read_bytes())
-    frame = pd.read_csv(
-        io.StringIO(text), sep=_sniff_delimiter(text), dtype=str,
-        keep_default_na=False, na_values=[""],
-    )
-    return _points_from_table(frame)
+    """All columns as text, except the coordinates; ``,``, ``;`` and tab separators, decimal
+    commas, UTF-8 (with or without BOM), UTF-16 (Excel's "Unicode text") and Windows-1252 text
+    work. A line whose values do not fit the header is an error naming the line; so is a
+    column name used twice."""
+    encoding = _text_encoding(path)
+    with _open_text(path, encoding) as text:
+        delimiter = _sniff_delimiter(text.read(_SNIFF_CHARS))
+    with _open_text(path, encoding) as text:
+        header, rows = _csv_table(text, delimiter)
+    _check_header(header)
+    names = [name if name else f"Unnamed: {i}" for i, name in enumerate(header)]
+    frame = pd.DataFrame(rows, columns=names, dtype=str)
+    return _points_from_table(frame.mask(frame == ""))  # as pandas reads "" (and only "") as NaN
 
 
 def _read_xlsx(path: Path, layer: str | None, kind: str | None) -> gpd.GeoDataFrame:
@@ -513,23 +520,144 @@ def _read_xlsx(path: Path, layer: str | None, kind: str | None) -> gpd.GeoDataFr
     return _points_from_table(frame)
 
 
-def _decode(data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+_SNIFF_CHARS = 65536  # characters of a CSV file looked at to choose its separator
+_SEPARATOR_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
 
-def _sniff_delimiter(text: str) -> str:
-    """The delimiter giving the most columns with the same count on every sampled line."""
-    sample = text[:65536].rsplit("\n", 1)[0] if len(text) > 65536 else text
-    best, best_score = ",", (False, 0)
+def _text_encoding(path: Path) -> str:
+    """The encoding of a text file: its byte-order mark's (UTF-8, or UTF-16 as Excel's "Unicode
+    text"), UTF-16 without a mark from its zero bytes, else UTF-8 if every byte decodes as
+    UTF-8, else Windows-1252 (Excel's "CSV" on a French or English Windows)."""
+    with path.open("rb") as handle:
+        head = handle.read(4096)
+        bom = next((codec for mark, codec in _BOMS if head.startswith(mark)), None)
+        if bom:
+            return bom
+        even, odd = head[0::2], head[1::2]
+        if len(head) >= 8 and even.count(0) < len(even) / 20 and odd.count(0) > len(odd) / 3:
+            return "utf-16-le"
+        if len(head) >= 8 and odd.count(0) < len(odd) / 20 and even.count(0) > len(even) / 3:
+            return "utf-16-be"
+        handle.seek(0)
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        try:
+            for chunk in iter(partial(handle.read, 1 << 20), b""):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return "cp1252"
+    return "utf-8"
+
+
+def _open_text(path: Path, encoding: str) -> io.TextIOWrapper:
+    """The file as text, lines kept whole for the csv module (``newline=""``); a byte that
+    does not decode becomes U+FFFD rather than stopping the reading."""
+    return io.TextIOWrapper(path.open("rb"), encoding=encoding, errors="replace", newline="")
+
+
+def _sniff_delimiter(sample: str) -> str:
+    """The separator that splits the header into several columns and most other lines into
+    as many (one malformed line does not change it), else the one giving the most columns."""
+    if len(sample) >= _SNIFF_CHARS:
+        sample = sample.rsplit("\n", 1)[0]
+    best, best_score = ",", (False, 0.0, 0)
     for delimiter in _DELIMITERS:
-        rows = [row for row in csv.reader(io.StringIO(sample), delimiter=delimiter) if row]
-        score = (len({len(row) for row in rows}) == 1, len(rows[0]) if rows else 0)
+        rows = [row for row in csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter) if row]
+        if not rows:
+            continue
+        width, body = len(rows[0]), rows[1:]
+        share = sum(len(row) == width for row in body) / len(body) if body else 1.0
+        score = (width > 1, share, width)
         if score > best_score:
             best, best_score = delimiter, score
     return best
+
+
+class _Lines:
+    """The lines of a text for ``csv.reader``, keeping the first line of the current record."""
+
+    def __init__(self, lines: Iterable[str]) -> None:
+        self._lines = iter(lines)
+        self.first: str | None = None
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._lines)
+        if self.first is None:
+            self.first = line
+        return line
+
+
+def _csv_table(text: Iterable[str], delimiter: str) -> tuple[list[str], list[list[str]]]:
+    """The header and the rows of a CSV text (blank lines skipped), every row as wide as the
+    header. Raises the error naming the first line that breaks the file."""
+    lines = _Lines(text)
+    reader = csv.reader(lines, delimiter=delimiter, strict=True)
+    header: list[str] | None = None
+    rows: list[list[str]] = []
+    while True:
+        start, lines.first = reader.line_num + 1, None
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise _csv_error(str(exc), start, reader.line_num > start, lines.first) from exc
+        if not row or (len(row) == 1 and not row[0].strip()):
+            continue
+        if header is None:
+            header = row
+            continue
+        rows.append(_fitted(row, header, start, reader.line_num > start, delimiter, lines.first))
+    return header or [], rows
+
+
+def _fitted(row: list[str], header: list[str], line: int, spans: bool, delimiter: str,
+            text: str | None) -> list[str]:
+    """``row`` as wide as the header: empty values past the header's end are dropped (a trailing
+    separator), values missing under columns without a name are empty; any other difference
+    is an error naming the line (a quote left open when the row spans several lines)."""
+    width = len(header)
+    if len(row) == width:
+        return row
+    if len(row) > width and not any(value.strip() for value in row[width:]):
+        return row[:width]
+    if len(row) < width and not any(name.strip() for name in header[len(row):]):
+        return row + [""] * (width - len(row))
+    if spans:
+        raise LayerReadError("csv_open_quote", line=line)
+    raise LayerReadError("csv_bad_row", line=line, found=len(row), expected=width,
+                         separator=Term(f"read.separators.{_SEPARATOR_NAMES[delimiter]}"),
+                         excerpt=_excerpt(text))
+
+
+def _csv_error(message: str, line: int, spans: bool, text: str | None) -> LayerReadError:
+    """The error for what the csv module could not split: a quote left open (the text runs on
+    to the end of the file or past the longest value allowed), a very long value, or a quote
+    followed by more text in the same value."""
+    if "end of data" in message or (spans and "field larger" in message):
+        return LayerReadError("csv_open_quote", line=line)
+    if "field larger" in message:
+        return LayerReadError("csv_long_value", line=line, limit=csv.field_size_limit())
+    return LayerReadError("csv_bad_quote", line=line, excerpt=_excerpt(text))
+
+
+def _excerpt(text: str | None, length: int = 60) -> str:
+    """The start of a line of the file, for a message."""
+    line = (text or "").rstrip("\r\n")
+    return line if len(line) <= length else line[:length] + "…"
+
+
+def _check_header(header: Sequence[object]) -> None:
+    """Refuse a table naming two columns alike: which one holds the values is anyone's guess."""
+    names = [str(name).strip() for name in header if not (name is None or str(name).strip() == "")]
+    repeated = [name for name in dict.fromkeys(names) if names.count(name) > 1]
+    if repeated:
+        raise LayerReadError("duplicate_columns", columns=", ".join(repeated))
 
 
 _WKT_COLUMNS = ("wkt", "wkt_geom", "the_geom", "geometry", "geom")  # QGIS and GDAL CSV exports
