@@ -28,6 +28,7 @@ from conftest import plain
 from shapely.geometry import Point
 
 from mapping.cli import main
+from mapping.layers import readers
 from mapping.layers.findings import LayerReadError
 from mapping.layers.readers import read_vector
 from mapping.layers.user_store import open_store
@@ -116,7 +117,7 @@ def posts_frame() -> gpd.GeoDataFrame:
 
 # ------------------------------------------------------------------ 2. duplicate columns
 @pytest.mark.parametrize("lang", LANGS)
-@pytest.mark.parametrize("fmt", ["csv"])
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_two_columns_of_the_same_name_are_an_error_naming_them(store, tmp_path, lang, fmt):
     header = "post_id,name,name,iso3,status,latitude,longitude,latitude"
     rows = [",".join([*row.split(",")[:2], "Autre", *row.split(",")[2:], "0"]) for row in ROWS]
@@ -312,3 +313,83 @@ def test_a_header_only_csv_is_an_error_of_validation_too(store, tmp_path, lang):
     path = posts_csv(tmp_path, [])
     assert read_vector(path).empty
     refused(store, path, lang, "no_features")
+
+
+# ------------------------------------------------------------------ 6. limits
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_csv_above_the_byte_limit_is_refused_before_it_is_read(store, tmp_path, lang):
+    path = tmp_path / "posts.csv"
+    with path.open("wb") as handle:  # 629 MB, sparse: nothing is written to the disk
+        handle.write(f"{HEADER}\n".encode())
+        handle.truncate(629 * 1024**2)
+    started = time.monotonic()
+    read_error(path, "too_large", size_mb=629.0, limit_mb=100.0)
+    refused(store, path, lang, "629", "100")
+    assert time.monotonic() - started < 60
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_rows_and_cells_past_the_limits_stop_the_reading(store, tmp_path, lang, monkeypatch):
+    monkeypatch.setattr(readers, "MAX_ROWS", 40)
+    rows = [f"MLI-{i},Poste {i},MLI,operational,15.{i},-9.{i}" for i in range(100, 160)]
+    path = posts_csv(tmp_path, rows)
+    read_error(path, "too_many_rows", row=42, limit=40)
+    refused(store, path, lang, "42", "40")
+    monkeypatch.setattr(readers, "MAX_CELLS", 100)
+    read_error(path, "too_many_cells", limit=100)
+    refused(store, path, lang, "100")
+
+
+@pytest.mark.parametrize("fmt", ["gpkg", "kml", "shp"])
+def test_a_layer_of_more_features_than_the_limit_is_refused_before_it_is_read(tmp_path, monkeypatch, fmt):
+    monkeypatch.setattr(readers, "MAX_ROWS", 2)
+    path = tmp_path / f"posts.{fmt}"
+    posts_frame().to_file(path, driver={"gpkg": "GPKG", "kml": "KML", "shp": "ESRI Shapefile"}[fmt],
+                          engine="pyogrio")
+    read_error(path, "too_many_features", count=3, limit=2)
+
+
+def xlsx_bomb(tmp_path: Path, cells: list[str]) -> Path:
+    """A workbook of a few KB with values in ``cells`` (``XFD1048576``: the sheet's last cell)."""
+    book = openpyxl.Workbook()
+    for cell in cells:
+        book.active[cell] = 1
+    path = tmp_path / "posts.xlsx"
+    book.save(path)
+    assert path.stat().st_size < 10_000
+    return path
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_an_xlsx_bomb_is_refused_in_bounded_memory(tmp_path, lang):
+    """The read runs in a process that may not use more than 2 GiB (it took 7.8 GB)."""
+    path = xlsx_bomb(tmp_path, ["A1", "XFD1048576"])
+    script = (
+        "import resource, sys\n"
+        "resource.setrlimit(resource.RLIMIT_AS, (2 * 1024**3, 2 * 1024**3))\n"
+        "from mapping.layers.readers import read_vector\n"
+        "from mapping.layers.findings import LayerReadError\n"
+        "try:\n"
+        "    read_vector(sys.argv[1])\n"
+        "except LayerReadError as err:\n"
+        "    print(err.code)\n"
+        "    print(err.message(sys.argv[2]))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+    done = subprocess.run([sys.executable, "-c", script, str(path), lang], capture_output=True, text=True,
+                          cwd=ROOT, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    code, message = done.stdout.splitlines()[:2]
+    assert code == "too_many_rows" and "MemoryError" not in done.stdout + done.stderr
+    assert {"en": "1,048,576", "fr": "1 048 576"}[lang] in plain(message) and "100" in message
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize(("cells", "code", "number"), [
+    (["A1", "XFD1048576"], "too_many_rows", 1048576),  # a value in the sheet's last row
+    ([f"{c}{r}" for c in ("A", "XFD") for r in range(1, 200)], "too_many_cells", 16384),  # its last column
+])
+def test_xlsx_bombs_are_refused_by_the_command(store, tmp_path, lang, cells, code, number):
+    path = xlsx_bomb(tmp_path, cells)
+    read_error(path, code)
+    refused(store, path, lang, f"{number:,}".replace(",", {"en": ",", "fr": " "}[lang]))

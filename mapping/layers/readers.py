@@ -25,16 +25,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path, PurePosixPath
+from typing import Any
 from xml.etree.ElementTree import Element, ParseError
 
 import geopandas as gpd
 import numpy as np
+import openpyxl
 import pandas as pd
 import pyogrio
 import rasterio
 import shapely
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring as parse_xml
+from pandas.io.parsers import TextParser
 from shapely.errors import ShapelyError
 from shapely.geometry import (
     GeometryCollection,
@@ -52,7 +55,19 @@ from .columns import LATITUDE, LONGITUDE, normalise
 from .findings import LayerReadError
 from .safe_archive import extract_to, is_junk, layer_members, megabytes, safe_zip
 
-MAX_FILE_BYTES: int = 500 * 1024**2
+# Limits, checked before the work they bound starts, each quoted in the message that refuses a
+# file. They sit far above what field teams produce for the G5 Sahel (GeoNames lists about 20,000
+# settlements in the five countries; a posts or crossings layer has hundreds of rows), and low
+# enough that a file at a limit is read in seconds to tens of seconds and a few hundred MB of
+# memory, never minutes and gigabytes.
+MAX_FILE_BYTES: int = 500 * 1024**2  # bytes of any file (GeoPackage, zipped Shapefile, GeoTIFF):
+#                                      the app's upload limit (.streamlit/config.toml)
+MAX_TEXT_BYTES: int = 100 * 1024**2  # bytes of a CSV, KML or GeoJSON file, parsed whole in memory
+#                                      (100,000 rows of 30 columns are about 30 MB of CSV)
+MAX_WORKBOOK_BYTES: int = 150 * 1024**2  # bytes an XLSX workbook unpacks to (~50 bytes of XML a cell)
+MAX_ROWS: int = 100_000  # rows of a CSV or XLSX sheet, features of a layer: 5 times the G5's settlements
+MAX_CELLS: int = 2_000_000  # rows x columns of a CSV or XLSX sheet: 100,000 x 20, or a form
+#                             export of 10,000 submissions x 200 questions
 WGS84 = "EPSG:4326"
 
 _log = logging.getLogger(__name__)
@@ -101,13 +116,21 @@ def detect_format(path: str | Path) -> str:
     """The format of ``path`` from its content (magic bytes), its extension deciding only for
     text that is neither JSON nor XML: ``gpkg``, ``geojson``, ``shapefile_zip``, ``shapefile``,
     ``kml``, ``kmz``, ``csv``, ``xlsx`` or ``geotiff``. Refuses what is not a regular file, an
-    empty file, and a file above ``MAX_FILE_BYTES``."""
+    empty file, and a file above its format's limit (``MAX_TEXT_BYTES`` for the text formats,
+    ``MAX_FILE_BYTES`` for the others)."""
     path = Path(path)
     with _errors_for(path):
-        _check_size(_regular_file(path).st_size)
+        size = _regular_file(path).st_size
+        if size == 0:
+            raise LayerReadError("empty_file")
         with path.open("rb") as handle:
             head = handle.read(4096)
-        return _format_of(path, head)
+        fmt = _format_of(path, head)
+        _check_size(size, MAX_TEXT_BYTES if fmt in _TEXT_FORMATS else MAX_FILE_BYTES)
+        return fmt
+
+
+_TEXT_FORMATS = ("csv", "geojson", "kml")  # parsed whole in memory: MAX_TEXT_BYTES
 
 
 def _format_of(path: Path, head: bytes) -> str:
@@ -140,7 +163,8 @@ def read_vector(
     one named like ``kind`` is used, else the only one (the first sheet for XLSX).
     Columns keep the file's names; the CRS is the file's own (``None`` for a shapefile without
     ``.prj``), EPSG:4326 for CSV, XLSX, KML, KMZ and GeoJSON. The format is the content's,
-    whatever the file's name says.
+    whatever the file's name says. Files above the limits (``MAX_*``) are refused before they
+    are read.
     """
     path = Path(path)
     with _errors_for(path), quiet_warnings():
@@ -228,13 +252,19 @@ def _regular_file(path: Path) -> os.stat_result:
     return status
 
 
-def _check_size(size: int) -> None:
+def _check_size(size: int, limit: int | None = None) -> None:
+    """Refuse an empty file, and one above ``limit`` bytes (default ``MAX_FILE_BYTES``)."""
+    limit = min(MAX_FILE_BYTES, limit or MAX_FILE_BYTES)
     if size == 0:
         raise LayerReadError("empty_file")
-    if size > MAX_FILE_BYTES:
-        raise LayerReadError(
-            "too_large", size_mb=megabytes(size), limit_mb=megabytes(MAX_FILE_BYTES)
-        )
+    if size > limit:
+        raise LayerReadError("too_large", size_mb=megabytes(size), limit_mb=megabytes(limit))
+
+
+def _check_features(count: int) -> None:
+    """Refuse a layer of more than ``MAX_ROWS`` features (counted before they are read)."""
+    if count > MAX_ROWS:
+        raise LayerReadError("too_many_features", count=count, limit=MAX_ROWS)
 
 
 def _gdal_path(path: Path, driver: str, suffixes: tuple[str, ...]) -> str:
@@ -287,7 +317,9 @@ STYLE_TABLES = ("layer_styles",)  # where QGIS keeps styles in a GeoPackage: not
 def _read_gpkg(path: Path, layer: str | None, kind: str | None) -> gpd.GeoDataFrame:
     source = _gdal_path(path, "GPKG", (".gpkg",))
     names = [str(name) for name, _ in pyogrio.list_layers(source) if name not in STYLE_TABLES]
-    frame = pyogrio.read_dataframe(source, layer=_choose_layer(names, layer, kind), datetime_as_string=True)
+    chosen = _choose_layer(names, layer, kind)
+    _check_features(pyogrio.read_info(source, layer=chosen)["features"])
+    frame = pyogrio.read_dataframe(source, layer=chosen, datetime_as_string=True)
     if isinstance(frame, gpd.GeoDataFrame):
         return frame
     return _points_from_table(frame)  # an attribute table: look for coordinate columns
@@ -351,6 +383,7 @@ def _require_parts(parts: Mapping[str, object]) -> None:
 
 def _read_parts(parts: dict[str, Path]) -> gpd.GeoDataFrame:
     encoding = _dbf_encoding(parts[".dbf"], parts.get(".cpg"))
+    _check_features(pyogrio.read_info(parts[".shp"], encoding=encoding)["features"])
     return pyogrio.read_dataframe(parts[".shp"], encoding=encoding, datetime_as_string=True)
 
 
@@ -400,6 +433,7 @@ def _read_kmz(path: Path, layer: str | None, kind: str | None) -> gpd.GeoDataFra
     with safe_zip(path, MAX_FILE_BYTES) as archive:
         members = layer_members(archive, ".kml")
         doc = next((m for m in members if m.filename.lower() == "doc.kml"), members[0])
+        _check_size(doc.file_size, MAX_TEXT_BYTES)
         return _parse_kml(archive.read(doc))
 
 
@@ -412,6 +446,7 @@ def _parse_kml(data: bytes) -> gpd.GeoDataFrame:
     except ParseError as exc:
         raise LayerReadError("unreadable", detail=str(exc)) from exc
     placemarks = [el for el in root.iter() if _local(el.tag) == "Placemark"]
+    _check_features(len(placemarks))
     rows = [_placemark_fields(placemark) for placemark in placemarks]
     columns = list(dict.fromkeys(["name", "description", *(key for row in rows for key in row)]))
     geometry = [_placemark_geometry(placemark) for placemark in placemarks]
@@ -499,7 +534,7 @@ def _read_csv(path: Path, layer: str | None, kind: str | None) -> gpd.GeoDataFra
     """All columns as text, except the coordinates; ``,``, ``;`` and tab separators, decimal
     commas, UTF-8 (with or without BOM), UTF-16 (Excel's "Unicode text") and Windows-1252 text
     work. A line whose values do not fit the header is an error naming the line; so is a
-    column name used twice."""
+    column name used twice. Rows past ``MAX_ROWS`` or ``MAX_CELLS`` stop the reading."""
     encoding = _text_encoding(path)
     with _open_text(path, encoding) as text:
         delimiter = _sniff_delimiter(text.read(_SNIFF_CHARS))
@@ -513,11 +548,22 @@ def _read_csv(path: Path, layer: str | None, kind: str | None) -> gpd.GeoDataFra
 
 def _read_xlsx(path: Path, layer: str | None, kind: str | None) -> gpd.GeoDataFrame:
     """The sheet named ``layer``, else like ``kind``, else the first; cell types kept as in
-    the workbook (a text cell "007" stays text, a number cell a number)."""
-    with safe_zip(path, MAX_FILE_BYTES), pd.ExcelFile(path, engine="openpyxl") as book:
-        sheet = _choose_layer(book.sheet_names, layer, kind, first_by_default=True)
-        frame = pd.read_excel(book, sheet_name=sheet, dtype=object).infer_objects()
-    return _points_from_table(frame)
+    the workbook (a text cell "007" stays text, a number cell a number), as ``pandas.read_excel``
+    reads them. The sheet is streamed (openpyxl's read-only mode) and refused as soon as a
+    value lies beyond ``MAX_ROWS`` or the table passes ``MAX_CELLS``, whatever extent the
+    sheet declares; the workbook may unpack to ``MAX_WORKBOOK_BYTES``."""
+    with safe_zip(path, MAX_WORKBOOK_BYTES), path.open("rb") as handle:
+        book = openpyxl.load_workbook(handle, read_only=True, data_only=True, keep_links=False)
+        try:
+            sheet = _choose_layer(book.sheetnames, layer, kind, first_by_default=True)
+            data = _sheet_data(book[sheet])
+        finally:
+            book.close()
+    if not data:
+        return _points_from_table(pd.DataFrame())
+    _check_header(data[0])
+    frame = TextParser(data, header=0, dtype=object, skip_blank_lines=False).read()
+    return _points_from_table(frame.infer_objects())
 
 
 _SNIFF_CHARS = 65536  # characters of a CSV file looked at to choose its separator
@@ -594,7 +640,7 @@ class _Lines:
 
 def _csv_table(text: Iterable[str], delimiter: str) -> tuple[list[str], list[list[str]]]:
     """The header and the rows of a CSV text (blank lines skipped), every row as wide as the
-    header. Raises the error naming the first line that breaks the file."""
+    header. Raises the error naming the first line that breaks the file, or the limit passed."""
     lines = _Lines(text)
     reader = csv.reader(lines, delimiter=delimiter, strict=True)
     header: list[str] | None = None
@@ -613,6 +659,10 @@ def _csv_table(text: Iterable[str], delimiter: str) -> tuple[list[str], list[lis
             header = row
             continue
         rows.append(_fitted(row, header, start, reader.line_num > start, delimiter, lines.first))
+        if len(rows) > MAX_ROWS:
+            raise LayerReadError("too_many_rows", row=start, limit=MAX_ROWS)
+        if len(rows) * len(header) > MAX_CELLS:
+            raise _too_many_cells(len(rows) + 1, len(header))
     return header or [], rows
 
 
@@ -658,6 +708,50 @@ def _check_header(header: Sequence[object]) -> None:
     repeated = [name for name in dict.fromkeys(names) if names.count(name) > 1]
     if repeated:
         raise LayerReadError("duplicate_columns", columns=", ".join(repeated))
+
+
+def _too_many_cells(rows: int, columns: int) -> LayerReadError:
+    return LayerReadError("too_many_cells", rows=rows, columns=columns, cells=rows * columns,
+                          limit=MAX_CELLS)
+
+
+def _sheet_data(sheet: Any) -> list[list[object]]:
+    """A sheet's cells as ``pandas.read_excel`` gets them (empty cells "", trailing ones and
+    trailing empty rows dropped, rows padded to the widest), streamed: a value beyond row
+    ``MAX_ROWS`` + 1 (the header) or a table of more than ``MAX_CELLS`` cells stops the reading
+    before anything is padded, whatever extent the sheet declares."""
+    sheet.reset_dimensions()  # the declared extent may be wrong: let openpyxl find the real one
+    data: list[list[object]] = []
+    blank, width = 0, 0  # empty rows since the last row with a value; widest row so far
+    for number, row in enumerate(sheet.rows, start=1):
+        values = [_cell_value(cell) for cell in row]
+        while values and values[-1] == "":
+            values.pop()
+        if not values:
+            blank += 1
+            continue
+        if number > MAX_ROWS + 1:
+            raise LayerReadError("too_many_rows", row=number, limit=MAX_ROWS)
+        width = max(width, len(values))
+        if number * width > MAX_CELLS:
+            raise _too_many_cells(number, width)
+        data.extend([] for _ in range(blank))
+        data.append(values)
+        blank = 0
+    return [row + [""] * (width - len(row)) for row in data]
+
+
+def _cell_value(cell: Any) -> object:
+    """A cell's value as pandas reads it: empty as "", an error (``#N/A``) as NaN, a whole
+    number as an int."""
+    value = cell.value
+    if value is None:
+        return ""
+    if cell.data_type == "e":
+        return np.nan
+    if cell.data_type == "n" and isinstance(value, float) and np.isfinite(value) and value == int(value):
+        return int(value)
+    return value
 
 
 _WKT_COLUMNS = ("wkt", "wkt_geom", "the_geom", "geometry", "geom")  # QGIS and GDAL CSV exports
