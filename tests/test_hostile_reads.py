@@ -16,12 +16,14 @@ import sys
 import threading
 import time
 import warnings
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
 import openpyxl
 import pandas as pd
+import pyogrio
 import pytest
 from click.testing import CliRunner
 from conftest import plain
@@ -30,7 +32,7 @@ from shapely.geometry import Point
 from mapping.cli import main
 from mapping.layers import readers
 from mapping.layers.findings import LayerReadError
-from mapping.layers.readers import read_vector
+from mapping.layers.readers import read_notes, read_vector
 from mapping.layers.user_store import open_store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -113,6 +115,57 @@ def posts_frame() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(table.drop(columns=["latitude", "longitude"]),
                             geometry=gpd.points_from_xy(table["longitude"].astype(float),
                                                         table["latitude"].astype(float)), crs=4326)
+
+
+# ------------------------------------------------------------------ 1. Shapefile field names
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_shapefile_keeps_the_columns_whose_names_dbf_cut_to_10_characters(store, tmp_path, lang):
+    stored = open_store(store).read("posts")
+    post = stored.iloc[[0]].copy()
+    other, crossing = stored["post_id"].iloc[1], open_store(store).read("crossings")["crossing_id"].iloc[0]
+    post["facing_post_id"], post["crossing_id"] = other, crossing
+    post["communications"], post["connectivity"] = 3.0, 1.0
+    post["last_assessed"] = pd.Timestamp("2025-02-03")
+    post["remarks_by_team"] = "seen from the road"  # no column of posts: named in a note
+    folder = tmp_path / "shp"
+    folder.mkdir()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # GDAL says it cuts the names: that is the point
+        post.to_file(folder / "posts.shp", engine="pyogrio")
+    assert "facing_pos" in pyogrio.read_info(folder / "posts.shp")["fields"]
+    archive = tmp_path / "posts.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for part in folder.iterdir():
+            zipped.write(part, part.name)
+
+    frame = read_vector(archive, kind="posts")
+    assert {"facing_post_id", "crossing_id", "communications", "connectivity", "last_assessed",
+            "rehab_cost"} <= set(frame.columns)  # rehab_cost: a name of rehab_cost_usd already
+    notes = read_notes(frame)
+    assert [n.code for n in notes] == ["unused_columns"] and "remarks_by" in notes[0].message(lang)
+
+    result = cli(store, "import", archive, lang, "--update")
+    assert result.exit_code == 0, result.output
+    assert "unused_columns" in result.output and "remarks_by" in result.output
+    row = open_store(store).read("posts").set_index("post_id").loc[post["post_id"].iloc[0]]
+    assert (row["facing_post_id"], row["crossing_id"]) == (other, crossing)
+    assert (row["communications"], row["connectivity"]) == (3.0, 1.0)
+    assert str(row["last_assessed"])[:10] == "2025-02-03"
+
+
+def test_gdal_s_second_cut_name_is_restored_when_the_first_is_in_the_file(tmp_path):
+    layer = gpd.GeoDataFrame({"settlement_id": ["S1"], "name": ["Néma"], "population": [5000],
+                              "population_year": [2020]}, geometry=[Point(-7.25, 16.6)], crs=4326)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        layer.to_file(tmp_path / "settlements.shp", engine="pyogrio")
+    fields = pyogrio.read_info(tmp_path / "settlements.shp")["fields"].tolist()
+    assert fields == ["settlement", "name", "population", "populati_1"]  # "settlement" is a name too
+    for kind in ("settlements", None):
+        frame = read_vector(tmp_path / "settlements.shp", kind=kind)
+        assert frame[["settlement_id", "name", "population", "population_year"]].iloc[0].tolist() == [
+            "S1", "Néma", 5000, 2020]
+        assert read_notes(frame) == []
 
 
 # ------------------------------------------------------------------ 2. duplicate columns

@@ -25,7 +25,7 @@ from ..i18n import Term
 from .diff import LayerDiff, diff_layers
 from .findings import ERROR, WARNING, Finding, has_errors
 from .raster_checks import check_raster
-from .readers import quiet_warnings, read_vector
+from .readers import quiet_warnings, read_notes, read_vector
 from .schema import get_kind
 from .store import CommitInfo, LayerStore, StoreError, Version
 from .update import NameMatch, match_fixes, merge_update, name_matches
@@ -112,8 +112,9 @@ def check_file(path: Path, kind: str, store: LayerStore | None = None, layer: st
     with ``update_of`` (the stored layer), as an update of it; ``aliases``: field ids to read
     as the stored ids they were matched to.
 
-    A file with no features is an error, as the import would refuse it. Library warnings are
-    logged, not printed. Raises ``LayerReadError`` when the file cannot be read at all.
+    The reader's own findings (columns of a Shapefile left unused…) come first; a file with
+    no features is an error, as the import would refuse it. Library warnings are logged, not
+    printed. Raises ``LayerReadError`` when the file cannot be read at all.
     """
     spec = get_kind(kind)
     _step(progress, "read")
@@ -125,6 +126,7 @@ def check_file(path: Path, kind: str, store: LayerStore | None = None, layer: st
         if fix and report.fixable:
             _step(progress, "fix")
             report = apply_fixes(raw, report, spec, context)
+    report.findings = [*read_notes(raw), *report.findings]
     if report.layer.empty:
         report.findings.append(Finding(ERROR, "no_features"))
     return report

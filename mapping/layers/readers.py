@@ -20,6 +20,7 @@ import stat
 import tempfile
 import warnings
 import zipfile
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -50,10 +51,11 @@ from shapely.geometry import (
 )
 from shapely.geometry.base import BaseGeometry
 
-from ..i18n import Term
-from .columns import LATITUDE, LONGITUDE, normalise
-from .findings import LayerReadError
+from ..i18n import Term, t
+from .columns import LATITUDE, LONGITUDE, SYNONYMS, map_columns, normalise
+from .findings import WARNING, Finding, LayerReadError
 from .safe_archive import extract_to, is_junk, layer_members, megabytes, safe_zip
+from .schema import KINDS
 
 # Limits, checked before the work they bound starts, each quoted in the message that refuses a
 # file. They sit far above what field teams produce for the G5 Sahel (GeoNames lists about 20,000
@@ -112,6 +114,23 @@ class RasterInfo:
 # -- public API ---------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ReadNote(Finding):
+    """A finding of the reader itself (a column of the file left unused…): its message is
+    ``read.notes.<code>``. Readers attach their notes to the frame (:func:`read_notes`)."""
+
+    def message(self, lang: str | None = None) -> str:
+        return t(f"read.notes.{self.code}", lang, **self.params)
+
+
+NOTES_ATTR = "read_notes"  # the key of a frame's ``attrs`` holding the reader's notes
+
+
+def read_notes(frame: pd.DataFrame) -> list[Finding]:
+    """The findings the reader attached to a frame it returned (none for most files)."""
+    return list(frame.attrs.get(NOTES_ATTR, []))
+
+
 def detect_format(path: str | Path) -> str:
     """The format of ``path`` from its content (magic bytes), its extension deciding only for
     text that is neither JSON nor XML: ``gpkg``, ``geojson``, ``shapefile_zip``, ``shapefile``,
@@ -161,10 +180,12 @@ def read_vector(
 
     ``layer`` picks a GeoPackage layer, a shapefile in a zip or an XLSX sheet; without it the
     one named like ``kind`` is used, else the only one (the first sheet for XLSX).
-    Columns keep the file's names; the CRS is the file's own (``None`` for a shapefile without
-    ``.prj``), EPSG:4326 for CSV, XLSX, KML, KMZ and GeoJSON. The format is the content's,
-    whatever the file's name says. Files above the limits (``MAX_*``) are refused before they
-    are read.
+    Columns keep the file's names (a Shapefile's names cut to 10 characters get back the
+    schema's name); the CRS is the file's own (``None`` for a shapefile without ``.prj``),
+    EPSG:4326 for CSV, XLSX, KML, KMZ and GeoJSON. The format is the content's, whatever the
+    file's name says. What the reader has to say about a file it could read (columns left
+    unused) is in :func:`read_notes`. Files above the limits (``MAX_*``) are refused before
+    they are read.
     """
     path = Path(path)
     with _errors_for(path), quiet_warnings():
@@ -344,7 +365,7 @@ def _read_shapefile(path: Path, layer: str | None, kind: str | None) -> gpd.GeoD
     }
     _require_parts(parts)
     _check_size(sum(_regular_file(part).st_size for part in parts.values()))
-    return _read_parts(parts)
+    return _read_parts(parts, kind)
 
 
 def _read_shapefile_zip(path: Path, layer: str | None, kind: str | None) -> gpd.GeoDataFrame:
@@ -361,7 +382,7 @@ def _read_shapefile_zip(path: Path, layer: str | None, kind: str | None) -> gpd.
         parts = {suffix: Path(folder) / f"layer{suffix}" for suffix in members}
         for suffix, info in members.items():
             extract_to(archive, info, parts[suffix])
-        return _read_parts(parts)
+        return _read_parts(parts, kind)
 
 
 def _zip_parts(archive: zipfile.ZipFile, base: str) -> dict[str, zipfile.ZipInfo]:
@@ -381,10 +402,65 @@ def _require_parts(parts: Mapping[str, object]) -> None:
         raise LayerReadError("shapefile_incomplete", missing=", ".join(missing))
 
 
-def _read_parts(parts: dict[str, Path]) -> gpd.GeoDataFrame:
+def _read_parts(parts: dict[str, Path], kind: str | None) -> gpd.GeoDataFrame:
     encoding = _dbf_encoding(parts[".dbf"], parts.get(".cpg"))
     _check_features(pyogrio.read_info(parts[".shp"], encoding=encoding)["features"])
-    return pyogrio.read_dataframe(parts[".shp"], encoding=encoding, datetime_as_string=True)
+    frame = pyogrio.read_dataframe(parts[".shp"], encoding=encoding, datetime_as_string=True)
+    frame = frame.rename(columns=_restored_names(list(frame.columns), kind))
+    unused = _unused_columns(frame, kind)
+    if unused:
+        frame.attrs[NOTES_ATTR] = [ReadNote(WARNING, "unused_columns", params={
+            "columns": ", ".join(unused), "kind": Term(f"kinds.{kind}")})]
+    return frame
+
+
+DBF_NAME_CHARS = 10  # a Shapefile's field names are cut to this many characters (dBASE format)
+MIN_PREFIX = 5  # shorter names are not taken for the start of a schema column's name
+
+
+def _schema_names(kind: str | None) -> dict[str, str]:
+    """{name or synonym (normalised): schema column} for ``kind``, else for every kind."""
+    kinds = [KINDS[kind]] if kind in KINDS else list(KINDS.values())
+    names: dict[str, str] = {}
+    for spec in kinds:
+        for column in spec.names:
+            for name in (column, *SYNONYMS.get(column, ())):
+                names.setdefault(name, column)
+    return names
+
+
+def _restored_names(headers: list[str], kind: str | None) -> dict[str, str]:
+    """{field name: schema column} for the DBF names that are a schema column's name (or
+    synonym) cut short: ``facing_pos`` -> ``facing_post_id``, GDAL's ``populati_1`` for the
+    second name cut to ``population``, and ``settlement`` for ``settlement_id`` beside a
+    ``name`` column (alone, ``settlement`` is a name). A name is restored only when exactly
+    one column, not already in the file, starts with it."""
+    names = _schema_names(kind)
+    meaning = {header: names.get(normalise(header)) for header in headers}  # column named as is
+    named = Counter(column for column in meaning.values() if column)
+    taken = set(named) | set(headers)
+    cut = [(h, normalise(h)) for h, column in meaning.items()
+           if column is None or (len(h) == DBF_NAME_CHARS and named[column] > 1)]
+    laundered = [(h, m.group(1)) for h, key in cut if (m := re.fullmatch(r"(.+)_\d+", key))
+                 and len(h) == DBF_NAME_CHARS]
+    renames: dict[str, str] = {}
+    for header, stem in [*cut, *laundered]:
+        if header in renames or len(stem) < MIN_PREFIX:
+            continue
+        targets = {column for name, column in names.items() if name.startswith(stem)} - taken
+        if len(targets) == 1:
+            renames[header] = target = targets.pop()
+            taken.add(target)
+    return renames
+
+
+def _unused_columns(frame: gpd.GeoDataFrame, kind: str | None) -> list[str]:
+    """The file's columns that no schema column of ``kind`` takes (none without a kind)."""
+    if kind not in KINDS:
+        return []
+    headers = [str(c) for c in frame.columns if c != frame.geometry.name]
+    mapping, _ = map_columns(headers, KINDS[kind])
+    return [h for h in headers if h not in mapping]
 
 
 def _dbf_encoding(dbf: Path, cpg: Path | None) -> str:
