@@ -13,11 +13,13 @@ the name of a stored one within 1 km are proposed as matches, applied with ``mat
 
 from __future__ import annotations
 
+import functools
 import getpass
 import hashlib
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 import geopandas as gpd
 
@@ -99,11 +101,29 @@ def context_from_store(store: LayerStore | None, kind: str, settings: Validation
     )
 
 
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _quietly(function: Callable[_P, _R]) -> Callable[_P, _R]:
+    """``function`` with the warnings of GDAL, pandas, openpyxl and numpy (overflows on absurd
+    coordinates, in validation, fixes and the diff alike) logged, not printed: what matters to
+    the user is in the findings."""
+
+    @functools.wraps(function)
+    def quiet(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with quiet_warnings():
+            return function(*args, **kwargs)
+
+    return quiet
+
+
 def _step(progress: Progress | None, name: str) -> None:
     if progress is not None:
         progress(name)
 
 
+@_quietly
 def check_file(path: Path, kind: str, store: LayerStore | None = None, layer: str | None = None,
                fix: bool = False, settings: ValidationSettings | None = None,
                progress: Progress | None = None, update_of: gpd.GeoDataFrame | None = None,
@@ -121,17 +141,17 @@ def check_file(path: Path, kind: str, store: LayerStore | None = None, layer: st
     raw = read_vector(path, layer=layer, kind=kind)
     _step(progress, "validate")
     context = context_from_store(store, kind, settings, update_of, aliases)
-    with quiet_warnings():  # numpy's overflow warnings on absurd coordinates, and the like
-        report = validate_layer(raw, spec, context)
-        if fix and report.fixable:
-            _step(progress, "fix")
-            report = apply_fixes(raw, report, spec, context)
+    report = validate_layer(raw, spec, context)
+    if fix and report.fixable:
+        _step(progress, "fix")
+        report = apply_fixes(raw, report, spec, context)
     report.findings = [*read_notes(raw), *report.findings]
     if report.layer.empty:
         report.findings.append(Finding(ERROR, "no_features"))
     return report
 
 
+@_quietly
 def diff_file(path: Path, kind: str, store: LayerStore, layer: str | None = None,
               fix: bool = False, allow_removals: bool = False,
               progress: Progress | None = None, *, update: bool = False,
@@ -176,6 +196,7 @@ def diff_file(path: Path, kind: str, store: LayerStore, layer: str | None = None
                         matches=matches, incoming=incoming, columns=report.columns)
 
 
+@_quietly
 def import_file(path: Path, kind: str, store: LayerStore, user: str | None = None,
                 layer: str | None = None, fix: bool = False, allow_removals: bool = False,
                 progress: Progress | None = None, *, update: bool = False,
