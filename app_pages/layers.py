@@ -22,7 +22,8 @@ from mapping.maps import layer_control, notes_layer
 from mapping.webapp import data, error_text, format_time, md_text, tables
 from mapping.webapp.choices import choose
 
-UPLOAD_TYPES = ["gpkg", "geojson", "json", "zip", "kml", "kmz", "csv", "xlsx", "tif", "tiff"]  # .shp: zipped
+UPLOAD_TYPES = ["gpkg", "geojson", "json", "zip", "kml", "kmz", "csv", "tsv", "txt", "xlsx", "tif",
+                "tiff"]  # .shp: zipped; .txt: what Excel saves as "Unicode text"
 MODES = ("update", "replace")
 
 ctx = data.page()

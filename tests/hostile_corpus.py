@@ -131,6 +131,16 @@ def _points(name: str, xs: list[float], ys: list[float], crs: str | None = "EPSG
     return build
 
 
+def _demo_posts_as(name: str, driver: str) -> Callable[[Path], Path]:
+    """Every demo post in a file of ``driver``'s format under ``name`` (the import replaces the
+    posts layer: a file of fewer posts would be refused for removing most of them)."""
+    def build(folder: Path) -> Path:
+        path = folder / name
+        demo_posts().to_file(path, driver=driver)
+        return path
+    return build
+
+
 def _raw_geojson(name: str, coordinates: list) -> Callable[[Path], Path]:
     def build(folder: Path) -> Path:
         table = posts_table().iloc[: len(coordinates)]
@@ -313,7 +323,7 @@ def cases() -> list[Case]:
              "refused"),
         Case("csv_duplicate_ids", "posts", _posts_csv("dup_ids.csv", _with("post_id", 1, "MRT-KOB")),
              "refused"),
-        Case("csv_is_geojson", "posts", _points("really_geojson.csv", [GOOD[0]], [GOOD[1]]), "accepted"),
+        Case("csv_is_geojson", "posts", _demo_posts_as("really_geojson.csv", "GeoJSON"), "accepted"),
         Case("csv_is_directory", "posts", _directory, "refused"),
         Case("csv_is_pipe", "posts", _pipe, "refused"),
         # -- GeoJSON

@@ -77,7 +77,9 @@ def _exit_code(findings: list[Finding]) -> int:
 
 
 # ------------------------------------------------------------------ commands
-FILE_ARG = click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+# not click.Path(dir_okay=False, exists=True): the readers say what is wrong (a folder, a named
+# pipe, no such file) in the chosen language, where click would answer in English
+FILE_ARG = click.argument("file", type=click.Path(path_type=Path))
 KIND_OPT = click.option("--kind", required=True, type=KIND_CHOICE, help="Kind of layer.")
 LAYER_OPT = click.option("--layer", help="Layer or sheet to read when the file holds several.")
 

@@ -13,11 +13,13 @@ the name of a stored one within 1 km are proposed as matches, applied with ``mat
 
 from __future__ import annotations
 
+import functools
 import getpass
 import hashlib
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 import geopandas as gpd
 
@@ -25,7 +27,7 @@ from ..i18n import Term
 from .diff import LayerDiff, diff_layers
 from .findings import ERROR, WARNING, Finding, has_errors
 from .raster_checks import check_raster
-from .readers import read_vector
+from .readers import quiet_warnings, read_notes, read_vector
 from .schema import get_kind
 from .store import CommitInfo, LayerStore, StoreError, Version
 from .update import NameMatch, match_fixes, merge_update, name_matches
@@ -99,11 +101,29 @@ def context_from_store(store: LayerStore | None, kind: str, settings: Validation
     )
 
 
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _quietly(function: Callable[_P, _R]) -> Callable[_P, _R]:
+    """``function`` with the warnings of GDAL, pandas, openpyxl and numpy (overflows on absurd
+    coordinates, in validation, fixes and the diff alike) logged, not printed: what matters to
+    the user is in the findings."""
+
+    @functools.wraps(function)
+    def quiet(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with quiet_warnings():
+            return function(*args, **kwargs)
+
+    return quiet
+
+
 def _step(progress: Progress | None, name: str) -> None:
     if progress is not None:
         progress(name)
 
 
+@_quietly
 def check_file(path: Path, kind: str, store: LayerStore | None = None, layer: str | None = None,
                fix: bool = False, settings: ValidationSettings | None = None,
                progress: Progress | None = None, update_of: gpd.GeoDataFrame | None = None,
@@ -112,7 +132,9 @@ def check_file(path: Path, kind: str, store: LayerStore | None = None, layer: st
     with ``update_of`` (the stored layer), as an update of it; ``aliases``: field ids to read
     as the stored ids they were matched to.
 
-    Raises ``LayerReadError`` when the file cannot be read at all.
+    The reader's own findings (columns of a Shapefile left unused…) come first; a file with
+    no features is an error, as the import would refuse it. Library warnings are logged, not
+    printed. Raises ``LayerReadError`` when the file cannot be read at all.
     """
     spec = get_kind(kind)
     _step(progress, "read")
@@ -123,9 +145,13 @@ def check_file(path: Path, kind: str, store: LayerStore | None = None, layer: st
     if fix and report.fixable:
         _step(progress, "fix")
         report = apply_fixes(raw, report, spec, context)
+    report.findings = [*read_notes(raw), *report.findings]
+    if report.layer.empty:
+        report.findings.append(Finding(ERROR, "no_features"))
     return report
 
 
+@_quietly
 def diff_file(path: Path, kind: str, store: LayerStore, layer: str | None = None,
               fix: bool = False, allow_removals: bool = False,
               progress: Progress | None = None, *, update: bool = False,
@@ -162,15 +188,15 @@ def diff_file(path: Path, kind: str, store: LayerStore, layer: str | None = None
     if update and stored_layer is not None:
         findings += near_stored(new_layer, spec, set(diff.added) | set(diff.changed))
     stored = 0 if stored_layer is None else len(stored_layer)
-    if incoming.empty:
-        findings.append(Finding(ERROR, "no_features"))
-    elif not update and not allow_removals and stored and len(diff.removed) > stored / 2:
+    # a file with no features is an error of check_file's findings
+    if not incoming.empty and not update and not allow_removals and stored and len(diff.removed) > stored / 2:
         findings.append(Finding(ERROR, "removes_most", None,
                                 {"removed": len(diff.removed), "stored": stored}))
     return ImportResult(kind, len(incoming), findings, diff, fixes, layer=new_layer, update=update,
                         matches=matches, incoming=incoming, columns=report.columns)
 
 
+@_quietly
 def import_file(path: Path, kind: str, store: LayerStore, user: str | None = None,
                 layer: str | None = None, fix: bool = False, allow_removals: bool = False,
                 progress: Progress | None = None, *, update: bool = False,

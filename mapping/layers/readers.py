@@ -14,24 +14,31 @@ import codecs
 import csv
 import io
 import logging
+import os
 import re
+import stat
 import tempfile
+import warnings
 import zipfile
-from collections.abc import Callable, Iterator, Mapping
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path, PurePosixPath
+from typing import Any
 from xml.etree.ElementTree import Element, ParseError
 
 import geopandas as gpd
 import numpy as np
+import openpyxl
 import pandas as pd
 import pyogrio
 import rasterio
 import shapely
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring as parse_xml
+from pandas.io.parsers import TextParser
 from shapely.errors import ShapelyError
 from shapely.geometry import (
     GeometryCollection,
@@ -44,11 +51,25 @@ from shapely.geometry import (
 )
 from shapely.geometry.base import BaseGeometry
 
-from .columns import LATITUDE, LONGITUDE, normalise
-from .findings import LayerReadError
+from ..i18n import Term, t
+from .columns import LATITUDE, LONGITUDE, SYNONYMS, map_columns, normalise
+from .findings import WARNING, Finding, LayerReadError
 from .safe_archive import extract_to, is_junk, layer_members, megabytes, safe_zip
+from .schema import KINDS
 
-MAX_FILE_BYTES: int = 500 * 1024**2
+# Limits, checked before the work they bound starts, each quoted in the message that refuses a
+# file. They sit far above what field teams produce for the G5 Sahel (GeoNames lists about 20,000
+# settlements in the five countries; a posts or crossings layer has hundreds of rows), and low
+# enough that a file at a limit is read in seconds to tens of seconds and a few hundred MB of
+# memory, never minutes and gigabytes.
+MAX_FILE_BYTES: int = 500 * 1024**2  # bytes of any file (GeoPackage, zipped Shapefile, GeoTIFF):
+#                                      the app's upload limit (.streamlit/config.toml)
+MAX_TEXT_BYTES: int = 100 * 1024**2  # bytes of a CSV, KML or GeoJSON file, parsed whole in memory
+#                                      (100,000 rows of 30 columns are about 30 MB of CSV)
+MAX_WORKBOOK_BYTES: int = 150 * 1024**2  # bytes an XLSX workbook unpacks to (~50 bytes of XML a cell)
+MAX_ROWS: int = 100_000  # rows of a CSV or XLSX sheet, features of a layer: 5 times the G5's settlements
+MAX_CELLS: int = 2_000_000  # rows x columns of a CSV or XLSX sheet: 100,000 x 20, or a form
+#                             export of 10,000 submissions x 200 questions
 WGS84 = "EPSG:4326"
 
 _log = logging.getLogger(__name__)
@@ -93,33 +114,63 @@ class RasterInfo:
 # -- public API ---------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ReadNote(Finding):
+    """A finding of the reader itself (a column of the file left unused…): its message is
+    ``read.notes.<code>``. Readers attach their notes to the frame (:func:`read_notes`)."""
+
+    def message(self, lang: str | None = None) -> str:
+        return t(f"read.notes.{self.code}", lang, **self.params)
+
+
+NOTES_ATTR = "read_notes"  # the key of a frame's ``attrs`` holding the reader's notes
+
+
+def read_notes(frame: pd.DataFrame) -> list[Finding]:
+    """The findings the reader attached to a frame it returned (none for most files)."""
+    return list(frame.attrs.get(NOTES_ATTR, []))
+
+
 def detect_format(path: str | Path) -> str:
     """The format of ``path`` from its content (magic bytes), its extension deciding only for
     text that is neither JSON nor XML: ``gpkg``, ``geojson``, ``shapefile_zip``, ``shapefile``,
-    ``kml``, ``kmz``, ``csv``, ``xlsx`` or ``geotiff``."""
+    ``kml``, ``kmz``, ``csv``, ``xlsx`` or ``geotiff``. Refuses what is not a regular file, an
+    empty file, and a file above its format's limit (``MAX_TEXT_BYTES`` for the text formats,
+    ``MAX_FILE_BYTES`` for the others)."""
     path = Path(path)
     with _errors_for(path):
-        _check_file(path)
+        size = _regular_file(path).st_size
+        if size == 0:
+            raise LayerReadError("empty_file")
         with path.open("rb") as handle:
             head = handle.read(4096)
-        if head.startswith(b"SQLite format 3\x00"):
-            return "gpkg"
-        if head[:4] in _TIFF_MAGIC:
-            return "geotiff"
-        if head[:4] == _SHP_MAGIC:
-            return "shapefile"
-        if head[:4] in _ZIP_MAGIC:
-            return _zip_format(path)
-        if head.startswith(_OLE_MAGIC):
-            raise LayerReadError("legacy_excel")
-        text = head.removeprefix(codecs.BOM_UTF8).lstrip()
-        if text.startswith(b"{"):
-            return "geojson"
-        if text.startswith(b"<") and b"<kml" in head.lower():
-            return "kml"
-        if not text.startswith(b"<") and path.suffix.lower() in _TEXT_SUFFIXES:
-            return "csv"
-        raise LayerReadError("unknown_format")
+        fmt = _format_of(path, head)
+        _check_size(size, MAX_TEXT_BYTES if fmt in _TEXT_FORMATS else MAX_FILE_BYTES)
+        return fmt
+
+
+_TEXT_FORMATS = ("csv", "geojson", "kml")  # parsed whole in memory: MAX_TEXT_BYTES
+
+
+def _format_of(path: Path, head: bytes) -> str:
+    if head.startswith(b"SQLite format 3\x00"):
+        return "gpkg"
+    if head[:4] in _TIFF_MAGIC:
+        return "geotiff"
+    if head[:4] == _SHP_MAGIC:
+        return "shapefile"
+    if head[:4] in _ZIP_MAGIC:
+        return _zip_format(path)
+    if head.startswith(_OLE_MAGIC):
+        raise LayerReadError("legacy_excel")
+    text = head.removeprefix(codecs.BOM_UTF8).lstrip()
+    if text.startswith(b"{"):
+        return "geojson"
+    if text.startswith(b"<") and b"<kml" in head.lower():
+        return "kml"
+    if not text.startswith(b"<") and path.suffix.lower() in _TEXT_SUFFIXES:
+        return "csv"
+    raise LayerReadError("unknown_format")
 
 
 def read_vector(
@@ -129,11 +180,15 @@ def read_vector(
 
     ``layer`` picks a GeoPackage layer, a shapefile in a zip or an XLSX sheet; without it the
     one named like ``kind`` is used, else the only one (the first sheet for XLSX).
-    Columns keep the file's names; the CRS is the file's own (``None`` for a shapefile
-    without ``.prj``), EPSG:4326 for CSV, XLSX, KML, KMZ and GeoJSON.
+    Columns keep the file's names (a Shapefile's names cut to 10 characters get back the
+    schema's name); the CRS is the file's own (``None`` for a shapefile without ``.prj``),
+    EPSG:4326 for CSV, XLSX, KML, KMZ and GeoJSON. The format is the content's, whatever the
+    file's name says. What the reader has to say about a file it could read (columns left
+    unused) is in :func:`read_notes`. Files above the limits (``MAX_*``) are refused before
+    they are read.
     """
     path = Path(path)
-    with _errors_for(path):
+    with _errors_for(path), quiet_warnings():
         fmt = detect_format(path)
         if fmt not in _VECTOR_READERS:
             raise LayerReadError("expected_vector")
@@ -163,6 +218,20 @@ def read_raster_info(path: str | Path) -> RasterInfo:
             )
 
 
+@contextmanager
+def quiet_warnings() -> Iterator[None]:
+    """Library warnings (GDAL through pyogrio, pandas, openpyxl, numpy's floating-point
+    warnings on absurd coordinates) logged, not printed: they name the installation's files
+    and mean nothing to a GIS officer; what matters to the user is an error or a finding."""
+    with warnings.catch_warnings(record=True) as caught, np.errstate(all="ignore"):
+        warnings.simplefilter("always")
+        try:
+            yield
+        finally:
+            for warning in caught:
+                _log.debug("%s: %s", warning.category.__name__, warning.message)
+
+
 # -- checks and errors --------------------------------------------------------------------
 
 
@@ -189,19 +258,40 @@ def _detail(exc: Exception) -> str:
     return "; ".join(dict.fromkeys(text.split("; ")))[:200]
 
 
-def _check_file(path: Path) -> None:
-    if not path.is_file():
-        raise LayerReadError("not_found")
-    _check_size(path.stat().st_size)
+def _regular_file(path: Path) -> os.stat_result:
+    """The status of ``path`` if it is a regular file (or a link to one); else the error
+    saying what it is: missing, a folder, or a named pipe, device or socket (never opened:
+    opening a named pipe waits for a writer)."""
+    try:
+        status = path.stat()
+    except (FileNotFoundError, NotADirectoryError) as exc:
+        raise LayerReadError("not_found", file=path.name) from exc
+    if stat.S_ISDIR(status.st_mode):
+        raise LayerReadError("is_directory", file=path.name)
+    if not stat.S_ISREG(status.st_mode):
+        raise LayerReadError("not_regular_file", file=path.name)
+    return status
 
 
-def _check_size(size: int) -> None:
+def _check_size(size: int, limit: int | None = None) -> None:
+    """Refuse an empty file, and one above ``limit`` bytes (default ``MAX_FILE_BYTES``)."""
+    limit = min(MAX_FILE_BYTES, limit or MAX_FILE_BYTES)
     if size == 0:
         raise LayerReadError("empty_file")
-    if size > MAX_FILE_BYTES:
-        raise LayerReadError(
-            "too_large", size_mb=megabytes(size), limit_mb=megabytes(MAX_FILE_BYTES)
-        )
+    if size > limit:
+        raise LayerReadError("too_large", size_mb=megabytes(size), limit_mb=megabytes(limit))
+
+
+def _check_features(count: int) -> None:
+    """Refuse a layer of more than ``MAX_ROWS`` features (counted before they are read)."""
+    if count > MAX_ROWS:
+        raise LayerReadError("too_many_features", count=count, limit=MAX_ROWS)
+
+
+def _gdal_path(path: Path, driver: str, suffixes: tuple[str, ...]) -> str:
+    """``path`` for GDAL, with the driver named (``GeoJSON:/…/x.csv``) when its extension
+    would make GDAL pick another driver: the content decides the format, not the name."""
+    return str(path) if path.suffix.lower() in suffixes else f"{driver}:{path}"
 
 
 def _zip_format(path: Path) -> str:
@@ -246,15 +336,19 @@ STYLE_TABLES = ("layer_styles",)  # where QGIS keeps styles in a GeoPackage: not
 
 
 def _read_gpkg(path: Path, layer: str | None, kind: str | None) -> gpd.GeoDataFrame:
-    names = [str(name) for name, _ in pyogrio.list_layers(path) if name not in STYLE_TABLES]
-    frame = pyogrio.read_dataframe(path, layer=_choose_layer(names, layer, kind), datetime_as_string=True)
+    source = _gdal_path(path, "GPKG", (".gpkg",))
+    names = [str(name) for name, _ in pyogrio.list_layers(source) if name not in STYLE_TABLES]
+    chosen = _choose_layer(names, layer, kind)
+    _check_features(pyogrio.read_info(source, layer=chosen)["features"])
+    frame = pyogrio.read_dataframe(source, layer=chosen, datetime_as_string=True)
     if isinstance(frame, gpd.GeoDataFrame):
         return frame
     return _points_from_table(frame)  # an attribute table: look for coordinate columns
 
 
 def _read_geojson(path: Path, layer: str | None, kind: str | None) -> gpd.GeoDataFrame:
-    frame = pyogrio.read_dataframe(path, datetime_as_string=True)
+    source = _gdal_path(path, "GeoJSON", (".geojson", ".json"))
+    frame = pyogrio.read_dataframe(source, datetime_as_string=True)
     return frame if frame.crs else frame.set_crs(WGS84)
 
 
@@ -262,14 +356,16 @@ def _read_geojson(path: Path, layer: str | None, kind: str | None) -> gpd.GeoDat
 
 
 def _read_shapefile(path: Path, layer: str | None, kind: str | None) -> gpd.GeoDataFrame:
+    if path.suffix.lower() != ".shp":  # its .shx and .dbf are found by the .shp's name
+        raise LayerReadError("shapefile_renamed", suffix=path.suffix or "-")
     parts = {
         sibling.suffix.lower(): sibling
         for sibling in path.parent.iterdir()
         if sibling.stem == path.stem and sibling.suffix.lower() in _SHAPEFILE_PARTS
     }
     _require_parts(parts)
-    _check_size(sum(part.stat().st_size for part in parts.values()))
-    return _read_parts(parts)
+    _check_size(sum(_regular_file(part).st_size for part in parts.values()))
+    return _read_parts(parts, kind)
 
 
 def _read_shapefile_zip(path: Path, layer: str | None, kind: str | None) -> gpd.GeoDataFrame:
@@ -286,7 +382,7 @@ def _read_shapefile_zip(path: Path, layer: str | None, kind: str | None) -> gpd.
         parts = {suffix: Path(folder) / f"layer{suffix}" for suffix in members}
         for suffix, info in members.items():
             extract_to(archive, info, parts[suffix])
-        return _read_parts(parts)
+        return _read_parts(parts, kind)
 
 
 def _zip_parts(archive: zipfile.ZipFile, base: str) -> dict[str, zipfile.ZipInfo]:
@@ -306,9 +402,65 @@ def _require_parts(parts: Mapping[str, object]) -> None:
         raise LayerReadError("shapefile_incomplete", missing=", ".join(missing))
 
 
-def _read_parts(parts: dict[str, Path]) -> gpd.GeoDataFrame:
+def _read_parts(parts: dict[str, Path], kind: str | None) -> gpd.GeoDataFrame:
     encoding = _dbf_encoding(parts[".dbf"], parts.get(".cpg"))
-    return pyogrio.read_dataframe(parts[".shp"], encoding=encoding, datetime_as_string=True)
+    _check_features(pyogrio.read_info(parts[".shp"], encoding=encoding)["features"])
+    frame = pyogrio.read_dataframe(parts[".shp"], encoding=encoding, datetime_as_string=True)
+    frame = frame.rename(columns=_restored_names(list(frame.columns), kind))
+    unused = _unused_columns(frame, kind)
+    if unused:
+        frame.attrs[NOTES_ATTR] = [ReadNote(WARNING, "unused_columns", params={
+            "columns": ", ".join(unused), "kind": Term(f"kinds.{kind}")})]
+    return frame
+
+
+DBF_NAME_CHARS = 10  # a Shapefile's field names are cut to this many characters (dBASE format)
+MIN_PREFIX = 5  # shorter names are not taken for the start of a schema column's name
+
+
+def _schema_names(kind: str | None) -> dict[str, str]:
+    """{name or synonym (normalised): schema column} for ``kind``, else for every kind."""
+    kinds = [KINDS[kind]] if kind in KINDS else list(KINDS.values())
+    names: dict[str, str] = {}
+    for spec in kinds:
+        for column in spec.names:
+            for name in (column, *SYNONYMS.get(column, ())):
+                names.setdefault(name, column)
+    return names
+
+
+def _restored_names(headers: list[str], kind: str | None) -> dict[str, str]:
+    """{field name: schema column} for the DBF names that are a schema column's name (or
+    synonym) cut short: ``facing_pos`` -> ``facing_post_id``, GDAL's ``populati_1`` for the
+    second name cut to ``population``, and ``settlement`` for ``settlement_id`` beside a
+    ``name`` column (alone, ``settlement`` is a name). A name is restored only when exactly
+    one column, not already in the file, starts with it."""
+    names = _schema_names(kind)
+    meaning = {header: names.get(normalise(header)) for header in headers}  # column named as is
+    named = Counter(column for column in meaning.values() if column)
+    taken = set(named) | set(headers)
+    cut = [(h, normalise(h)) for h, column in meaning.items()
+           if column is None or (len(h) == DBF_NAME_CHARS and named[column] > 1)]
+    laundered = [(h, m.group(1)) for h, key in cut if (m := re.fullmatch(r"(.+)_\d+", key))
+                 and len(h) == DBF_NAME_CHARS]
+    renames: dict[str, str] = {}
+    for header, stem in [*cut, *laundered]:
+        if header in renames or len(stem) < MIN_PREFIX:
+            continue
+        targets = {column for name, column in names.items() if name.startswith(stem)} - taken
+        if len(targets) == 1:
+            renames[header] = target = targets.pop()
+            taken.add(target)
+    return renames
+
+
+def _unused_columns(frame: gpd.GeoDataFrame, kind: str | None) -> list[str]:
+    """The file's columns that no schema column of ``kind`` takes (none without a kind)."""
+    if kind not in KINDS:
+        return []
+    headers = [str(c) for c in frame.columns if c != frame.geometry.name]
+    mapping, _ = map_columns(headers, KINDS[kind])
+    return [h for h in headers if h not in mapping]
 
 
 def _dbf_encoding(dbf: Path, cpg: Path | None) -> str:
@@ -357,6 +509,7 @@ def _read_kmz(path: Path, layer: str | None, kind: str | None) -> gpd.GeoDataFra
     with safe_zip(path, MAX_FILE_BYTES) as archive:
         members = layer_members(archive, ".kml")
         doc = next((m for m in members if m.filename.lower() == "doc.kml"), members[0])
+        _check_size(doc.file_size, MAX_TEXT_BYTES)
         return _parse_kml(archive.read(doc))
 
 
@@ -369,6 +522,7 @@ def _parse_kml(data: bytes) -> gpd.GeoDataFrame:
     except ParseError as exc:
         raise LayerReadError("unreadable", detail=str(exc)) from exc
     placemarks = [el for el in root.iter() if _local(el.tag) == "Placemark"]
+    _check_features(len(placemarks))
     rows = [_placemark_fields(placemark) for placemark in placemarks]
     columns = list(dict.fromkeys(["name", "description", *(key for row in rows for key in row)]))
     geometry = [_placemark_geometry(placemark) for placemark in placemarks]
@@ -453,41 +607,227 @@ def _collect(parts: list[BaseGeometry | None]) -> BaseGeometry | None:
 
 
 def _read_csv(path: Path, layer: str | None, kind: str | None) -> gpd.GeoDataFrame:
-    """All columns as text, except the coordinates; ``;`` files with decimal commas work."""
-    text = _decode(path.read_bytes())
-    frame = pd.read_csv(
-        io.StringIO(text), sep=_sniff_delimiter(text), dtype=str,
-        keep_default_na=False, na_values=[""],
-    )
-    return _points_from_table(frame)
+    """All columns as text, except the coordinates; ``,``, ``;`` and tab separators, decimal
+    commas, UTF-8 (with or without BOM), UTF-16 (Excel's "Unicode text") and Windows-1252 text
+    work. A line whose values do not fit the header is an error naming the line; so is a
+    column name used twice. Rows past ``MAX_ROWS`` or ``MAX_CELLS`` stop the reading."""
+    encoding = _text_encoding(path)
+    with _open_text(path, encoding) as text:
+        delimiter = _sniff_delimiter(text.read(_SNIFF_CHARS))
+    with _open_text(path, encoding) as text:
+        header, rows = _csv_table(text, delimiter)
+    _check_header(header)
+    names = [name if name else f"Unnamed: {i}" for i, name in enumerate(header)]
+    frame = pd.DataFrame(rows, columns=names, dtype=str)
+    return _points_from_table(frame.mask(frame == ""))  # as pandas reads "" (and only "") as NaN
 
 
 def _read_xlsx(path: Path, layer: str | None, kind: str | None) -> gpd.GeoDataFrame:
     """The sheet named ``layer``, else like ``kind``, else the first; cell types kept as in
-    the workbook (a text cell "007" stays text, a number cell a number)."""
-    with safe_zip(path, MAX_FILE_BYTES), pd.ExcelFile(path, engine="openpyxl") as book:
-        sheet = _choose_layer(book.sheet_names, layer, kind, first_by_default=True)
-        frame = pd.read_excel(book, sheet_name=sheet, dtype=object).infer_objects()
-    return _points_from_table(frame)
+    the workbook (a text cell "007" stays text, a number cell a number), as ``pandas.read_excel``
+    reads them. The sheet is streamed (openpyxl's read-only mode) and refused as soon as a
+    value lies beyond ``MAX_ROWS`` or the table passes ``MAX_CELLS``, whatever extent the
+    sheet declares; the workbook may unpack to ``MAX_WORKBOOK_BYTES``."""
+    with safe_zip(path, MAX_WORKBOOK_BYTES), path.open("rb") as handle:
+        book = openpyxl.load_workbook(handle, read_only=True, data_only=True, keep_links=False)
+        try:
+            sheet = _choose_layer(book.sheetnames, layer, kind, first_by_default=True)
+            data = _sheet_data(book[sheet])
+        finally:
+            book.close()
+    if not data:
+        return _points_from_table(pd.DataFrame())
+    _check_header(data[0])
+    frame = TextParser(data, header=0, dtype=object, skip_blank_lines=False).read()
+    return _points_from_table(frame.infer_objects())
 
 
-def _decode(data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+_SNIFF_CHARS = 65536  # characters of a CSV file looked at to choose its separator
+_SEPARATOR_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
 
-def _sniff_delimiter(text: str) -> str:
-    """The delimiter giving the most columns with the same count on every sampled line."""
-    sample = text[:65536].rsplit("\n", 1)[0] if len(text) > 65536 else text
-    best, best_score = ",", (False, 0)
+def _text_encoding(path: Path) -> str:
+    """The encoding of a text file: its byte-order mark's (UTF-8, or UTF-16 as Excel's "Unicode
+    text"), UTF-16 without a mark from its zero bytes, else UTF-8 if every byte decodes as
+    UTF-8, else Windows-1252 (Excel's "CSV" on a French or English Windows)."""
+    with path.open("rb") as handle:
+        head = handle.read(4096)
+        bom = next((codec for mark, codec in _BOMS if head.startswith(mark)), None)
+        if bom:
+            return bom
+        even, odd = head[0::2], head[1::2]
+        if len(head) >= 8 and even.count(0) < len(even) / 20 and odd.count(0) > len(odd) / 3:
+            return "utf-16-le"
+        if len(head) >= 8 and odd.count(0) < len(odd) / 20 and even.count(0) > len(even) / 3:
+            return "utf-16-be"
+        handle.seek(0)
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        try:
+            for chunk in iter(partial(handle.read, 1 << 20), b""):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return "cp1252"
+    return "utf-8"
+
+
+def _open_text(path: Path, encoding: str) -> io.TextIOWrapper:
+    """The file as text, lines kept whole for the csv module (``newline=""``); a byte that
+    does not decode becomes U+FFFD rather than stopping the reading."""
+    return io.TextIOWrapper(path.open("rb"), encoding=encoding, errors="replace", newline="")
+
+
+def _sniff_delimiter(sample: str) -> str:
+    """The separator that splits the header into several columns and most other lines into
+    as many (one malformed line does not change it), else the one giving the most columns."""
+    if len(sample) >= _SNIFF_CHARS:
+        sample = sample.rsplit("\n", 1)[0]
+    best, best_score = ",", (False, 0.0, 0)
     for delimiter in _DELIMITERS:
-        rows = [row for row in csv.reader(io.StringIO(sample), delimiter=delimiter) if row]
-        score = (len({len(row) for row in rows}) == 1, len(rows[0]) if rows else 0)
+        rows = [row for row in csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter) if row]
+        if not rows:
+            continue
+        width, body = len(rows[0]), rows[1:]
+        share = sum(len(row) == width for row in body) / len(body) if body else 1.0
+        score = (width > 1, share, width)
         if score > best_score:
             best, best_score = delimiter, score
     return best
+
+
+class _Lines:
+    """The lines of a text for ``csv.reader``, keeping the first line of the current record."""
+
+    def __init__(self, lines: Iterable[str]) -> None:
+        self._lines = iter(lines)
+        self.first: str | None = None
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._lines)
+        if self.first is None:
+            self.first = line
+        return line
+
+
+def _csv_table(text: Iterable[str], delimiter: str) -> tuple[list[str], list[list[str]]]:
+    """The header and the rows of a CSV text (blank lines skipped), every row as wide as the
+    header. Raises the error naming the first line that breaks the file, or the limit passed."""
+    lines = _Lines(text)
+    reader = csv.reader(lines, delimiter=delimiter, strict=True)
+    header: list[str] | None = None
+    rows: list[list[str]] = []
+    while True:
+        start, lines.first = reader.line_num + 1, None
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise _csv_error(str(exc), start, reader.line_num > start, lines.first) from exc
+        if not row or (len(row) == 1 and not row[0].strip()):
+            continue
+        if header is None:
+            header = row
+            continue
+        rows.append(_fitted(row, header, start, reader.line_num > start, delimiter, lines.first))
+        if len(rows) > MAX_ROWS:
+            raise LayerReadError("too_many_rows", row=start, limit=MAX_ROWS)
+        if len(rows) * len(header) > MAX_CELLS:
+            raise _too_many_cells(len(rows) + 1, len(header))
+    return header or [], rows
+
+
+def _fitted(row: list[str], header: list[str], line: int, spans: bool, delimiter: str,
+            text: str | None) -> list[str]:
+    """``row`` as wide as the header: empty values past the header's end are dropped (a trailing
+    separator), values missing under columns without a name are empty; any other difference
+    is an error naming the line (a quote left open when the row spans several lines)."""
+    width = len(header)
+    if len(row) == width:
+        return row
+    if len(row) > width and not any(value.strip() for value in row[width:]):
+        return row[:width]
+    if len(row) < width and not any(name.strip() for name in header[len(row):]):
+        return row + [""] * (width - len(row))
+    if spans:
+        raise LayerReadError("csv_open_quote", line=line)
+    raise LayerReadError("csv_bad_row", line=line, found=len(row), expected=width,
+                         separator=Term(f"read.separators.{_SEPARATOR_NAMES[delimiter]}"),
+                         excerpt=_excerpt(text))
+
+
+def _csv_error(message: str, line: int, spans: bool, text: str | None) -> LayerReadError:
+    """The error for what the csv module could not split: a quote left open (the text runs on
+    to the end of the file or past the longest value allowed), a very long value, or a quote
+    followed by more text in the same value."""
+    if "end of data" in message or (spans and "field larger" in message):
+        return LayerReadError("csv_open_quote", line=line)
+    if "field larger" in message:
+        return LayerReadError("csv_long_value", line=line, limit=csv.field_size_limit())
+    return LayerReadError("csv_bad_quote", line=line, excerpt=_excerpt(text))
+
+
+def _excerpt(text: str | None, length: int = 60) -> str:
+    """The start of a line of the file, for a message."""
+    line = (text or "").rstrip("\r\n")
+    return line if len(line) <= length else line[:length] + "…"
+
+
+def _check_header(header: Sequence[object]) -> None:
+    """Refuse a table naming two columns alike: which one holds the values is anyone's guess."""
+    names = [str(name).strip() for name in header if not (name is None or str(name).strip() == "")]
+    repeated = [name for name in dict.fromkeys(names) if names.count(name) > 1]
+    if repeated:
+        raise LayerReadError("duplicate_columns", columns=", ".join(repeated))
+
+
+def _too_many_cells(rows: int, columns: int) -> LayerReadError:
+    return LayerReadError("too_many_cells", rows=rows, columns=columns, cells=rows * columns,
+                          limit=MAX_CELLS)
+
+
+def _sheet_data(sheet: Any) -> list[list[object]]:
+    """A sheet's cells as ``pandas.read_excel`` gets them (empty cells "", trailing ones and
+    trailing empty rows dropped, rows padded to the widest), streamed: a value beyond row
+    ``MAX_ROWS`` + 1 (the header) or a table of more than ``MAX_CELLS`` cells stops the reading
+    before anything is padded, whatever extent the sheet declares."""
+    sheet.reset_dimensions()  # the declared extent may be wrong: let openpyxl find the real one
+    data: list[list[object]] = []
+    blank, width = 0, 0  # empty rows since the last row with a value; widest row so far
+    for number, row in enumerate(sheet.rows, start=1):
+        values = [_cell_value(cell) for cell in row]
+        while values and values[-1] == "":
+            values.pop()
+        if not values:
+            blank += 1
+            continue
+        if number > MAX_ROWS + 1:
+            raise LayerReadError("too_many_rows", row=number, limit=MAX_ROWS)
+        width = max(width, len(values))
+        if number * width > MAX_CELLS:
+            raise _too_many_cells(number, width)
+        data.extend([] for _ in range(blank))
+        data.append(values)
+        blank = 0
+    return [row + [""] * (width - len(row)) for row in data]
+
+
+def _cell_value(cell: Any) -> object:
+    """A cell's value as pandas reads it: empty as "", an error (``#N/A``) as NaN, a whole
+    number as an int."""
+    value = cell.value
+    if value is None:
+        return ""
+    if cell.data_type == "e":
+        return np.nan
+    if cell.data_type == "n" and isinstance(value, float) and np.isfinite(value) and value == int(value):
+        return int(value)
+    return value
 
 
 _WKT_COLUMNS = ("wkt", "wkt_geom", "the_geom", "geometry", "geom")  # QGIS and GDAL CSV exports
