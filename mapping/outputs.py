@@ -72,7 +72,7 @@ def _nearly_full(folder: Path) -> bool:
 
 def _fsync(path: Path) -> None:
     """Make the written bytes durable (a full disk may only show here, on some file systems)."""
-    fd = os.open(path, os.O_RDONLY)
+    fd = os.open(path, os.O_RDWR if os.name == "nt" else os.O_RDONLY)  # Windows syncs writable files only
     try:
         os.fsync(fd)
     finally:
