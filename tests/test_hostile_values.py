@@ -14,6 +14,7 @@ import math
 import shutil
 import time
 from pathlib import Path
+from xml.etree import ElementTree
 
 import geopandas as gpd
 import numpy as np
@@ -286,14 +287,14 @@ def test_a_nul_in_a_name_is_an_error_and_the_fix_removes_it(tmp_path, store, lan
     result = validate(store, file, lang)
     assert result.exit_code == EXIT_ERRORS
     text = plain(result.output)
-    assert text.count("control_characters") == 2  # a tab is text, not a control character
+    assert text.count("nul_character") == 1 and text.count("control_characters") == 1  # a tab is text
     if lang == "en":
-        assert "The text “Kob␀enni” in column “name” contains invisible control characters (U+0000 ␀)" in text
-        assert "would be cut at a NUL character" in text
-        assert "(U+001B ␛, U+0001 ␁)" in text
+        assert "The text “Kob␀enni” in column “name” contains a NUL character (U+0000, shown as ␀)" in text
+        assert "the text would be cut there, to “Kob”" in text
+        assert "(U+001B ␛, U+0001 ␁). It is kept as it is, but" in text
     else:
-        assert "Le texte « Kob␀enni » de la colonne « name » contient des caractères de contrôle" in text
-        assert "serait coupé à un caractère NUL" in text
+        assert "Le texte « Kob␀enni » de la colonne « name » contient un caractère NUL" in text
+        assert "le texte serait coupé à cet endroit, en « Kob »" in text
     refused(store, file, lang, "--update")
     result = imported(store, file, lang, "--update", "--fix")
     assert result.exit_code == EXIT_OK, result.output
@@ -303,6 +304,22 @@ def test_a_nul_in_a_name_is_an_error_and_the_fix_removes_it(tmp_path, store, lan
     assert list(names[["T-1", "T-2", "T-3"]]) == ["Kobenni", "Gogui", "Adel\tBagrou"]
     history = cli(store, "layers", "history", "--kind", "posts", "--format", "json")
     assert "control_characters:T-1" in history.output  # the fix is recorded with the version
+
+
+def test_terminal_escapes_in_names_are_kept_with_a_warning_and_left_out_of_kml(tmp_path, store):
+    file = tmp_path / "escapes.csv"
+    file.write_text("post_id,name,iso3,status,lat,lon\n"
+                    "E-1,\x1b]0;owned\x07Kobenni,MRT,operational,15.7,-9.0\n"
+                    "E-2,\x1b[2JNioro,MLI,degraded,15.2,-8.0\n", encoding="utf-8")
+    result = imported(store, file, "en", "--update")
+    assert result.exit_code == EXIT_OK, result.output
+    assert result.output.count("control_characters") == 2
+    assert "\x1b" not in result.output  # the terminal is shown ␛, never obeys it
+    assert open_store(store).read("posts").set_index("post_id").at["E-1", "name"] == "\x1b]0;owned\x07Kobenni"
+    kml = tmp_path / "ranking.kml"
+    assert cli(store, "export", "--out", str(kml)).exit_code == EXIT_OK
+    names = [element.text for element in ElementTree.parse(kml).iter() if element.tag.endswith("name")]
+    assert any("]0;owned" in (name or "") for name in names)  # valid XML, the name without its controls
 
 
 # ------------------------------------------------------------------ text a spreadsheet would run
