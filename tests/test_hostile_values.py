@@ -13,6 +13,7 @@ import io
 import math
 import shutil
 import time
+import warnings
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -232,11 +233,13 @@ def huge_file(folder: Path, fmt: str) -> Path:
     return path
 
 
-@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # GDAL warns as it writes infinite coordinates
+@pytest.mark.filterwarnings("error::RuntimeWarning")  # no overflow or NaN warning on the way
 @pytest.mark.parametrize("fmt", ["geojson", "csv", "gpkg", "utm"])
 @pytest.mark.parametrize("lang", LANGS)
 def test_every_huge_coordinate_gets_a_finding(tmp_path, store, lang, fmt):
-    file = huge_file(tmp_path, fmt)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # GDAL warns as it writes infinite coordinates
+        file = huge_file(tmp_path, fmt)
     result = validate(store, file, lang)
     assert result.exit_code == EXIT_ERRORS
     lines = [line for line in plain(result.output).splitlines() if line.startswith(("ERROR", "ERREUR"))]
@@ -388,3 +391,19 @@ def test_degrees_are_told_from_metres_by_where_each_reading_puts_them():
     # a true UTM 28N file of the Mauritania–Mali border, east of its zone as such files often are
     utm = posts(LON, LAT).to_crs(UTM_28N)
     assert validate_layer(utm, kind).ok
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+@pytest.mark.parametrize("position", [(1e308, 1e308), (math.nan, 15.0), (math.inf, 15.0)])
+def test_moving_a_stored_post_to_a_huge_position_is_refused_quietly(tmp_path, store, position):
+    stored = open_store(store).read("posts").iloc[[0]]
+    layer = stored.copy()
+    layer.geometry = gpd.points_from_xy([position[0]], [position[1]], crs="EPSG:4326")
+    file = tmp_path / "moved.gpkg"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        layer.to_file(file)
+    for command in ("diff", "import"):
+        result = cli(store, "layers", command, str(file), "--kind", "posts", "--update")
+        assert result.exit_code == EXIT_ERRORS, result.output
+    refused(store, file, "fr", "--update", "--fix")
