@@ -407,3 +407,13 @@ def test_moving_a_stored_post_to_a_huge_position_is_refused_quietly(tmp_path, st
         result = cli(store, "layers", command, str(file), "--kind", "posts", "--update")
         assert result.exit_code == EXIT_ERRORS, result.output
     refused(store, file, "fr", "--update", "--fix")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_file_of_headers_only_is_an_error_when_checked_not_only_when_imported(tmp_path, store, lang):
+    file = tmp_path / "posts.csv"
+    file.write_text("post_id,name,iso3,status,lat,lon\n", encoding="utf-8")
+    result = validate(store, file, lang)
+    assert result.exit_code == EXIT_ERRORS
+    assert result.output.count("no_features") == 1
+    assert refused(store, file, lang).output.count("no_features") == 1  # once, not twice

@@ -162,9 +162,7 @@ def diff_file(path: Path, kind: str, store: LayerStore, layer: str | None = None
     if update and stored_layer is not None:
         findings += near_stored(new_layer, spec, set(diff.added) | set(diff.changed))
     stored = 0 if stored_layer is None else len(stored_layer)
-    if incoming.empty:
-        findings.append(Finding(ERROR, "no_features"))
-    elif not update and not allow_removals and stored and len(diff.removed) > stored / 2:
+    if not incoming.empty and not update and not allow_removals and stored and len(diff.removed) > stored / 2:
         findings.append(Finding(ERROR, "removes_most", None,
                                 {"removed": len(diff.removed), "stored": stored}))
     return ImportResult(kind, len(incoming), findings, diff, fixes, layer=new_layer, update=update,

@@ -572,6 +572,8 @@ def validate_layer(raw: gpd.GeoDataFrame, kind: LayerKind,
     """Check a layer read from a file against ``kind``; every problem becomes a finding."""
     context = context or ValidationContext()
     out = _Collector()
+    if raw.empty:  # a header without rows, an empty layer: nothing to check, nothing to import
+        out.add(ERROR, "no_features")
     layer, columns = _map_columns(_single_points(raw), kind, context.update_of is not None, out)
     layer = _renamed(layer, kind, context.aliases)
     ids = _feature_ids(layer, kind)
