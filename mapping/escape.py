@@ -1,5 +1,5 @@
 """Text made safe for where it goes: HTML (also inside JavaScript template literals, as folium
-writes tooltips), JSON inside a ``<script>`` element, and a terminal."""
+writes tooltips), JSON inside a ``<script>`` element, XML (KML), and a terminal."""
 
 from __future__ import annotations
 
@@ -34,3 +34,13 @@ def terminal_text(value: object) -> str:
     JSON reads back as the character itself (``--format json`` stays valid JSON)."""
     text = "" if value is None else str(value)
     return _CONTROLS.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
+# the characters XML 1.0 cannot hold (C0 controls but tab, line feed and carriage return):
+# a KML with one of them is not XML, and Google Earth refuses it
+XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def xml_text(value: object) -> str:
+    """``value`` as text XML 1.0 can hold: the control characters it cannot hold removed."""
+    return XML_ILLEGAL.sub("", "" if value is None else str(value))

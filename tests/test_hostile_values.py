@@ -13,7 +13,9 @@ import io
 import math
 import shutil
 import time
+import warnings
 from pathlib import Path
+from xml.etree import ElementTree
 
 import geopandas as gpd
 import numpy as np
@@ -231,11 +233,13 @@ def huge_file(folder: Path, fmt: str) -> Path:
     return path
 
 
-@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # GDAL warns as it writes infinite coordinates
+@pytest.mark.filterwarnings("error::RuntimeWarning")  # no overflow or NaN warning on the way
 @pytest.mark.parametrize("fmt", ["geojson", "csv", "gpkg", "utm"])
 @pytest.mark.parametrize("lang", LANGS)
 def test_every_huge_coordinate_gets_a_finding(tmp_path, store, lang, fmt):
-    file = huge_file(tmp_path, fmt)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # GDAL warns as it writes infinite coordinates
+        file = huge_file(tmp_path, fmt)
     result = validate(store, file, lang)
     assert result.exit_code == EXIT_ERRORS
     lines = [line for line in plain(result.output).splitlines() if line.startswith(("ERROR", "ERREUR"))]
@@ -286,14 +290,14 @@ def test_a_nul_in_a_name_is_an_error_and_the_fix_removes_it(tmp_path, store, lan
     result = validate(store, file, lang)
     assert result.exit_code == EXIT_ERRORS
     text = plain(result.output)
-    assert text.count("control_characters") == 2  # a tab is text, not a control character
+    assert text.count("nul_character") == 1 and text.count("control_characters") == 1  # a tab is text
     if lang == "en":
-        assert "The text “Kob␀enni” in column “name” contains invisible control characters (U+0000 ␀)" in text
-        assert "would be cut at a NUL character" in text
-        assert "(U+001B ␛, U+0001 ␁)" in text
+        assert "The text “Kob␀enni” in column “name” contains a NUL character (U+0000, shown as ␀)" in text
+        assert "the text would be cut there, to “Kob”" in text
+        assert "(U+001B ␛, U+0001 ␁). It is kept as it is, but" in text
     else:
-        assert "Le texte « Kob␀enni » de la colonne « name » contient des caractères de contrôle" in text
-        assert "serait coupé à un caractère NUL" in text
+        assert "Le texte « Kob␀enni » de la colonne « name » contient un caractère NUL" in text
+        assert "le texte serait coupé à cet endroit, en « Kob »" in text
     refused(store, file, lang, "--update")
     result = imported(store, file, lang, "--update", "--fix")
     assert result.exit_code == EXIT_OK, result.output
@@ -303,6 +307,22 @@ def test_a_nul_in_a_name_is_an_error_and_the_fix_removes_it(tmp_path, store, lan
     assert list(names[["T-1", "T-2", "T-3"]]) == ["Kobenni", "Gogui", "Adel\tBagrou"]
     history = cli(store, "layers", "history", "--kind", "posts", "--format", "json")
     assert "control_characters:T-1" in history.output  # the fix is recorded with the version
+
+
+def test_terminal_escapes_in_names_are_kept_with_a_warning_and_left_out_of_kml(tmp_path, store):
+    file = tmp_path / "escapes.csv"
+    file.write_text("post_id,name,iso3,status,lat,lon\n"
+                    "E-1,\x1b]0;owned\x07Kobenni,MRT,operational,15.7,-9.0\n"
+                    "E-2,\x1b[2JNioro,MLI,degraded,15.2,-8.0\n", encoding="utf-8")
+    result = imported(store, file, "en", "--update")
+    assert result.exit_code == EXIT_OK, result.output
+    assert result.output.count("control_characters") == 2
+    assert "\x1b" not in result.output  # the terminal is shown ␛, never obeys it
+    assert open_store(store).read("posts").set_index("post_id").at["E-1", "name"] == "\x1b]0;owned\x07Kobenni"
+    kml = tmp_path / "ranking.kml"
+    assert cli(store, "export", "--out", str(kml)).exit_code == EXIT_OK
+    names = [element.text for element in ElementTree.parse(kml).iter() if element.tag.endswith("name")]
+    assert any("]0;owned" in (name or "") for name in names)  # valid XML, the name without its controls
 
 
 # ------------------------------------------------------------------ text a spreadsheet would run
@@ -371,3 +391,29 @@ def test_degrees_are_told_from_metres_by_where_each_reading_puts_them():
     # a true UTM 28N file of the Mauritania–Mali border, east of its zone as such files often are
     utm = posts(LON, LAT).to_crs(UTM_28N)
     assert validate_layer(utm, kind).ok
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+@pytest.mark.parametrize("position", [(1e308, 1e308), (math.nan, 15.0), (math.inf, 15.0)])
+def test_moving_a_stored_post_to_a_huge_position_is_refused_quietly(tmp_path, store, position):
+    stored = open_store(store).read("posts").iloc[[0]]
+    layer = stored.copy()
+    layer.geometry = gpd.points_from_xy([position[0]], [position[1]], crs="EPSG:4326")
+    file = tmp_path / "moved.gpkg"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        layer.to_file(file)
+    for command in ("diff", "import"):
+        result = cli(store, "layers", command, str(file), "--kind", "posts", "--update")
+        assert result.exit_code == EXIT_ERRORS, result.output
+    refused(store, file, "fr", "--update", "--fix")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_file_of_headers_only_is_an_error_when_checked_not_only_when_imported(tmp_path, store, lang):
+    file = tmp_path / "posts.csv"
+    file.write_text("post_id,name,iso3,status,lat,lon\n", encoding="utf-8")
+    result = validate(store, file, lang)
+    assert result.exit_code == EXIT_ERRORS
+    assert result.output.count("no_features") == 1
+    assert refused(store, file, lang).output.count("no_features") == 1  # once, not twice

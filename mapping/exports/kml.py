@@ -36,7 +36,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Circle
 
-from ..escape import inert
+from ..escape import inert, xml_text
 from ..i18n import t
 from ..i18n.quantities import format_quantity, is_missing, yes_no_word
 from ..palette import OFFICIAL_COLOUR, RANK_COLOURS, rank_classes, rank_colour
@@ -64,7 +64,7 @@ def kml_colour(hex_colour: str) -> str:
 
 def _text(parent: ET.Element, tag: str, text: str, **attributes: str) -> ET.Element:
     element = ET.SubElement(parent, tag, attributes)
-    element.text = text
+    element.text = xml_text(text)  # a name with a control character would make the file not XML
     return element
 
 

@@ -146,8 +146,6 @@ def check_file(path: Path, kind: str, store: LayerStore | None = None, layer: st
         _step(progress, "fix")
         report = apply_fixes(raw, report, spec, context)
     report.findings = [*read_notes(raw), *report.findings]
-    if report.layer.empty:
-        report.findings.append(Finding(ERROR, "no_features"))
     return report
 
 
@@ -188,7 +186,6 @@ def diff_file(path: Path, kind: str, store: LayerStore, layer: str | None = None
     if update and stored_layer is not None:
         findings += near_stored(new_layer, spec, set(diff.added) | set(diff.changed))
     stored = 0 if stored_layer is None else len(stored_layer)
-    # a file with no features is an error of check_file's findings
     if not incoming.empty and not update and not allow_removals and stored and len(diff.removed) > stored / 2:
         findings.append(Finding(ERROR, "removes_most", None,
                                 {"removed": len(diff.removed), "stored": stored}))

@@ -19,6 +19,7 @@ import pandas as pd
 import shapely
 from pyproj import Transformer
 
+from ..escape import XML_ILLEGAL
 from ..geo import SAHEL_BOUNDS, geodesic_m, study_crs
 from ..i18n import Term
 from .columns import map_columns
@@ -30,9 +31,9 @@ from .values import as_text, text_column, to_allowed, to_booleans, to_dates, to_
 
 FORMULA = re.compile(r"^[=+@\t\r]|^-[^\d\s.,]")
 # C0 control characters but tab, line feed and carriage return (legitimate in free text): a
-# NUL would cut the text where it stands when stored (GDAL writes C strings), and none of
-# them may appear in XML 1.0 (KML) or in a spreadsheet cell
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# NUL would cut the text where it stands when stored (GDAL writes C strings); the others are
+# kept, but no CSV, Excel or KML file can hold them (the exports leave them out)
+CONTROL = XML_ILLEGAL
 MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z!?][^>]*>|javascript:|\$\{|`|\[[^\]]*\]\([^)]*\)", re.IGNORECASE)
 MAX_FINDINGS_PER_CODE = 200
 KM_PER_DEGREE = 111.32  # of latitude, and of longitude at the equator (less towards the poles)
@@ -223,17 +224,23 @@ def _visible(text: str) -> str:
 
 
 def _check_text(layer: gpd.GeoDataFrame, kind: LayerKind, ids: pd.Series, out: _Collector) -> None:
-    """Control characters in text (errors, removed by the fixes) and text that looks like a
-    spreadsheet formula or web code (warnings: it is kept, and shown and exported as text)."""
+    """Control characters in text (a NUL is an error, the others warnings; the fixes remove
+    them) and text that looks like a spreadsheet formula or web code (warnings: it is kept,
+    and shown and exported as text)."""
     for column in (c for c in kind.columns if c.dtype == "str"):
         values = layer[column.name]
         if values.isna().all():
             continue
         text = values.where(values.notna(), "").astype(str)
         for i in np.flatnonzero(text.str.contains(CONTROL).to_numpy()):
-            found = dict.fromkeys(CONTROL.findall(text.iat[i]))
-            out.add(ERROR, "control_characters", ids.iat[i], fixable=True, row=int(i),
-                    column=column.name, value=_visible(text.iat[i])[:60],
+            value = text.iat[i]
+            if "\x00" in value:
+                out.add(ERROR, "nul_character", ids.iat[i], fixable=True, row=int(i), column=column.name,
+                        value=_visible(value)[:60], kept=value.partition("\x00")[0][:60])
+                continue
+            found = dict.fromkeys(CONTROL.findall(value))
+            out.add(WARNING, "control_characters", ids.iat[i], fixable=True, row=int(i),
+                    column=column.name, value=_visible(value)[:60],
                     chars=", ".join(f"U+{ord(c):04X} {_visible(c)}" for c in found))
         formula = text.str.contains(FORMULA).to_numpy()
         for i in np.flatnonzero(formula):
@@ -565,6 +572,8 @@ def validate_layer(raw: gpd.GeoDataFrame, kind: LayerKind,
     """Check a layer read from a file against ``kind``; every problem becomes a finding."""
     context = context or ValidationContext()
     out = _Collector()
+    if raw.empty:  # a header without rows, an empty layer: nothing to check, nothing to import
+        out.add(ERROR, "no_features")
     layer, columns = _map_columns(_single_points(raw), kind, context.update_of is not None, out)
     layer = _renamed(layer, kind, context.aliases)
     ids = _feature_ids(layer, kind)
@@ -636,7 +645,8 @@ def _fix_once(fixed: gpd.GeoDataFrame, fixable: list[Finding], kind: LayerKind,
     if any(f.code == "missing_crs" for f in fixable):
         fixed = fixed.set_crs(STORAGE_CRS, allow_override=True)
         applied.append("missing_crs")
-    _strip_controls(fixed, [f for f in fixable if f.code == "control_characters"], kind, applied)
+    _strip_controls(fixed, [f for f in fixable if f.code in ("nul_character", "control_characters")],
+                    kind, applied)
     geom = fixed.geometry.name
     column = fixed.columns.get_loc(geom)
     for finding in fixable:
