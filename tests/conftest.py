@@ -2,16 +2,40 @@
 
 from __future__ import annotations
 
+import hashlib
+import shutil
 from pathlib import Path
 
 import geopandas as gpd
 import pytest
 import shapely
 
+from mapping.layers.user_store import open_store
+
 
 def plain(text: str) -> str:
     """Text with French non-breaking spaces as plain spaces, for comparisons in tests."""
     return text.replace("\u00a0", " ").replace("\u202f", " ")
+
+
+def sha256_of(path: Path) -> str:
+    """The SHA-256 of a file's bytes (a store unchanged byte for byte has the same)."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="session")
+def demo_store_folder(tmp_path_factory) -> Path:
+    """A folder with a store seeded from the demo (``store.gpkg`` and its rasters), made once."""
+    folder = tmp_path_factory.mktemp("demo-store")
+    open_store(folder / "store.gpkg")
+    return folder
+
+
+@pytest.fixture
+def store_copy(demo_store_folder: Path, tmp_path: Path) -> Path:
+    """A fresh copy of the demo store for one test: the path of its GeoPackage."""
+    shutil.copytree(demo_store_folder, tmp_path / "store")
+    return tmp_path / "store" / "store.gpkg"
 
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"

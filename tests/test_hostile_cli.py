@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import errno
 import gc
-import hashlib
 import json
 import os
 import shutil
@@ -19,10 +18,11 @@ import pandas as pd
 import pyogrio
 import pytest
 from click.testing import CliRunner
+from conftest import sha256_of
 
 from mapping.cli import main
 from mapping.layers.store import CommitInfo, GeoPackageStore
-from mapping.layers.user_store import DEMO_RASTER, demo_dir, open_store
+from mapping.layers.user_store import DEMO_RASTER, demo_dir
 
 LANGS = ("en", "fr")
 NOT_A_STORE = {"en": "is not a bordermap store", "fr": "n’est pas une base bordermap"}
@@ -37,25 +37,12 @@ HOSTILE_NAMES = {0: '=HYPERLINK("http://example.org/x","clic")', 1: "+cmd|' /C c
 ESCAPES = "\x1b]0;pwned\x07Poste\x1b[2J\x1b[31m"
 
 
-def sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-@pytest.fixture(scope="module")
-def demo_store(tmp_path_factory) -> Path:
-    """The demo store, made once; each test works on a copy (``store``)."""
-    path = tmp_path_factory.mktemp("demo") / "store.gpkg"
-    open_store(path)
-    return path
+sha = sha256_of
 
 
 @pytest.fixture
-def store(demo_store, tmp_path) -> Path:
-    path = tmp_path / "store" / "store.gpkg"
-    path.parent.mkdir()
-    shutil.copy2(demo_store, path)
-    shutil.copytree(demo_store.with_name("store-rasters"), path.with_name("store-rasters"))
-    return path
+def store(store_copy: Path) -> Path:
+    return store_copy
 
 
 @pytest.fixture

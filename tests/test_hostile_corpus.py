@@ -37,14 +37,6 @@ def bounded_memory():
     resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory) -> Path:
-    """A store seeded from the demo, copied for each case (with its raster folder)."""
-    folder = tmp_path_factory.mktemp("template")
-    open_store(folder / "store.gpkg")
-    return folder
-
-
 def store_digest(folder: Path) -> str:
     """One SHA-256 over every file of the store (the GeoPackage and its rasters)."""
     digest = hashlib.sha256()
@@ -63,10 +55,10 @@ def run(args: list[str]) -> tuple[int, str]:
 
 @pytest.mark.parametrize("lang", ["en", "fr"])
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_a_hostile_file_ends_in_a_clear_message(name, lang, template, tmp_path):
+def test_a_hostile_file_ends_in_a_clear_message(name, lang, demo_store_folder, tmp_path):
     case = CASES[name]
     store_folder = tmp_path / "store"
-    shutil.copytree(template, store_folder)
+    shutil.copytree(demo_store_folder, store_folder)
     store = store_folder / "store.gpkg"
     (tmp_path / "input").mkdir()
     path = case.build(tmp_path / "input")
@@ -103,11 +95,11 @@ UPLOADS = sorted(name for name, case in CASES.items() if name not in ("csv_is_di
 
 
 @pytest.mark.parametrize("name", UPLOADS)
-def test_an_uploaded_hostile_file_gets_its_findings(name, template, tmp_path):
+def test_an_uploaded_hostile_file_gets_its_findings(name, demo_store_folder, tmp_path):
     """What the app's Layers page does with an upload: keep it under a safe name, guess its
     kind, check it against the store (refused files have errors; the store is untouched)."""
     case = CASES[name]
-    shutil.copytree(template, tmp_path / "store")
+    shutil.copytree(demo_store_folder, tmp_path / "store")
     store = open_store(tmp_path / "store" / "store.gpkg")
     (tmp_path / "input").mkdir()
     built = case.build(tmp_path / "input")

@@ -6,11 +6,9 @@ field names restored; a workbook bomb refused in bounded memory."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import threading
@@ -26,7 +24,7 @@ import pandas as pd
 import pyogrio
 import pytest
 from click.testing import CliRunner
-from conftest import plain
+from conftest import plain, sha256_of
 from shapely.geometry import Point
 
 from mapping.cli import main
@@ -44,27 +42,12 @@ LIBRARY_NOISE = re.compile(r"\w+Warning\b|site-packages|warnings\.warn|Traceback
 
 
 # ------------------------------------------------------------------ store and command line
-@pytest.fixture(scope="module")
-def seeded(tmp_path_factory) -> Path:
-    """A store seeded with the demo once per module (copied for each test)."""
-    path = tmp_path_factory.mktemp("seed") / "store.gpkg"
-    open_store(path)
-    return path
-
-
 @pytest.fixture
-def store(seeded: Path, tmp_path: Path) -> Path:
-    """The demo store, as ``open_store(tmp_path / "store.gpkg")`` makes it."""
-    path = tmp_path / "store.gpkg"
-    shutil.copy(seeded, path)
-    rasters = seeded.with_name(f"{seeded.stem}-rasters")
-    if rasters.is_dir():
-        shutil.copytree(rasters, path.with_name(f"{path.stem}-rasters"))
-    return path
+def store(store_copy: Path) -> Path:
+    return store_copy
 
 
-def digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+digest = sha256_of
 
 
 def cli(store: Path, command: str, path: Path, lang: str, *options: str, kind: str = "posts"):

@@ -8,10 +8,8 @@ no traceback, and a refused import leaves the store byte for byte as it was.
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import math
-import shutil
 import time
 import warnings
 from pathlib import Path
@@ -23,7 +21,7 @@ import openpyxl
 import pyproj
 import pytest
 from click.testing import CliRunner, Result
-from conftest import plain
+from conftest import plain, sha256_of
 
 from mapping.cli import main
 from mapping.geo import geodesic_m
@@ -35,23 +33,12 @@ LANGS = ("en", "fr")
 EXIT_OK, EXIT_ERRORS = 0, 1
 
 
-@pytest.fixture(scope="module")
-def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A store seeded with the demo once; each test works on a copy (``store``)."""
-    folder = tmp_path_factory.mktemp("demo-store")
-    open_store(folder / "store.gpkg")
-    return folder
-
-
 @pytest.fixture
-def store(demo_store: Path, tmp_path: Path) -> Path:
-    folder = tmp_path / "store"
-    shutil.copytree(demo_store, folder)
-    return folder / "store.gpkg"
+def store(store_copy: Path) -> Path:
+    return store_copy
 
 
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+sha256 = sha256_of
 
 
 def cli(store: Path, *args: str) -> Result:
