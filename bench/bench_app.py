@@ -19,7 +19,6 @@ app's own code and of streamlit_folium with the largest cumulative time.
 
 from __future__ import annotations
 
-import argparse
 import cProfile
 import os
 import pstats
@@ -33,6 +32,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from generate import data_files, data_parser  # noqa: E402
 
 from mapping.layers.store import GeoPackageStore  # noqa: E402
 from mapping.layers.user_store import DEMO_GPKG, DEMO_RASTER, open_store, seed_from_demo  # noqa: E402
@@ -147,13 +148,12 @@ def print_table(result: dict) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=Path(__file__).parent / "data")
+    parser = data_parser(__doc__)
     parser.add_argument("--changes", type=int, default=10, help="weight changes per data set")
     parser.add_argument("--profile", action="store_true", help="cProfile one more weight change")
     args = parser.parse_args()
     os.chdir(ROOT)
-    gpkg, raster = args.data / "bench.gpkg", args.data / "population_100m.tif"
+    gpkg, raster = data_files(args.data)
 
     with tempfile.TemporaryDirectory(prefix="bench_app_") as tmp:
         tmp = Path(tmp)

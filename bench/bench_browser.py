@@ -22,7 +22,6 @@ same indicator table in this process.
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import socket
@@ -42,6 +41,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_app import reference_score  # noqa: E402
+from generate import data_files, data_parser  # noqa: E402
 
 from mapping.layers.store import GeoPackageStore  # noqa: E402
 from mapping.layers.user_store import DEMO_GPKG, DEMO_RASTER, open_store, seed_from_demo  # noqa: E402
@@ -221,11 +221,10 @@ def print_table(result: dict) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=Path(__file__).parent / "data")
+    parser = data_parser(__doc__)
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
-    gpkg, raster = args.data / "bench.gpkg", args.data / "population_100m.tif"
+    gpkg, raster = data_files(args.data)
     with tempfile.TemporaryDirectory(prefix="bench_browser_") as tmp:
         demo = Path(tmp) / "demo" / "store.gpkg"
         demo.parent.mkdir()

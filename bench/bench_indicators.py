@@ -11,15 +11,14 @@ covering all the posts' catchment circles (the I/O floor of the population indic
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import time
 import tracemalloc
 from collections.abc import Callable
-from pathlib import Path
 
 import pyogrio
 import rasterio
+from generate import data_files, data_parser
 from rasterio.windows import from_bounds
 
 from mapping.layers.schema import KINDS, with_schema_types
@@ -42,11 +41,10 @@ def best_of(repeat: int, work: Callable[[], object]) -> tuple[float, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=Path(__file__).parent / "data")
+    parser = data_parser(__doc__)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    gpkg, raster = args.data / "bench.gpkg", args.data / "population_100m.tif"
+    gpkg, raster = data_files(args.data)
     layers = {k: with_schema_types(pyogrio.read_dataframe(gpkg, layer=k), KINDS[k]) for k in LAYERS}
     params = IndicatorParams(reference_date=dt.date(2026, 11, 23))
     margin = params.radius_km / 100 + 0.05  # degrees: covers a 20 km circle at these latitudes

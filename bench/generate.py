@@ -40,6 +40,18 @@ from mapping.layers.schema import CONDITION_SCORES, KINDS, MODES, STORAGE_CRS, w
 
 RASTER_NAME = "population_100m.tif"
 GPKG_NAME = "bench.gpkg"
+
+
+def data_parser(doc: str) -> argparse.ArgumentParser:
+    """A benchmark's arguments: ``--data``, the folder this script writes (default bench/data)."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=Path(__file__).parent / "data")
+    return parser
+
+
+def data_files(folder: Path) -> tuple[Path, Path]:
+    """The generated GeoPackage and population raster in ``folder``."""
+    return folder / GPKG_NAME, folder / RASTER_NAME
 CELL_DEG = 0.0009
 NODATA = -9999.0
 SOURCE = "synthetic (bench/generate.py)"

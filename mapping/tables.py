@@ -8,9 +8,9 @@ import io
 from pathlib import Path
 
 import pandas as pd
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from .errors import BordermapError
+from .escape import xml_text
 from .outputs import replacing
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -22,7 +22,7 @@ def inert_cell(value: object) -> object:
     formula; anything else is unchanged."""
     if not isinstance(value, str):
         return value
-    text: str = ILLEGAL_CHARACTERS_RE.sub("", value)
+    text = xml_text(value)
     return "'" + text if text.startswith(FORMULA_START) else text
 
 

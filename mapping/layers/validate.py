@@ -33,7 +33,6 @@ FORMULA = re.compile(r"^[=+@\t\r]|^-[^\d\s.,]")
 # C0 control characters but tab, line feed and carriage return (legitimate in free text): a
 # NUL would cut the text where it stands when stored (GDAL writes C strings); the others are
 # kept, but no CSV, Excel or KML file can hold them (the exports leave them out)
-CONTROL = XML_ILLEGAL
 MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z!?][^>]*>|javascript:|\$\{|`|\[[^\]]*\]\([^)]*\)", re.IGNORECASE)
 MAX_FINDINGS_PER_CODE = 200
 KM_PER_DEGREE = 111.32  # of latitude, and of longitude at the equator (less towards the poles)
@@ -220,7 +219,7 @@ def _convert_values(layer: gpd.GeoDataFrame, kind: LayerKind, ids: pd.Series, st
 
 def _visible(text: str) -> str:
     """``text`` with each control character shown as its symbol (NUL as ␀, escape as ␛)."""
-    return CONTROL.sub(lambda match: chr(0x2400 + ord(match.group())), text)
+    return XML_ILLEGAL.sub(lambda match: chr(0x2400 + ord(match.group())), text)
 
 
 def _check_text(layer: gpd.GeoDataFrame, kind: LayerKind, ids: pd.Series, out: _Collector) -> None:
@@ -232,13 +231,13 @@ def _check_text(layer: gpd.GeoDataFrame, kind: LayerKind, ids: pd.Series, out: _
         if values.isna().all():
             continue
         text = values.where(values.notna(), "").astype(str)
-        for i in np.flatnonzero(text.str.contains(CONTROL).to_numpy()):
+        for i in np.flatnonzero(text.str.contains(XML_ILLEGAL).to_numpy()):
             value = text.iat[i]
             if "\x00" in value:
                 out.add(ERROR, "nul_character", ids.iat[i], fixable=True, row=int(i), column=column.name,
                         value=_visible(value)[:60], kept=value.partition("\x00")[0][:60])
                 continue
-            found = dict.fromkeys(CONTROL.findall(value))
+            found = dict.fromkeys(XML_ILLEGAL.findall(value))
             out.add(WARNING, "control_characters", ids.iat[i], fixable=True, row=int(i),
                     column=column.name, value=_visible(value)[:60],
                     chars=", ".join(f"U+{ord(c):04X} {_visible(c)}" for c in found))
@@ -634,7 +633,7 @@ def _strip_controls(fixed: gpd.GeoDataFrame, findings: list[Finding], kind: Laye
         column = fixed.columns.get_loc(header)
         value = fixed.iat[finding.row, column]
         if isinstance(value, str):
-            fixed.iat[finding.row, column] = CONTROL.sub("", value)
+            fixed.iat[finding.row, column] = XML_ILLEGAL.sub("", value)
             record = f"control_characters:{finding.feature_id}"
             if record not in applied:
                 applied.append(record)
