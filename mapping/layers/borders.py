@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 from pyproj import Geod
 
+from ..geo import study_crs
 from .schema import STORAGE_CRS
 
 GEOD = Geod(ellps="WGS84")
@@ -79,3 +81,57 @@ def derive_borders(countries: gpd.GeoDataFrame, source: str = DERIVED_SOURCE) ->
         crs=STORAGE_CRS,
     )
     return borders.sort_values("border_id", ignore_index=True)
+
+
+def pair_id(iso3_a: object, iso3_b: object) -> str:
+    """The id of the border between two countries: their ISO3 codes sorted, ``MLI-MRT``."""
+    return "-".join(sorted((str(iso3_a), str(iso3_b))))
+
+
+def border_pairs(borders: gpd.GeoDataFrame) -> gpd.GeoSeries:
+    """One geometry per border pair (index: :func:`pair_id`), every piece of the pair in it
+    (a ``MultiLineString``, EPSG:4326): a border digitised as several rows is one border."""
+    pairs = [pair_id(a, b) for a, b in zip(borders["iso3_a"], borders["iso3_b"], strict=True)]
+    grouped = borders.geometry.groupby(pairs).agg(lambda lines: shapely.union_all(lines.values))
+    return gpd.GeoSeries(grouped, crs=borders.crs).sort_index()
+
+
+def served_borders(posts: gpd.GeoDataFrame, borders: gpd.GeoDataFrame | None,
+                   snap_km: float = 50.0) -> pd.Series:
+    """The border each post serves (:func:`pair_id`, index as ``posts``), None when unknown.
+
+    A post serves the border between its country (``iso3``) and the country of its facing post
+    when that border exists; otherwise the nearest border of its own country (geodesic distance
+    to the line, WGS84), if it is within ``snap_km`` km. Posts without a position serve the
+    facing post's border only."""
+    served = pd.Series(None, index=posts.index, dtype=object)
+    if borders is None or borders.empty or posts.empty:
+        return served
+    lines = border_pairs(borders.to_crs(STORAGE_CRS))
+    iso3 = posts["iso3"].astype(str)
+    country_of = dict(zip(posts["post_id"].astype(str), iso3, strict=True))
+    facing = posts["facing_post_id"].map(lambda other: country_of.get(str(other))) \
+        if "facing_post_id" in posts else pd.Series(None, index=posts.index)
+    by_facing = [pair_id(own, other) if isinstance(other, str) and other != own else None
+                 for own, other in zip(iso3, facing, strict=True)]
+    served[:] = [pair if pair in lines.index else None for pair in by_facing]
+    points = posts.geometry.to_crs(STORAGE_CRS)
+    nearest = served.isna().to_numpy() & points.notna().to_numpy() & ~points.is_empty.to_numpy()
+    if not nearest.any():
+        return served
+    crs = study_crs(tuple(points[nearest].total_bounds))
+    metric_lines = lines.to_crs(crs)
+    where = points.to_crs(crs).to_numpy()
+    lon, lat = shapely.get_x(points.to_numpy()), shapely.get_y(points.to_numpy())
+    best = np.full(len(posts), np.inf)
+    for pair, line in metric_lines.items():
+        members = np.flatnonzero(nearest & iso3.isin(str(pair).split("-")).to_numpy())
+        if not len(members):
+            continue
+        ends = gpd.GeoSeries(shapely.get_point(shapely.shortest_line(where[members], line), 1),
+                             crs=crs).to_crs(STORAGE_CRS)
+        dist = GEOD.inv(lon[members], lat[members], ends.x.to_numpy(), ends.y.to_numpy())[2] / 1000
+        closer = (dist < best[members]) & (dist <= snap_km)
+        best[members[closer]] = dist[closer]
+        served.iloc[members[closer]] = pair
+    return served
