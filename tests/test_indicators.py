@@ -163,6 +163,17 @@ def test_an_east_west_border_digitised_east_to_west_names_west_first(params):
     assert table.at["P", "gap_a_km"] < table.at["P", "gap_b_km"]
 
 
+def test_without_an_operational_neighbour_a_post_answers_up_to_both_ends(params):
+    borders = layer("borders", border("MLI", "MRT", [(-12.0, 15.0), (-10.0, 15.0)]))
+    posts = layer("posts", [post("A", shapely.Point(-11.5, 15.0), status="degraded"),
+                            post("B", shapely.Point(-10.5, 15.0), status="closed")])
+    table = compute_indicators(Layers(posts, borders=borders), params)
+    for name in ("A", "B"):
+        assert table.at[name, "gap_a_km"] + table.at[name, "gap_b_km"] == pytest.approx(
+            geodesic_km((-12.0, 15.0), (-10.0, 15.0)), rel=1e-6)
+        assert pd.isna(table.at[name, "gap_a_to"]) and pd.isna(table.at[name, "gap_b_to"])
+
+
 def test_a_post_far_from_any_border_has_no_gap_and_no_border(params):
     borders = layer("borders", border("MLI", "MRT", [(-12.0, 15.0), (-10.0, 15.0)]))
     posts = layer("posts", [post("FAR", at(0, 200))])

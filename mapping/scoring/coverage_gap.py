@@ -127,22 +127,44 @@ def _gaps_along(gaps: dict[str, np.ndarray], here: np.ndarray, line: shapely.Lin
     """Fill ``gaps`` for the posts ``here`` lying at ``where`` metres along ``line``: each way,
     to the nearest other operational post of the same country, or to the line's end."""
     total = GEOD.geometry_length(line)
-    line_ends = line.coords[0][:2], line.coords[-1][:2]
-    lon, lat = places.lon, places.lat
-    for k, post in enumerate(here):
-        anchors = np.flatnonzero((places.iso3[here] == places.iso3[post]) & places.operational[here])
-        anchors = anchors[anchors != k]
-        before = anchors[where[anchors] <= where[k]]
-        after = anchors[where[anchors] > where[k]]
-        previous = before[np.argmax(where[before])] if len(before) else None
-        following = after[np.argmin(where[after])] if len(after) else None
-        ends = ((where[k] - (where[previous] if previous is not None else 0.0), previous),
-                ((where[following] if following is not None else total) - where[k], following))
-        for side, (gap_m, neighbour), end in zip("ab", ends, line_ends, strict=True):
-            other = here[neighbour] if neighbour is not None else None
-            x, y = (lon[other], lat[other]) if other is not None else end
-            gaps[f"gap_{side}_km"][post] = max(gap_m, 0.0) / 1000.0
-            gaps[f"gap_{side}_to"][post] = places.ids[other] if other is not None else None
-            if (x, y) != (lon[post], lat[post]):
-                azimuth = GEOD.inv(lon[post], lat[post], x, y)[0]
-                gaps[f"gap_{side}_towards"][post] = str(compass_point(azimuth))
+    for country in np.unique(places.iso3[here]):
+        group = np.flatnonzero(places.iso3[here] == country)
+        anchors = group[places.operational[here[group]]]
+        anchors = anchors[np.lexsort((anchors, where[anchors]))]  # along the line, then by index
+        rank = np.full(len(here), -1)
+        rank[anchors] = np.arange(len(anchors))
+        count = np.searchsorted(where[anchors], where[group], side="right")  # anchors at or before
+        before = count - 1
+        before = np.where(before == rank[group], before - 1, before)  # not the post itself
+        after = count  # anchors strictly after; the post itself is never among them
+        has_before, has_after = before >= 0, after < len(anchors)
+        previous = np.where(has_before, anchors[np.clip(before, 0, None)] if len(anchors) else 0, -1)
+        following = np.where(has_after, anchors[np.clip(after, None, len(anchors) - 1)]
+                             if len(anchors) else 0, -1)
+        _fill(gaps, "a", here, group, previous,
+              np.where(has_before, where[group] - where[np.maximum(previous, 0)], where[group]),
+              line.coords[0][:2], places)
+        _fill(gaps, "b", here, group, following,
+              np.where(has_after, where[np.maximum(following, 0)] - where[group], total - where[group]),
+              line.coords[-1][:2], places)
+
+
+def _fill(gaps: dict[str, np.ndarray], side: str, here: np.ndarray, group: np.ndarray,
+          neighbour: np.ndarray, gap_m: np.ndarray, line_end: tuple[float, float],
+          places: Places) -> None:
+    """One side's columns for the posts ``here[group]``: the gap (km), the compass point from
+    the post to its end (the neighbour post, or ``line_end`` where ``neighbour`` is −1) and the
+    neighbour's id (None at the line's end)."""
+    posts = here[group]
+    other = np.where(neighbour >= 0, here[np.maximum(neighbour, 0)], -1)
+    x = np.where(other >= 0, places.lon[np.maximum(other, 0)], line_end[0])
+    y = np.where(other >= 0, places.lat[np.maximum(other, 0)], line_end[1])
+    gaps[f"gap_{side}_km"][posts] = np.maximum(gap_m, 0.0) / 1000.0
+    ids = places.ids[np.maximum(other, 0)].astype(object)
+    ids[other < 0] = None
+    gaps[f"gap_{side}_to"][posts] = ids
+    azimuth = np.asarray(GEOD.inv(places.lon[posts], places.lat[posts], x, y)[0])
+    elsewhere = (x != places.lon[posts]) | (y != places.lat[posts])  # no direction to itself
+    towards = compass_point(azimuth)
+    towards[~elsewhere] = None
+    gaps[f"gap_{side}_towards"][posts] = towards
