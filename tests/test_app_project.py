@@ -156,7 +156,8 @@ def test_the_layers_page_changes_the_settings_and_clears_a_layer_with_consent(st
     run(app)
     last = store.history()[-1]
     assert len(store.history()) == before + 1
-    assert (last.action, last.kind, last.user, len(last.removed)) == ("clear", "crossings", "A. Diallo", count)
+    assert (last.action, last.kind, last.user) == ("clear", "crossings", "A. Diallo")
+    assert len(last.removed) == count
     assert store.read("crossings") is None
     assert any(t("app.project.clear_done", "fr", kind=t("kinds.crossings", "fr"), version=last.version)
                == s.value for s in app.success)
