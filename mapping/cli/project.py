@@ -8,6 +8,7 @@ import json
 import click
 
 from ..i18n import format_number, t
+from ..layers.schema import KINDS
 from ..project import STARTS, Project, change_settings, init_project, load_project
 from .common import EXIT_DATA_ERRORS, EXIT_OK, FORMAT_OPT, Context, common, echo
 from .options import BUDGET
@@ -24,7 +25,7 @@ def init_cmd(ctx: Context, start: str, name: str | None) -> int:
     """Create a new project store (--store, default: your own store); an existing store is
     never touched."""
     store = init_project(ctx.store_path, start, name,
-                         progress=ctx.progress(8, "cli.step.seed") if start == "demo" else None)
+                         progress=ctx.progress(len(KINDS), "cli.step.seed") if start == "demo" else None)
     ctx.say(f"cli.project.init_{start}", store=str(store.path))
     ctx.say("cli.project.next_import" if start == "empty" else "cli.project.next_demo")
     return EXIT_OK

@@ -121,7 +121,7 @@ def clear_section(store: LayerStore, layers: Mapping[str, gpd.GeoDataFrame], lan
     consent = st.checkbox(t("app.project.clear_consent", lang, count=count,
                             kind=t(f"kinds.{kind}", lang)), key=f"clear_consent_{kind}_{count}")
     cols = st.columns([2, 1], vertical_alignment="bottom")
-    cols[0].text_input(t("app.user", lang), key="clear_user")
+    cols[0].text_input(t("app.project.clear_user", lang), key="clear_user")
     cols[1].button(t("app.project.clear_button", lang), key="clear_button", disabled=not consent,
                    on_click=_clear, args=(store, kind, lang))
 
