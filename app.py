@@ -22,7 +22,7 @@ with st.spinner(t("app.loading", lang)):
     path = data.store_path()
     data.store()  # created from the demo data on first use
     version = data.store_version(path)
-    data.layers(path, version)
+    data.layer(path, version, "posts")
 
 pages = [
     st.Page("app_pages/map_ranking.py", title=t("app.pages.map", lang), default=True),

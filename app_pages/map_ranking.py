@@ -24,9 +24,10 @@ MAP_HEIGHT = {False: 560, True: 720}  # pixels: beside the profile, or across th
 
 ctx = data.page()
 lang, profile = ctx.lang, ctx.profile
-layers = data.layers(ctx.path, ctx.version)
-posts = layers["posts"]
-ranking, results = data.ranking_or_stop(ctx)
+ranking, results = data.ranking_or_stop(ctx)  # says why and stops when the store has no posts
+posts = data.layer(ctx.path, ctx.version, "posts")
+if posts is None:
+    st.stop()
 indicators = data.indicator_table(ctx.path, ctx.version, profile)
 ranked = results[results["rank"].notna()]
 names = dict(zip(posts["post_id"], posts["name"], strict=False))
@@ -77,7 +78,8 @@ with map_area:
 with panel:
     click = (event or {}).get("last_clicked") if noting else None
     if click:
-        note_form.show(click["lng"], click["lat"], posts, layers.get("countries"), lang)
+        countries = data.layer(ctx.path, ctx.version, "countries")
+        note_form.show(click["lng"], click["lat"], posts, countries, lang)
     elif noting:
         st.info(t("app.note.click", lang))
     if selected:
