@@ -33,7 +33,7 @@ with st.spinner(t("app.loading", lang)):
         st.error(error_text(error, lang))
         st.stop()
     version = data.store_version(path)
-    data.layers(path, version)
+    data.layer(path, version, "posts")
 
 pages = [
     st.Page("app_pages/map_ranking.py", title=t("app.pages.map", lang), default=True),

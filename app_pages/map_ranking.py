@@ -24,11 +24,9 @@ MAP_HEIGHT = {False: 560, True: 720}  # pixels: beside the profile, or across th
 
 ctx = data.page()
 lang, profile = ctx.lang, ctx.profile
-layers = data.layers(ctx.path, ctx.version)
 project = data.project(ctx.path, ctx.version)
 project_ui.title(project, lang)
-project_ui.require_posts(layers, lang)
-posts = layers["posts"]
+posts = project_ui.require_posts(data.layer(ctx.path, ctx.version, "posts"), lang)
 ranking, results = data.ranking_or_stop(ctx)
 indicators = data.indicator_table(ctx.path, ctx.version, profile)
 ranked = results[results["rank"].notna()]
@@ -79,7 +77,8 @@ with map_area:
 with panel:
     click = (event or {}).get("last_clicked") if noting else None
     if click:
-        note_form.show(click["lng"], click["lat"], posts, layers.get("countries"), lang, project.note_country)
+        countries = data.layer(ctx.path, ctx.version, "countries")
+        note_form.show(click["lng"], click["lat"], posts, countries, lang, project.note_country)
     elif noting:
         st.info(t("app.note.click", lang))
     if selected:

@@ -19,7 +19,7 @@ from mapping.webapp import controls, data, error_text, format_time, md_text, pro
 ctx = data.page()
 lang, profile = ctx.lang, ctx.profile
 st.title(t("app.pages.method", lang))
-project_ui.require_posts(data.layers(ctx.path, ctx.version), lang)
+project_ui.require_posts(data.layer(ctx.path, ctx.version, "posts"), lang)
 indicators = data.indicator_table(ctx.path, ctx.version, profile)
 units = indicators.attrs.get("units", {})
 

@@ -20,7 +20,7 @@ from mapping.webapp.choices import choose
 ctx = data.page()
 lang, profile = ctx.lang, ctx.profile
 st.title(t("app.pages.shortlist", lang))
-project_ui.require_posts(data.layers(ctx.path, ctx.version), lang)
+project_ui.require_posts(data.layer(ctx.path, ctx.version, "posts"), lang)
 ranking, results = data.ranking_or_stop(ctx)
 
 cols = st.columns(2)

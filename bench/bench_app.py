@@ -10,6 +10,11 @@ in a temporary folder), first from the demo data, then from the generated 1,000 
 value (median and max). Each is a ratio to a reference run in the same process: one call of
 ``mapping.scoring.rank.score`` on the same indicator table with the default profile.
 
+Then the first load in a new process (``--first-load STORE`` in a subprocess, imports
+included, as after a server restart): on a copy of the store made before any page was loaded
+(every derived result computed, as before ``mapping.derived``), and on the store as the first
+load left it (indicators, population picture and base-map layers read back from the store).
+
 AppTest runs no browser: the times are the script's rerun on the Python side only
 (caches, scoring, building the page's elements and streamlit-folium's rendering of the
 map to HTML), not the transfer to the browser nor Leaflet's drawing there. ``--profile``
@@ -22,7 +27,9 @@ from __future__ import annotations
 import cProfile
 import os
 import pstats
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -38,7 +45,7 @@ from generate import data_files, data_parser  # noqa: E402
 from mapping.layers.store import GeoPackageStore  # noqa: E402
 from mapping.layers.user_store import DEMO_GPKG, DEMO_RASTER, open_store, seed_from_demo  # noqa: E402
 
-TARGETS = {"demo": {"first": 5.0, "change": 0.3}, "1,000 posts": {"change": 1.0}}
+TARGETS = {"demo": {"first": 5.0, "change": 0.3}, "1,000 posts": {"change": 1.0, "new_warm": 5.0}}
 VALUES = (5, 42, 12, 77, 30, 60, 8, 95, 21, 50, 3, 66)  # points (0–100), all distinct
 
 
@@ -89,16 +96,44 @@ def profiled(run: Callable[[], object], top: int = 10) -> list[tuple[float, floa
     return sorted(rows, reverse=True)[:top]
 
 
+def first_load(store_path: Path) -> float:
+    """Seconds of the first ``at.run()`` of the app on ``store_path`` in this process."""
+    from streamlit.testing.v1 import AppTest
+
+    os.environ["BORDERMAP_STORE"] = str(store_path)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
+    seconds = timed(at.run)
+    if at.exception:
+        raise RuntimeError(f"the first run failed: {at.exception[0].message}")
+    return seconds
+
+
+def first_load_in_new_process(store_path: Path) -> float:
+    """Seconds of the app's first load on ``store_path`` in a new Python process."""
+    done = subprocess.run([sys.executable, __file__, "--first-load", str(store_path)], cwd=ROOT,
+                          capture_output=True, text=True, check=True)
+    return float(done.stdout.strip().splitlines()[-1])
+
+
+def copy_store(store_path: Path, folder: Path) -> Path:
+    """A copy of the store's folder (GeoPackage and rasters) as ``folder``; the copied GeoPackage."""
+    shutil.copytree(store_path.parent, folder)
+    return folder / store_path.name
+
+
 def run_app(name: str, store_path: Path, create: Callable[[], object], changes: int,
-            profile: bool) -> dict:
-    """Create the store, load the first page, then move weights; every time in seconds."""
+            profile: bool, cold_copy: Path | None = None) -> dict:
+    """Create the store, load the first page, then move weights; every time in seconds.
+    ``cold_copy``: a folder where to copy the store before its first load."""
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
     st.cache_data.clear()
     st.cache_resource.clear()
     os.environ["BORDERMAP_STORE"] = str(store_path)
-    result = {"name": name, "create": timed(create)}
+    result: dict = {"name": name, "create": timed(create)}
+    if cold_copy is not None:
+        result["cold_store"] = copy_store(store_path, cold_copy)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
     result["first"] = timed(at.run)
     if at.exception:
@@ -115,6 +150,9 @@ def run_app(name: str, store_path: Path, create: Callable[[], object], changes: 
         at.sidebar.slider(key=sliders[0]).set_value(99)
         result["profile"] = profiled(at.run)
     result["score"], result["posts"] = reference_score(GeoPackageStore(store_path))
+    if cold_copy is not None:
+        result["new_cold"] = first_load_in_new_process(result["cold_store"])
+        result["new_warm"] = first_load_in_new_process(store_path)
     return result
 
 
@@ -134,6 +172,10 @@ def print_table(result: dict) -> None:
           f"| {result['create'] / reference:,.0f} | |")
     print(f"| first page load (`at.run()`) | {result['first']:.3f} | {result['first'] / reference:,.0f} "
           f"| {target('first')} |")
+    if "new_warm" in result:
+        for key, label in (("new_cold", "first load in a new process, nothing derived in the store (before)"),
+                           ("new_warm", "first load in a new process, derived data read from the store")):
+            print(f"| {label} | {result[key]:.3f} | {result[key] / reference:,.0f} | {target(key)} |")
     for label, seconds in (("median", statistics.median(changes)), ("max", max(changes))):
         print(f"| weight change → finished rerun, {label} of {len(changes)} | {seconds:.3f} "
               f"| {seconds / reference:,.0f} | {target('change')} |")
@@ -151,8 +193,12 @@ def main() -> None:
     parser = data_parser(__doc__)
     parser.add_argument("--changes", type=int, default=10, help="weight changes per data set")
     parser.add_argument("--profile", action="store_true", help="cProfile one more weight change")
+    parser.add_argument("--first-load", type=Path, help="only time the first load on this store, in seconds")
     args = parser.parse_args()
     os.chdir(ROOT)
+    if args.first_load:
+        print(f"{first_load(args.first_load):.4f}")
+        return
     gpkg, raster = data_files(args.data)
 
     with tempfile.TemporaryDirectory(prefix="bench_app_") as tmp:
@@ -171,7 +217,7 @@ def main() -> None:
             bench_store.parent.mkdir()
             print_table(run_app("1,000 posts", bench_store,
                                 lambda: seed_from_demo(GeoPackageStore(bench_store), source),
-                                args.changes, args.profile))
+                                args.changes, args.profile, cold_copy=tmp / "bench_cold"))
         else:
             print(f"{gpkg} or {raster} missing: make them with "
                   f"`python bench/generate.py --out {args.data}` (skipping the 1,000-post run)")

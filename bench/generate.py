@@ -1,6 +1,7 @@
 """Generate realistic-scale synthetic inputs for the benchmarks (Mauritania–Mali border area).
 
     python bench/generate.py --out bench/data [--seed 0]
+    python bench/generate.py --out bench/data_g5 --region g5 [--density 1.0]   # bench/generate_g5.py
 
 Writes, in EPSG:4326 (longitude, latitude in degrees):
 
@@ -198,29 +199,30 @@ def settlements_layer(s_lon: np.ndarray, s_lat: np.ndarray, people: np.ndarray,
     return _layer(frame, shapely.points(s_lon, s_lat), "settlements")
 
 
-def roads_layer(s_lon: np.ndarray, s_lat: np.ndarray, people: np.ndarray, seed: int) -> gpd.GeoDataFrame:
-    """Segments from settlements to one of their 4 nearest neighbours, bent by a jittered
-    midpoint; the class follows the larger population at either end."""
+def roads_layer(s_lon: np.ndarray, s_lat: np.ndarray, people: np.ndarray, seed: int,
+                n_roads: int = N_ROADS) -> gpd.GeoDataFrame:
+    """``n_roads`` segments from settlements to one of their 4 nearest neighbours, bent by a
+    jittered midpoint; the class follows the larger population at either end."""
     rng = rng_for(seed, "roads")
     xy = np.column_stack([s_lon * np.cos(np.radians(15.5)), s_lat])
     _, neighbours = cKDTree(xy).query(xy, k=5)
-    start = rng.choice(s_lon.size, N_ROADS, replace=False)
-    end = neighbours[start, rng.integers(1, 5, N_ROADS)]
-    mid_lon = (s_lon[start] + s_lon[end]) / 2 + rng.normal(0, 0.004, N_ROADS)
-    mid_lat = (s_lat[start] + s_lat[end]) / 2 + rng.normal(0, 0.004, N_ROADS)
+    start = rng.choice(s_lon.size, n_roads, replace=False)
+    end = neighbours[start, rng.integers(1, 5, n_roads)]
+    mid_lon = (s_lon[start] + s_lon[end]) / 2 + rng.normal(0, 0.004, n_roads)
+    mid_lat = (s_lat[start] + s_lat[end]) / 2 + rng.normal(0, 0.004, n_roads)
     coords = np.stack([np.column_stack([s_lon[start], s_lat[start]]), np.column_stack([mid_lon, mid_lat]),
                        np.column_stack([s_lon[end], s_lat[end]])], axis=1)
     size = np.maximum(people[start], people[end])
     road_class = np.select([size > 3000, size > 1000, size > 400, size > 150],
                            ["trunk", "primary", "secondary", "tertiary"], "track")
     paved = np.isin(road_class, ["trunk", "primary"])
-    paved |= (road_class == "secondary") & (rng.random(N_ROADS) < 0.3)
+    paved |= (road_class == "secondary") & (rng.random(n_roads) < 0.3)
     surface = np.where(paved, "paved", _choice(rng, {"laterite": 3, "unpaved": 3, "sand": 2, "unknown": 1},
-                                                N_ROADS))
-    all_season = paved | ((surface == "laterite") & (rng.random(N_ROADS) < 0.7))
+                                                n_roads))
+    all_season = paved | ((surface == "laterite") & (rng.random(n_roads) < 0.7))
     frame = pd.DataFrame({
-        "road_id": [f"R{i:06d}" for i in range(1, N_ROADS + 1)],
-        "ref": np.where(road_class == "trunk", [f"N{1 + i % 12}" for i in range(N_ROADS)], None),
+        "road_id": [f"R{i:06d}" for i in range(1, n_roads + 1)],
+        "ref": np.where(road_class == "trunk", [f"N{1 + i % 12}" for i in range(n_roads)], None),
         "name": None, "road_class": road_class, "surface": surface, "all_season": all_season,
         "source": SOURCE,
     })
@@ -284,8 +286,18 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, required=True, help="output folder")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--region", choices=["mr-ml", "g5"], default="mr-ml",
+                        help="mr-ml: the Mauritania–Mali set (default); g5: every border of the G5 "
+                             "countries at its density, with a sparse raster (bench/generate_g5.py)")
+    parser.add_argument("--density", type=float, default=1.0,
+                        help="g5: posts, crossings and settlements per km as a share of the mr-ml set's")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
+    if args.region == "g5":
+        import generate_g5
+
+        generate_g5.main(args.out, args.seed, args.density)
+        return
     start = time.perf_counter()
     line = border_line(args.seed)
     s_lon, s_lat, people = settlement_points(args.seed)

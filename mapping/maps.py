@@ -18,6 +18,8 @@ everything but tooltips and popups, so no other symbol can hide a post or catch 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import cast
 
 import folium
@@ -216,12 +218,21 @@ var {{ this.get_name() }} = L.imageOverlay({{ this.url }}, {{ this.bounds }},
         self.opacity, self.pane = json.dumps(float(opacity)), json.dumps(RASTER_PANE)
 
 
-class PointsText(PreparedLayer):
-    """Many points drawn the same way, sent as compact rows ``[lat, lon, label, radius]``
-    (degrees; label escaped with ``inert``; radius in pixels) rather than GeoJSON features, a
-    third of the size: thousands of crossings or settlements stay light on every rerun.
+def point_rows(points: gpd.GeoDataFrame, labels: list[str], radius: np.ndarray | float) -> str:
+    """Points as compact JSON rows ``[lat, lon, label, radius]`` (degrees to 5 decimals; label
+    escaped with ``inert``; radius in pixels), those without a position left out."""
+    placed = points.geometry.notna().to_numpy() & ~points.geometry.is_empty.to_numpy()
+    xy = shapely.get_coordinates(points.geometry.values[placed]).round(5)
+    radii = np.broadcast_to(np.asarray(radius, dtype=float), (len(points),))[placed].round(1)
+    rows = [[y, x, label, r] for (x, y), label, r in
+            zip(xy.tolist(), np.asarray(labels, dtype=object)[placed], radii.tolist(), strict=True)]
+    return json.dumps(rows, ensure_ascii=False)
 
-    ``marker`` is a JavaScript function of one row returning a Leaflet layer.
+
+class PointsText(PreparedLayer):
+    """Many points drawn the same way, sent as compact rows (``point_rows``) rather than GeoJSON
+    features, a third of the size: thousands of crossings or settlements stay light on every
+    rerun. ``marker`` is a JavaScript function of one row returning a Leaflet layer.
     """
 
     _template = Template("""{% macro script(this, kwargs) %}
@@ -229,16 +240,10 @@ var {{ this.get_name() }} = L.featureGroup({{ this.data }}.map({{ this.marker }}
 {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
 {% endmacro %}""")
 
-    def __init__(self, points: gpd.GeoDataFrame, labels: list[str], radius: np.ndarray | float, name: str,
-                 marker: str) -> None:
+    def __init__(self, rows: str, name: str, marker: str) -> None:
         super().__init__(name=name, overlay=True, control=True)
         self._name = "Points"
-        placed = points.geometry.notna().to_numpy() & ~points.geometry.is_empty.to_numpy()
-        xy = shapely.get_coordinates(points.geometry.values[placed]).round(5)
-        radii = np.broadcast_to(np.asarray(radius, dtype=float), (len(points),))[placed].round(1)
-        rows = [[y, x, label, r] for (x, y), label, r in
-                zip(xy.tolist(), np.asarray(labels, dtype=object)[placed], radii.tolist(), strict=True)]
-        self.data = json.dumps(rows, ensure_ascii=False).replace("</", "<\\/")
+        self.data = rows.replace("</", "<\\/")
         self.marker = marker
 
 
@@ -379,12 +384,13 @@ class Legend(PreparedMacro):
         self.names_zoom = NAMES_ZOOM
 
 
-def _road_layers(roads: gpd.GeoDataFrame, group: folium.FeatureGroup) -> list[str]:
-    """One merged, simplified line per road class, most important class first, while the map
-    stays under ``MAX_ROAD_COORDINATES``; returns the classes left out (drawn in GIS tools):
-    once a class is left out, so are the less important ones."""
+def prepared_roads(roads: gpd.GeoDataFrame) -> tuple[list[tuple[str, str]], list[str]]:
+    """One merged, simplified line per road class as GeoJSON text (degrees), most important
+    class first, while the map stays under ``MAX_ROAD_COORDINATES``; and the classes left out
+    (drawn in GIS tools): once a class is left out, so are the less important ones."""
+    drawn: list[tuple[str, str]] = []
     hidden: list[str] = []
-    drawn = 0
+    count_drawn = 0
     classes = sorted(roads["road_class"].dropna().unique(), key=lambda c: -ROAD_WEIGHTS.get(c, 0))
     for road_class in classes:
         if not hidden:
@@ -393,13 +399,19 @@ def _road_layers(roads: gpd.GeoDataFrame, group: folium.FeatureGroup) -> list[st
                                       crs=roads.crs)
             shapes = _outline(merged, ROAD_TOLERANCE)
             count = int(shapely.get_num_coordinates(shapes.values).sum())
-        if hidden or drawn + count > MAX_ROAD_COORDINATES:
+        if hidden or count_drawn + count > MAX_ROAD_COORDINATES:
             hidden.append(str(road_class))
             continue
-        drawn += count
-        GeoJsonText(gpd.GeoDataFrame(geometry=shapes), str(road_class), interactive=False,
+        count_drawn += count
+        drawn.append((str(road_class), gpd.GeoDataFrame(geometry=shapes).to_json(drop_id=True)))
+    return drawn, hidden
+
+
+def _road_layers(roads: list[tuple[str, str]], group: folium.FeatureGroup) -> None:
+    """The prepared road classes (``prepared_roads``) drawn in ``group``."""
+    for road_class, text in roads:
+        GeoJsonText(text, road_class, interactive=False,
                     style={"color": ROAD_COLOUR, "weight": ROAD_WEIGHTS.get(road_class, 1)}).add_to(group)
-    return hidden
 
 
 def _legend_rows(lang: str, with_population: bool, hidden_roads: list[str], notes: bool) -> list[str]:
@@ -456,23 +468,76 @@ def settlement_radius(population: pd.Series) -> np.ndarray:
     return np.where(np.isfinite(people), np.clip(2 + np.sqrt(np.nan_to_num(people)) / 83, 2, 14), 3)
 
 
-def _settlements(settlements: gpd.GeoDataFrame, lang: str) -> PointsText:
-    """The ``MAX_SETTLEMENTS`` most populous settlements (those without a population last)."""
+def _settlement_rows(settlements: gpd.GeoDataFrame) -> str:
+    """The ``MAX_SETTLEMENTS`` most populous settlements (those without a population last) as rows."""
     people = pd.to_numeric(settlements["population"], errors="coerce").fillna(-1).to_numpy()
     shown = settlements.iloc[np.argsort(-people, kind="stable")[:MAX_SETTLEMENTS]]
-    return PointsText(shown, [inert(n) for n in shown["name"]], settlement_radius(shown["population"]),
-                      t("kinds.settlements", lang), PLACE_MARKER)
+    return point_rows(shown, [inert(n) for n in shown["name"]], settlement_radius(shown["population"]))
 
 
-def base_map(layers: dict[str, gpd.GeoDataFrame], lang: str, overlay: Overlay | None = None,
+CROSSING_SYMBOLS = {"unofficial": (UNOFFICIAL_COLOUR, 4), "official": (OFFICIAL_COLOUR, 5)}  # colour, px
+
+
+@dataclass(frozen=True)
+class MapLayers:
+    """The base map's large layers, prepared once per version of their layers: page-ready text in
+    degrees that does not depend on the language (``prepare_map_layers``). ``roads``: (road
+    class, GeoJSON text) most important first (None without a roads layer); ``hidden_roads``:
+    the classes left out; ``settlements`` and ``crossings`` (by kind, ``CROSSING_SYMBOLS``):
+    ``point_rows`` text."""
+
+    roads: tuple[tuple[str, str], ...] | None = None  # None: no roads layer
+    hidden_roads: tuple[str, ...] = ()
+    settlements: str | None = None
+    crossings: tuple[tuple[str, str], ...] = ()
+
+    def as_dict(self) -> dict:
+        return {"roads": None if self.roads is None else [list(r) for r in self.roads],
+                "hidden_roads": list(self.hidden_roads),
+                "settlements": self.settlements, "crossings": [list(c) for c in self.crossings]}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> MapLayers:
+        """The layers saved by ``as_dict``; ``ValueError`` when ``data`` is not such a record."""
+        roads = None if data["roads"] is None else tuple((str(c), str(text)) for c, text in data["roads"])
+        crossings = tuple((str(k), str(text)) for k, text in data["crossings"])
+        settlements = data["settlements"]
+        if not all(isinstance(name, str) for name in data["hidden_roads"]) or not (
+                settlements is None or isinstance(settlements, str)) or not {k for k, _ in crossings} <= set(
+                CROSSING_SYMBOLS):
+            raise ValueError("not a record of map layers")
+        return cls(roads, tuple(data["hidden_roads"]), settlements, crossings)
+
+
+def prepare_map_layers(layers: dict[str, gpd.GeoDataFrame]) -> MapLayers:
+    """Roads, settlements and crossings of ``layers`` (EPSG:4326) as page-ready text."""
+    roads, hidden = prepared_roads(layers["roads"]) if layers.get("roads") is not None else (None, [])
+    settlements = layers.get("settlements")
+    crossings = layers.get("crossings")
+    rows = []
+    if crossings is not None and not crossings.empty:
+        for kind, (_, radius) in CROSSING_SYMBOLS.items():
+            chosen = crossings[(crossings["kind"] == "official") == (kind == "official")]
+            labels = [inert(n or i) for n, i in zip(chosen["name"], chosen["crossing_id"], strict=True)]
+            rows.append((kind, point_rows(chosen, labels, radius)))
+    shown = _settlement_rows(settlements) if settlements is not None and not settlements.empty else None
+    return MapLayers(None if roads is None else tuple(roads), tuple(hidden), shown, tuple(rows))
+
+
+def base_map(layers: Mapping[str, gpd.GeoDataFrame], lang: str, overlay: Overlay | None = None,
              opacity: float = 0.6, tiles: str | None = None, notes: bool = False,
+             prepared: MapLayers | None = None,
              view: tuple[float, float, float, float] | None = None) -> folium.Map:
     """Everything but the posts: countries with names, borders, roads by class, settlements
     sized by population, crossings, the population overlay (``opacity`` 0–1), legend (with the
     kinds of delegate notes when ``notes``), metric scale bar, full screen and distance measure.
     ``tiles``: an optional online basemap. The layer list is added by ``layer_control``.
+    ``prepared``: roads, settlements and crossings already prepared (``prepare_map_layers``);
+    when given, only the countries and borders of ``layers`` are read.
     ``view``: what the map opens on (west, south, east, north in degrees; ``project.view_bounds``),
     else the G5 Sahel region."""
+    if prepared is None:
+        prepared = prepare_map_layers(dict(layers))
     west, south, east, north = view or SAHEL_BOUNDS
     fmap = folium.Map(location=[(south + north) / 2, (west + east) / 2], zoom_start=5, tiles=None,
                       control_scale=False)
@@ -491,19 +556,15 @@ def base_map(layers: dict[str, gpd.GeoDataFrame], lang: str, overlay: Overlay | 
     if (borders := layers.get("borders")) is not None:
         _outline_layer(borders, t("kinds.borders", lang),
                        {"color": BORDER_COLOUR, "weight": 2.5, "dashArray": "6 4"}).add_to(fmap)
-    hidden_roads: list[str] = []
-    if (roads := layers.get("roads")) is not None:
+    if prepared.roads is not None:
         group = folium.FeatureGroup(name=t("kinds.roads", lang))
         group.add_to(fmap)
-        hidden_roads = _road_layers(roads, group)
-    if (settlements := layers.get("settlements")) is not None and not settlements.empty:
-        _settlements(settlements, lang).add_to(fmap)
-    if (crossings := layers.get("crossings")) is not None and not crossings.empty:
-        for kind, colour, radius in (("unofficial", UNOFFICIAL_COLOUR, 4), ("official", OFFICIAL_COLOUR, 5)):
-            chosen = crossings[(crossings["kind"] == "official") == (kind == "official")]
-            labels = [inert(n or i) for n, i in zip(chosen["name"], chosen["crossing_id"], strict=True)]
-            name = t(f"map.{kind}_crossings", lang)
-            PointsText(chosen, labels, radius, name, _dot_marker(colour)).add_to(fmap)
+        _road_layers(list(prepared.roads), group)
+    if prepared.settlements is not None:
+        PointsText(prepared.settlements, t("kinds.settlements", lang), PLACE_MARKER).add_to(fmap)
+    for kind, rows in prepared.crossings:
+        marker = _dot_marker(CROSSING_SYMBOLS[kind][0])
+        PointsText(rows, t(f"map.{kind}_crossings", lang), marker).add_to(fmap)
     Fullscreen(title=t("map.fullscreen", lang), title_cancel=t("map.fullscreen_exit", lang)).add_to(fmap)
     measure = MeasureControl(primary_length_unit="kilometers", secondary_length_unit="",
                              primary_area_unit="sqkilometers", secondary_area_unit="")
@@ -511,7 +572,7 @@ def base_map(layers: dict[str, gpd.GeoDataFrame], lang: str, overlay: Overlay | 
         measure.default_js = [("leaflet_measure_js_fr", MEASURE_FR_URL)]
     measure.add_to(fmap)
     MetricScale().add_to(fmap)
-    _legend(lang, overlay is not None, hidden_roads, notes).add_to(fmap)
+    _legend(lang, overlay is not None, list(prepared.hidden_roads), notes).add_to(fmap)
     root = cast(Figure, fmap.get_root())
     root.header.add_child(Element(RANK_LABEL_CSS), name="bordermap_css")  # st_folium keeps the header
     return fmap

@@ -346,10 +346,10 @@ def test_the_app_refuses_an_uploaded_huge_header(store, tmp_path, monkeypatch):
     from streamlit.testing.v1 import AppTest
 
     monkeypatch.setenv("BORDERMAP_STORE", str(store.path))
-    before = state(store)
     app = AppTest.from_file(APP, default_timeout=120).run()
     app.switch_page("app_pages/layers.py")
     app.run()
+    before = state(store)  # after the first load, which keeps its derived data in the store
     upload = huge_header(tmp_path / "huge.tif").read_bytes()
     app.file_uploader(key="upload_file").set_value(("huge.tif", upload, "image/tiff"))
     app.run()

@@ -16,10 +16,11 @@ import os
 import tomllib
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from babel import Locale
-from babel.dates import format_date
-from babel.numbers import NumberPattern, format_scientific, parse_pattern
+if TYPE_CHECKING:  # babel is imported when a number or date is first formatted (`--help` stays quick)
+    from babel import Locale
+    from babel.numbers import NumberPattern
 
 LANGUAGES = ("en", "fr")
 DEFAULT_LANGUAGE = "en"
@@ -67,12 +68,16 @@ def format_number(value: float, lang: str, digits: int = 2, fixed: bool = False)
     if not math.isfinite(value):
         return "NaN" if math.isnan(value) else "∞" if value > 0 else "-∞"
     if abs(value) >= LARGEST_PLAIN:
+        from babel.numbers import format_scientific
+
         return format_scientific(value, format="0.###E0", locale=_locale(lang))
     return _pattern(digits, fixed).apply(value, _locale(lang))
 
 
 @cache
 def _locale(lang: str) -> Locale:
+    from babel import Locale
+
     return Locale.parse(lang)
 
 
@@ -80,6 +85,8 @@ def _locale(lang: str) -> Locale:
 def _pattern(digits: int, fixed: bool = False) -> NumberPattern:
     """Grouped thousands, at most (or, ``fixed``, exactly) ``digits`` decimals (parsed once:
     formatting is on hot paths)."""
+    from babel.numbers import parse_pattern
+
     return parse_pattern("#,##0" + ("." + ("0" if fixed else "#") * digits if digits else ""))
 
 
@@ -93,6 +100,8 @@ def format_percent(share: float, lang: str, digits: int = 1, fixed: bool = False
 def format_day(value: dt.date, lang: str) -> str:
     """A date for display: ``2026-11-22`` in English, ``22/11/2026`` in French."""
     if check_language(lang) == "fr":
+        from babel.dates import format_date
+
         return format_date(value, format="dd/MM/yyyy", locale="fr")
     return value.isoformat()
 

@@ -2,7 +2,9 @@
 
 Layers, indicators, the population overlay and the base map are keyed by the store's
 path and latest version: an import, a rollback or an accepted note creates a version,
-so every page sees the new data at its next run.
+so every page sees the new data at its next run. The indicators, the population picture and
+the base map's large layers are also kept in the store (``mapping.derived``), so that a new
+process reads them instead of computing them again, and reads no layer it does not show.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
+from .. import derived
 from ..errors import BordermapError
 from ..i18n import t
 from ..layers.raster_checks import RasterError
@@ -26,8 +29,6 @@ from ..maps import NUMBERED_RANKS, base_map
 from ..project import Bounds, Project, load_settings, project_of, view_bounds
 from ..raster_overlay import Overlay, population_overlay
 from ..scoring.explain import results_table
-from ..scoring.indicators import compute_indicators
-from ..scoring.pipeline import layers_from_layers, params_from_settings
 from ..scoring.profile import Profile, profile_from_dict, profile_to_dict
 from ..scoring.rank import Ranking, score
 from ..scoring.sensitivity import rank_intervals
@@ -71,22 +72,28 @@ def store_version(path: str) -> int:
 def project(path: str, version: int) -> Project:
     """The project's settings completed from the layers (the record is read at each run: a
     change of settings makes no version)."""
-    return project_of(load_settings(open_store(path)), layers(path, version))
+    shown = {kind: layer(path, version, kind) for kind in ("countries", "posts", "borders")}
+    return project_of(load_settings(open_store(path)), shown)
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
+@st.cache_resource(show_spinner=False, max_entries=32)
+def layer(path: str, version: int, kind: str) -> gpd.GeoDataFrame | None:
+    """The current layer of ``kind``, read once per version (EPSG:4326), or None."""
+    return open_store(path).read(kind)
+
+
 def layers(path: str, version: int) -> dict[str, gpd.GeoDataFrame]:
-    """Every current vector layer of the store, read once per version (EPSG:4326)."""
-    opened = open_store(path)
-    return {kind: opened.read(kind) for kind in opened.kinds() if kind != "population"}
+    """Every current vector layer of the store, each read once per version (EPSG:4326)."""
+    kinds = [kind for kind in open_store(path).kinds() if kind != "population"]
+    return {kind: found for kind in kinds if (found := layer(path, version, kind)) is not None}
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _indicators(path: str, version: int, settings: str, day: str) -> pd.DataFrame:
     """Indicators of every post; ``settings`` is the profile's ``[indicators]`` table as JSON,
-    ``day`` the reference date (ISO) that ages assessments and incidents."""
-    return compute_indicators(layers_from_layers(layers(path, version), open_store(path)),
-                              params_from_settings(json.loads(settings), dt.date.fromisoformat(day)))
+    ``day`` the reference date (ISO) that ages assessments and incidents (kept in the store)."""
+    return derived.indicator_table(open_store(path), lambda kind: layer(path, version, kind),
+                                   json.loads(settings), dt.date.fromisoformat(day))
 
 
 def today() -> str:
@@ -98,19 +105,27 @@ def today() -> str:
 def overlay(path: str, version: int) -> Overlay | None:
     """The population picture; None without a raster, or when the stored raster cannot be used
     (the map is drawn without it; the ranking pages say why, from the indicators)."""
-    raster = open_store(path).raster_path("population")
+    opened = open_store(path)
+    raster = opened.raster_path("population")
     if raster is None or not raster.exists():
         return None
-    try:
-        return population_overlay(raster)
-    except RasterError:
-        return None
+
+    def picture() -> Overlay | None:
+        try:
+            return population_overlay(raster)
+        except RasterError:
+            return None
+
+    return derived.population_overlay(opened, picture)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _base(path: str, version: int, lang: str, opacity: float, tiles: str | None, notes: bool,
           view: Bounds | None) -> folium.Map:
-    return localise(base_map(layers(path, version), lang, overlay(path, version), opacity, tiles, notes,
+    shown = {kind: found for kind in ("countries", "borders")
+             if (found := layer(path, version, kind)) is not None}
+    prepared = derived.map_layers(open_store(path), lambda kind: layer(path, version, kind))
+    return localise(base_map(shown, lang, overlay(path, version), opacity, tiles, notes, prepared,
                              view))
 
 
@@ -123,7 +138,8 @@ def base(path: str, version: int, lang: str, opacity: float, tiles: str | None,
     attaches the posts to it, so a map drawn twice would point at names that no longer exist.
     It opens on the project's data (``project.view_bounds``).
     """
-    view = view_bounds(layers(path, version), project(path, version).countries)
+    shown = {kind: layer(path, version, kind) for kind in ("posts", "borders", "countries")}
+    view = view_bounds(shown, project(path, version).countries)
     return copy.deepcopy(_base(path, version, lang, opacity, tiles, notes, view))
 
 

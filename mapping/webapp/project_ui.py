@@ -46,10 +46,11 @@ def title(project: Project, lang: str) -> None:
         st.success(outcome[1])
 
 
-def require_posts(layers: Mapping[str, gpd.GeoDataFrame], lang: str) -> None:
-    """On a page that needs posts: when the project has none, say what to import and stop."""
-    if layers.get("posts") is not None:
-        return
+def require_posts(posts: gpd.GeoDataFrame | None, lang: str) -> gpd.GeoDataFrame:
+    """On a page that needs posts: ``posts`` when there are some; when the project has none,
+    say what to import and stop the page."""
+    if posts is not None:
+        return posts
     st.info(t("app.project.no_posts", lang))
     st.page_link(LAYERS_PAGE, label=t("app.project.go_layers", lang), icon=":material/upload_file:")
     st.stop()
