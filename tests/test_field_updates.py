@@ -91,7 +91,8 @@ def test_the_diff_of_an_update_lists_the_columns_that_change_and_what_stays(stor
     assert change["removed"] == [] and change["added"] == [] and change["unchanged"] == unchanged
     assert "building" in change["columns"]["MRT-KOB"] and "equipment" not in change["columns"]["MRT-KOB"]
     text = run(store, "layers", "diff", str(path), "--kind", "posts", "--update", lang="fr").output
-    assert f"{unchanged} entités enregistrées restent inchangées" in text.replace("\u202f", " ").replace("\u00a0", " ")
+    text = text.replace("\u202f", " ").replace("\u00a0", " ")
+    assert f"{unchanged} entités enregistrées restent inchangées" in text
     assert digest(store.path) == before  # a diff changes nothing
 
 
