@@ -31,7 +31,7 @@ import rasterio
 import shapely
 from rasterio.transform import Affine
 
-from .geo import study_crs
+from .geo import geodesic_m, study_crs
 from .i18n import t
 from .layers.borders import border_pairs, derive_borders, served_borders
 from .layers.schema import KINDS, MODES, STORAGE_CRS, with_schema_types
@@ -56,6 +56,7 @@ NEIGHBOURS = ("SEN", "DZA", "GIN", "CIV", "NGA", "CMR", "LBY", "SDN", "CAF", "MA
               "BEN", "TGO", "GHA", "GMB", "GNB")
 REGION_MARGIN_DEG = 0.5  # the region of the posts: their extent widened by this, in degrees
 REGION_STEP_DEG = 0.5  # ... and rounded outwards to a multiple of this
+NEIGHBOUR_SETTLEMENT_KM = 50.0  # a neighbour's place is a settlement of the demo this near a post
 
 # source texts: the English words of the catalogue (reports translate them)
 SOURCE_COUNTRIES = t("sources.countries", "en")
@@ -79,7 +80,7 @@ CONDITION_SD = 0.7
 STAFF_RANGE = {"operational": (6, 20), "degraded": (2, 8), "closed": (0, 0), "planned": (0, 0)}
 REHAB_COST_USD = (40_000, 450_000)  # cheapest and dearest rehabilitation
 REHAB_COST_STEP_USD = 1_000
-UNOFFICIAL_PER_100_KM = 5.0  # illustrative unofficial crossings per 100 km of border in the region
+UNOFFICIAL_PER_100_KM = 3.0  # illustrative unofficial crossings per 100 km of border in the region
 UNOFFICIAL_MIN = 5  # ... and at least this many on each border that has posts
 UNOFFICIAL_JITTER_M = 2_000  # largest offset of an unofficial crossing from the border line
 MODE_PROBABILITY = {"foot": 0.8, "motorbike": 0.6, "vehicle": 0.25, "livestock": 0.5}
@@ -449,17 +450,24 @@ def load_geonames() -> pd.DataFrame:
     return frame.set_index("geonameid", drop=False).sort_index()
 
 
-def build_settlements(geonames: pd.DataFrame,
-                      region: tuple[float, float, float, float]) -> gpd.GeoDataFrame:
+def near_posts(geonames: pd.DataFrame, posts: gpd.GeoDataFrame, km: float) -> np.ndarray:
+    """Whether each GeoNames place is within ``km`` km (geodesic, WGS84) of a post."""
+    lon, lat = geonames["longitude"].to_numpy()[:, None], geonames["latitude"].to_numpy()[:, None]
+    px, py = posts.geometry.x.to_numpy()[None, :], posts.geometry.y.to_numpy()[None, :]
+    shape = np.broadcast_shapes(lon.shape, px.shape)
+    metres = geodesic_m(*(np.broadcast_to(a, shape) for a in (lon, lat, px, py)))
+    return (metres <= km * 1000).any(axis=1)
+
+
+def build_settlements(geonames: pd.DataFrame, posts: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """GeoNames places of 500+ inhabitants (schema settlements): all of the G5 countries', and
-    the neighbours' inside ``region`` (lon/lat degrees), where they count for the posts.
+    the neighbours' within ``NEIGHBOUR_SETTLEMENT_KM`` of a post, where they count for it.
 
     GeoNames gives no census year, so ``population_year`` is empty; a population
     of 0 means unknown in GeoNames and is left empty.
     """
-    west, south, east, north = region
-    inside = geonames["longitude"].between(west, east) & geonames["latitude"].between(south, north)
-    geonames = geonames[geonames["iso3"].isin(G5) | inside]
+    geonames = geonames[geonames["iso3"].isin(G5).to_numpy()
+                        | near_posts(geonames, posts, NEIGHBOUR_SETTLEMENT_KM)]
     population = geonames["population"].where(
         geonames["population"] != GEONAMES_UNKNOWN_POPULATION)
     frame = pd.DataFrame({
@@ -741,7 +749,7 @@ def build_layers(tick: Callable[[], None] = lambda: None) -> dict[str, gpd.GeoDa
     layers["posts"] = build_posts(geonames)
     tick()
     region = region_bounds(layers["posts"])
-    layers["settlements"] = build_settlements(geonames, region)
+    layers["settlements"] = build_settlements(geonames, layers["posts"])
     tick()
     layers["crossings"] = build_crossings(layers["posts"], layers["borders"], region)
     tick()

@@ -206,7 +206,7 @@ def test_settlements_cover_the_region_across_its_borders(layers):
     neighbours = settlements[~settlements["iso3"].isin(posts["iso3"])]
     assert {"SEN", "CIV", "GHA", "NGA", "CMR", "SDN"} <= set(neighbours["iso3"])
     inside = neighbours.geometry.x.between(west, east) & neighbours.geometry.y.between(south, north)
-    assert inside.all()  # the neighbours' places where they count for the posts
+    assert inside.all()  # the neighbours' places where they count for the posts: near them
 
 
 def test_the_mauritania_mali_posts_and_the_bilateral_meeting_places_are_kept(layers):

@@ -139,9 +139,9 @@ def test_pdf_embeds_every_font(files, lang):
 
 
 @pytest.mark.parametrize(("lang", "words"), [
-    ("en", {"source": "position: GeoNames (CC BY 4.0)", "illustrative": "illustrative (488 features)",
+    ("en", {"source": "position: GeoNames (CC BY 4.0)", "illustrative": "illustrative (293 features)",
             "minimum": "Mali: at least 3 posts", "maximum": "Chad: at most 2 posts"}),
-    ("fr", {"source": "position : GeoNames (CC BY 4.0)", "illustrative": "illustratif (488 entités)",
+    ("fr", {"source": "position : GeoNames (CC BY 4.0)", "illustrative": "illustratif (293 entités)",
             "minimum": "Mali : au moins 3 postes", "maximum": "Tchad : au plus 2 postes"}),
 ])
 def test_report_states_sources_and_constraints(files, bundles, lang, words):
