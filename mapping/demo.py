@@ -456,7 +456,7 @@ def near_posts(geonames: pd.DataFrame, posts: gpd.GeoDataFrame, km: float) -> np
     px, py = posts.geometry.x.to_numpy()[None, :], posts.geometry.y.to_numpy()[None, :]
     shape = np.broadcast_shapes(lon.shape, px.shape)
     metres = geodesic_m(*(np.broadcast_to(a, shape) for a in (lon, lat, px, py)))
-    return (metres <= km * 1000).any(axis=1)
+    return np.asarray((metres <= km * 1000).any(axis=1))
 
 
 def build_settlements(geonames: pd.DataFrame, posts: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
