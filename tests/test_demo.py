@@ -14,17 +14,31 @@ import rasterio
 import shapely
 from shapely.geometry import MultiPolygon, box
 
-from mapping.demo import GPKG_NAME, LAYER_ORDER, RASTER_NAME, RASTER_NODATA, build_demo
-from mapping.geo import GEOD, MR_ML_BOUNDS, study_crs
-from mapping.layers.borders import BORDER_COLUMNS, derive_borders
+from mapping.demo import (
+    GPKG_NAME,
+    LAYER_ORDER,
+    RASTER_NAME,
+    RASTER_NODATA,
+    UNOFFICIAL_MIN,
+    build_demo,
+    region_bounds,
+)
+from mapping.geo import GEOD
+from mapping.layers.borders import BORDER_COLUMNS, border_pairs, derive_borders, pair_id, served_borders
 from mapping.layers.schema import KINDS, STORAGE_CRS
 
 REPO_DATA = Path(__file__).parents[1] / "data" / "geo"
 SHARED_DATA = Path(__file__).parents[1].parent / "shared" / "data"
 OGR_DTYPES = {"str": ("object",), "int": ("int64", "int32"), "float": ("float64",),
               "bool": ("bool",), "date": ("datetime64[D]",)}
-POST_MAX_BORDER_KM = 60
+POST_MAX_BORDER_KM = 50  # a town post (Nara, Maradi) stands up to this far from its border
+OWN_SIDE_TOLERANCE_KM = 1  # a post on the line (Kaédi, on the river) may fall just across it
 UNOFFICIAL_MAX_BORDER_KM = 3
+RASTER_MAX_BYTES = 3_000_000
+G5_BORDERS = ("MLI-MRT", "BFA-MLI", "MLI-NER", "BFA-NER", "NER-TCD")
+MAURITANIA_MALI_POSTS = ("MRT-KOB", "MLI-NIO", "MRT-ADB", "MLI-NAR", "MRT-FAS", "MRT-BSK",
+                         "MRT-BGD", "MRT-BST", "MRT-DJG", "MRT-KNK", "MRT-OYG", "MRT-HCH",
+                         "MRT-SEL", "MRT-DGT", "MRT-CHK", "MLI-YEL")
 
 
 def _countries(*shapes) -> gpd.GeoDataFrame:
@@ -146,17 +160,65 @@ def test_layers_follow_their_schema(demo, layers, name):
             assert (layer[column.name].dropna() <= column.maximum).all(), column.name
 
 
-def _border_distance_km(layer: gpd.GeoDataFrame, borders: gpd.GeoDataFrame) -> pd.Series:
-    crs = study_crs(MR_ML_BOUNDS)
-    line = borders.set_index("border_id").loc[["MLI-MRT"]].to_crs(crs).geometry.iloc[0]
-    return layer.to_crs(crs).distance(line) / 1000
+def _border_distance_km(layer: gpd.GeoDataFrame, borders: gpd.GeoDataFrame,
+                        pairs: pd.Series) -> np.ndarray:
+    """Geodesic distance (km, WGS84) of each feature to the border ``pairs`` names for it."""
+    lines = border_pairs(borders).loc[pairs.to_numpy()].to_numpy()
+    ends = shapely.get_point(shapely.shortest_line(layer.geometry.to_numpy(), lines), 1)
+    points = layer.geometry.to_numpy()
+    return GEOD.inv(shapely.get_x(points), shapely.get_y(points),
+                    shapely.get_x(ends), shapely.get_y(ends))[2] / 1000
 
 
-def test_posts_are_near_the_border_inside_their_country_and_linked(layers):
-    posts, countries = layers["posts"], layers["countries"].set_index("iso3")
-    assert 15 <= len(posts) <= 24
-    assert (_border_distance_km(posts, layers["borders"]) <= POST_MAX_BORDER_KM).all()
-    assert shapely.contains(countries.geometry.loc[posts.iso3].values, posts.geometry.values).all()
+def test_posts_stand_near_the_border_they_serve_on_their_own_side(layers):
+    posts, borders = layers["posts"], layers["borders"]
+    assert 40 <= len(posts) <= 70
+    served = served_borders(posts, borders)
+    assert served.notna().all(), list(posts.loc[served.isna(), "post_id"])
+    distance = _border_distance_km(posts, borders, served)
+    assert (distance <= POST_MAX_BORDER_KM).all(), list(posts.loc[distance > POST_MAX_BORDER_KM,
+                                                                   "post_id"])
+    countries = layers["countries"].set_index("iso3")
+    inside = shapely.contains(countries.geometry.loc[posts.iso3].to_numpy(),
+                              posts.geometry.to_numpy())
+    assert (inside | (distance <= OWN_SIDE_TOLERANCE_KM)).all(), list(posts.loc[~inside, "post_id"])
+    assert all(iso in pair.split("-") for iso, pair in zip(posts.iso3, served, strict=True))
+    assert set(posts["iso3"]) == {"BFA", "MLI", "MRT", "NER", "TCD"}
+
+
+def test_every_border_between_g5_countries_has_posts(layers):
+    posts = layers["posts"]
+    served = served_borders(posts, layers["borders"])
+    for border in G5_BORDERS:
+        countries = set(posts.loc[served == border, "iso3"])
+        assert countries, f"no post on {border}"
+        assert countries <= set(border.split("-"))
+    country = posts.set_index("post_id")["iso3"]
+    faced = posts.dropna(subset="facing_post_id")
+    both_sides = {pair_id(own, country[other])
+                  for own, other in zip(faced["iso3"], faced["facing_post_id"], strict=True)}
+    assert both_sides == {"MLI-MRT", "BFA-MLI", "MLI-NER", "BFA-NER"}
+
+
+def test_settlements_cover_the_region_across_its_borders(layers):
+    settlements, posts = layers["settlements"], layers["posts"]
+    west, south, east, north = region_bounds(posts)
+    neighbours = settlements[~settlements["iso3"].isin(posts["iso3"])]
+    assert {"SEN", "CIV", "GHA", "NGA", "CMR", "SDN"} <= set(neighbours["iso3"])
+    inside = neighbours.geometry.x.between(west, east) & neighbours.geometry.y.between(south, north)
+    assert inside.all()  # the neighbours' places where they count for the posts: near them
+
+
+def test_the_mauritania_mali_posts_and_the_bilateral_meeting_places_are_kept(layers):
+    posts = layers["posts"].set_index("post_id")
+    assert set(MAURITANIA_MALI_POSTS) <= set(posts.index)
+    assert posts.loc["MRT-ADB", ["name", "iso3"]].tolist() == ["Adel Bagrou", "MRT"]
+    assert posts.loc["MRT-GOG", ["name", "iso3"]].tolist() == ["Gogui Zemal", "MRT"]
+    assert "approximate" in posts.loc["MRT-GOG", "source"]  # not a published position
+
+
+def test_posts_are_linked_and_plausible(layers):
+    posts = layers["posts"]
     facing = posts.dropna(subset="facing_post_id").set_index("post_id")["facing_post_id"]
     assert all(facing[facing[p]] == p for p in facing.index)  # pairs face each other
     official = set(layers["crossings"].query("kind == 'official'")["crossing_id"])
@@ -168,14 +230,29 @@ def test_posts_are_near_the_border_inside_their_country_and_linked(layers):
     assert planned[["building", "last_assessed", "rehab_cost_usd"]].isna().all().all()
 
 
-def test_crossings_lie_on_or_close_to_the_border(layers):
-    crossings = layers["crossings"]
-    distance = _border_distance_km(crossings, layers["borders"])
+def test_crossings_lie_on_or_close_to_their_border(layers):
+    crossings, posts = layers["crossings"], layers["posts"]
+    assert (crossings["iso3_a"] < crossings["iso3_b"]).all()
+    pairs = crossings["iso3_a"] + "-" + crossings["iso3_b"]
+    distance = _border_distance_km(crossings, layers["borders"], pairs)
     assert (distance[crossings["kind"] == "official"] < 0.01).all()
     assert (distance <= UNOFFICIAL_MAX_BORDER_KM).all()
-    assert (crossings["kind"] == "unofficial").sum() >= 50
-    assert (crossings["iso3_a"] < crossings["iso3_b"]).all()
+    unofficial = pairs[crossings["kind"] == "unofficial"].value_counts()
+    served = set(served_borders(posts, layers["borders"]))
+    assert set(unofficial.index) == served  # along every border that has posts, and only there
+    assert (unofficial >= UNOFFICIAL_MIN).all()
     assert set(layers["flows"]["crossing_id"]) <= set(crossings["crossing_id"])
+    flows_on = set(pairs[crossings["crossing_id"].isin(layers["flows"]["crossing_id"])])
+    assert set(G5_BORDERS) <= flows_on
+
+
+def test_every_illustrative_value_says_so_in_its_source(layers):
+    for name in ("posts", "crossings", "flows", "roads"):
+        sources = layers[name]["source"]
+        assert sources.str.contains("illustrative").all(), name
+    positions = layers["posts"]["source"].str.split(";").str[0]
+    assert positions.str.startswith("position: ").all()
+    assert set(positions) - {"position: GeoNames (CC BY 4.0)"}  # other public facts are named
 
 
 def test_borders_derive_cleanly_from_the_simplified_countries(layers):
@@ -195,7 +272,11 @@ def test_population_raster_is_modelled_persons_per_cell(demo, layers):
         west, south, east, north = raster.bounds
     assert tags["UNITS"] == "persons per cell" and tags["MODELLED"].startswith("yes")
     assert "METHOD" in tags
-    assert (west, south, east, north) == pytest.approx(MR_ML_BOUNDS)
+    assert (west, south, east, north) == pytest.approx(region_bounds(layers["posts"]))
+    posts = layers["posts"].geometry
+    assert (posts.x > west + 0.5).all() and (posts.x < east - 0.5).all()
+    assert (posts.y > south + 0.5).all() and (posts.y < north - 0.5).all()
+    assert (demo[0] / RASTER_NAME).stat().st_size < RASTER_MAX_BYTES
     settled = layers["settlements"].cx[west:east, south:north]["population"].sum()
     assert (values >= 0).all()
     assert settled < values.sum() < 3 * settled

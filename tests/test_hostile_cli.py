@@ -493,7 +493,7 @@ def test_escape_sequences_in_names_are_shown_not_obeyed(store, tmp_path, unraisa
         result = run(store, *args, lang=lang, unraisable=unraisable)
         assert result.exit_code == 0, result.output
         assert "\x1b" not in result.output and "\x07" not in result.output
-    assert "\\u001b]0;pwned\\u0007Poste\\u001b[2J" in run(store, "score", "--top", "20").output
+    assert "\\u001b]0;pwned\\u0007Poste\\u001b[2J" in run(store, "score", "--top", "100").output
 
 
 def test_escape_sequences_in_a_refused_value_are_shown_not_obeyed(store, unraisable):

@@ -343,7 +343,7 @@ def test_names_a_spreadsheet_would_run_are_imported_with_a_warning_and_exported_
     written = []
     for args in (["export", "--out", "ranking.csv"], ["export", "--out", "ranking.csv", "--hxl"],
                  ["export", "--out", "ranking.xlsx"], ["score", "--out", "scores.xlsx"],
-                 ["score", "--out", "scores.csv"], ["shortlist", "--top", "30", "--out", "short.xlsx"],
+                 ["score", "--out", "scores.csv"], ["shortlist", "--top", "100", "--out", "short.xlsx"],
                  ["shortlist", "--budget", "1e7", "--out", "short.csv"],
                  ["sensitivity", "--samples", "20", "--out", "ranks.xlsx"]):
         args = [str(tmp_path / a) if a.endswith((".csv", ".xlsx")) else a for a in args]

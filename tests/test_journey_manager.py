@@ -67,10 +67,11 @@ def test_a_manager_reweights_compares_fits_the_budget_and_exports(app, lang):
         # 1. the weights as shares of 100 %, and the same post first on the map and in the table
         assert abs(sum(effective_weights(tab)) - 100) < 0.5
         before = top_post_agrees_on_map_and_table(tab, positions, lang)
-        # 2. population matters most: a slider moves, the weights and the ranking follow
-        population = tab.page.locator("[data-testid=stSidebar] [data-testid=stSlider]").filter(
-            has_text=label("pop_20km", lang).capitalize())
-        population.get_by_role("slider").focus()
+        # 2. condition matters most: a slider moves, the weights and the ranking follow (N'Djamena,
+        # first by default, stays first when population matters most)
+        need = tab.page.locator("[data-testid=stSidebar] [data-testid=stSlider]").filter(
+            has_text=label("condition_need", lang).capitalize())
+        need.get_by_role("slider").focus()
         tab.page.keyboard.press("End")  # all 100 points
         tab.settle()
         shares = effective_weights(tab)
@@ -82,10 +83,10 @@ def test_a_manager_reweights_compares_fits_the_budget_and_exports(app, lang):
         # 3. a scenario saved under a name, compared with the current weights
         tab.tab("app.scenarios", lang)
         form = tab.page.locator("[data-testid=stForm]").filter(has_text=words("app.scenario_save", lang))
-        form.get_by_label(words("app.scenario_name", lang), exact=True).fill(f"Population {lang}")
+        form.get_by_label(words("app.scenario_name", lang), exact=True).fill(f"Condition {lang}")
         form.get_by_role("button", name=words("app.scenario_save", lang)).click()
         tab.settle()
-        assert tab.shows(words("app.scenario_saved", lang, name=f"Population {lang}"))
+        assert tab.shows(words("app.scenario_saved", lang, name=f"Condition {lang}"))
         condition = tab.page.locator("[data-testid=stSidebar] [data-testid=stSlider]").nth(0)
         condition.get_by_role("slider").focus()
         tab.page.keyboard.press("Home")  # no points at all

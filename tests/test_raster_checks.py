@@ -118,8 +118,8 @@ BAD_RASTERS: dict[str, tuple[Callable[[Path], Path], str, str, str]] = {
                 "raster_rotated", "rotated or sheared", "tourné ou cisaillé"),
     "tiny_pixels": (lambda p: write(p, people(), transform=from_origin(-9.5, 15.5, 1e-9, 1e-9)),
                     "raster_pixel_too_small", "less than the 1 m", "moins que les 1 m"),
-    "elsewhere": (lambda p: write(p, people(), transform=from_origin(20.0, 15.0, 0.05, 0.05)),
-                  "raster_covers_no_post", "covers none of the 16 posts", "ne couvre aucun des 16 postes"),
+    "elsewhere": (lambda p: write(p, people(), transform=from_origin(30.0, 15.0, 0.05, 0.05)),
+                  "raster_covers_no_post", "covers none of the 53 posts", "ne couvre aucun des 53 postes"),
     "not_on_earth": (lambda p: write(p, people(), transform=from_origin(-13.0, 180.0, 0.05, 0.05)),
                      "raster_not_on_earth", "does not fall on the Earth", "ne tombe pas sur la Terre"),
 }

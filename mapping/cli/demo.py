@@ -13,7 +13,7 @@ from .common import EXIT_OK, EXIT_UNREADABLE, Context, common, counting_bar, ech
 
 @click.group()
 def demo() -> None:
-    """The embedded demo data of the Mauritania–Mali border."""
+    """The embedded demo data of the G5 Sahel borders (Mauritania, Mali, Burkina Faso, Niger, Chad)."""
 
 
 @demo.command("build")
