@@ -2,9 +2,10 @@
 
 Layers (EPSG:4326) are clipped to the posts' area and projected once to ``study_crs``, a
 Lambert azimuthal equal-area projection in metres centred on the posts, so the scale bar
-is true in km (distortion well under 1 % over a border region). The post insets share one
-figure on which the layers are drawn once; only the extent, the highlight and the scale
-bar change from one inset to the next. Only numbers and country names are drawn as text.
+is true in km (distortion well under 1 % over a border region, under 2 % over the G5).
+The post insets share one figure on which the layers are drawn once, and so do the maps
+of each border; only the extent, the highlight and the scale bar change from one to the
+next. Only numbers and country names are drawn as text.
 """
 
 from __future__ import annotations
@@ -39,6 +40,9 @@ OVERVIEW_WIDTH = 6.8  # inches: the width of an A4 page's text
 LEGEND_HEIGHT = 1.0  # inches below the overview map
 ASPECT_RANGE = (0.55, 1.1)  # height / width of the overview map, widened to fit
 INSET_SIZE = (3.4, 3.4)  # inches
+BORDER_SIZE = (6.8, 4.2)  # inches: a border's map, the width of the page's text
+BORDER_MARGIN = 0.15  # share of the border's posts' span added on each side of its map
+BORDER_REACH_KM = 50.0  # and at least this, so the border is in view (served_borders' snap distance)
 DPI = 150
 MARGIN_DEG = 0.6  # degrees around the posts kept for the overview
 DEFAULT_RADIUS_KM = 20.0
@@ -85,6 +89,8 @@ class ReportMaps:
         self.extent = gpd.GeoSeries([area], crs=4326).to_crs(self.crs).total_bounds
         self._inset: tuple[Figure, Axes] | None = None
         self._inset_extras: list = []
+        self._border: tuple[Figure, Axes] | None = None
+        self._border_extras: list = []
 
     def _draw_layers(self, ax) -> None:
         ax.set_facecolor(SEA)
@@ -116,19 +122,21 @@ class ReportMaps:
         ax.set_ylabel("")
         ax.set_aspect("equal")
 
-    def _country_names(self, ax, extent: tuple[float, float, float, float]) -> None:
-        """Each country's name inside the part of it that ``extent`` (metres) shows."""
+    def _country_names(self, ax, extent: tuple[float, float, float, float]) -> list:
+        """Each country's name inside the part of it that ``extent`` (metres) shows; the texts."""
         column = f"name_{self.lang}"
         countries = self.layers.get("countries")
         if countries is None or column not in countries:
-            return
+            return []
         shown = countries.geometry.clip_by_rect(*extent)
+        texts = []
         for name, shape in zip(countries[column], shown, strict=True):
             if shape.is_empty:
                 continue
             point = shape.representative_point()
-            ax.text(point.x, point.y, _plain(name).upper(), ha="center", va="center", fontsize=7,
-                    color="#6b6250", zorder=3.5, clip_on=True, path_effects=HALO)
+            texts.append(ax.text(point.x, point.y, _plain(name).upper(), ha="center", va="center",
+                                 fontsize=7, color="#6b6250", zorder=3.5, clip_on=True, path_effects=HALO))
+        return texts
 
     def _scale_bar(self, ax, width_m: float) -> AnchoredSizeBar:
         km = _nice_km(width_m / 1000)
@@ -191,6 +199,31 @@ class ReportMaps:
         self._scale_bar(ax, east - west)
         self._north_arrow(ax)
         self._legend(ax)
+        return _png(figure)
+
+    def border(self, post_ids: list[str]) -> bytes:
+        """The posts of one border (``post_ids``): the same layers, the extent fitted to those
+        posts with a margin (at least ``BORDER_REACH_KM``, so the border they serve shows), at
+        the page's width."""
+        if self._border is None:
+            figure = Figure(figsize=BORDER_SIZE)
+            ax = figure.add_axes((0.01, 0.01, 0.98, 0.98))
+            self._draw_layers(ax)
+            self._north_arrow(ax)
+            self._border = (figure, ax)
+        figure, ax = self._border
+        for artist in self._border_extras:
+            artist.remove()
+        west, south, east, north = self.posts.geometry.loc[post_ids].total_bounds
+        pad = max(BORDER_MARGIN * max(east - west, north - south), BORDER_REACH_KM * 1000)
+        west, south, east, north = west - pad, south - pad, east + pad, north + pad
+        aspect = BORDER_SIZE[1] / BORDER_SIZE[0]  # widen the box to the figure's shape
+        width, height = max(east - west, (north - south) / aspect), max(north - south, (east - west) * aspect)
+        x, y = (west + east) / 2, (south + north) / 2
+        extent = (x - width / 2, y - height / 2, x + width / 2, y + height / 2)
+        ax.set_xlim(extent[0], extent[2])
+        ax.set_ylim(extent[1], extent[3])
+        self._border_extras = [*self._country_names(ax, extent), self._scale_bar(ax, width)]
         return _png(figure)
 
     def inset(self, post_id: str) -> bytes:
