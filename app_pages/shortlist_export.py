@@ -78,6 +78,7 @@ tables.text_table(pd.DataFrame({
     t("app.col.rank", lang): selected["rank"].astype(int),
     t("app.col.name", lang): selected["name"],
     t("app.col.country", lang): selected["iso3"],
+    t("export.col.border_id", lang): selected.get("border_id"),
     t("app.col.score", lang): [format_quantity(v, "score", lang) for v in selected["score"]],
     t("app.col.cost", lang): [None if pd.isna(v) else format_number(v, lang, 0)
                               for v in selected["rehab_cost_usd"]],

@@ -116,7 +116,7 @@ def test_a_selection_is_said_in_the_report_and_ranks_only_its_posts(store):
     content = report_content(bundle)
     assert any("Mauritanie – Sénégal (MRT-SEN)" in line for line in content.intro)
     method = " ".join(b for b in section(content, "report.method.title", "fr").blocks if isinstance(b, str))
-    assert "remis à l’échelle sur eux seuls" in method
+    assert "remis à l’échelle sur ces seuls postes" in method
 
 
 @needs_soffice
