@@ -3,9 +3,10 @@
 Layers (EPSG:4326) are clipped to the posts' area and projected once to ``study_crs``, a
 Lambert azimuthal equal-area projection in metres centred on the posts, so the scale bar
 is true in km (distortion well under 1 % over a border region, under 2 % over the G5).
-The post insets share one figure on which the layers are drawn once, and so do the maps
-of each border; only the extent, the highlight and the scale bar change from one to the
-next. Only numbers and country names are drawn as text.
+The post insets share one figure on which the layers are drawn once; only the extent, the
+highlight and the scale bar change from one inset to the next. A border's map draws only
+what its extent shows (lines and polygons cut to it), so that a region's many borders
+each cost little. Only numbers and country names are drawn as text.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import io
 import math
 
 import geopandas as gpd
+import numpy as np
 from matplotlib import patheffects
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -89,12 +91,13 @@ class ReportMaps:
         self.extent = gpd.GeoSeries([area], crs=4326).to_crs(self.crs).total_bounds
         self._inset: tuple[Figure, Axes] | None = None
         self._inset_extras: list = []
-        self._border: tuple[Figure, Axes] | None = None
-        self._border_extras: list = []
 
-    def _draw_layers(self, ax) -> None:
+    def _draw_layers(self, ax, layers: dict[str, gpd.GeoDataFrame] | None = None,
+                     extent: tuple[float, float, float, float] | None = None) -> None:
+        """The layers (``self.layers`` unless given) and the ranked posts on ``ax``; with
+        ``extent`` (metres), only the posts inside it (each number is a costly text to draw)."""
         ax.set_facecolor(SEA)
-        layers = self.layers
+        layers = self.layers if layers is None else layers
         if "countries" in layers:
             layers["countries"].plot(ax=ax, color=LAND, edgecolor="#b9b0a0", linewidth=0.4, zorder=1)
         if "borders" in layers:
@@ -112,8 +115,12 @@ class ReportMaps:
                 crossings[unofficial].plot(ax=ax, color=UNOFFICIAL_COLOUR, marker="x", markersize=14,
                                            linewidth=1, zorder=4)
         xs, ys = self.posts.geometry.x.to_numpy(), self.posts.geometry.y.to_numpy()
-        ax.scatter(xs, ys, s=110, c=self.colours, edgecolors="black", linewidths=0.6, zorder=5)
-        for x, y, rank, colour in zip(xs, ys, self.posts["rank"], self.colours, strict=True):
+        inside = np.ones(len(xs), dtype=bool) if extent is None else \
+            (xs >= extent[0]) & (xs <= extent[2]) & (ys >= extent[1]) & (ys <= extent[3])
+        colours = [c for c, keep in zip(self.colours, inside, strict=True) if keep]
+        xs, ys, ranks = xs[inside], ys[inside], self.posts["rank"].to_numpy()[inside]
+        ax.scatter(xs, ys, s=110, c=colours, edgecolors="black", linewidths=0.6, zorder=5)
+        for x, y, rank, colour in zip(xs, ys, ranks, colours, strict=True):
             ax.text(x, y, str(int(rank)), ha="center", va="center", fontsize=6, fontweight="bold",
                     color=label_colour(colour), zorder=6, clip_on=True)
         ax.set_xticks([])
@@ -205,15 +212,6 @@ class ReportMaps:
         """The posts of one border (``post_ids``): the same layers, the extent fitted to those
         posts with a margin (at least ``BORDER_REACH_KM``, so the border they serve shows), at
         the page's width."""
-        if self._border is None:
-            figure = Figure(figsize=BORDER_SIZE)
-            ax = figure.add_axes((0.01, 0.01, 0.98, 0.98))
-            self._draw_layers(ax)
-            self._north_arrow(ax)
-            self._border = (figure, ax)
-        figure, ax = self._border
-        for artist in self._border_extras:
-            artist.remove()
         west, south, east, north = self.posts.geometry.loc[post_ids].total_bounds
         pad = max(BORDER_MARGIN * max(east - west, north - south), BORDER_REACH_KM * 1000)
         west, south, east, north = west - pad, south - pad, east + pad, north + pad
@@ -221,10 +219,29 @@ class ReportMaps:
         width, height = max(east - west, (north - south) / aspect), max(north - south, (east - west) * aspect)
         x, y = (west + east) / 2, (south + north) / 2
         extent = (x - width / 2, y - height / 2, x + width / 2, y + height / 2)
+        figure = Figure(figsize=BORDER_SIZE)
+        ax = figure.add_axes((0.01, 0.01, 0.98, 0.98))
+        self._draw_layers(ax, self._within(extent), extent)
+        self._north_arrow(ax)
         ax.set_xlim(extent[0], extent[2])
         ax.set_ylim(extent[1], extent[3])
-        self._border_extras = [*self._country_names(ax, extent), self._scale_bar(ax, width)]
+        self._country_names(ax, extent)
+        self._scale_bar(ax, width)
         return _png(figure)
+
+    def _within(self, extent: tuple[float, float, float, float]) -> dict[str, gpd.GeoDataFrame]:
+        """The layers within ``extent`` (metres): features found with the spatial index, lines
+        and polygons cut to the extent; layers with nothing there are left out."""
+        area = box(*extent)
+        shown = {}
+        for kind, layer in self.layers.items():
+            rows = layer.iloc[layer.sindex.query(area, predicate="intersects")]
+            if kind in ("countries", "borders", "roads"):
+                rows = rows.set_geometry(rows.geometry.clip_by_rect(*extent))
+                rows = rows[~rows.geometry.is_empty]
+            if len(rows):
+                shown[kind] = rows
+        return shown
 
     def inset(self, post_id: str) -> bytes:
         """The surroundings of one post: twice the indicator radius each way, the radius circled."""
