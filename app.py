@@ -1,16 +1,20 @@
 """bordermap app: border posts, crossings and their ranking for rehabilitation, FR/EN.
 
-Opens the store named by ``BORDERMAP_STORE`` (the CLI's default otherwise), sets the
+Opens the store named by ``BORDERMAP_STORE`` (the CLI's default otherwise) — when it does not
+exist yet, a first-run screen creates it (an empty project, or the demo data) —, sets the
 language and the scoring controls in the sidebar, and routes to one page per task.
 Run with ``streamlit run app.py``.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from mapping.i18n import t
-from mapping.webapp import controls, data, md_text
+from mapping.layers.store import UnreadableStoreError
+from mapping.webapp import controls, data, error_text, md_text, project_ui
 from mapping.webapp.chrome import localise_streamlit
 
 st.set_page_config(page_title="bordermap", layout="wide")
@@ -18,9 +22,16 @@ controls.keep_page_settings()
 
 lang = controls.language()
 localise_streamlit(lang)
+path = data.store_path()
+if not Path(path).exists():  # a new project: empty, or from the demo data
+    project_ui.first_run(path, lang)
+    st.stop()
 with st.spinner(t("app.loading", lang)):
-    path = data.store_path()
-    data.store()  # created from the demo data on first use
+    try:
+        data.store()
+    except UnreadableStoreError as error:  # a file there that is not a store: said, never replaced
+        st.error(error_text(error, lang))
+        st.stop()
     version = data.store_version(path)
     data.layers(path, version)
 
@@ -33,5 +44,6 @@ pages = [
 page = st.navigation(pages)
 st.session_state["selection"] = controls.post_selection(lang, path, version)
 st.session_state["profile"] = controls.scoring_profile(lang)
+st.sidebar.markdown(f"**{md_text(data.project(path, version).name(lang))}**")
 st.sidebar.caption(md_text(t("app.store", lang, store=path)))
 page.run()

@@ -19,7 +19,7 @@ from mapping.layers.schema import KINDS
 from mapping.layers.store import Version
 from mapping.layers.uploads import saved_upload
 from mapping.maps import layer_control, notes_layer
-from mapping.webapp import data, error_text, format_time, md_text, tables
+from mapping.webapp import data, error_text, format_time, md_text, project_ui, tables
 from mapping.webapp.choices import choose
 
 UPLOAD_TYPES = ["gpkg", "geojson", "json", "zip", "kml", "kmz", "csv", "tsv", "txt", "xlsx", "tif",
@@ -30,6 +30,9 @@ ctx = data.page()
 lang = ctx.lang
 store = data.store()
 st.title(t("app.pages.layers", lang))
+project = data.project(ctx.path, ctx.version)
+project_ui.settings_expander(store, project, project_ui.known_countries(data.layers(ctx.path, ctx.version),
+                                                                       project), lang)
 
 
 def findings_table(findings: list[Finding]) -> None:
@@ -223,6 +226,7 @@ def history_tab() -> None:
                lambda n: version_label(by_number[n]))
     cols[1].text_input(t("app.user", lang), key="rollback_user")
     cols[2].button(t("app.rollback", lang), key="rollback_button", on_click=rollback)
+    project_ui.clear_section(store, data.layers(ctx.path, ctx.version), lang)
 
 
 def notes_tab() -> None:

@@ -14,7 +14,7 @@ from mapping.maps import layer_control, post_at, posts_layer
 from mapping.scoring.explain import label
 from mapping.scoring.profile import Profile
 from mapping.scoring.scenarios import compare, rank_change_marks, save_scenario, scenarios
-from mapping.webapp import charts, data, error_text, md_text, note_form, post_panel, tables
+from mapping.webapp import charts, data, error_text, md_text, note_form, post_panel, project_ui, tables
 from mapping.webapp.choices import choose, open_tab, set_choice
 
 ONLINE_TILES = "OpenStreetMap"
@@ -25,6 +25,9 @@ MAP_HEIGHT = {False: 560, True: 720}  # pixels: beside the profile, or across th
 ctx = data.page()
 lang, profile = ctx.lang, ctx.profile
 layers = data.layers(ctx.path, ctx.version)
+project = data.project(ctx.path, ctx.version)
+project_ui.title(project, lang)
+project_ui.require_posts(layers, lang)
 posts = layers["posts"]
 ranking, results = data.ranking_or_stop(ctx)
 indicators = data.indicator_table(ctx.path, ctx.version, profile)
@@ -32,7 +35,6 @@ posts = posts[posts["post_id"].isin(results.index)]  # the posts of the sidebar'
 ranked = results[results["rank"].notna()]
 names = dict(zip(posts["post_id"], posts["name"], strict=False))
 
-st.title(t("app.title", lang))
 if not ctx.selection.everything:
     chosen = ctx.selection.describe(lang, data.country_names(ctx.path, ctx.version, lang))
     st.caption(md_text(t("selection.normalised", lang, selection=chosen)))
@@ -81,7 +83,7 @@ with map_area:
 with panel:
     click = (event or {}).get("last_clicked") if noting else None
     if click:
-        note_form.show(click["lng"], click["lat"], posts, layers.get("countries"), lang)
+        note_form.show(click["lng"], click["lat"], posts, layers.get("countries"), lang, project.note_country)
     elif noting:
         st.info(t("app.note.click", lang))
     if selected:

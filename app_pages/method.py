@@ -14,13 +14,14 @@ from mapping.i18n import format_number, format_percent, t
 from mapping.i18n.quantities import unit_name
 from mapping.scoring.ahp import CR_LIMIT, ahp_weights, judgements_from_weights, matrix_from_upper
 from mapping.scoring.explain import label, range_text
-from mapping.webapp import controls, data, error_text, format_time, md_text, tables
+from mapping.webapp import controls, data, error_text, format_time, md_text, project_ui, tables
 
 ctx = data.page()
 lang, profile = ctx.lang, ctx.profile
+st.title(t("app.pages.method", lang))
+project_ui.require_posts(data.layers(ctx.path, ctx.version), lang)
 indicators = data.indicator_table(ctx.path, ctx.version, profile)
 units = indicators.attrs.get("units", {})
-st.title(t("app.pages.method", lang))
 
 st.subheader(t("app.criteria", lang))
 tables.text_table(pd.DataFrame({

@@ -15,18 +15,17 @@ from mapping.i18n import format_number, t
 from mapping.i18n.quantities import format_quantity
 from mapping.scoring.selection import border_name
 from mapping.scoring.shortlist import ShortlistRequest, running_totals, shortlist
-from mapping.webapp import data, error_text, md_text, tables
+from mapping.webapp import data, error_text, md_text, project_ui, tables
 from mapping.webapp.choices import choose
-
-DEFAULT_BUDGET = 3_000_000  # USD: the Mauritania–Mali project's rehabilitation budget
 
 ctx = data.page()
 lang, profile = ctx.lang, ctx.profile
-ranking, results = data.ranking_or_stop(ctx)
 st.title(t("app.pages.shortlist", lang))
+project_ui.require_posts(data.layers(ctx.path, ctx.version), lang)
+ranking, results = data.ranking_or_stop(ctx)
 
 cols = st.columns(2)
-st.session_state.setdefault("budget", DEFAULT_BUDGET)
+st.session_state.setdefault("budget", int(data.project(ctx.path, ctx.version).budget))  # USD
 st.session_state.setdefault("max_posts", 0)
 budget = cols[0].number_input(t("app.budget", lang), min_value=0, step=50_000,
                               key="budget")

@@ -31,7 +31,7 @@ from folium.plugins import Fullscreen, MeasureControl
 from folium.utilities import JsCode
 
 from .escape import inert
-from .geo import geodesic_m
+from .geo import SAHEL_BOUNDS, geodesic_m
 from .i18n import t
 from .palette import (
     BORDER_COLOUR,
@@ -51,6 +51,8 @@ from .raster_overlay import DENSITY_STEPS, RAMP, Overlay
 COORDINATE_PRECISION = 1e-5  # degrees (about 1 m): enough for a map, and a lighter page
 OUTLINE_TOLERANCE = 1e-3  # degrees (about 110 m): outlines drawn simpler, invisible below zoom 11
 MAX_ZOOM = 16
+VIEW_MAX_ZOOM = 10  # the map opens no closer than this, even on a single post
+VIEW_PADDING = (24, 24)  # pixels kept around the data the map opens on
 MEASURE_FR_URL = "https://cdn.jsdelivr.net/npm/leaflet-measure@3.1.0/dist/leaflet-measure.fr.js"
 NAMES_ZOOM = 9  # settlement names show from this zoom level on
 ROAD_TOLERANCE = 3e-3  # degrees (about 330 m): roads are drawn to be seen at zoom 6–10, not followed
@@ -463,12 +465,18 @@ def _settlements(settlements: gpd.GeoDataFrame, lang: str) -> PointsText:
 
 
 def base_map(layers: dict[str, gpd.GeoDataFrame], lang: str, overlay: Overlay | None = None,
-             opacity: float = 0.6, tiles: str | None = None, notes: bool = False) -> folium.Map:
+             opacity: float = 0.6, tiles: str | None = None, notes: bool = False,
+             view: tuple[float, float, float, float] | None = None) -> folium.Map:
     """Everything but the posts: countries with names, borders, roads by class, settlements
     sized by population, crossings, the population overlay (``opacity`` 0–1), legend (with the
     kinds of delegate notes when ``notes``), metric scale bar, full screen and distance measure.
-    ``tiles``: an optional online basemap. The layer list is added by ``layer_control``."""
-    fmap = folium.Map(location=[15.5, -8.0], zoom_start=6, tiles=None, control_scale=False)
+    ``tiles``: an optional online basemap. The layer list is added by ``layer_control``.
+    ``view``: what the map opens on (west, south, east, north in degrees; ``project.view_bounds``),
+    else the G5 Sahel region."""
+    west, south, east, north = view or SAHEL_BOUNDS
+    fmap = folium.Map(location=[(south + north) / 2, (west + east) / 2], zoom_start=5, tiles=None,
+                      control_scale=False)
+    fmap.fit_bounds([[south, west], [north, east]], padding=VIEW_PADDING, max_zoom=VIEW_MAX_ZOOM)
     fmap.options["maxZoom"] = MAX_ZOOM
     Panes().add_to(fmap)
     StillPage().add_to(fmap)

@@ -232,9 +232,13 @@ class Browser:
         return [row[1] for row in self.static_table(words("app.col.explanation", lang))[1:]]
 
 
+SIDEBAR_READY = "[data-testid=stSidebar] [data-testid=stSlider]"  # the weights: the app has loaded
+
+
 @contextmanager
-def browser(app: AppServer, name: str) -> Iterator[Browser]:
-    """A fresh Chromium tab on the app (French first) with every outside request blocked."""
+def browser(app: AppServer, name: str, ready: str = SIDEBAR_READY) -> Iterator[Browser]:
+    """A fresh Chromium tab on the app (French first) with every outside request blocked, once
+    ``ready`` is on the page (a new store's first-run screen has no weights yet)."""
     with playwright.sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=CHROMIUM, args=[
             "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
@@ -251,7 +255,7 @@ def browser(app: AppServer, name: str) -> Iterator[Browser]:
 
         page.route("**/*", only_the_app)
         page.goto(app.url)
-        page.wait_for_selector("[data-testid=stSidebar] [data-testid=stSlider]", timeout=120_000)
+        page.wait_for_selector(ready, timeout=120_000)
         page.wait_for_selector("[data-testid=stMain] h1", timeout=120_000)
         tab.settle()
         try:

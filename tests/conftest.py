@@ -41,7 +41,7 @@ def store_copy(demo_store_folder: Path, tmp_path: Path) -> Path:
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def shared_data() -> Path:
     """``../shared/data`` (real public reference data); the test is skipped when absent."""
     if not (SHARED_DATA / "sahel_reference.gpkg").exists():

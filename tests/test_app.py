@@ -23,17 +23,16 @@ MAP, SHORTLIST, LAYERS, METHOD = (f"app_pages/{name}.py" for name in
 
 
 @pytest.fixture
-def store_path(tmp_path, monkeypatch) -> Path:
-    path = tmp_path / "store.gpkg"
-    monkeypatch.setenv("BORDERMAP_STORE", str(path))
-    return path
+def store_path(store_copy, monkeypatch) -> Path:
+    """A store of the demo data (a new store opens on the first-run screen: test_app_project)."""
+    monkeypatch.setenv("BORDERMAP_STORE", str(store_copy))
+    return store_copy
 
 
 @pytest.fixture
 def app(store_path):
     app = AppTest.from_file(APP, default_timeout=120).run()
     assert not app.exception, app.exception
-    assert store_path.exists()  # the user's store was created from the demo data
     return app
 
 

@@ -225,7 +225,8 @@ BAD_STORE_COMMANDS = [["layers", "list"], ["layers", "history"], ["layers", "rol
                       ["score"], ["export", "--out", OUT], ["shortlist", "--budget", "1e6", "--out", OUT],
                       ["sensitivity", "--samples", "10"],
                       ["layers", "import", "RASTER", "--kind", "population"],
-                      ["layers", "export", "posts", "--to", OUT]]
+                      ["layers", "export", "posts", "--to", OUT], ["layers", "clear", "posts", "--yes"],
+                      ["project", "show"], ["project", "set", "--name", "G5"]]
 
 
 @pytest.mark.parametrize("lang", LANGS)

@@ -69,16 +69,116 @@ def test_coverage_gap_along_the_border_each_way(params):
     def along(lon_a, lon_b):
         return GEOD.inv(lon_a, 15.0, lon_b, 15.0)[2] / 1000
 
-    # the degraded post does not cover the border, so W and E are each other's neighbours
-    assert table.at["W", "gap_west_km"] == pytest.approx(along(-11.0, -10.5), rel=5e-3)
-    assert table.at["W", "gap_east_km"] == pytest.approx(along(-10.5, -9.6), rel=5e-3)
-    assert table.at["E", "gap_east_km"] == pytest.approx(along(-9.6, -9.0), rel=5e-3)
-    assert table.at["M", "gap_west_km"] == pytest.approx(along(-10.5, -10.0), rel=5e-3)
+    # posts 5.5 km off the line: their feet are found in the study CRS (to 1e-3)
+    # the degraded post does not cover the border, so W and E are each other's neighbours;
+    # the border runs east-west, so way a leads west
+    assert table.at["W", "border_id"] == "MLI-MRT"
+    assert table.at["W", "gap_a_km"] == pytest.approx(along(-11.0, -10.5), rel=1e-3)
+    assert table.at["W", "gap_a_towards"] == "W" and pd.isna(table.at["W", "gap_a_to"])
+    assert table.at["W", "gap_b_km"] == pytest.approx(along(-10.5, -9.6), rel=1e-3)
+    assert (table.at["W", "gap_b_towards"], table.at["W", "gap_b_to"]) == ("E", "E")
+    assert table.at["E", "gap_b_km"] == pytest.approx(along(-9.6, -9.0), rel=1e-3)
+    assert table.at["M", "gap_a_km"] == pytest.approx(along(-10.5, -10.0), rel=1e-3)
+    assert table.at["M", "gap_a_to"] == "W" and table.at["M", "gap_b_to"] == "E"
     assert table.at["W", "coverage_gap_km"] == pytest.approx(
-        (along(-11.0, -10.5) + along(-10.5, -9.6)) / 2, rel=5e-3)
+        (along(-11.0, -10.5) + along(-10.5, -9.6)) / 2, rel=1e-3)
     # Mali's only post answers for its whole side of the border
-    assert table.at["MALI", "gap_west_km"] + table.at["MALI", "gap_east_km"] == pytest.approx(
-        along(-11.0, -9.0), rel=5e-3)
+    assert table.at["MALI", "gap_a_km"] + table.at["MALI", "gap_b_km"] == pytest.approx(
+        along(-11.0, -9.0), rel=1e-3)
+
+
+def border(iso3_a: str, iso3_b: str, *lines: list[tuple[float, float]], piece: int = 0) -> list[dict]:
+    """Rows of the borders layer: one per line (pieces of the same pair)."""
+    return [{"border_id": f"{iso3_a}-{iso3_b}-{piece + k + 1}", "iso3_a": iso3_a, "iso3_b": iso3_b,
+             "geometry": shapely.MultiLineString([line])} for k, line in enumerate(lines)]
+
+
+def geodesic_km(*points: tuple[float, float]) -> float:
+    """Geodesic length (km, WGS84) of the polyline through ``points``."""
+    return GEOD.geometry_length(shapely.LineString(points)) / 1000
+
+
+def test_a_tripoint_ends_the_gap_and_another_pair_never_gives_it(params):
+    # MRT, MLI and SEN meet at (-12, 15); the MRT-SEN border is a 50 m stub at the tripoint,
+    # as the real data's small pieces: the old gap took the stub (0.05 km) for the post's border
+    borders = layer("borders", border("MLI", "MRT", [(-12.0, 15.0), (-11.0, 15.0), (-10.0, 15.2)])
+                    + border("MRT", "SEN", [(-12.0, 15.0), (-12.0, 14.99955)]))
+    posts = layer("posts", [
+        post("P", shapely.Point(-11.99, 15.0004), facing_post_id="Q"),
+        post("Q", shapely.Point(-11.99, 14.9996), iso3="MLI"),
+        post("R", shapely.Point(-11.0, 15.0)),
+    ])
+    table = compute_indicators(Layers(posts, borders=borders), params)
+    assert table.at["P", "border_id"] == "MLI-MRT"
+    assert table.at["P", "gap_a_km"] == pytest.approx(geodesic_km((-12.0, 15.0), (-11.99, 15.0)), rel=1e-3)
+    assert table.at["P", "gap_a_towards"] == "W" and pd.isna(table.at["P", "gap_a_to"])
+    assert table.at["P", "gap_b_km"] == pytest.approx(geodesic_km((-11.99, 15.0), (-11.0, 15.0)), rel=1e-4)
+    assert (table.at["P", "gap_b_towards"], table.at["P", "gap_b_to"]) == ("E", "R")
+    # R, alone beyond P, answers for the rest of the border up to its eastern end
+    assert table.at["R", "gap_b_km"] == pytest.approx(geodesic_km((-11.0, 15.0), (-10.0, 15.2)), rel=1e-4)
+    assert table.at["R", "gap_b_towards"] == "E" and pd.isna(table.at["R", "gap_b_to"])
+
+
+def test_a_border_in_pieces_is_one_line_where_they_connect(params):
+    # DZA-MLI digitised as two rows that meet at (2, 20), and a third that does not connect
+    borders = layer("borders", border("DZA", "MLI", [(0.0, 20.0), (2.0, 20.0)], [(4.0, 20.0), (2.0, 20.0)])
+                    + border("DZA", "MLI", [(5.0, 20.0), (6.0, 20.0)], piece=2))
+    posts = layer("posts", [
+        post("A", shapely.Point(1.0, 19.99), iso3="MLI"),
+        post("B", shapely.Point(3.0, 19.99), iso3="MLI"),
+        post("C", shapely.Point(5.5, 19.99), iso3="MLI"),
+    ])
+    table = compute_indicators(Layers(posts, borders=borders), params)
+    assert set(table["border_id"]) == {"DZA-MLI"}
+    assert table.at["A", "gap_b_km"] == pytest.approx(geodesic_km((1.0, 20.0), (3.0, 20.0)), rel=1e-4)
+    assert table.at["A", "gap_b_to"] == "B" and table.at["B", "gap_a_to"] == "A"
+    assert table.at["B", "gap_b_km"] == pytest.approx(geodesic_km((3.0, 20.0), (4.0, 20.0)), rel=1e-4)
+    assert pd.isna(table.at["B", "gap_b_to"])
+    # the piece that does not connect is a stretch of its own: C answers for all of it
+    assert table.at["C", "gap_a_km"] + table.at["C", "gap_b_km"] == pytest.approx(
+        geodesic_km((5.0, 20.0), (6.0, 20.0)), rel=1e-4)
+    assert pd.isna(table.at["C", "gap_a_to"]) and pd.isna(table.at["C", "gap_b_to"])
+
+
+@pytest.mark.parametrize("digitised", ["north_to_south", "south_to_north"])
+def test_a_north_south_border_names_north_then_south(params, digitised):
+    line = [(15.0, 20.0), (15.1, 17.0), (15.0, 14.0)]
+    borders = layer("borders", border("NER", "TCD", line if digitised == "north_to_south" else line[::-1]))
+    posts = layer("posts", [post("N", shapely.Point(14.99, 19.0), iso3="NER"),
+                            post("S", shapely.Point(14.99, 15.0), iso3="NER")])
+    table = compute_indicators(Layers(posts, borders=borders), params)
+    assert table.at["N", "gap_a_towards"] == "N" and pd.isna(table.at["N", "gap_a_to"])
+    assert (table.at["N", "gap_b_towards"], table.at["N", "gap_b_to"]) == ("S", "S")
+    assert (table.at["S", "gap_a_towards"], table.at["S", "gap_a_to"]) == ("N", "N")
+    assert table.at["S", "gap_b_towards"] == "S" and pd.isna(table.at["S", "gap_b_to"])
+    assert table.at["N", "gap_a_km"] == pytest.approx(
+        GEOD.inv(15.0, 20.0, 15.0333, 19.0)[2] / 1000, rel=2e-3)
+
+
+def test_an_east_west_border_digitised_east_to_west_names_west_first(params):
+    borders = layer("borders", border("MLI", "NER", [(4.0, 15.0), (2.0, 15.3), (0.0, 15.0)]))
+    posts = layer("posts", [post("P", shapely.Point(1.0, 15.1), iso3="MLI")])
+    table = compute_indicators(Layers(posts, borders=borders), params)
+    assert table.at["P", "gap_a_towards"] == "W" and table.at["P", "gap_b_towards"] == "E"
+    assert table.at["P", "gap_a_km"] < table.at["P", "gap_b_km"]
+
+
+def test_without_an_operational_neighbour_a_post_answers_up_to_both_ends(params):
+    borders = layer("borders", border("MLI", "MRT", [(-12.0, 15.0), (-10.0, 15.0)]))
+    posts = layer("posts", [post("A", shapely.Point(-11.5, 15.0), status="degraded"),
+                            post("B", shapely.Point(-10.5, 15.0), status="closed")])
+    table = compute_indicators(Layers(posts, borders=borders), params)
+    for name in ("A", "B"):
+        assert table.at[name, "gap_a_km"] + table.at[name, "gap_b_km"] == pytest.approx(
+            geodesic_km((-12.0, 15.0), (-10.0, 15.0)), rel=1e-6)
+        assert pd.isna(table.at[name, "gap_a_to"]) and pd.isna(table.at[name, "gap_b_to"])
+
+
+def test_a_post_far_from_any_border_has_no_gap_and_no_border(params):
+    borders = layer("borders", border("MLI", "MRT", [(-12.0, 15.0), (-10.0, 15.0)]))
+    posts = layer("posts", [post("FAR", at(0, 200))])
+    table = compute_indicators(Layers(posts, borders=borders), params)
+    assert pd.isna(table.at["FAR", "border_id"]) and np.isnan(table.at["FAR", "coverage_gap_km"])
 
 
 def test_distance_to_the_nearest_all_season_road(params):
@@ -175,3 +275,23 @@ def test_a_period_counted_one_way_only_is_not_a_daily_total(params):
 def test_an_assessment_dated_in_the_future_is_flagged(params):
     posts = layer("posts", [post("A", at(), building=3, last_assessed=dt.date(2027, 6, 1))])
     assert compute_indicators(Layers(posts), params).at["A", "assessment_stale"]
+
+
+def test_the_nearest_is_the_geodesic_nearest_when_the_projection_distorts(params):
+    # posts across the G5 extent, where the study CRS is off by about 2 % near the ends and
+    # not by the same in every direction: around each western post one crossing is at 10 km,
+    # 35 more at 10.15 km; in the CRS one of the farther ones can look nearer
+    west = [(-16.5 + 1.0 * (k % 4), 13.0 + 1.0 * (k // 4)) for k in range(8)]
+    posts = layer("posts", [post(f"W{k}", shapely.Point(xy)) for k, xy in enumerate(west)]
+                  + [post("EAST", shapely.Point(24.0, 13.0), iso3="TCD")])
+    rows = []
+    for k, (lon, lat) in enumerate(west):
+        for step in range(36):
+            azimuth = k * 45.0 + step * 10.0
+            x, y, _ = GEOD.fwd(lon, lat, azimuth, 10_000.0 if step == 0 else 10_150.0)
+            rows.append({"crossing_id": f"W{k}-{step}", "kind": "unofficial",
+                         "geometry": shapely.Point(x, y)})
+    table = compute_indicators(Layers(posts, crossings=layer("crossings", rows)), params)
+    assert table.attrs["max_scale_distortion"] > 0.015
+    for k in range(8):
+        assert table.at[f"W{k}", "unofficial_nearest_km"] == pytest.approx(10.0, abs=1e-6)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import shutil
@@ -17,7 +18,7 @@ from mapping.escape import script_json
 from mapping.exports.bundle import build_bundle
 from mapping.exports.record import ExportRecord
 from mapping.exports.report import write_report
-from mapping.i18n import format_number, t
+from mapping.i18n import format_number, format_percent, t
 from mapping.layers.importing import import_file
 from mapping.layers.user_store import open_store
 from mapping.scoring.explain import label
@@ -159,6 +160,15 @@ def test_without_shortlist_the_report_lists_the_top_posts(store, tmp_path):
     top_n = bundle.profile.top_n
     assert t("report.shortlist.top_title", "en", count=top_n) in page
     assert page.count('class="page"') == 1 + top_n
+
+
+def test_the_method_states_the_measured_scale_error(store, tmp_path):
+    bundle = build_bundle(store, load_profile(), "en", samples=200)
+    measured = bundle.indicators.attrs["max_scale_distortion"]
+    page = write_report(bundle, tmp_path / "report.html", "html").read_text(encoding="utf-8")
+    sentence = t("report.method.distortion", "en", percent=format_percent(measured, "en", 2, fixed=True),
+                 radius=20.0)
+    assert html.escape(sentence, quote=False) in page
 
 
 def test_ahp_consistency_ratio_is_reported(store, tmp_path):

@@ -11,6 +11,7 @@ import click
 from .demo import demo
 from .export import export_cmd
 from .layers import layers
+from .project import init_cmd, project
 from .scoring import ahp_cmd, score_cmd, sensitivity_cmd, shortlist_cmd
 
 
@@ -20,6 +21,8 @@ def main() -> None:
     """bordermap: border posts, crossings, roads, settlements and population on G5 Sahel borders."""
 
 
+main.add_command(init_cmd)
+main.add_command(project)
 main.add_command(layers)
 main.add_command(demo)
 for command in (score_cmd, ahp_cmd, sensitivity_cmd, shortlist_cmd, export_cmd):

@@ -49,17 +49,23 @@ OUT_TYPE = OutputPath()
 
 
 class Context:
-    """Options shared by every command."""
+    """Options shared by every command; ``named``: the store was chosen (``--store`` or
+    ``BORDERMAP_STORE``), not the default one."""
 
-    def __init__(self, store: str | None, lang: str) -> None:
+    def __init__(self, store: str | None, lang: str, named: bool = False) -> None:
         self.store_path = Path(store) if store else default_store_path()
         self.lang = lang
+        self.named = named and bool(store)
         self._store: GeoPackageStore | None = None
 
     def store(self) -> GeoPackageStore:
-        """The store, opened once per command (created from the demo on first use); versions
-        whose history row is damaged are told once, on stderr."""
+        """The store, opened once per command; the default store is created from the demo data
+        on first use (the quick start), a store named that does not exist is refused (``bordermap
+        init`` creates it, empty or from the demo). Versions whose history row is damaged are
+        told once, on stderr."""
         if self._store is None:
+            if self.named and not self.store_path.exists() and not self.store_path.is_symlink():
+                raise UnreadableStoreError("no_store", store=str(self.store_path))
             self._store = open_store(self.store_path,
                                      progress=self.progress(len(KINDS), "cli.step.seed"))
             for version, column in self._store.damaged_versions().items():
@@ -102,12 +108,14 @@ def common(command: Callable) -> Callable:
 
     @click.option("--store", envvar="BORDERMAP_STORE", type=click.Path(dir_okay=False),
                   help="Layer store (GeoPackage). Default: BORDERMAP_STORE or your own store, "
-                       "created from the demo data on first use.")
+                       "created from the demo data on first use; create another with "
+                       "bordermap init.")
     @click.option("--lang", envvar="BORDERMAP_LANG", type=click.Choice(LANGUAGES), default="en",
                   show_default=True, is_eager=True, help="Language of messages (en or fr).")
     @functools.wraps(command)
     def wrapper(store: str | None, lang: str, **kwargs: Any) -> None:
-        ctx = Context(store, lang)
+        source = click.get_current_context().get_parameter_source("store")
+        ctx = Context(store, lang, named=source is not click.core.ParameterSource.DEFAULT)
         try:
             inside = _outputs_in_store(ctx, kwargs)
             if inside is not None:

@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from ..i18n import Term, format_number, t
+from ..layers.clearing import clear_layer, clearable_ids
 from ..layers.columns import SYNONYMS
 from ..layers.diff import LISTED, changed_columns, listed
 from ..layers.export import export_layer
@@ -220,6 +221,27 @@ def rollback_cmd(ctx: Context, version: int, user: str | None) -> int:
     return EXIT_OK
 
 
+@layers.command("clear")
+@click.argument("kind", type=KIND_CHOICE)
+@click.option("--yes", is_flag=True, help="Consent to removing every feature of the layer.")
+@click.option("--user", help="Your name, recorded with the version (default: your login).")
+@common
+def clear_cmd(ctx: Context, kind: str, yes: bool, user: str | None) -> int:
+    """Remove every feature of the KIND layer (recorded as a version, undone by a rollback);
+    refused without --yes, saying what would be removed."""
+    store = ctx.store()
+    ids = clearable_ids(store, kind)
+    if not yes:
+        ctx.say("cli.clear.needs_consent", err=True, kind=Term(f"kinds.{kind}"), count=len(ids),
+                ids=listed(ids))
+        return EXIT_DATA_ERRORS
+    version = clear_layer(store, kind, user or getpass.getuser())
+    ctx.say("cli.clear.done", kind=Term(f"kinds.{kind}"), count=len(version.removed),
+            version=version.version)
+    echo(_version_line(ctx, version))
+    return EXIT_OK
+
+
 @layers.command("list")
 @FORMAT_OPT
 @common
@@ -232,6 +254,8 @@ def list_cmd(ctx: Context, output: str) -> int:
         echo(json.dumps({"store": str(store.path), "layers": rows}, indent=2))
         return EXIT_OK
     ctx.say("cli.store_is", store=str(store.path))
+    if not rows:
+        ctx.say("cli.project.no_layers")
     for row in rows:
         name = t(f"kinds.{row['kind']}", ctx.lang)
         version = f"v{row['version']}" if row["version"] is not None else "v?"

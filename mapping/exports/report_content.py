@@ -236,6 +236,11 @@ class _Builder:
             self.t("report.method.radius",
                    radius=float(profile.indicator_settings.get("radius_km", self.maps.radius_km))),
         ]
+        distortion = self.bundle.indicators.attrs.get("max_scale_distortion")
+        if distortion is not None:
+            blocks.append(self.t("report.method.distortion", percent=_percent(distortion, lang, 2),
+                                 radius=float(profile.indicator_settings.get("radius_km",
+                                                                             self.maps.radius_km))))
         if profile.ahp is not None:
             limit = format_number(CR_LIMIT, lang, 2)
             blocks.append(self.t("report.method.ahp", ratio=format_number(profile.ahp.consistency_ratio,

@@ -2,11 +2,12 @@
 
 Layers (EPSG:4326) are clipped to the posts' area and projected once to ``study_crs``, a
 Lambert azimuthal equal-area projection in metres centred on the posts, so the scale bar
-is true in km (distortion well under 1 % over a border region, under 2 % over the G5).
-The post insets share one figure on which the layers are drawn once; only the extent, the
-highlight and the scale bar change from one inset to the next. A border's map draws only
-what its extent shows (lines and polygons cut to it), so that a region's many borders
-each cost little. Only numbers and country names are drawn as text.
+is true in km to within that projection's scale error over the posts' area (measured:
+``compute_indicators(...).attrs["max_scale_distortion"]``). The post insets share one
+figure on which the layers are drawn once; only the extent, the highlight and the scale
+bar change from one inset to the next. A border's map draws only what its extent shows
+(lines and polygons cut to it, posts inside it), so that a region's many borders each
+cost little. Only numbers and country names are drawn as text.
 """
 
 from __future__ import annotations

@@ -212,12 +212,17 @@ class GeoPackageStore(LayerStore):
         return {str(name) for name, _ in pyogrio.list_layers(self.path)}
 
     def kinds(self) -> list[str]:
+        """Kinds with a current layer; a layer cleared (its last version has no feature) has none."""
         names = self._layer_names()
-        with_raster = {v.kind for v in self.history() if v.stored_file}
-        return [k for k in KINDS if k in names or k in with_raster]
+        latest = {v.kind: v for v in self.history()}
+        with_raster = {k for k, v in latest.items() if v.stored_file}
+        cleared = {k for k, v in latest.items() if not v.stored_file and v.features == 0}
+        return [k for k in KINDS if (k in names and k not in cleared) or k in with_raster]
 
     def read(self, kind: str) -> gpd.GeoDataFrame | None:
-        return self._read_layer(kind, kind)
+        """The current layer, or None when there is none or it was cleared (no feature)."""
+        layer = self._read_layer(kind, kind)
+        return None if layer is None or layer.empty else layer
 
     def _read_layer(self, kind: str, layer_name: str) -> gpd.GeoDataFrame | None:
         if layer_name not in self._layer_names():
@@ -263,9 +268,12 @@ class GeoPackageStore(LayerStore):
             yield
 
     @contextmanager
-    def transaction(self) -> Iterator[_Transaction]:
-        """Several commits that land together or not at all."""
+    def transaction(self, new: bool = False) -> Iterator[_Transaction]:
+        """Several commits that land together or not at all; ``new``: the store must not exist
+        yet (``StoreError`` ``store_exists`` otherwise, and nothing is written)."""
         with self._lock():
+            if new and self.path.exists():
+                raise StoreError("store_exists", store=str(self.path))
             tmp = self.path.with_name(f".{self.path.stem}-{uuid.uuid4().hex}.tmp.gpkg")
             written: list[Path] = []
             try:
@@ -432,9 +440,11 @@ def _records(state: FileState, collection: str) -> tuple[str, ...]:
 
 
 def _create_geopackage(path: Path) -> None:
-    """A new, empty GeoPackage holding only the store's description table."""
+    """A new GeoPackage holding the store's description table and its (empty) versions table."""
     about = pd.DataFrame({"store_format": [1], "created": [_now()]})
     pyogrio.write_dataframe(about, path, layer=ABOUT_TABLE, driver="GPKG")
+    with closing(sqlite3.connect(path)) as db:
+        _ensure_versions_table(db)
 
 
 def _ensure_versions_table(db: sqlite3.Connection) -> None:

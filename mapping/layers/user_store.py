@@ -1,8 +1,10 @@
-"""Where the user's store lives, and its first creation from the demo data.
+"""Where the user's store lives, and its creation from the demo data.
 
 By default every user works on their own store (``BORDERMAP_STORE`` or the
-platform's user data folder), created from the demo data on first use, so the
-repository's ``data/geo/`` is never modified by use.
+platform's user data folder), so the repository's ``data/geo/`` is never modified by use.
+``open_store`` creates a missing store from the demo data (the quick start, and tests);
+the CLI does so for the default store only, and the app asks first (``mapping.project``:
+a new project, empty or from the demo).
 """
 
 from __future__ import annotations
@@ -50,12 +52,13 @@ def open_store(path: str | Path | None = None, seed: bool = True,
 
 
 def seed_from_demo(store: GeoPackageStore, source: Path,
-                   progress: Callable[[str], None] | None = None) -> None:
-    """Commit every layer of the demo folder as version 1.. of a new store, in one transaction."""
+                   progress: Callable[[str], None] | None = None, new: bool = False) -> None:
+    """Commit every layer of the demo folder as version 1.. of a new store, in one transaction
+    (``new``: refused with ``StoreError`` ``store_exists`` when the store exists)."""
     gpkg = source / DEMO_GPKG
     digest = sha256_of(gpkg)
     present = {str(name) for name, _ in pyogrio.list_layers(gpkg)}
-    with store.transaction() as tx:
+    with store.transaction(new=new) as tx:
         for kind in (k for k in VECTOR_KINDS if k in present):
             if progress:
                 progress(kind)

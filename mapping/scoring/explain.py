@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 
 import pandas as pd
 
 from ..i18n import Term, catalogue, format_number, t
+from ..i18n.quantities import format_quantity, is_missing
 from .profile import Criterion
 from .rank import Ranking
 
@@ -62,7 +64,25 @@ def describe(indicator: str, value: float, lang: str) -> str:
 
 
 _PLAIN = {"unofficial_nearest_km", "coverage_gap_km", "road_km", "daily_crossings",
-          "assessment_age_months", "gap_west_km", "gap_east_km", "rehab_cost_usd"}
+          "assessment_age_months", "gap_a_km", "gap_b_km", "rehab_cost_usd"}
+
+
+def gap_text(indicators: pd.Series, side: str, lang: str, names: Mapping[str, str] | None = None) -> str:
+    """The post's gap on ``side`` (``a`` or ``b``, :mod:`~mapping.scoring.coverage_gap`) in words, from
+    its row of indicators: ``410.6 km towards the east, up to Kayes`` or ``… up to the end of
+    the border``; ``names`` gives the posts' names by id (the id is shown without)."""
+    length = indicators.get(f"gap_{side}_km")
+    if is_missing(length):
+        return t("quantity.missing", lang)
+    text = format_quantity(length, "km", lang)
+    towards = indicators.get(f"gap_{side}_towards")
+    if not isinstance(towards, str):  # the post stands at the end of its gap
+        return text
+    to = indicators.get(f"gap_{side}_to")
+    direction = Term(f"gap.direction.{towards}")
+    if isinstance(to, str):
+        return t("gap.to_post", lang, length=text, direction=direction, post=(names or {}).get(to, to))
+    return t("gap.to_end", lang, length=text, direction=direction)
 
 
 def label(indicator: str, lang: str) -> str:

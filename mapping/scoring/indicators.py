@@ -4,11 +4,13 @@
 and one column per indicator; ``table.attrs["units"]`` names each column's unit.
 Each indicator is a small function of its inputs; its method is in its docstring.
 
-CRS: layers are EPSG:4326. Candidate searches and along-border positions use
-``geo.study_crs`` (a Lambert azimuthal equal-area projection centred on the
-posts, metres), whose scale error is checked (``max_scale_distortion``) and
-reported in ``table.attrs["crs"]``; distances reported to users are geodesic
-(WGS84 ellipsoid) wherever they are point to point.
+CRS: layers are EPSG:4326. Candidate searches and the posts' feet on the border use
+``geo.study_crs`` (a Lambert azimuthal equal-area projection centred on the posts,
+metres), reported in ``table.attrs["crs"]`` with its largest scale error over the posts'
+area (``max_scale_distortion``). Whatever that error, counts within R km and nearest
+distances are exact: the metric search is widened by the scale error measured over the
+area it covers, and every candidate is decided on its geodesic distance (WGS84
+ellipsoid); lengths along a border are geodesic too (``coverage_gap``).
 """
 
 from __future__ import annotations
@@ -21,14 +23,16 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from shapely.ops import linemerge
 
-from ..geo import geodesic_m, max_scale_distortion, study_crs
+from ..geo import geodesic_m, max_scale_distortion, scale_distortion_around, study_crs, widen_bounds
+from ..layers.borders import served_borders
 from ..layers.schema import CONDITION_SCORES
+from .coverage_gap import GAP_COLUMNS, coverage_gaps
 from .population import PopulationGrid, population_within, settlement_population_within
 
-SEARCH_MARGIN = 1.01  # metric candidates a little wider than R, then the geodesic test
-BORDER_SNAP_KM = 50.0  # a post belongs to a border line it is this close to
+DISTORTION_EPSILON = 1e-4  # added to the measured scale error: the ellipsoid's departure from the sphere
+ROUNDING_M = 1.0  # added to every metric search distance: floating-point rounding of projected points
+WHOLE_EARTH_M = 4.1e7  # longer than any distance in a projection of the Earth: search everything
 
 
 @dataclass(frozen=True)
@@ -76,14 +80,33 @@ def _lonlat(layer: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
     return layer.geometry.x.to_numpy(), layer.geometry.y.to_numpy()
 
 
+def _bounds(layer: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
+    x0, y0, x1, y1 = layer.total_bounds
+    return float(x0), float(y0), float(x1), float(y1)
+
+
+def search_distortion(posts: gpd.GeoDataFrame, crs, reach_m: float) -> float:
+    """Largest relative distance error of ``crs`` over the posts' extent (EPSG:4326) widened
+    by ``reach_m`` metres, plus ``DISTORTION_EPSILON``: every path a search from a post within
+    ``reach_m`` (geodesic) can take lies in that box."""
+    return max_scale_distortion(crs, widen_bounds(_bounds(posts), reach_m)) + DISTORTION_EPSILON
+
+
 def _pairs_within(posts: gpd.GeoDataFrame, points: gpd.GeoDataFrame, radius_m: float,
                   crs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(post index, point index, geodesic metres) of every pair closer than ``radius_m``."""
+    """(post index, point index, geodesic metres) of every pair closer than ``radius_m``.
+
+    Exact for any extent: a point at geodesic distance g <= R from a post lies, with the whole
+    geodesic between them, within R of the post, so inside the posts' box widened by R. In
+    ``crs`` the straight chord between their images is no longer than the image of that
+    geodesic, which is at most (1 + d) g, d the largest scale error over the box
+    (:func:`search_distortion`). So a metric search within R (1 + d) (+ 1 m for rounding)
+    finds every such point; each candidate is then kept on its geodesic distance (WGS84)."""
     if points is None or points.empty:
         return np.array([], int), np.array([], int), np.array([])
+    reach = radius_m * (1.0 + search_distortion(posts, crs, radius_m)) + ROUNDING_M
     tree = shapely.STRtree(points.geometry.to_crs(crs).values)
-    left, right = tree.query(posts.geometry.to_crs(crs).values, predicate="dwithin",
-                             distance=radius_m * SEARCH_MARGIN)
+    left, right = tree.query(posts.geometry.to_crs(crs).values, predicate="dwithin", distance=reach)
     px, py = _lonlat(posts)
     qx, qy = _lonlat(points)
     dist = geodesic_m(px[left], py[left], qx[right], qy[right]) if len(left) else np.array([])
@@ -92,20 +115,45 @@ def _pairs_within(posts: gpd.GeoDataFrame, points: gpd.GeoDataFrame, radius_m: f
 
 
 def _nearest(posts: gpd.GeoDataFrame, targets: gpd.GeoDataFrame, crs) -> tuple[np.ndarray, np.ndarray]:
-    """Index of the nearest target of each post (metric CRS) and the geodesic distance in metres.
+    """Index of the geodesically nearest target of each post and that geodesic distance (m).
 
-    For lines, the geodesic distance is measured to the nearest point of the line.
-    """
+    For lines, the distance to a line is the geodesic distance (WGS84) to the point of the line
+    nearest in ``crs`` (its error is second order in the scale error); for points, to the point.
+    In ``crs`` the nearest target may not be the geodesic nearest. Exact whatever the scale
+    error: with G the geodesic distance to the target nearest in ``crs``, the geodesic nearest
+    is no farther than G, so it and the geodesic to it lie within G of the post; its distance
+    in ``crs`` is then at most (1 + d) G, d the largest scale error over that disc
+    (:func:`~mapping.geo.scale_distortion_around`). Every target that close in ``crs`` is a
+    candidate; the smallest geodesic distance wins (ties: the lowest index)."""
     metric_targets = targets.geometry.to_crs(crs).values
     metric_posts = posts.geometry.to_crs(crs).values
     tree = shapely.STRtree(metric_targets)
     post_idx, target_idx = tree.query_nearest(metric_posts, all_matches=False)
-    nearest_points = shapely.shortest_line(metric_posts[post_idx], metric_targets[target_idx])
-    end = gpd.GeoSeries(shapely.get_point(nearest_points, 1), crs=crs).to_crs("EPSG:4326")
+    first_guess = np.empty(len(posts))
+    first_guess[post_idx] = _geodesic_to(posts, targets, metric_posts, metric_targets,
+                                         post_idx, target_idx, crs)
     px, py = _lonlat(posts)
-    dist = geodesic_m(px[post_idx], py[post_idx], end.x.to_numpy(), end.y.to_numpy())
-    order = np.argsort(post_idx)
-    return target_idx[order], dist[order]
+    distortion = scale_distortion_around(crs, px, py, first_guess) + DISTORTION_EPSILON
+    reach = np.minimum(first_guess * (1.0 + distortion) + ROUNDING_M, WHOLE_EARTH_M)
+    left, right = tree.query(metric_posts, predicate="dwithin", distance=reach)
+    dist = _geodesic_to(posts, targets, metric_posts, metric_targets, left, right, crs)
+    order = np.lexsort((right, dist, left))
+    first = order[np.unique(left[order], return_index=True)[1]]
+    return right[first], dist[first]
+
+
+def _geodesic_to(posts: gpd.GeoDataFrame, targets: gpd.GeoDataFrame, metric_posts: np.ndarray,
+                 metric_targets: np.ndarray, left: np.ndarray, right: np.ndarray, crs) -> np.ndarray:
+    """Geodesic metres from posts ``left`` to targets ``right``: to a point itself, to a line's
+    point nearest in ``crs``."""
+    links = shapely.shortest_line(metric_posts[left], metric_targets[right])
+    ends = gpd.GeoSeries(shapely.get_point(links, 1), crs=crs).to_crs("EPSG:4326")
+    ex, ey = ends.x.to_numpy(copy=True), ends.y.to_numpy(copy=True)
+    chosen = targets.geometry.values[right]
+    point = shapely.get_type_id(chosen) == shapely.GeometryType.POINT
+    ex[point], ey[point] = shapely.get_x(chosen[point]), shapely.get_y(chosen[point])
+    px, py = _lonlat(posts)
+    return geodesic_m(px[left], py[left], ex, ey) if len(left) else np.array([])
 
 
 # ------------------------------------------------------------------ indicators
@@ -136,52 +184,6 @@ def unofficial_crossings_indicators(posts: gpd.GeoDataFrame, crossings: gpd.GeoD
     counts = np.bincount(left, minlength=n).astype(float)
     _, dist = _nearest(posts, unofficial, crs)
     return counts, dist / 1000.0
-
-
-def _border_parts(borders: gpd.GeoDataFrame, crs) -> list[tuple[set[str], shapely.LineString]]:
-    """Each border as (its two countries, one merged line in the metric CRS); multi-part
-    borders give one entry per continuous part."""
-    parts = []
-    metric = borders.geometry.to_crs(crs)
-    for (_, row), line in zip(borders.iterrows(), metric.values, strict=True):
-        merged = linemerge(line) if line.geom_type == "MultiLineString" else line
-        for part in shapely.get_parts(merged):
-            parts.append(({row["iso3_a"], row["iso3_b"]}, part))
-    return parts
-
-
-def coverage_gap_indicator(posts: gpd.GeoDataFrame, borders: gpd.GeoDataFrame | None,
-                           crs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Distance along the border line (km, metric CRS) to the nearest other operational
-    official post of the same country on the same border, each way; at the end of the line,
-    the distance to the line's end. Also the coverage gap: half of both gaps added, the
-    stretch of border the post answers for. NaN for a post farther than 50 km from any
-    border of its country."""
-    n = len(posts)
-    west, east = np.full(n, np.nan), np.full(n, np.nan)
-    if borders is None or borders.empty:
-        return west, east, np.full(n, np.nan)
-    metric_posts = posts.geometry.to_crs(crs).values
-    operational = (posts["status"] == "operational").to_numpy()
-    iso3 = posts["iso3"].to_numpy()
-    for countries, line in _border_parts(borders, crs):
-        near = (shapely.distance(metric_posts, line) <= BORDER_SNAP_KM * 1000) & np.isin(
-            iso3, list(countries))
-        for country in countries:
-            members = np.flatnonzero(near & (iso3 == country))
-            if not len(members):
-                continue
-            position = shapely.line_locate_point(line, metric_posts[members])
-            anchors = np.sort(position[operational[members]])
-            for post, where in zip(members, position, strict=True):
-                others = anchors[~np.isclose(anchors, where)] if operational[post] else anchors
-                before = others[others < where]
-                after = others[others > where]
-                gap_w = where - (before.max() if len(before) else 0.0)
-                gap_e = (after.min() if len(after) else line.length) - where
-                if np.isnan(west[post]) or gap_w + gap_e < west[post] + east[post]:
-                    west[post], east[post] = gap_w / 1000, gap_e / 1000
-    return west, east, (west + east) / 2
 
 
 def road_indicator(posts: gpd.GeoDataFrame, roads: gpd.GeoDataFrame | None,
@@ -268,7 +270,8 @@ def compute_indicators(layers: Layers, params: IndicatorParams | None = None) ->
     crs = study_crs(bounds)
     pop, pop_source = population_indicator(posts, layers, params)
     unofficial, unofficial_dist = unofficial_crossings_indicators(posts, layers.crossings, params, crs)
-    gap_w, gap_e, gap = coverage_gap_indicator(posts, layers.borders, crs)
+    served = served_borders(everyone, layers.borders)
+    gaps = coverage_gaps(posts, served[placed].reset_index(drop=True), layers.borders, crs)
     road_dist, road_class = road_indicator(posts, layers.roads, crs)
     need, age, stale = condition_indicators(everyone, params)
     facing, facing_need = facing_indicators(everyone, need)
@@ -277,12 +280,11 @@ def compute_indicators(layers: Layers, params: IndicatorParams | None = None) ->
         "name": posts["name"].to_numpy(),
         "iso3": posts["iso3"].to_numpy(),
         "status": posts["status"].to_numpy(),
+        "border_id": gaps["border_id"].to_numpy(),
         pop_column(params): pop,
         crossings_column(params): unofficial,
         "unofficial_nearest_km": unofficial_dist,
-        "gap_west_km": gap_w,
-        "gap_east_km": gap_e,
-        "coverage_gap_km": gap,
+        **{column: gaps[column].to_numpy() for column in GAP_COLUMNS},
         "road_km": road_dist,
         "road_class": road_class,
         "daily_crossings": flows_indicator(posts, layers.flows),
@@ -294,7 +296,7 @@ def compute_indicators(layers: Layers, params: IndicatorParams | None = None) ->
         incidents_column(params): incidents_indicator(posts, layers.incidents, params, crs),
         "rehab_cost_usd": posts["rehab_cost_usd"].to_numpy(dtype=float),
     }, index=pd.Index(posts["post_id"].to_numpy(), name="post_id"))
-    table = _with_unplaced(table, everyone[~placed], params)
+    table = _with_unplaced(table, everyone[~placed], served[~placed].to_numpy(dtype=object), params)
     table.attrs.update(
         units=indicator_units(params),
         population_source=pop_source,
@@ -306,15 +308,16 @@ def compute_indicators(layers: Layers, params: IndicatorParams | None = None) ->
     return table
 
 
-def _with_unplaced(table: pd.DataFrame, unplaced: gpd.GeoDataFrame,
+def _with_unplaced(table: pd.DataFrame, unplaced: gpd.GeoDataFrame, border_id: np.ndarray,
                    params: IndicatorParams) -> pd.DataFrame:
-    """Posts without a position keep a row: their non-spatial indicators, NaN elsewhere."""
+    """Posts without a position keep a row: their non-spatial indicators and the border of
+    their facing post (``border_id``), NaN elsewhere."""
     if unplaced.empty:
         return table
     need, age, stale = condition_indicators(unplaced, params)
     rows = pd.DataFrame({
         "name": unplaced["name"].to_numpy(), "iso3": unplaced["iso3"].to_numpy(),
-        "status": unplaced["status"].to_numpy(), "condition_need": need,
+        "status": unplaced["status"].to_numpy(), "border_id": border_id, "condition_need": need,
         "assessment_age_months": age, "assessment_stale": stale,
         "rehab_cost_usd": unplaced["rehab_cost_usd"].to_numpy(dtype=float),
     }, index=pd.Index(unplaced["post_id"].to_numpy(), name="post_id"))
@@ -325,7 +328,7 @@ def indicator_units(params: IndicatorParams) -> dict[str, str]:
     """Unit of each indicator column (catalogue key suffixes under ``units.``)."""
     return {
         pop_column(params): "persons", crossings_column(params): "count",
-        "unofficial_nearest_km": "km", "gap_west_km": "km", "gap_east_km": "km",
+        "unofficial_nearest_km": "km", "gap_a_km": "km", "gap_b_km": "km",
         "coverage_gap_km": "km", "road_km": "km", "daily_crossings": "per_day",
         "condition_need": "score_0_4", "assessment_age_months": "months",
         "assessment_stale": "yes_no", "facing_post": "yes_no",

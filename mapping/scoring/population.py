@@ -67,15 +67,10 @@ from pyproj import CRS, Transformer
 from rasterio.warp import transform_bounds
 from rasterio.windows import Window
 
-from mapping.geo import GEOD, geodesic_m, max_scale_distortion, study_crs
+from mapping.geo import GEOD, geodesic_m, max_scale_distortion, study_crs, widen_bounds
 from mapping.layers.raster_checks import MAX_WINDOW_CELLS, RasterError, usable_raster, window_error
 
 WGS84 = "EPSG:4326"
-# Conservative metres per degree for widening lon/lat bounds by a distance: the fewest
-# metres per degree of latitude (at the equator, WGS84) and the most per degree of
-# longitude at the equator (a·π/180); a degree of longitude spans that times cos(latitude).
-_M_PER_DEG_LAT_MIN = 110_574.0
-_M_PER_DEG_LON_EQUATOR = 111_319.5
 # Work per chunk of circles (table entries, strips and partial cells, about 6·semi_col +
 # 4·semi_row per circle): small enough for the temporary arrays to stay in the CPU caches
 _WORK_PER_CHUNK = 2**17
@@ -208,7 +203,8 @@ def settlement_population_within(settlements: gpd.GeoDataFrame, lon, lat, radius
     people = pd.to_numeric(places["population"], errors="coerce").to_numpy(float, na_value=np.nan)
     bounds = (lon[ok].min(), lat[ok].min(), lon[ok].max(), lat[ok].max())
     crs = study_crs(bounds)
-    reach = radius_m * (1.0 + max_scale_distortion(crs, _widen(bounds, radius_m))) + 1.0  # 1 m: rounding
+    distortion = max_scale_distortion(crs, widen_bounds(bounds, radius_m))
+    reach = radius_m * (1.0 + distortion) + 1.0  # 1 m: rounding
     to_metric = Transformer.from_crs(WGS84, crs, always_xy=True)
     tree = shapely.STRtree(shapely.points(*to_metric.transform(plon, plat)))
     query, place = tree.query(shapely.points(*to_metric.transform(lon[ok], lat[ok])),
@@ -222,23 +218,13 @@ def settlement_population_within(settlements: gpd.GeoDataFrame, lon, lat, radius
 # ------------------------------------------------------------------ reading
 
 
-def _widen(bounds: tuple[float, float, float, float], margin_m: float) -> tuple[float, float, float, float]:
-    """Lon/lat ``bounds`` widened by at least ``margin_m`` metres on every side (degrees)."""
-    west, south, east, north = bounds
-    dlat = margin_m / _M_PER_DEG_LAT_MIN
-    south, north = max(south - dlat, -90.0), min(north + dlat, 90.0)
-    coslat = math.cos(math.radians(min(max(abs(south), abs(north)), 89.9)))
-    dlon = margin_m / (_M_PER_DEG_LON_EQUATOR * coslat)
-    return west - dlon, south, east + dlon, north
-
-
 def _window(src: rasterio.DatasetReader, bounds: tuple[float, float, float, float] | None,
             margin_m: float) -> Window:
     """The window of every cell touching lon/lat ``bounds`` widened by ``margin_m`` metres
     (the whole raster without bounds)."""
     if bounds is None:
         return Window(0, 0, src.width, src.height)
-    box = _widen(bounds, margin_m)
+    box = widen_bounds(bounds, margin_m)
     if not src.crs.is_geographic:
         box = transform_bounds(WGS84, src.crs, *box, densify_pts=21)
     cols, rows = ~src.transform @ (np.array(box[::2])[[0, 1, 0, 1]], np.array(box[1::2])[[0, 0, 1, 1]])

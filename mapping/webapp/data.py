@@ -23,6 +23,7 @@ from ..layers.raster_checks import RasterError
 from ..layers.store import GeoPackageStore
 from ..layers.user_store import default_store_path, open_store
 from ..maps import NUMBERED_RANKS, base_map
+from ..project import Bounds, Project, load_settings, project_of, view_bounds
 from ..raster_overlay import Overlay, population_overlay
 from ..scoring.explain import results_table
 from ..scoring.indicators import compute_indicators
@@ -70,6 +71,12 @@ def store_version(path: str) -> int:
     """The latest version number of the store (0 when empty): the key of every cache."""
     history = open_store(path).history()
     return history[-1].version if history else 0
+
+
+def project(path: str, version: int) -> Project:
+    """The project's settings completed from the layers (the record is read at each run: a
+    change of settings makes no version)."""
+    return project_of(load_settings(open_store(path)), layers(path, version))
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -123,8 +130,10 @@ def overlay(path: str, version: int) -> Overlay | None:
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _base(path: str, version: int, lang: str, opacity: float, tiles: str | None, notes: bool) -> folium.Map:
-    return localise(base_map(layers(path, version), lang, overlay(path, version), opacity, tiles, notes))
+def _base(path: str, version: int, lang: str, opacity: float, tiles: str | None, notes: bool,
+          view: Bounds | None) -> folium.Map:
+    return localise(base_map(layers(path, version), lang, overlay(path, version), opacity, tiles, notes,
+                             view))
 
 
 def base(path: str, version: int, lang: str, opacity: float, tiles: str | None,
@@ -134,8 +143,10 @@ def base(path: str, version: int, lang: str, opacity: float, tiles: str | None,
 
     Each call returns a copy: streamlit-folium renames the elements of the map it draws and
     attaches the posts to it, so a map drawn twice would point at names that no longer exist.
+    It opens on the project's data (``project.view_bounds``).
     """
-    return copy.deepcopy(_base(path, version, lang, opacity, tiles, notes))
+    view = view_bounds(layers(path, version), project(path, version).countries)
+    return copy.deepcopy(_base(path, version, lang, opacity, tiles, notes, view))
 
 
 def profile_key(profile: Profile) -> str:

@@ -22,15 +22,16 @@ def country_at(countries: gpd.GeoDataFrame | None, lon: float, lat: float) -> st
 
 
 def show(lon: float, lat: float, posts: gpd.GeoDataFrame, countries: gpd.GeoDataFrame | None,
-         lang: str) -> None:
-    """The note form for the clicked point; saves the note in the store on submit."""
+         lang: str, default_country: str | None = None) -> None:
+    """The note form for the clicked point; saves the note in the store on submit. The country
+    proposed is the one clicked in, else ``default_country`` (the project's)."""
     st.subheader(t("app.note.title", lang))
     st.caption(t("app.note.where", lang, lat=format_number(lat, lang, 5), lon=format_number(lon, lang, 5)))
     names = {} if countries is None else dict(zip(countries["iso3"], countries[f"name_{lang}"], strict=True))
     iso3 = list(names)
     post_ids = list(posts["post_id"])
     post_names = dict(zip(posts["post_id"], posts["name"], strict=True))
-    nearest, here = nearest_post(posts, lat, lon), country_at(countries, lon, lat)
+    nearest, here = nearest_post(posts, lat, lon), country_at(countries, lon, lat) or default_country
     near = nearest[0] if nearest else None
     with st.form("note", clear_on_submit=True):
         author = st.text_input(t("app.note.author", lang))

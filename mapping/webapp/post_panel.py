@@ -8,11 +8,11 @@ import streamlit as st
 
 from ..i18n import format_day, format_number, format_percent, t
 from ..i18n.quantities import format_quantity
-from ..scoring.explain import explain_row, label
+from ..scoring.explain import explain_row, gap_text, label
 from ..scoring.rank import Ranking
 from . import charts, md_text, tables
 
-CONTEXT_INDICATORS = ("unofficial_nearest_km", "gap_west_km", "gap_east_km", "road_class",
+CONTEXT_INDICATORS = ("border_id", "unofficial_nearest_km", "gap_a_km", "gap_b_km", "road_class",
                       "assessment_age_months", "rehab_cost_usd")
 
 
@@ -35,11 +35,20 @@ def indicator_rows(post: str, ranking: Ranking, indicators: pd.DataFrame, lang: 
              t("app.col.weight", lang): format_percent(weights[c], lang),
              t("app.col.contribution", lang): format_number(row[f"contrib:{c}"], lang, 3, fixed=True)}
             for c in ranking.criteria]
+    names = indicators["name"].astype(str).to_dict() if "name" in indicators else {}
     rows += [{t("app.col.criterion", lang): label(c, lang).capitalize(),
-              t("app.col.value", lang): format_quantity(indicators.at[post, c], units.get(c), lang),
+              t("app.col.value", lang): context_value(indicators.loc[post], c, units.get(c), names, lang),
               t("app.col.weight", lang): "", t("app.col.contribution", lang): ""}
              for c in CONTEXT_INDICATORS if c in indicators and c not in ranking.criteria]
     return pd.DataFrame(rows)
+
+
+def context_value(row: pd.Series, column: str, unit: str | None, names: dict[str, str], lang: str) -> str:
+    """A context indicator of the post in words; a gap says its direction and where it ends."""
+    side = {"gap_a_km": "a", "gap_b_km": "b"}.get(column)
+    if side:
+        return gap_text(row, side, lang, names)
+    return format_quantity(row[column], unit, lang)
 
 
 def show(post: str, ranking: Ranking, results: pd.DataFrame, indicators: pd.DataFrame,

@@ -1,0 +1,136 @@
+"""The project in the app: the first-run screen (a new project, empty or from the demo), the
+notice of a project without posts, its settings and clearing a layer (Layers page)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import geopandas as gpd
+import streamlit as st
+
+from ..errors import BordermapError
+from ..i18n import t
+from ..layers.clearing import clear_layer
+from ..layers.store import LayerStore
+from ..project import STARTS, Project, change_settings, init_project
+from . import error_text, md_text
+from .choices import choose
+
+LAYERS_PAGE = "app_pages/layers.py"
+
+
+def first_run(path: str, lang: str) -> None:
+    """The screen shown while the store does not exist: start empty or from the demo, with a
+    name; the project is created on the button's press, then the app opens on it."""
+    st.title(t("app.project.first_run_title", lang))
+    st.markdown(md_text(t("app.project.first_run_intro", lang, store=path)))
+    start = choose(st.radio, t("app.project.start", lang), STARTS, "first_run_start",
+                   lambda s: t(f"app.project.starts.{s}", lang))
+    name = st.text_input(t("app.project.name", lang), key="first_run_name",
+                         help=t("app.project.name_help", lang))
+    if st.button(t("app.project.create", lang), key="first_run_create", type="primary"):
+        try:
+            with st.spinner(t("app.loading", lang)):
+                init_project(path, str(start), name)
+        except BordermapError as error:
+            st.error(error_text(error, lang))
+            return
+        st.session_state["project_outcome"] = ("success", t("app.project.created", lang))
+        st.rerun()
+
+
+def title(project: Project, lang: str) -> None:
+    """The app's title, with the project's name (a name typed by a user is shown as typed)."""
+    st.title(t("app.title", lang, project=md_text(project.name(lang))))
+    if (outcome := st.session_state.pop("project_outcome", None)) is not None:
+        st.success(outcome[1])
+
+
+def require_posts(layers: Mapping[str, gpd.GeoDataFrame], lang: str) -> None:
+    """On a page that needs posts: when the project has none, say what to import and stop."""
+    if layers.get("posts") is not None:
+        return
+    st.info(t("app.project.no_posts", lang))
+    st.page_link(LAYERS_PAGE, label=t("app.project.go_layers", lang), icon=":material/upload_file:")
+    st.stop()
+
+
+def _save(store: LayerStore, project: Project, lang: str) -> None:
+    """The settings form's callback: saves what was typed and chosen (a name or countries left
+    empty, and the default budget left as it is, stay derived), or says what is refused."""
+    name = (st.session_state.get("project_name") or "").strip()
+    countries = st.session_state.get("project_countries") or []
+    budget: float | None = float(st.session_state["project_budget"])
+    if project.settings.budget is None and budget == project.budget:
+        budget = None  # the default left as it is stays the default
+    try:
+        change_settings(store, name=name or None, countries=countries or None, budget=budget,
+                        reset=tuple(k for k, v in (("name", name), ("countries", countries)) if not v))
+    except BordermapError as error:
+        st.session_state["project_settings_outcome"] = ("error", error_text(error, lang))
+        return
+    st.session_state["project_settings_outcome"] = ("success", t("app.project.saved", lang))
+
+
+def settings_expander(store: LayerStore, project: Project, known: list[str], lang: str) -> None:
+    """Name, countries and default budget of the project (``known``: the countries to choose from)."""
+    outcome = st.session_state.pop("project_settings_outcome", None)
+    with st.expander(t("app.project.settings", lang), expanded=outcome is not None):
+        if outcome is not None:
+            (st.success if outcome[0] == "success" else st.error)(outcome[1])
+        st.caption(t("app.project.settings_help", lang))
+        with st.form("project_settings"):
+            st.text_input(t("app.project.name", lang), value=project.settings.name or "", key="project_name",
+                          placeholder=project.name(lang), help=t("app.project.name_help", lang))
+            chosen = [c for c in (project.settings.countries or ()) if c in known]
+            st.multiselect(t("app.project.countries", lang), known, default=chosen, key="project_countries",
+                           format_func=lambda c: f"{project.country_name(c, lang)} ({c})",
+                           placeholder=", ".join(project.countries))
+            st.number_input(t("app.project.budget", lang), min_value=0, step=50_000,
+                            value=int(project.budget), key="project_budget")
+            st.form_submit_button(t("app.project.save", lang), on_click=_save, args=(store, project, lang))
+
+
+def _clear(store: LayerStore, kind: str, lang: str) -> None:
+    """The clear button's callback: needs a name and the ticked consent."""
+    user = (st.session_state.get("clear_user") or "").strip()
+    if not user:
+        st.session_state["clear_outcome"] = ("error", t("app.user_needed", lang))
+        return
+    try:
+        version = clear_layer(store, kind, user)
+    except BordermapError as error:
+        st.session_state["clear_outcome"] = ("error", error_text(error, lang))
+        return
+    st.session_state["clear_outcome"] = ("success", t("app.project.clear_done", lang, version=version.version,
+                                                       kind=t(f"kinds.{kind}", lang)))
+
+
+def clear_section(store: LayerStore, layers: Mapping[str, gpd.GeoDataFrame], lang: str) -> None:
+    """Clear a vector layer: the kind, its feature count in the consent to tick, the user's name."""
+    st.subheader(t("app.project.clear", lang))
+    if (outcome := st.session_state.pop("clear_outcome", None)) is not None:
+        (st.success if outcome[0] == "success" else st.error)(outcome[1])
+    kinds = [k for k, layer in layers.items() if layer is not None and not layer.empty]
+    if not kinds:
+        st.info(t("app.project.clear_nothing", lang))
+        return
+    kind = str(choose(st.selectbox, t("app.project.clear_kind", lang), kinds, "clear_kind",
+                      lambda k: t(f"kinds.{k}", lang)))
+    count = len(layers[kind])
+    consent = st.checkbox(t("app.project.clear_consent", lang, count=count,
+                            kind=t(f"kinds.{kind}", lang)), key=f"clear_consent_{kind}_{count}")
+    cols = st.columns([2, 1], vertical_alignment="bottom")
+    cols[0].text_input(t("app.project.clear_user", lang), key="clear_user")
+    cols[1].button(t("app.project.clear_button", lang), key="clear_button", disabled=not consent,
+                   on_click=_clear, args=(store, kind, lang))
+
+
+def known_countries(layers: Mapping[str, gpd.GeoDataFrame], project: Project) -> list[str]:
+    """The countries a user may choose for the project: the store's, its posts', the chosen ones."""
+    found: set[str] = set(project.countries)
+    for kind in ("countries", "posts"):
+        if (layer := layers.get(kind)) is not None:
+            found |= set(layer["iso3"].dropna().astype(str))
+    return sorted(found)
+
