@@ -32,10 +32,9 @@ budget = cols[0].number_input(t("app.budget", lang), min_value=0, step=50_000,
 top_n = cols[1].number_input(t("app.max_posts", lang), min_value=0, step=1, key="max_posts",
                              help=t("app.max_posts_help", lang))
 cols[0].caption(format_quantity(budget, "usd", lang))
-if not ctx.selection.everything:
-    st.caption(md_text(t("report.selection", lang, selection=ctx.selection.describe(
-        lang, data.country_names(ctx.path, ctx.version, lang)))))
 names = data.country_names(ctx.path, ctx.version, lang)
+if not ctx.selection.everything:
+    st.caption(md_text(t("report.selection", lang, selection=ctx.selection.describe(lang, names))))
 bounds = {bound: st.column_config.NumberColumn(t(f"app.col.{bound}", lang), min_value=0, step=1)
           for bound in ("min", "max")}
 
