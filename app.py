@@ -42,6 +42,7 @@ pages = [
     st.Page("app_pages/method.py", title=t("app.pages.method", lang)),
 ]
 page = st.navigation(pages)
+st.session_state["selection"] = controls.post_selection(lang, path, version)
 st.session_state["profile"] = controls.scoring_profile(lang)
 st.sidebar.markdown(f"**{md_text(data.project(path, version).name(lang))}**")
 st.sidebar.caption(md_text(t("app.store", lang, store=path)))

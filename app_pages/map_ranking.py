@@ -29,9 +29,13 @@ project_ui.title(project, lang)
 posts = project_ui.require_posts(data.layer(ctx.path, ctx.version, "posts"), lang)
 ranking, results = data.ranking_or_stop(ctx)
 indicators = data.indicator_table(ctx.path, ctx.version, profile)
+posts = posts[posts["post_id"].isin(results.index)]  # the posts of the sidebar's countries and borders
 ranked = results[results["rank"].notna()]
 names = dict(zip(posts["post_id"], posts["name"], strict=False))
 
+if not ctx.selection.everything:
+    chosen = ctx.selection.describe(lang, data.country_names(ctx.path, ctx.version, lang))
+    st.caption(md_text(t("selection.normalised", lang, selection=chosen)))
 if ranking.empty_criteria:
     st.warning(t("profile.empty_criteria", lang,
                  criteria=", ".join(label(c, lang) for c in ranking.empty_criteria)))
@@ -82,8 +86,8 @@ with panel:
     elif noting:
         st.info(t("app.note.click", lang))
     if selected:
-        intervals = data.intervals(ctx.path, ctx.version, profile) if st.session_state.get("robustness") \
-            else None
+        intervals = data.intervals(ctx.path, ctx.version, profile, ctx.selection) \
+            if st.session_state.get("robustness") else None
         post_panel.show(selected, ranking, results, indicators, posts, intervals, lang)
     elif not noting:
         st.info(t("app.choose_hint", lang))
@@ -143,8 +147,8 @@ def scenarios_tab() -> None:
                             for k in dict.fromkeys((first, second))}).fillna(0)
     weights.index = [label(i, lang).capitalize() for i in weights.index]
     tables.text_table(weights.map(lambda w: format_percent(w, lang)), hide_index=False)
-    diff = compare(data.ranked(ctx.path, ctx.version, scenario_profile(first), lang)[0],
-                   data.ranked(ctx.path, ctx.version, scenario_profile(second), lang)[0])
+    diff = compare(data.ranked(ctx.path, ctx.version, scenario_profile(first), lang, ctx.selection)[0],
+                   data.ranked(ctx.path, ctx.version, scenario_profile(second), lang, ctx.selection)[0])
     tables.text_table(pd.DataFrame({
         t("app.col.name", lang): diff["name"],
         t("app.col.country", lang): diff["iso3"],
@@ -157,7 +161,7 @@ def scenarios_tab() -> None:
 def robustness_tab() -> None:
     st.caption(t("app.robustness_help", lang, top=profile.top_n))
     if st.toggle(t("app.robustness_show", lang), key="robustness"):
-        spans = data.intervals(ctx.path, ctx.version, profile).join(ranked[["name", "rank"]])
+        spans = data.intervals(ctx.path, ctx.version, profile, ctx.selection).join(ranked[["name", "rank"]])
         labels = [f"{int(r)}. {n}" for r, n in zip(spans["rank"], spans["name"], strict=True)]
         spans = spans.assign(label=labels, p_top=spans["p_top_n"] * 100)
         st.altair_chart(charts.rank_intervals(spans, t("app.rank_axis", lang),

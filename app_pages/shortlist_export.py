@@ -13,6 +13,7 @@ from mapping.exports.bundle import build_bundle
 from mapping.exports.write import FORMATS, export_download
 from mapping.i18n import format_number, t
 from mapping.i18n.quantities import format_quantity
+from mapping.scoring.selection import border_name
 from mapping.scoring.shortlist import ShortlistRequest, running_totals, shortlist
 from mapping.webapp import data, error_text, md_text, project_ui, tables
 from mapping.webapp.choices import choose
@@ -31,17 +32,33 @@ budget = cols[0].number_input(t("app.budget", lang), min_value=0, step=50_000,
 top_n = cols[1].number_input(t("app.max_posts", lang), min_value=0, step=1, key="max_posts",
                              help=t("app.max_posts_help", lang))
 cols[0].caption(format_quantity(budget, "usd", lang))
-countries = sorted(ranking.table["iso3"].dropna().unique())
-columns = {"iso3": t("app.col.country", lang)} | {
-    bound: st.column_config.NumberColumn(t(f"app.col.{bound}", lang), min_value=0, step=1)
-    for bound in ("min", "max")}
-limits = st.data_editor(pd.DataFrame({"iso3": countries, "min": 0, "max": None}, dtype=object),
-                        hide_index=True, key="country_limits", disabled=["iso3"], column_config=columns,
-                        placeholder=tables.MISSING)
-minimum = {r.iso3: int(r.min) for r in limits.itertuples() if pd.notna(r.min) and int(r.min) > 0}
-maximum = {r.iso3: int(r.max) for r in limits.itertuples() if pd.notna(r.max)}
+names = data.country_names(ctx.path, ctx.version, lang)
+if not ctx.selection.everything:
+    st.caption(md_text(t("report.selection", lang, selection=ctx.selection.describe(lang, names))))
+bounds = {bound: st.column_config.NumberColumn(t(f"app.col.{bound}", lang), min_value=0, step=1)
+          for bound in ("min", "max")}
+
+
+def limits_editor(codes: list[str], title: str, key: str) -> tuple[dict[str, int], dict[str, int]]:
+    """Minimum and maximum posts per country or per border, in an editable table."""
+    edited: pd.DataFrame = st.data_editor(pd.DataFrame({"code": codes, "min": 0, "max": None}, dtype=object),
+                            hide_index=True, key=key, disabled=["code"], placeholder=tables.MISSING,
+                            column_config={"code": st.column_config.TextColumn(title)} | bounds)
+    return ({r.code: int(r.min) for r in edited.itertuples() if pd.notna(r.min) and int(r.min) > 0},
+            {r.code: int(r.max) for r in edited.itertuples() if pd.notna(r.max)})
+
+
+editors = st.columns(2)
+with editors[0]:
+    minimum, maximum = limits_editor(sorted(ranking.table["iso3"].dropna().unique()),
+                                     t("app.col.country", lang), "country_limits")
+with editors[1]:
+    served = sorted(ranking.table["border_id"].dropna().unique()) if "border_id" in ranking.table else []
+    border_min, border_max = limits_editor(served, t("export.col.border_id", lang), "border_limits")
+    st.caption(md_text(", ".join(border_name(code, names) for code in served)))
 request: ShortlistRequest = {"budget": float(budget), "top_n": int(top_n) or None,
-                             "min_per_country": minimum, "max_per_country": maximum}
+                             "min_per_country": minimum, "max_per_country": maximum,
+                             "min_per_border": border_min, "max_per_border": border_max}
 
 try:
     chosen = shortlist(ranking.table.reset_index(), **request)
@@ -59,6 +76,7 @@ tables.text_table(pd.DataFrame({
     t("app.col.rank", lang): selected["rank"].astype(int),
     t("app.col.name", lang): selected["name"],
     t("app.col.country", lang): selected["iso3"],
+    t("export.col.border_id", lang): selected.get("border_id"),
     t("app.col.score", lang): [format_quantity(v, "score", lang) for v in selected["score"]],
     t("app.col.cost", lang): [None if pd.isna(v) else format_number(v, lang, 0)
                               for v in selected["rehab_cost_usd"]],
@@ -75,14 +93,15 @@ with actions[0]:
     fmt = str(choose(st.selectbox, t("app.export_format", lang), FORMATS, "export_format",
                      lambda f: t(f"app.formats.{f}", lang)))
 # a prepared file is offered only while everything it was made from is unchanged
-settings = json.dumps([ctx.version, data.profile_key(profile), request, lang, fmt, data.today()],
-                      sort_keys=True)
+settings = json.dumps([ctx.version, data.profile_key(profile), request, lang, fmt, data.today(),
+                       ctx.selection.to_dict()], sort_keys=True)
 if actions[1].button(t("app.export_prepare", lang), key="export_prepare"):
     with st.status(t("app.export_working", lang), expanded=False) as status:
         try:
             bundle = build_bundle(data.store(), profile, lang, layers=data.layers(ctx.path, ctx.version),
                                   indicators=data.indicator_table(ctx.path, ctx.version, profile),
-                                  reference_date=dt.date.fromisoformat(data.today()), **request)
+                                  reference_date=dt.date.fromisoformat(data.today()),
+                                  selection=ctx.selection, **request)
             st.session_state["export_file"] = (settings, *export_download(bundle, f"bordermap-{lang}", fmt))
             status.update(label=t("app.export_ready", lang), state="complete")
         except BordermapError as error:

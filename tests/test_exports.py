@@ -78,10 +78,10 @@ def test_csv_in_french_uses_semicolons_and_decimal_commas(bundles, tmp_path):
 
 
 @pytest.mark.parametrize(("lang", "sheets", "ranking"), [
-    ("en", ["Shortlist", "Full ranking", "Method and weights", "Sensitivity", "Data sources"],
-     "Full ranking"),
-    ("fr", ["Liste retenue", "Classement complet", "Méthode et poids", "Sensibilité", "Sources des données"],
-     "Classement complet"),
+    ("en", ["Shortlist", "Full ranking", "Per country", "Per border", "Method and weights", "Sensitivity",
+            "Data sources"], "Full ranking"),
+    ("fr", ["Liste retenue", "Classement complet", "Par pays", "Par frontière", "Méthode et poids",
+            "Sensibilité", "Sources des données"], "Classement complet"),
 ])
 def test_xlsx_sheets_formats_and_budget_arithmetic(bundles, tmp_path, lang, sheets, ranking):
     bundle = bundles[lang]
@@ -112,7 +112,7 @@ def test_xlsx_sheets_formats_and_budget_arithmetic(bundles, tmp_path, lang, shee
     assert short[left].iloc[-1] == pytest.approx(bundle.shortlist.budget_left)
     assert (short[left] >= 0).all()
 
-    method = pd.read_excel(path, sheet_name=sheets[2])
+    method = pd.read_excel(path, sheet_name=sheets[4])
     assert method.iloc[:7, 3].sum() == pytest.approx(1.0)  # the weights
     assert read_record(path).ranks == bundle.record.ranks
 

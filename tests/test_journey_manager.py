@@ -1,7 +1,8 @@
-"""A project manager's whole job in the browser, in French and in English: move a weight and see
-the effective weights and the new ranking on the map and in the table, save a scenario and
-compare it with the current weights, set a budget with a minimum for one country, then download
-the XLSX workbook and the PDF report and open both."""
+"""A project manager's whole job in the browser, in French and in English: rank one border alone
+(the map and the table show only its posts) and then all posts again, move a weight and see the
+effective weights and the new ranking on the map and in the table, save a scenario and compare
+it with the current weights, set a budget with a minimum for one country and a maximum for one
+border, then download the XLSX workbook and the PDF report and open both."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ import io
 import re
 
 import openpyxl
+import pandas as pd
 import pytest
 from browser import Browser, browser, demo_app, plain, words
 from pypdf import PdfReader
 
+from mapping.layers.borders import served_borders
 from mapping.layers.user_store import open_store
 from mapping.scoring.explain import label
 
@@ -43,6 +46,22 @@ def top_post_agrees_on_map_and_table(tab: Browser, positions: dict[str, tuple[fl
     return first
 
 
+def choose_border(tab: Browser, lang: str, code: str | None) -> None:
+    """Rank the posts of one border (``code``), or of every border again (None), in the sidebar."""
+    chooser = tab.page.locator("[data-testid=stSidebar] [data-testid=stMultiSelect]").filter(
+        has_text=words("app.filter.borders", lang))
+    chooser.locator("input").click()
+    if code is None:
+        tab.page.keyboard.press("Backspace")  # the chosen border goes: all posts again
+        tab.page.keyboard.press("Escape")
+    else:
+        tab.page.keyboard.type(code)
+        tab.page.get_by_role("option").filter(has_text=f"({code})").first.click()
+        tab.page.keyboard.press("Escape")
+    tab.settle()
+    tab.healthy()
+
+
 def download(tab: Browser, fmt_label: str, lang: str) -> tuple[str, bytes]:
     """Choose an export format, prepare the file and download it; its name and content."""
     chooser = tab.page.locator("[data-testid=stSelectbox]").filter(has_text=words("app.export_format", lang))
@@ -58,12 +77,27 @@ def download(tab: Browser, fmt_label: str, lang: str) -> tuple[str, bytes]:
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_a_manager_reweights_compares_fits_the_budget_and_exports(app, lang):
-    posts = open_store(app.store).read("posts")
+    store = open_store(app.store)
+    posts = store.read("posts")
     positions = {n: (g.y, g.x) for n, g in zip(posts["name"], posts.geometry, strict=True)}
+    border_of = dict(zip(posts["name"], served_borders(posts, store.read("borders")), strict=True))
+    sizes = pd.Series(border_of).value_counts()
+    smallest = str(sizes.index[-1])  # the border with the fewest posts: it shows alone
     other = "en" if lang == "fr" else "fr"
     with browser(app, f"manager-{lang}") as tab:
         if lang == "en":
             tab.language("en")
+        # 0. one border alone: the map and the table show only its posts; then every post again
+        everyone = tab.ranking(lang)
+        choose_border(tab, lang, smallest)
+        alone = tab.ranking(lang)
+        assert alone and all(border_of[name] == smallest for name in alone), alone
+        assert len(tab.map_ranks()) == len(alone) < len(everyone)
+        assert all(abs(positions[name][0] - tab.map_ranks()[rank][0]) < 1e-4
+                   for rank, name in enumerate(alone, start=1))
+        tab.shot("one-border")
+        choose_border(tab, lang, None)
+        assert tab.ranking(lang) == everyone
         # 1. the weights as shares of 100 %, and the same post first on the map and in the table
         assert abs(sum(effective_weights(tab)) - 100) < 0.5
         before = top_post_agrees_on_map_and_table(tab, positions, lang)
@@ -110,10 +144,32 @@ def test_a_manager_reweights_compares_fits_the_budget_and_exports(app, lang):
         tab.page.keyboard.press("Enter")
         tab.settle()
         header, *rows = tab.static_table(words("app.col.running_total", lang))
-        assert header[2] == words("app.col.country", lang)
+        assert header[2:4] == [words("app.col.country", lang), words("export.col.border_id", lang)]
         assert sum(r[2].strip() == MINIMUM_COUNTRY for r in rows) >= MINIMUM, rows
-        assert 0 < float(re.sub(r"[ ,]", "", rows[-1][5])) <= BUDGET
+        assert 0 < float(re.sub(r"[ ,]", "", rows[-1][6])) <= BUDGET
         tab.shot("shortlist")
+        # 4b. at most one post fewer on the border with the most shortlisted posts
+        counts = pd.Series([r[3] for r in rows]).value_counts()
+        busiest, most = str(counts.index[0]), int(counts.iloc[0])
+        grid = tab.page.locator("[data-testid=stDataFrame]").nth(1)
+        box = grid.bounding_box()
+        ranked = posts.loc[~posts["status"].isin(["closed", "planned"]), "name"]  # as the profile ranks
+        served = sorted({border_of[n] for n in ranked if border_of[n]})  # the rows of the border limits
+        row = served.index(busiest)
+        at_most = (box["x"] + box["width"] * 0.85, box["y"] + GRID_ROW_PX * (row + 1.5))  # the last column
+        tab.page.mouse.click(*at_most)  # the grid takes the focus (and the cell)
+        tab.page.wait_for_timeout(300)
+        tab.page.mouse.click(*at_most)  # the cell, or its editor
+        tab.page.wait_for_timeout(300)
+        tab.page.keyboard.type(str(most - 1))
+        tab.page.wait_for_timeout(300)
+        tab.page.keyboard.press("Enter")
+        tab.settle()
+        tab.healthy()
+        header, *rows = tab.static_table(words("app.col.running_total", lang))
+        assert sum(r[3] == busiest for r in rows) == most - 1, rows
+        assert sum(r[2].strip() == MINIMUM_COUNTRY for r in rows) >= MINIMUM, rows
+        tab.shot("shortlist-per-border")
 
         # 5. the workbook and the report, downloaded and opened
         name, content = download(tab, words("app.formats.xlsx", lang), lang)

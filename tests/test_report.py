@@ -136,13 +136,14 @@ def test_html_is_self_contained_escaped_and_carries_the_record(french, tmp_path)
     assert HOSTILE_NAME not in page  # only ever escaped
     assert any(HOSTILE_NAME in text for text in parsed.text)  # and shown as text
     images = [attrs for tag, attrs in parsed.tags if tag == "img"]
-    assert len(images) == 1 + len(french.shortlist.selected)  # study area + one inset per post
+    borders = french.posts["border_id"].nunique()
+    assert len(images) == 1 + borders + len(french.shortlist.selected)  # study area, borders, insets
     assert all(attrs["src"].startswith("data:image/png;base64,") for attrs in images)
     assert not any(name.startswith("on") for _, attrs in parsed.tags for name in attrs)
     assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", page)
     assert "url(" not in page and "@import" not in page
     assert ExportRecord.from_json(parsed.record) == french.record
-    assert page.count('class="page"') == len(french.shortlist.selected)
+    assert page.count('class="page"') == 1 + len(french.shortlist.selected)  # the border maps, the posts
     assert "Liste restreinte" in page and format_number(BUDGET, "fr", 0) in page
 
 
@@ -158,7 +159,7 @@ def test_without_shortlist_the_report_lists_the_top_posts(store, tmp_path):
     page = write_report(bundle, tmp_path / "report.html", "html").read_text(encoding="utf-8")
     top_n = bundle.profile.top_n
     assert t("report.shortlist.top_title", "en", count=top_n) in page
-    assert page.count('class="page"') == top_n
+    assert page.count('class="page"') == 1 + top_n
 
 
 def test_the_method_states_the_measured_scale_error(store, tmp_path):

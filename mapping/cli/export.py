@@ -17,9 +17,10 @@ from ..exports.write import FORMATS, export_format, write_export
 from ..i18n import format_number, t
 from ..scoring.methods import METHODS
 from ..scoring.profile import load_profile
+from ..scoring.selection import Selection
 from .common import EXIT_DATA_ERRORS, EXIT_OK, EXIT_UNREADABLE, OUT_TYPE, Context, common, echo
-from .options import BUDGET, COUNTRY_COUNT, POSTS
-from .scoring import _country_counts
+from .options import BUDGET, POSTS
+from .selection import limit_options, limits, selection, selection_options
 
 
 def _number(value: float | None, lang: str, digits: int) -> str:
@@ -37,8 +38,8 @@ def _number(value: float | None, lang: str, digits: int) -> str:
               help="Date that ages assessments and incidents (default: today).")
 @click.option("--budget", type=BUDGET, help="Shortlist: budget in USD (more than 0, at most 10^12).")
 @click.option("--top", "top_n", type=POSTS, help="Shortlist: at most this many posts.")
-@click.option("--min-per-country", multiple=True, type=COUNTRY_COUNT, metavar="ISO3=N")
-@click.option("--max-per-country", multiple=True, type=COUNTRY_COUNT, metavar="ISO3=N")
+@limit_options
+@selection_options
 @click.option("--hxl", is_flag=True, help="CSV: add the HXL hashtag row under the header (for HDX).")
 @click.option("--reproduce", "reproduce_path", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="Recompute this export from the store and compare (exit 0 identical, 1 different).")
@@ -46,8 +47,9 @@ def _number(value: float | None, lang: str, digits: int) -> str:
 def export_cmd(ctx: Context, fmt: str | None, out: Path | None, profile_path: Path | None,
                method: str | None, reference_date: dt.datetime | None, budget: float | None,
                top_n: int | None, min_per_country: tuple[tuple[str, int], ...],
-               max_per_country: tuple[tuple[str, int], ...],
-               hxl: bool, reproduce_path: Path | None) -> int:
+               max_per_country: tuple[tuple[str, int], ...], min_per_border: tuple[tuple[str, int], ...],
+               max_per_border: tuple[tuple[str, int], ...], countries: tuple[str, ...],
+               borders: tuple[str, ...], hxl: bool, reproduce_path: Path | None) -> int:
     """Export the ranked posts and shortlist for ministries, donors, QGIS or Google Earth."""
     if reproduce_path:
         return _reproduce(ctx, reproduce_path)
@@ -63,10 +65,10 @@ def export_cmd(ctx: Context, fmt: str | None, out: Path | None, profile_path: Pa
     if "posts" not in store.kinds():
         raise ExportError("no_posts")
     advance = ctx.progress(2, "export.step.build")
-    bundle = build_bundle(store, profile, ctx.lang, budget=budget, top_n=top_n,
-                          min_per_country=_country_counts(min_per_country),
-                          max_per_country=_country_counts(max_per_country),
-                          reference_date=reference_date.date() if reference_date else None)
+    chosen: Selection = selection(countries, borders)
+    bundle = build_bundle(store, profile, ctx.lang, budget=budget, top_n=top_n, selection=chosen,
+                          reference_date=reference_date.date() if reference_date else None,
+                          **limits(min_per_country, max_per_country, min_per_border, max_per_border))
     advance(t("export.step.rank", ctx.lang))
     write_export(bundle, out, fmt, hxl=hxl)
     advance(t("export.step.write", ctx.lang))

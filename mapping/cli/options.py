@@ -141,6 +141,24 @@ class CountryCount(CheckedType):
         return country, int(number)
 
 
+class BorderCount(CheckedType):
+    """``AAA-BBB=N``: a border (two country codes, either order) and a whole number of posts
+    (0 to 1,000,000); the border is kept as ``pair_id`` writes it (``MLI-MRT``)."""
+
+    name = "AAA-BBB=N"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> tuple[str, int]:
+        if isinstance(value, tuple):
+            return value
+        border, _, number = str(value).partition("=")
+        pair = re.fullmatch(r"([A-Z]{3})\s*-\s*([A-Z]{3})", border.strip().upper())
+        number = number.strip()
+        if pair is None or pair.group(1) == pair.group(2) or not number.isdigit() or int(number) > MAX_POSTS:
+            raise self.refuse("border_count", param, ctx, value=str(value), high=MAX_POSTS)
+        return "-".join(sorted(pair.groups())), int(number)
+
+
 BUDGET = Number(0, MAX_BUDGET_USD, low_open=True, unit="USD")
 SAMPLES = Number(1, MAX_SAMPLES, integer=True)
 CONCENTRATION = Number(*CONCENTRATION_RANGE)
@@ -148,3 +166,4 @@ POSTS = Number(1, MAX_POSTS, integer=True)
 SEED = Number(0, INT64_MAX, integer=True)
 VERSION = Number(1, INT64_MAX, integer=True)
 COUNTRY_COUNT = CountryCount()
+BORDER_COUNT = BorderCount()

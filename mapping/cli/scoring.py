@@ -16,14 +16,16 @@ from ..i18n import format_number, t
 from ..scoring.ahp import ahp_from_csv
 from ..scoring.explain import label, results_table
 from ..scoring.methods import METHODS
-from ..scoring.pipeline import rank_store, read_indicator_table
+from ..scoring.pipeline import layers_from_store, rank_store, read_indicator_table, select
 from ..scoring.profile import Profile, ProfileError, load_profile
 from ..scoring.rank import Ranking, score
+from ..scoring.selection import BORDER_COLUMN, Selection
 from ..scoring.sensitivity import monte_carlo, one_at_a_time
 from ..scoring.shortlist import shortlist
 from ..tables import write_table
 from .common import EXIT_OK, FORMAT_OPT, OUT_TYPE, Context, common, counting_bar, echo
-from .options import BUDGET, CONCENTRATION, COUNTRY_COUNT, POSTS, SAMPLES, SEED
+from .options import BUDGET, CONCENTRATION, POSTS, SAMPLES, SEED
+from .selection import limit_options, limits, selection, selection_options
 
 
 def profile_options(command: Callable) -> Callable:
@@ -41,18 +43,32 @@ def profile_options(command: Callable) -> Callable:
     return functools.reduce(lambda f, option: option(f), reversed(options), command)
 
 
+def _selected(ctx: Context, table: pd.DataFrame, chosen: Selection, need_borders: bool) -> pd.DataFrame:
+    """A table read from a file, reduced to ``chosen``; the border each post serves comes from
+    its ``border_id`` column, else (when a border is asked for) from the store's layers."""
+    if chosen.everything and not need_borders:
+        return table
+    layers = None
+    if BORDER_COLUMN not in table and (chosen.borders or need_borders):
+        layers = layers_from_store(ctx.store())
+    return select(table, chosen, layers)
+
+
 def _ranking(ctx: Context, profile_path: Path | None, method: str | None,
-             indicators_path: Path | None, reference_date: dt.datetime | None) -> Ranking:
+             indicators_path: Path | None, reference_date: dt.datetime | None,
+             chosen: Selection | None = None, need_borders: bool = False) -> Ranking:
+    """The ranking of the selected posts (every post by default), normalised over them."""
+    chosen = chosen or Selection()
     profile: Profile = load_profile(profile_path)
     if method:
         profile = profile.with_method(method)
     if profile.ahp is not None and not profile.ahp.consistent:
         ctx.say("ahp.inconsistent", err=True, cr=round(profile.ahp.consistency_ratio, 3))
     if indicators_path:
-        ranking = score(read_indicator_table(indicators_path), profile)
+        ranking = score(_selected(ctx, read_indicator_table(indicators_path), chosen, need_borders), profile)
     else:
         day = reference_date.date() if reference_date else None
-        ranking = rank_store(ctx.store(), profile, day)[1]
+        ranking = rank_store(ctx.store(), profile, day, chosen)[1]
     if ranking.empty_criteria:
         ctx.say("profile.empty_criteria", err=True,
                 criteria=", ".join(label(c, ctx.lang) for c in ranking.empty_criteria))
@@ -63,13 +79,17 @@ def _ranking(ctx: Context, profile_path: Path | None, method: str | None,
 
 @click.command("score")
 @profile_options
+@selection_options
 @click.option("--out", type=OUT_TYPE, help="Write the full ranking to a .csv or .xlsx file.")
 @click.option("--top", type=POSTS, help="How many posts to print (default: the profile's top_n).")
 @common
 def score_cmd(ctx: Context, profile_path, method, indicators_path, reference_date,
+              countries: tuple[str, ...], borders: tuple[str, ...],
               out: Path | None, top: int | None) -> int:
-    """Rank the posts for rehabilitation, with each rank explained."""
-    ranking = _ranking(ctx, profile_path, method, indicators_path, reference_date)
+    """Rank the posts for rehabilitation, with each rank explained (--country, --border: rank
+    only the posts of some countries or borders, normalised over them)."""
+    ranking = _ranking(ctx, profile_path, method, indicators_path, reference_date,
+                       selection(countries, borders))
     table = results_table(ranking, ctx.lang)
     if out:
         write_table(table, out, ctx.lang)
@@ -106,6 +126,7 @@ def ahp_cmd(ctx: Context, matrix: Path, output: str) -> int:
 
 @click.command("sensitivity")
 @profile_options
+@selection_options
 @click.option("--samples", type=SAMPLES, default=1000, show_default=True,
               help="Monte Carlo samples (1 to 1,000,000).")
 @click.option("--top", "top_n", type=POSTS, help="Size of the top (default: the profile's top_n).")
@@ -117,10 +138,12 @@ def ahp_cmd(ctx: Context, matrix: Path, output: str) -> int:
 @click.option("--sweep-out", type=OUT_TYPE, help="Write the one-at-a-time weight sweep.")
 @common
 def sensitivity_cmd(ctx: Context, profile_path, method, indicators_path, reference_date,
-                    samples: int, top_n: int | None, concentration: float, seed: int,
+                    countries: tuple[str, ...], borders: tuple[str, ...], samples: int,
+                    top_n: int | None, concentration: float, seed: int,
                     out: Path | None, sweep_out: Path | None) -> int:
     """How stable is the ranking when the weights move? Rank intervals and P(top N)."""
-    ranking = _ranking(ctx, profile_path, method, indicators_path, reference_date)
+    ranking = _ranking(ctx, profile_path, method, indicators_path, reference_date,
+                       selection(countries, borders))
     profile = ranking.profile
     norms = ranking.table[[f"norm:{c}" for c in profile.names]].to_numpy()
     ids = list(ranking.table.index)
@@ -146,33 +169,35 @@ def sensitivity_cmd(ctx: Context, profile_path, method, indicators_path, referen
     return EXIT_OK
 
 
-def _country_counts(values: tuple[tuple[str, int], ...]) -> dict[str, int]:
-    """``--min-per-country``/``--max-per-country`` (checked by ``COUNTRY_COUNT``) as a mapping."""
-    return dict(values)
-
-
 @click.command("shortlist")
 @profile_options
+@selection_options
 @click.option("--budget", type=BUDGET, help="Budget in USD (more than 0, at most 10^12).")
 @click.option("--top", "top_n", type=POSTS, help="At most this many posts.")
-@click.option("--min-per-country", multiple=True, type=COUNTRY_COUNT, metavar="ISO3=N")
-@click.option("--max-per-country", multiple=True, type=COUNTRY_COUNT, metavar="ISO3=N")
+@limit_options
 @click.option("--scores", "scores_path", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="A table with id, iso3, score and rehab_cost_usd (e.g. from bordermap score --out).")
 @click.option("--out", type=OUT_TYPE, required=True, help="Write the shortlist (.csv/.xlsx).")
 @common
 def shortlist_cmd(ctx: Context, profile_path, method, indicators_path, reference_date,
+                  countries: tuple[str, ...], borders: tuple[str, ...],
                   budget: float | None, top_n: int | None, min_per_country: tuple[tuple[str, int], ...],
-                  max_per_country: tuple[tuple[str, int], ...], scores_path: Path | None, out: Path) -> int:
-    """The posts with the highest total score whose rehabilitation costs fit the budget."""
+                  max_per_country: tuple[tuple[str, int], ...], min_per_border: tuple[tuple[str, int], ...],
+                  max_per_border: tuple[tuple[str, int], ...], scores_path: Path | None, out: Path) -> int:
+    """The posts with the highest total score whose rehabilitation costs fit the budget, with
+    limits per country and per border (--scores: the scores are kept as they are, and
+    --country/--border only pick the posts)."""
+    chosen_posts = selection(countries, borders)
+    bounds = limits(min_per_country, max_per_country, min_per_border, max_per_border)
+    need_borders = bool(bounds["min_per_border"] or bounds["max_per_border"])
     if scores_path:
         table = read_indicator_table(scores_path)
         table = table[table["score"].notna()] if "score" in table else table
+        table = _selected(ctx, table, chosen_posts, need_borders)
     else:
-        table = _ranking(ctx, profile_path, method, indicators_path, reference_date).table
-    chosen = shortlist(table.reset_index(), budget=budget, top_n=top_n,
-                       min_per_country=_country_counts(min_per_country),
-                       max_per_country=_country_counts(max_per_country))
+        table = _ranking(ctx, profile_path, method, indicators_path, reference_date, chosen_posts,
+                         need_borders).table
+    chosen = shortlist(table.reset_index(), budget=budget, top_n=top_n, **bounds)
     selected = table.loc[chosen.selected]
     write_table(selected, out, ctx.lang)
     ctx.say("cli.shortlist_done", count=len(chosen.selected), cost=round(chosen.total_cost),

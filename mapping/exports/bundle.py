@@ -8,7 +8,7 @@ Every export format (spreadsheets, GIS files, KML, the report) is written from a
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import pandas as pd
@@ -16,9 +16,10 @@ import pandas as pd
 from ..layers.store import LayerStore, Version
 from ..scoring.explain import results_table
 from ..scoring.indicators import compute_indicators
-from ..scoring.pipeline import indicator_params, layers_from_layers
+from ..scoring.pipeline import indicator_params, layers_from_layers, select
 from ..scoring.profile import Profile
 from ..scoring.rank import Ranking, score
+from ..scoring.selection import Selection
 from ..scoring.sensitivity import SENSITIVITY_SAMPLES, rank_intervals
 from ..scoring.shortlist import ShortlistResult, shortlist
 from .record import ExportRecord, make_record
@@ -36,7 +37,8 @@ class ExportBundle:
     rank p05/median/p95 and ``p_top_n`` per ranked post. ``layers``: the vector layers a map
     draws (``MAP_KINDS``). ``versions``: the current version of each stored layer.
     ``sources``: per stored vector layer, each distinct ``source`` text and how many of its
-    features carry it.
+    features carry it. ``selection``: the countries and borders whose posts were ranked
+    (``posts`` and ``indicators`` hold only those; ``border_id`` is the border each serves).
     """
 
     lang: str
@@ -50,6 +52,7 @@ class ExportBundle:
     layers: dict[str, gpd.GeoDataFrame]
     versions: list[Version]
     sources: dict[str, dict[str, int]]
+    selection: Selection = field(default_factory=Selection)
 
     @property
     def profile(self) -> Profile:
@@ -86,6 +89,9 @@ def ranked_posts(posts: gpd.GeoDataFrame, indicators: pd.DataFrame,
 def build_bundle(store: LayerStore, profile: Profile, lang: str, *, budget: float | None = None,
                  top_n: int | None = None, min_per_country: dict[str, int] | None = None,
                  max_per_country: dict[str, int] | None = None,
+                 min_per_border: dict[str, int] | None = None,
+                 max_per_border: dict[str, int] | None = None,
+                 selection: Selection | None = None,
                  reference_date: dt.date | None = None, samples: int = SENSITIVITY_SAMPLES,
                  layers: dict[str, gpd.GeoDataFrame] | None = None,
                  indicators: pd.DataFrame | None = None) -> ExportBundle:
@@ -93,26 +99,31 @@ def build_bundle(store: LayerStore, profile: Profile, lang: str, *, budget: floa
 
     ``layers`` and ``indicators`` may be passed when already loaded (the app caches them);
     they must be the store's current layers and their indicators for ``reference_date``.
+    Only the posts of ``selection`` are ranked (every post by default), normalised over them.
     A shortlist is made when ``budget`` or ``top_n`` is given.
     """
+    selection = selection or Selection()
     reference_date = reference_date or dt.date.today()
     if layers is None:
         layers = {kind: store.read(kind) for kind in store.kinds() if kind != "population"}
     if indicators is None:
         indicators = compute_indicators(layers_from_layers(layers, store),
                                         indicator_params(profile, reference_date))
+    indicators = select(indicators, selection, layers_from_layers(layers, store))
     ranking = score(indicators, profile)
     results = results_table(ranking, lang)
     chosen = None
     if budget is not None or top_n is not None:
         chosen = shortlist(ranking.table.reset_index(), budget=budget, top_n=top_n,
-                           min_per_country=min_per_country, max_per_country=max_per_country)
+                           min_per_country=min_per_country, max_per_country=max_per_country,
+                           min_per_border=min_per_border, max_per_border=max_per_border)
     versions = current_versions(store)
     record = make_record(profile, lang, versions, ranking, chosen, reference_date=reference_date,
                          budget=budget, top_n=top_n, min_per_country=min_per_country,
-                         max_per_country=max_per_country)
+                         max_per_country=max_per_country, min_per_border=min_per_border,
+                         max_per_border=max_per_border, selection=selection)
     return ExportBundle(lang, record, ranking, indicators, results,
                         ranked_posts(layers["posts"], indicators, results), chosen,
                         rank_intervals(ranking, samples), {k: v for k, v in layers.items()
                                                               if k in MAP_KINDS}, versions,
-                        layer_sources(layers))
+                        layer_sources(layers), selection)

@@ -22,10 +22,11 @@ from ..tables import SCORE_DIGITS, VALUE_DIGITS
 from .bundle import ExportBundle
 
 BASE = ("post_id", "name", "iso3", "status", "lat", "lon", "rank", "score", "tied", "shortlisted",
-        "rehab_cost_usd", "explanation", "flagged")
+        "rehab_cost_usd", "explanation", "flagged", "border_id")
 SHORTLIST = ("rank", "post_id", "name", "iso3", "score", "rehab_cost_usd", "running_total", "budget_left")
 UNITLESS = ("count", "yes_no")
-HXL = {"post_id": "#loc+code", "name": "#loc+name", "iso3": "#country+code", "status": "#status",
+HXL = {"post_id": "#loc+code", "name": "#loc+name", "iso3": "#country+code", "border_id": "#loc+border+code",
+       "status": "#status",
        "lat": "#geo+lat", "lon": "#geo+lon", "rank": "#meta+rank", "score": "#meta+score",
        "tied": "#meta+tied", "shortlisted": "#meta+shortlisted", "rehab_cost_usd": "#value+cost+usd",
        "explanation": "#description+explanation", "flagged": "#meta+flags",
@@ -58,7 +59,7 @@ def ranking_table(bundle: ExportBundle) -> pd.DataFrame:
         "lon": posts.geometry.x.round(COORDINATE_DIGITS).to_numpy(),
         "shortlisted": [yes_no(post in chosen, lang) for post in posts.index],
     }, index=posts.index)
-    for column in ("name", "iso3", "status", "rank", "score", "tied", "explanation", "flagged"):
+    for column in ("name", "iso3", "border_id", "status", "rank", "score", "tied", "explanation", "flagged"):
         if column in posts:
             table[column] = posts[column]
     if "status" in table:

@@ -14,7 +14,8 @@ from .. import __version__
 from ..layers.store import Version
 from ..scoring.profile import Profile, profile_from_dict, profile_to_dict
 from ..scoring.rank import Ranking
-from ..scoring.shortlist import ShortlistResult
+from ..scoring.selection import Selection
+from ..scoring.shortlist import ShortlistLimits, ShortlistResult
 
 RECORD_FORMAT = "bordermap-export-record/1"
 # where each format keeps the record
@@ -26,9 +27,10 @@ PDF_RECORD_KEY = "/BordermapRecord"  # PDF document information
 @dataclass(frozen=True)
 class ExportRecord:
     """Profile (as plain data), method, weights, layer versions (kind -> version number),
-    software version, reference date, shortlist request, and the result: rank and score of
-    each ranked post, its rehabilitation cost (USD; shortlists and budgets depend on it) and
-    the shortlisted post ids. Times are UTC (ISO 8601)."""
+    software version, reference date, the posts ranked (``countries`` and ``borders`` of the
+    selection; empty: every post), shortlist request (limits per country and per border), and
+    the result: rank and score of each ranked post, its rehabilitation cost (USD; shortlists
+    and budgets depend on it) and the shortlisted post ids. Times are UTC (ISO 8601)."""
 
     software: str
     created: str
@@ -42,6 +44,10 @@ class ExportRecord:
     top_n: int | None = None
     min_per_country: dict[str, int] = field(default_factory=dict)
     max_per_country: dict[str, int] = field(default_factory=dict)
+    min_per_border: dict[str, int] = field(default_factory=dict)
+    max_per_border: dict[str, int] = field(default_factory=dict)
+    countries: list[str] = field(default_factory=list)  # the selection: empty is every post
+    borders: list[str] = field(default_factory=list)
     shortlist: list[str] = field(default_factory=list)
     costs: dict[str, float | None] = field(default_factory=dict)  # USD, per ranked post
     format: str = RECORD_FORMAT
@@ -57,6 +63,16 @@ class ExportRecord:
     def scoring_profile(self) -> Profile:
         return profile_from_dict(self.profile)
 
+    @property
+    def selection(self) -> Selection:
+        """The posts the export ranked (raises ``SelectionError`` on a damaged code)."""
+        return Selection.of(self.countries, self.borders)
+
+    def limits(self) -> ShortlistLimits:
+        """The shortlist's limits per country and per border, as ``shortlist()`` takes them."""
+        return {"min_per_country": self.min_per_country, "max_per_country": self.max_per_country,
+                "min_per_border": self.min_per_border, "max_per_border": self.max_per_border}
+
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
 
@@ -70,6 +86,7 @@ class ExportRecord:
         record = cls(**data)
         dt.date.fromisoformat(record.reference_date)  # raises ValueError if not a date
         record.scoring_profile()  # raises ProfileError if the profile is not usable
+        record.selection  # raises SelectionError if a country or border code is not one  # noqa: B018
         if not record.ranks or set(record.ranks) != set(record.scores):
             raise ValueError("ranks and scores missing or not matching")
         return record
@@ -78,8 +95,12 @@ class ExportRecord:
 def make_record(profile: Profile, lang: str, versions: list[Version], ranking: Ranking,
                 chosen: ShortlistResult | None, *, reference_date: dt.date, budget: float | None = None,
                 top_n: int | None = None, min_per_country: dict[str, int] | None = None,
-                max_per_country: dict[str, int] | None = None) -> ExportRecord:
+                max_per_country: dict[str, int] | None = None,
+                min_per_border: dict[str, int] | None = None,
+                max_per_border: dict[str, int] | None = None,
+                selection: Selection | None = None) -> ExportRecord:
     """The record of one export, created now."""
+    selection = selection or Selection()
     table = ranking.table
     return ExportRecord(
         software=__version__,
@@ -92,6 +113,8 @@ def make_record(profile: Profile, lang: str, versions: list[Version], ranking: R
         scores={str(k): float(v) for k, v in table["score"].items()},
         budget=budget, top_n=top_n,
         min_per_country=dict(min_per_country or {}), max_per_country=dict(max_per_country or {}),
+        min_per_border=dict(min_per_border or {}), max_per_border=dict(max_per_border or {}),
+        countries=list(selection.countries), borders=list(selection.borders),
         shortlist=list(chosen.selected) if chosen else [],
         costs=_costs(table),
     )

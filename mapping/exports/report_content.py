@@ -17,8 +17,10 @@ from ..i18n import catalogue, format_day, format_number, format_percent, t
 from ..i18n.quantities import format_quantity, is_missing, unit_digits, value_word
 from ..scoring.ahp import CR_LIMIT
 from ..scoring.explain import label
+from ..scoring.selection import BORDER_COLUMN, border_name
 from .bundle import ExportBundle
 from .report_map import ReportMaps
+from .summary import country_names, summary
 
 
 @dataclass(frozen=True)
@@ -87,14 +89,6 @@ def _percent(share: float, lang: str, digits: int = 1) -> str:
     return format_percent(float(share), lang, digits, fixed=True)
 
 
-def _country_names(bundle: ExportBundle) -> dict[str, str]:
-    countries = bundle.layers.get("countries")
-    column = f"name_{bundle.lang}"
-    if countries is None or column not in countries:
-        return {}
-    return dict(zip(countries["iso3"], countries[column], strict=True))
-
-
 @cache
 def _demo_sources() -> dict[str, str]:
     """The English demo source texts -> their catalogue keys."""
@@ -121,7 +115,7 @@ class _Builder:
         self.bundle = bundle
         self.lang = bundle.lang
         self.maps = maps
-        self.countries = _country_names(bundle)
+        self.countries = country_names(bundle)
         self.posts = bundle.posts
         self.units = bundle.indicators.attrs.get("units", {})
 
@@ -176,15 +170,55 @@ class _Builder:
         return Section(self.t("report.shortlist.title"), blocks)
 
     def constraints(self) -> str:
-        """The shortlist's limits other than the budget: posts in all, per-country minimums and
-        maximums, in words ("" when there are none)."""
+        """The shortlist's limits other than the budget: posts in all, per-country and
+        per-border minimums and maximums, in words ("" when there are none)."""
         record = self.bundle.record
         parts = [self.t("report.shortlist.top_n", count=record.top_n)] if record.top_n else []
         parts += [self.t("report.shortlist.at_least", country=self.country(iso3), count=count)
                   for iso3, count in sorted(record.min_per_country.items())]
         parts += [self.t("report.shortlist.at_most", country=self.country(iso3), count=count)
                   for iso3, count in sorted(record.max_per_country.items())]
+        parts += [self.t("report.shortlist.at_least", country=self.border(border), count=count)
+                  for border, count in sorted(record.min_per_border.items())]
+        parts += [self.t("report.shortlist.at_most", country=self.border(border), count=count)
+                  for border, count in sorted(record.max_per_border.items())]
         return t("explain.separator", self.lang).join(parts)
+
+    def border(self, border: str) -> str:
+        return border_name(border, self.countries)
+
+    def summaries(self) -> Section:
+        """Posts ranked, their cost, and the posts shortlisted with their cost (USD), per
+        country and per border served, each table with its total."""
+        blocks: list[Block] = [self.t("report.summary.text")]
+        for by, heading, first in (("iso3", "report.summary.countries", "country"),
+                                   (BORDER_COLUMN, "report.summary.borders", "border")):
+            table = summary(self.bundle, by)
+            columns = [c for c in ("posts", "cost_usd", "shortlisted_posts", "shortlist_cost_usd")
+                       if c in table]
+            units = {"posts": "count", "shortlisted_posts": "count"}
+            rows = [[str(row["label"]) if not row["code"] else f"{row['label']} ({row['code']})",
+                     *[_number(row[c], self.lang, units.get(c, "usd")) for c in columns]]
+                    for _, row in table.iterrows()]
+            rows.append([self.t("report.summary.total"),
+                         *[_number(table[c].sum(), self.lang, units.get(c, "usd")) for c in columns]])
+            headers = [self.t(f"report.col.{first}"), *[self.t(f"export.col.{c}") for c in columns]]
+            blocks += [Heading(self.t(heading)),
+                       Table(headers, rows, frozenset(range(1, len(columns) + 1)))]
+        return Section(self.t("report.summary.title"), blocks)
+
+    def border_maps(self) -> Section | None:
+        """One map per border served by ranked posts, fitted to its posts; None without any."""
+        if BORDER_COLUMN not in self.posts:
+            return None
+        served = self.posts[BORDER_COLUMN].dropna()
+        blocks: list[Block] = []
+        for border in sorted(set(served)):
+            ids = list(served.index[served == border])
+            blocks.append(Image(self.maps.border(ids),
+                                self.t("report.borders.caption", border=self.border(border), count=len(ids)),
+                                17.0))
+        return Section(self.t("report.borders.title"), blocks, new_page=True) if blocks else None
 
     def method(self) -> Section:
         profile, lang = self.bundle.profile, self.lang
@@ -194,6 +228,9 @@ class _Builder:
                 for c in profile.criteria]
         blocks: list[Block] = [
             self.t("report.method.summary", method=method),
+            *([] if self.bundle.selection.everything else
+              [self.t("selection.normalised",
+                      selection=self.bundle.selection.describe(lang, self.countries))]),
             Table([self.t(f"report.col.{c}") for c in ("criterion", "direction", "weight")],
                   rows, frozenset({2})),
             self.t("report.method.radius",
@@ -277,16 +314,20 @@ class _Builder:
 
 
 def report_content(bundle: ExportBundle) -> ReportContent:
-    """Everything the report shows: overview pages, then one section per shortlisted post."""
+    """Everything the report shows: overview pages (the map of every post, the shortlist, the
+    summaries per country and per border, one map per border, method, sensitivity, sources),
+    then one section per shortlisted post."""
     builder = _Builder(bundle, ReportMaps(bundle))
     lang, profile = bundle.lang, bundle.profile
     created = dt.datetime.fromisoformat(bundle.record.created).date()
     method = t(f"app.methods.{profile.method}", lang)
     intro = [t("report.made_on", lang, date=created, version=__version__),
              t("report.reference", lang, profile=profile.name, method=method,
-               date=dt.date.fromisoformat(bundle.record.reference_date))]
-    sections = [builder.overview(), builder.shortlist(), builder.method(), builder.sensitivity(),
-                builder.sources()]
+               date=dt.date.fromisoformat(bundle.record.reference_date)),
+             t("report.selection", lang, selection=bundle.selection.describe(lang, builder.countries))]
+    parts = [builder.overview(), builder.shortlist(), builder.summaries(), builder.border_maps(),
+             builder.method(), builder.sensitivity(), builder.sources()]
+    sections = [section for section in parts if section is not None]
     sections += [builder.post(post_id) for post_id in builder.chosen_ids()]
     return ReportContent(lang, t("report.title", lang), t("report.subject", lang), t("report.author", lang),
                          intro, sections, bundle.record.to_json())

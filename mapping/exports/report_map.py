@@ -5,7 +5,9 @@ Lambert azimuthal equal-area projection in metres centred on the posts, so the s
 is true in km to within that projection's scale error over the posts' area (measured:
 ``compute_indicators(...).attrs["max_scale_distortion"]``). The post insets share one
 figure on which the layers are drawn once; only the extent, the highlight and the scale
-bar change from one inset to the next. Only numbers and country names are drawn as text.
+bar change from one inset to the next. A border's map draws only what its extent shows
+(lines and polygons cut to it, posts inside it), so that a region's many borders each
+cost little. Only numbers and country names are drawn as text.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import io
 import math
 
 import geopandas as gpd
+import numpy as np
 from matplotlib import patheffects
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -40,6 +43,9 @@ OVERVIEW_WIDTH = 6.8  # inches: the width of an A4 page's text
 LEGEND_HEIGHT = 1.0  # inches below the overview map
 ASPECT_RANGE = (0.55, 1.1)  # height / width of the overview map, widened to fit
 INSET_SIZE = (3.4, 3.4)  # inches
+BORDER_SIZE = (6.8, 4.2)  # inches: a border's map, the width of the page's text
+BORDER_MARGIN = 0.15  # share of the border's posts' span added on each side of its map
+BORDER_REACH_KM = 50.0  # and at least this, so the border is in view (served_borders' snap distance)
 DPI = 150
 MARGIN_DEG = 0.6  # degrees around the posts kept for the overview
 DEFAULT_RADIUS_KM = 20.0
@@ -87,9 +93,12 @@ class ReportMaps:
         self._inset: tuple[Figure, Axes] | None = None
         self._inset_extras: list = []
 
-    def _draw_layers(self, ax) -> None:
+    def _draw_layers(self, ax, layers: dict[str, gpd.GeoDataFrame] | None = None,
+                     extent: tuple[float, float, float, float] | None = None) -> None:
+        """The layers (``self.layers`` unless given) and the ranked posts on ``ax``; with
+        ``extent`` (metres), only the posts inside it (each number is a costly text to draw)."""
         ax.set_facecolor(SEA)
-        layers = self.layers
+        layers = self.layers if layers is None else layers
         if "countries" in layers:
             layers["countries"].plot(ax=ax, color=LAND, edgecolor="#b9b0a0", linewidth=0.4, zorder=1)
         if "borders" in layers:
@@ -107,8 +116,12 @@ class ReportMaps:
                 crossings[unofficial].plot(ax=ax, color=UNOFFICIAL_COLOUR, marker="x", markersize=14,
                                            linewidth=1, zorder=4)
         xs, ys = self.posts.geometry.x.to_numpy(), self.posts.geometry.y.to_numpy()
-        ax.scatter(xs, ys, s=110, c=self.colours, edgecolors="black", linewidths=0.6, zorder=5)
-        for x, y, rank, colour in zip(xs, ys, self.posts["rank"], self.colours, strict=True):
+        inside = np.ones(len(xs), dtype=bool) if extent is None else \
+            (xs >= extent[0]) & (xs <= extent[2]) & (ys >= extent[1]) & (ys <= extent[3])
+        colours = [c for c, keep in zip(self.colours, inside, strict=True) if keep]
+        xs, ys, ranks = xs[inside], ys[inside], self.posts["rank"].to_numpy()[inside]
+        ax.scatter(xs, ys, s=110, c=colours, edgecolors="black", linewidths=0.6, zorder=5)
+        for x, y, rank, colour in zip(xs, ys, ranks, colours, strict=True):
             ax.text(x, y, str(int(rank)), ha="center", va="center", fontsize=6, fontweight="bold",
                     color=label_colour(colour), zorder=6, clip_on=True)
         ax.set_xticks([])
@@ -117,19 +130,21 @@ class ReportMaps:
         ax.set_ylabel("")
         ax.set_aspect("equal")
 
-    def _country_names(self, ax, extent: tuple[float, float, float, float]) -> None:
-        """Each country's name inside the part of it that ``extent`` (metres) shows."""
+    def _country_names(self, ax, extent: tuple[float, float, float, float]) -> list:
+        """Each country's name inside the part of it that ``extent`` (metres) shows; the texts."""
         column = f"name_{self.lang}"
         countries = self.layers.get("countries")
         if countries is None or column not in countries:
-            return
+            return []
         shown = countries.geometry.clip_by_rect(*extent)
+        texts = []
         for name, shape in zip(countries[column], shown, strict=True):
             if shape.is_empty:
                 continue
             point = shape.representative_point()
-            ax.text(point.x, point.y, _plain(name).upper(), ha="center", va="center", fontsize=7,
-                    color="#6b6250", zorder=3.5, clip_on=True, path_effects=HALO)
+            texts.append(ax.text(point.x, point.y, _plain(name).upper(), ha="center", va="center",
+                                 fontsize=7, color="#6b6250", zorder=3.5, clip_on=True, path_effects=HALO))
+        return texts
 
     def _scale_bar(self, ax, width_m: float) -> AnchoredSizeBar:
         km = _nice_km(width_m / 1000)
@@ -193,6 +208,41 @@ class ReportMaps:
         self._north_arrow(ax)
         self._legend(ax)
         return _png(figure)
+
+    def border(self, post_ids: list[str]) -> bytes:
+        """The posts of one border (``post_ids``): the same layers, the extent fitted to those
+        posts with a margin (at least ``BORDER_REACH_KM``, so the border they serve shows), at
+        the page's width."""
+        west, south, east, north = self.posts.geometry.loc[post_ids].total_bounds
+        pad = max(BORDER_MARGIN * max(east - west, north - south), BORDER_REACH_KM * 1000)
+        west, south, east, north = west - pad, south - pad, east + pad, north + pad
+        aspect = BORDER_SIZE[1] / BORDER_SIZE[0]  # widen the box to the figure's shape
+        width, height = max(east - west, (north - south) / aspect), max(north - south, (east - west) * aspect)
+        x, y = (west + east) / 2, (south + north) / 2
+        extent = (x - width / 2, y - height / 2, x + width / 2, y + height / 2)
+        figure = Figure(figsize=BORDER_SIZE)
+        ax = figure.add_axes((0.01, 0.01, 0.98, 0.98))
+        self._draw_layers(ax, self._within(extent), extent)
+        self._north_arrow(ax)
+        ax.set_xlim(extent[0], extent[2])
+        ax.set_ylim(extent[1], extent[3])
+        self._country_names(ax, extent)
+        self._scale_bar(ax, width)
+        return _png(figure)
+
+    def _within(self, extent: tuple[float, float, float, float]) -> dict[str, gpd.GeoDataFrame]:
+        """The layers within ``extent`` (metres): features found with the spatial index, lines
+        and polygons cut to the extent; layers with nothing there are left out."""
+        area = box(*extent)
+        shown = {}
+        for kind, layer in self.layers.items():
+            rows = layer.iloc[layer.sindex.query(area, predicate="intersects")]
+            if kind in ("countries", "borders", "roads"):
+                rows = rows.set_geometry(rows.geometry.clip_by_rect(*extent))
+                rows = rows[~rows.geometry.is_empty]
+            if len(rows):
+                shown[kind] = rows
+        return shown
 
     def inset(self, post_id: str) -> bytes:
         """The surroundings of one post: twice the indicator radius each way, the radius circled."""

@@ -1,5 +1,6 @@
 """``bordermap export --reproduce FILE``: read an export's record back, recompute the ranking
-and shortlist from the store with the recorded profile and reference date, and compare.
+and shortlist from the store with the recorded profile, reference date, selection of
+countries and borders, and shortlist limits, and compare.
 
 The record is read from every format: CSV from its sidecar ``<name>.record.json``, XLSX
 from its hidden sheet, GeoPackage from the layer metadata, GeoJSON from the collection's
@@ -153,7 +154,7 @@ def reproduce(path: str | Path, store: LayerStore, lang: str = "en") -> Reproduc
     ``lang`` is the language of shortlist failure messages."""
     record = read_record(path)
     day = dt.date.fromisoformat(record.reference_date)
-    ranking = rank_store(store, record.scoring_profile(), day)[1]
+    ranking = rank_store(store, record.scoring_profile(), day, record.selection)[1]
     table = ranking.table
     new_ranks = {str(k): int(v) for k, v in table["rank"].items()}
     new_scores = {str(k): float(v) for k, v in table["score"].items()}
@@ -176,8 +177,7 @@ def reproduce(path: str | Path, store: LayerStore, lang: str = "en") -> Reproduc
     if record.budget is not None or record.top_n is not None:
         try:
             chosen = shortlist(table.reset_index(), budget=record.budget, top_n=record.top_n,
-                               min_per_country=record.min_per_country,
-                               max_per_country=record.max_per_country).selected
+                               **record.limits()).selected
         except ShortlistError as failure:
             error, chosen = failure.message(lang), []
         added = [p for p in chosen if p not in record.shortlist]

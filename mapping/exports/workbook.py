@@ -1,5 +1,6 @@
 """The XLSX workbook for project managers: shortlist with costs, running total and budget left;
-full ranking; method and weights; sensitivity; data sources and layer versions.
+full ranking; posts, shortlist and costs per country and per border; method and weights;
+sensitivity; data sources and layer versions.
 
 Every sheet prints as it should: landscape A4, one page wide, the header row repeated, the
 report's title in the page header and the page number in the footer. Headers are bold
@@ -28,16 +29,19 @@ from openpyxl.worksheet.worksheet import Worksheet
 from ..i18n import catalogue, t
 from ..i18n.quantities import unit_digits
 from ..scoring.explain import label, range_text
+from ..scoring.selection import BORDER_COLUMN
 from ..tables import inert_cell
 from .bundle import ExportBundle
 from .columns import headers, ranking_table, shortlist_table
+from .summary import country_names, summary
 
 RECORD_SHEET = "bordermap_record"
 RECORD_CHUNK = 32_000
 WHOLE = "#,##0"
 COLUMN_UNITS = {"rank": "count", "rank_p05": "count", "rank_p95": "count", "version": "count",
                 "features": "count", "score": "score", "rehab_cost_usd": "usd", "running_total": "usd",
-                "budget_left": "usd"}
+                "budget_left": "usd", "posts": "count", "shortlisted_posts": "count", "cost_usd": "usd",
+                "shortlist_cost_usd": "usd"}
 FORMATS = {"weight": "0.0%", "p_top_n": "0%", "lat": "0.000000", "lon": "0.000000", "rank_median": "0.0"}
 DATE_FORMATS = {"en": "yyyy-mm-dd", "fr": "dd/mm/yyyy"}
 HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
@@ -169,13 +173,15 @@ def method_tables(bundle: ExportBundle) -> tuple[pd.DataFrame, pd.DataFrame]:
     none = t("export.method.none", lang)
     counts = {key: ", ".join(t("export.method.count", lang, iso3=k, count=v)
                              for k, v in getattr(record, key).items()) or none
-              for key in ("min_per_country", "max_per_country")}
+              for key in ("min_per_country", "max_per_country", "min_per_border", "max_per_border")}
     settings: list[tuple[str, object]] = [
         ("profile", profile.name or none), ("method", t(f"app.methods.{profile.method}", lang)),
         ("reference_date", dt.date.fromisoformat(record.reference_date)),
         ("sensitivity_top", profile.top_n), ("top_n", record.top_n or none),
         ("budget", record.budget if record.budget is not None else none),
         ("min_per_country", counts["min_per_country"]), ("max_per_country", counts["max_per_country"]),
+        ("min_per_border", counts["min_per_border"]), ("max_per_border", counts["max_per_border"]),
+        ("selection", bundle.selection.describe(lang, country_names(bundle))),
     ]
     if bundle.shortlist is not None:
         settings.append(("total_cost", bundle.shortlist.total_cost))
@@ -268,6 +274,8 @@ def write_xlsx(bundle: ExportBundle, path: Path) -> Path:
     if bundle.shortlist is not None:
         _table_sheet(book, "export.sheet.shortlist", shortlist_table(bundle), bundle)
     _table_sheet(book, "export.sheet.ranking", ranking_table(bundle), bundle)
+    _table_sheet(book, "export.sheet.countries", summary(bundle, "iso3"), bundle)
+    _table_sheet(book, "export.sheet.borders", summary(bundle, BORDER_COLUMN), bundle)
     _method_sheet(book, bundle)
     _table_sheet(book, "export.sheet.sensitivity", sensitivity_frame(bundle), bundle)
     _table_sheet(book, "export.sheet.sources", sources_frame(bundle), bundle)

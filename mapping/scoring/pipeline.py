@@ -15,6 +15,7 @@ from ..layers.values import to_numbers
 from .indicators import IndicatorParams, Layers, compute_indicators
 from .profile import Profile, ProfileError
 from .rank import Ranking, score
+from .selection import Selection, border_ids, post_borders, with_borders
 
 
 def layers_from_store(store: LayerStore) -> Layers:
@@ -73,8 +74,21 @@ def read_indicator_table(path: str | Path) -> pd.DataFrame:
     return table.set_index(id_column).rename_axis("post_id")
 
 
-def rank_store(store: LayerStore, profile: Profile,
-               reference_date: dt.date | None = None) -> tuple[pd.DataFrame, Ranking]:
-    """Indicators of every post in the store, and their ranking under ``profile``."""
-    table = compute_indicators(layers_from_store(store), indicator_params(profile, reference_date))
+def select(table: pd.DataFrame, selection: Selection, layers: Layers | None) -> pd.DataFrame:
+    """The indicator table with the border each post serves (``border_id``), reduced to the
+    posts of ``selection``; ``layers`` give the posts and borders when the table has no
+    ``border_id`` column (a precomputed table may have none)."""
+    posts = layers.posts if layers is not None else None
+    borders = layers.borders if layers is not None else None
+    table = with_borders(table, posts, borders)
+    return selection.apply(table, post_borders(table), border_ids(borders))
+
+
+def rank_store(store: LayerStore, profile: Profile, reference_date: dt.date | None = None,
+               selection: Selection | None = None) -> tuple[pd.DataFrame, Ranking]:
+    """Indicators of the store's posts in ``selection`` (every post by default), and their
+    ranking under ``profile``: normalised over the selected posts only."""
+    layers = layers_from_store(store)
+    table = compute_indicators(layers, indicator_params(profile, reference_date))
+    table = select(table, selection or Selection(), layers)
     return table, score(table, profile)

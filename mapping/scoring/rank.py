@@ -142,7 +142,7 @@ def score(table: pd.DataFrame, profile: Profile) -> Ranking:
         columns[f"norm:{name}"] = normalised[:, j]
         columns[f"share:{name}"] = urgency[:, j] * weights[j]
         columns[f"contrib:{name}"] = parts[:, j]
-    passthrough = [c for c in ("name", "iso3", "status", "rehab_cost_usd") if c in table]
+    passthrough = [c for c in ("name", "iso3", "status", "rehab_cost_usd", "border_id") if c in table]
     out = table.loc[values.index, passthrough].join(pd.DataFrame(columns, index=values.index))
     left_out = table.loc[~kept, passthrough].copy()
     left_out["excluded"] = reasons[~kept]

@@ -52,6 +52,25 @@ def choose(widget: Callable[..., Any], label: str, options: Sequence[T], key: st
     return value
 
 
+def choose_many(widget: Callable[..., Any], label: str, options: Sequence[T], key: str,
+                format_func: Callable[[T], str] = str, **kwargs: Any) -> list[T]:
+    """Like :func:`choose` for ``st.multiselect``: the chosen options (none chosen: an empty
+    list), kept in ``st.session_state[key]`` across reruns, pages and languages; kept values
+    that are no longer among ``options`` are dropped."""
+    options = list(options)
+    labels = [format_func(option) for option in options]
+    widget_key = _widget_key(key, labels)
+    kept = [value for value in st.session_state.get(key, []) if value in options]
+
+    def changed() -> None:
+        st.session_state[key] = list(st.session_state[widget_key])
+
+    value = widget(label, options, default=kept, key=widget_key, on_change=changed,
+                   format_func=lambda option: labels[options.index(option)], **kwargs)
+    st.session_state[key] = list(value)
+    return list(value)
+
+
 def set_choice(key: str, value: object) -> None:
     """Choose ``value`` for the choice ``key`` from elsewhere (a table row, a map click): its
     widget is drawn anew at the next run, showing ``value``."""

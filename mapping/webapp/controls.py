@@ -1,4 +1,5 @@
-"""The sidebar every page shares: language, profile or saved scenario, method, weights.
+"""The sidebar every page shares: language, the countries and borders ranked, profile or saved
+scenario, method, weights.
 
 The chosen profile and method are kept by ``choices.choose`` (stable values, whatever the
 language). Weights live in Session State under ``weight_<indicator>``: each slider holds the
@@ -18,8 +19,9 @@ from ..scoring.explain import label
 from ..scoring.methods import METHODS
 from ..scoring.profile import Profile, load_profile
 from ..scoring.scenarios import scenarios
+from ..scoring.selection import Selection, border_name, country_name
 from . import data
-from .choices import choose
+from .choices import choose, choose_many
 
 PROFILES_DIR = shipped("profiles", "profiles")
 # settings drawn on one page only: Streamlit forgets a widget's value on a run that does not
@@ -115,3 +117,24 @@ def scoring_profile(lang: str) -> Profile:
                                for c in chosen.criteria):
         return replace(chosen.with_weights(ahp.weights).with_method(method), ahp=ahp)  # exact AHP weights
     return chosen.with_weights(points).with_method(method)
+
+
+def post_selection(lang: str, path: str, version: int) -> Selection:
+    """The countries and borders whose posts are ranked (none chosen: every post, all of the
+    G5 together); the options are the countries of the posts and the borders they serve."""
+    posts = data.layer(path, version, "posts")
+    if posts is None:  # an empty project: nothing to choose among
+        return Selection()
+    names = data.country_names(path, version, lang)
+    served = data.served(path, version)
+    sidebar = st.sidebar
+    chosen_countries = choose_many(sidebar.multiselect, t("app.filter.countries", lang),
+                                   sorted(posts["iso3"].dropna().astype(str).unique()), "filter_countries",
+                                   lambda code: country_name(code, names),
+                                   placeholder=t("app.filter.all_countries", lang))
+    chosen_borders = choose_many(sidebar.multiselect, t("app.filter.borders", lang),
+                                 sorted(served.dropna().unique()), "filter_borders",
+                                 lambda code: border_name(code, names),
+                                 placeholder=t("app.filter.all_borders", lang),
+                                 help=t("app.filter.help", lang))
+    return Selection.of(chosen_countries, chosen_borders)

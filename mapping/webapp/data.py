@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import folium
 import geopandas as gpd
@@ -31,6 +31,8 @@ from ..raster_overlay import Overlay, population_overlay
 from ..scoring.explain import results_table
 from ..scoring.profile import Profile, profile_from_dict, profile_to_dict
 from ..scoring.rank import Ranking, score
+from ..scoring.selection import Selection, border_ids, post_borders
+from ..scoring.selection import country_names as names_of
 from ..scoring.sensitivity import rank_intervals
 from ..web_assets import localise
 from . import error_text
@@ -38,17 +40,20 @@ from . import error_text
 
 @dataclass(frozen=True)
 class Page:
-    """What every page works from: language, store path and version, the sidebar's profile."""
+    """What every page works from: language, store path and version, the sidebar's profile
+    and the countries and borders whose posts it ranks."""
 
     lang: str
     path: str
     version: int
     profile: Profile
+    selection: Selection = field(default_factory=Selection)
 
 
 def page() -> Page:
     path = store_path()
-    return Page(st.session_state.get("lang", "fr"), path, store_version(path), st.session_state["profile"])
+    return Page(st.session_state.get("lang", "fr"), path, store_version(path), st.session_state["profile"],
+                st.session_state.get("selection") or Selection())
 
 
 TABLE_ROWS = NUMBERED_RANKS  # posts listed, with their explanation, as many as numbered on the map
@@ -90,10 +95,26 @@ def layers(path: str, version: int) -> dict[str, gpd.GeoDataFrame]:
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _indicators(path: str, version: int, settings: str, day: str) -> pd.DataFrame:
-    """Indicators of every post; ``settings`` is the profile's ``[indicators]`` table as JSON,
-    ``day`` the reference date (ISO) that ages assessments and incidents (kept in the store)."""
+    """Indicators of every post, with the border each serves (``border_id``); ``settings`` is
+    the profile's ``[indicators]`` table as JSON, ``day`` the reference date (ISO) that ages
+    assessments and incidents (kept in the store)."""
     return derived.indicator_table(open_store(path), lambda kind: layer(path, version, kind),
                                    json.loads(settings), dt.date.fromisoformat(day))
+
+
+def country_names(path: str, version: int, lang: str) -> dict[str, str]:
+    """ISO3 -> country name in ``lang``, from the store's countries layer."""
+    return names_of(layer(path, version, "countries"), lang)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def served(path: str, version: int) -> pd.Series:
+    """The border each post serves (index post id; None when unknown), once per store version."""
+    posts = layer(path, version, "posts")
+    if posts is None:
+        return pd.Series(None, index=pd.Index([], name="post_id"), dtype=object)
+    index = pd.Index(posts["post_id"].astype(str).drop_duplicates(), name="post_id")
+    return post_borders(pd.DataFrame(index=index), posts, layer(path, version, "borders"))
 
 
 def today() -> str:
@@ -152,23 +173,41 @@ def indicator_table(path: str, version: int, profile: Profile, day: str | None =
     return _indicators(path, version, json.dumps(profile.indicator_settings, sort_keys=True), day or today())
 
 
+def selected_indicators(path: str, version: int, profile: Profile, selection: Selection,
+                        day: str | None = None) -> pd.DataFrame:
+    """The indicators of the posts of ``selection`` (all posts by default), to be ranked among
+    themselves (normalised over them only)."""
+    table = indicator_table(path, version, profile, day)
+    read = layers(path, version)
+    return selection.apply(table, table["border_id"], border_ids(read.get("borders")))
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
-def _ranked(path: str, version: int, key: str, lang: str, day: str) -> tuple[Ranking, pd.DataFrame]:
+def _ranked(path: str, version: int, key: str, lang: str, day: str,
+            chosen: str) -> tuple[Ranking, pd.DataFrame]:
     profile = profile_from_dict(json.loads(key))
-    ranking = score(indicator_table(path, version, profile, day), profile)
+    table = selected_indicators(path, version, profile, Selection.from_dict(json.loads(chosen)), day)
+    ranking = score(table, profile)
     return ranking, results_table(ranking, lang, top=TABLE_ROWS)
 
 
-def ranked(path: str, version: int, profile: Profile, lang: str) -> tuple[Ranking, pd.DataFrame]:
-    """The ranking under ``profile`` and its results table in ``lang`` (cached); the first
-    ``TABLE_ROWS`` posts have their explanation (``explain_row`` gives any other's)."""
-    return _ranked(path, version, profile_key(profile), lang, today())
+def selection_key(selection: Selection) -> str:
+    return json.dumps(selection.to_dict(), sort_keys=True)
+
+
+def ranked(path: str, version: int, profile: Profile, lang: str,
+           selection: Selection | None = None) -> tuple[Ranking, pd.DataFrame]:
+    """The ranking under ``profile`` of the posts of ``selection`` (all by default) and its
+    results table in ``lang`` (cached); the first ``TABLE_ROWS`` posts have their explanation
+    (``explain_row`` gives any other's)."""
+    return _ranked(path, version, profile_key(profile), lang, today(),
+                   selection_key(selection or Selection()))
 
 
 def ranking_or_stop(page: Page) -> tuple[Ranking, pd.DataFrame]:
     """The sidebar's ranking; when no post can be ranked, says why and stops the page."""
     try:
-        ranking, results = ranked(page.path, page.version, page.profile, page.lang)
+        ranking, results = ranked(page.path, page.version, page.profile, page.lang, page.selection)
     except BordermapError as error:
         st.error(error_text(error, page.lang))
         st.stop()
@@ -179,12 +218,14 @@ def ranking_or_stop(page: Page) -> tuple[Ranking, pd.DataFrame]:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _intervals(path: str, version: int, key: str, day: str) -> pd.DataFrame:
+def _intervals(path: str, version: int, key: str, day: str, chosen: str) -> pd.DataFrame:
     profile = profile_from_dict(json.loads(key))
-    return rank_intervals(score(indicator_table(path, version, profile, day), profile))
+    selection = Selection.from_dict(json.loads(chosen))
+    return rank_intervals(score(selected_indicators(path, version, profile, selection, day), profile))
 
 
-def intervals(path: str, version: int, profile: Profile) -> pd.DataFrame:
-    """Monte Carlo rank interval and P(top N) of each ranked post (cached per profile)."""
-    return _intervals(path, version, profile_key(profile), today())
+def intervals(path: str, version: int, profile: Profile, selection: Selection | None = None) -> pd.DataFrame:
+    """Monte Carlo rank interval and P(top N) of each ranked post of ``selection`` (cached per
+    profile and selection)."""
+    return _intervals(path, version, profile_key(profile), today(), selection_key(selection or Selection()))
 
