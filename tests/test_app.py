@@ -15,6 +15,8 @@ from streamlit.testing.v1 import AppTest
 from mapping.exports.reproduce import read_record
 from mapping.layers.notes import add_note, notes
 from mapping.layers.user_store import open_store
+from tests.apptest import keyed as choice
+from tests.apptest import run
 from tests.conftest import plain
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -34,20 +36,6 @@ def app(store_path):
     app = AppTest.from_file(APP, default_timeout=120).run()
     assert not app.exception, app.exception
     return app
-
-
-def run(app: AppTest, page: str | None = None) -> AppTest:
-    if page:
-        app.switch_page(page)
-    app.run()
-    assert not app.exception, [e.message for e in app.exception]
-    return app
-
-
-def choice(widgets, key: str):
-    """The select box or radio of the choice ``key`` (its widget key names the labels shown:
-    ``mapping.webapp.choices``)."""
-    return next(w for w in widgets if str(w.key).startswith(f"{key}@"))
 
 
 def shown(text: object) -> object:

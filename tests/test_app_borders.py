@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from mapping.exports.reproduce import read_record
 from mapping.layers.borders import served_borders
 from mapping.layers.user_store import open_store
+from tests.apptest import keyed, run
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 MAP, SHORTLIST = "app_pages/map_ranking.py", "app_pages/shortlist_export.py"
@@ -25,16 +26,8 @@ def app(store_copy, monkeypatch):
     return app
 
 
-def run(app: AppTest, page: str | None = None) -> AppTest:
-    if page:
-        app.switch_page(page)
-    app.run()
-    assert not app.exception, [e.message for e in app.exception]
-    return app
-
-
 def chooser(app: AppTest, key: str):
-    return next(w for w in app.multiselect if str(w.key).startswith(f"{key}@"))
+    return keyed(app.multiselect, key)
 
 
 def ranked_names(app: AppTest) -> list[str]:

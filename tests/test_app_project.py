@@ -13,6 +13,8 @@ from mapping.i18n import t
 from mapping.layers.importing import import_file
 from mapping.layers.store import GeoPackageStore
 from mapping.project import DEFAULT_BUDGET, change_settings, load_project
+from tests.apptest import keyed as widget
+from tests.apptest import run
 from tests.conftest import plain
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -27,19 +29,6 @@ def store_path(tmp_path, monkeypatch) -> Path:
     path = tmp_path / "projet" / "store.gpkg"
     monkeypatch.setenv("BORDERMAP_STORE", str(path))
     return path
-
-
-def run(app: AppTest, page: str | None = None) -> AppTest:
-    if page:
-        app.switch_page(page)
-    app.run()
-    assert not app.exception, [e.message for e in app.exception]
-    return app
-
-
-def widget(widgets, key: str):
-    """The widget of the choice ``key`` (``mapping.webapp.choices`` names it ``key@…``)."""
-    return next(w for w in widgets if str(w.key).startswith(f"{key}@"))
 
 
 def first_run(lang: str) -> AppTest:
