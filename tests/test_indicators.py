@@ -295,3 +295,15 @@ def test_the_nearest_is_the_geodesic_nearest_when_the_projection_distorts(params
     assert table.attrs["max_scale_distortion"] > 0.015
     for k in range(8):
         assert table.at[f"W{k}", "unofficial_nearest_km"] == pytest.approx(10.0, abs=1e-6)
+
+
+def test_posts_without_any_position_keep_their_rows_and_no_spatial_value():
+    """A first posts file without coordinates (an assessment sheet) ranks on its own columns."""
+    posts = with_schema_types(gpd.GeoDataFrame(
+        {"post_id": ["A", "B"], "name": ["a", "b"], "iso3": ["MLI", "MRT"], "status": "operational",
+         "building": [1, 3], "last_assessed": ["2026-01-10", "2026-02-01"]},
+        geometry=[None, None], crs="EPSG:4326"), KINDS["posts"])
+    table = compute_indicators(Layers(posts=posts), IndicatorParams(reference_date=dt.date(2026, 6, 1)))
+    assert list(table.index) == ["A", "B"]
+    assert table["condition_need"].tolist() == [3.0, 1.0]
+    assert table[["pop_20km", "coverage_gap_km", "road_km"]].isna().all().all()

@@ -24,7 +24,14 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ..geo import geodesic_m, max_scale_distortion, scale_distortion_around, study_crs, widen_bounds
+from ..geo import (
+    SAHEL_BOUNDS,
+    geodesic_m,
+    max_scale_distortion,
+    scale_distortion_around,
+    study_crs,
+    widen_bounds,
+)
 from ..layers.borders import served_borders
 from ..layers.schema import CONDITION_SCORES
 from .coverage_gap import GAP_COLUMNS, coverage_gaps
@@ -265,7 +272,7 @@ def compute_indicators(layers: Layers, params: IndicatorParams | None = None) ->
     everyone = layers.posts.reset_index(drop=True)
     placed = everyone.geometry.notna().to_numpy() & ~everyone.geometry.is_empty.to_numpy()
     posts = everyone[placed].reset_index(drop=True)
-    x0, y0, x1, y1 = posts.total_bounds
+    x0, y0, x1, y1 = posts.total_bounds if len(posts) else SAHEL_BOUNDS  # none placed: any CRS does
     bounds = (x0 - 1, y0 - 1, x1 + 1, y1 + 1)
     crs = study_crs(bounds)
     pop, pop_source = population_indicator(posts, layers, params)
