@@ -55,6 +55,7 @@ OUTLINE_TOLERANCE = 1e-3  # degrees (about 110 m): outlines drawn simpler, invis
 MAX_ZOOM = 16
 VIEW_MAX_ZOOM = 10  # the map opens no closer than this, even on a single post
 VIEW_PADDING = (24, 24)  # pixels kept around the data the map opens on
+TILE_PX = 256  # a Web Mercator world is 256 × 2^zoom pixels wide
 MEASURE_FR_URL = "https://cdn.jsdelivr.net/npm/leaflet-measure@3.1.0/dist/leaflet-measure.fr.js"
 NAMES_ZOOM = 9  # settlement names show from this zoom level on
 ROAD_TOLERANCE = 3e-3  # degrees (about 330 m): roads are drawn to be seen at zoom 6–10, not followed
@@ -637,3 +638,19 @@ def notes_layer(notes: gpd.GeoDataFrame, lang: str) -> folium.FeatureGroup:
     colours = [NOTE_COLOURS.get(k, UNRANKED_COLOUR) for k in notes["kind"]]
     _point_layer(notes, t("map.notes", lang), labels, colours, 7, pane=POSTS_PANE).add_to(group)
     return group
+
+
+def view_of(bounds: tuple[float, float, float, float], width_px: int,
+            height_px: int) -> tuple[tuple[float, float], int]:
+    """Centre (lat, lon in degrees) and the closest whole Web Mercator zoom at which ``bounds``
+    (west, south, east, north in degrees, EPSG:4326) fit in a map of ``width_px`` × ``height_px``
+    pixels with ``VIEW_PADDING`` around, at most ``VIEW_MAX_ZOOM``: what a map opens on."""
+    west, south, east, north = bounds
+    room_x = max(width_px - 2 * VIEW_PADDING[0], 1)
+    room_y = max(height_px - 2 * VIEW_PADDING[1], 1)
+    span_x = max(east - west, 1e-9) / 360.0  # share of the world's width
+    mercator = np.log(np.tan(np.pi / 4 + np.radians([south, north]) / 2))
+    span_y = max(float(mercator[1] - mercator[0]), 1e-9) / (2 * np.pi)  # share of its height
+    fit = min(np.log2(room_x / (TILE_PX * span_x)), np.log2(room_y / (TILE_PX * span_y)))
+    zoom = int(np.clip(np.floor(fit), 1, VIEW_MAX_ZOOM))
+    return ((south + north) / 2, (west + east) / 2), zoom
