@@ -74,8 +74,8 @@ with map_area:
     if located:
         centre, zoom = (point.iloc[0].y, point.iloc[0].x), POST_ZOOM
     elif not ctx.selection.everything and len(
-            chosen := posts[posts["post_id"].isin(results.index) & posts.geometry.notna()]):
-        centre, zoom = view_of(tuple(chosen.total_bounds), MAP_WIDTH[presenting], MAP_HEIGHT[presenting])
+            framed := posts[posts["post_id"].isin(results.index) & posts.geometry.notna()]):
+        centre, zoom = view_of(tuple(framed.total_bounds), MAP_WIDTH[presenting], MAP_HEIGHT[presenting])
     group = posts_layer(posts, lang, ranked["rank"].astype(int).to_dict(), selected or None,
                         profile.indicator_settings.get("radius_km", 20))
     # streamlit-folium reads the events to return when the map is first drawn: note mode draws
