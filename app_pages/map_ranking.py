@@ -10,7 +10,7 @@ from streamlit_folium import st_folium
 from mapping.errors import BordermapError
 from mapping.i18n import format_percent, t
 from mapping.i18n.quantities import format_quantity
-from mapping.maps import layer_control, post_at, posts_layer, view_of
+from mapping.maps import fit_view, layer_control, post_at, posts_layer
 from mapping.scoring.explain import label
 from mapping.scoring.profile import Profile
 from mapping.scoring.scenarios import compare, rank_change_marks, save_scenario, scenarios
@@ -21,7 +21,6 @@ ONLINE_TILES = "OpenStreetMap"
 POST_ZOOM = 10
 CURRENT = ""  # the scenario key of the sidebar's current weights
 MAP_HEIGHT = {False: 560, True: 720}  # pixels: beside the profile, or across the page (presentation)
-MAP_WIDTH = {False: 560, True: 1080}  # pixels, about, on a 1440-pixel workshop screen
 
 ctx = data.page()
 lang, profile = ctx.lang, ctx.profile
@@ -69,20 +68,17 @@ with map_area:
     fmap = data.base(ctx.path, ctx.version, lang, opacity, ONLINE_TILES if online else None)
     point = posts.loc[posts["post_id"] == selected, "geometry"]
     located = bool(selected) and len(point) > 0 and point.iloc[0] is not None
-    centre: tuple[float, float] | None = None  # None: the view the map opens on, the project's data
-    zoom: int | None = None
-    if located:
-        centre, zoom = (point.iloc[0].y, point.iloc[0].x), POST_ZOOM
-    elif not ctx.selection.everything and len(
-            framed := posts[posts["post_id"].isin(results.index) & posts.geometry.notna()]):
-        centre, zoom = view_of(tuple(framed.total_bounds), MAP_WIDTH[presenting], MAP_HEIGHT[presenting])
+    framed = posts[posts["post_id"].isin(results.index) & posts.geometry.notna()]
+    if not located and not ctx.selection.everything and len(framed):  # the chosen countries or borders
+        fit_view(fmap, tuple(framed.total_bounds))
     group = posts_layer(posts, lang, ranked["rank"].astype(int).to_dict(), selected or None,
                         profile.indicator_settings.get("radius_km", 20))
     # streamlit-folium reads the events to return when the map is first drawn: note mode draws
     # the map anew (its own key), returning any click; otherwise only clicks on symbols return
     event = st_folium(fmap, key="map_note" if noting else "map", height=MAP_HEIGHT[presenting],
                       use_container_width=True, feature_group_to_add=group, layer_control=layer_control(),
-                      center=centre, zoom=zoom,
+                      center=(point.iloc[0].y, point.iloc[0].x) if located else None,
+                      zoom=POST_ZOOM if located else None,
                       returned_objects=["last_clicked"] if noting else ["last_object_clicked"],
                       on_change=None if noting else _select_from_map)
 with panel:

@@ -55,7 +55,7 @@ OUTLINE_TOLERANCE = 1e-3  # degrees (about 110 m): outlines drawn simpler, invis
 MAX_ZOOM = 16
 VIEW_MAX_ZOOM = 10  # the map opens no closer than this, even on a single post
 VIEW_PADDING = (24, 24)  # pixels kept around the data the map opens on
-TILE_PX = 256  # a Web Mercator world is 256 × 2^zoom pixels wide
+VIEW_MIN_HALF_SPAN = 0.05  # degrees: a view of a single post shows at least this much each way
 MEASURE_FR_URL = "https://cdn.jsdelivr.net/npm/leaflet-measure@3.1.0/dist/leaflet-measure.fr.js"
 NAMES_ZOOM = 9  # settlement names show from this zoom level on
 ROAD_TOLERANCE = 3e-3  # degrees (about 330 m): roads are drawn to be seen at zoom 6–10, not followed
@@ -542,7 +542,7 @@ def base_map(layers: Mapping[str, gpd.GeoDataFrame], lang: str, overlay: Overlay
     west, south, east, north = view or SAHEL_BOUNDS
     fmap = folium.Map(location=[(south + north) / 2, (west + east) / 2], zoom_start=5, tiles=None,
                       control_scale=False)
-    fmap.fit_bounds([[south, west], [north, east]], padding=VIEW_PADDING, max_zoom=VIEW_MAX_ZOOM)
+    fit_view(fmap, (west, south, east, north))
     fmap.options["maxZoom"] = MAX_ZOOM
     Panes().add_to(fmap)
     StillPage().add_to(fmap)
@@ -640,17 +640,13 @@ def notes_layer(notes: gpd.GeoDataFrame, lang: str) -> folium.FeatureGroup:
     return group
 
 
-def view_of(bounds: tuple[float, float, float, float], width_px: int,
-            height_px: int) -> tuple[tuple[float, float], int]:
-    """Centre (lat, lon in degrees) and the closest whole Web Mercator zoom at which ``bounds``
-    (west, south, east, north in degrees, EPSG:4326) fit in a map of ``width_px`` × ``height_px``
-    pixels with ``VIEW_PADDING`` around, at most ``VIEW_MAX_ZOOM``: what a map opens on."""
+
+def fit_view(fmap: folium.Map, bounds: tuple[float, float, float, float]) -> None:
+    """Open ``fmap`` on ``bounds`` (west, south, east, north in degrees, EPSG:4326), with
+    ``VIEW_PADDING`` around and no closer than ``VIEW_MAX_ZOOM``; the last call wins. Bounds of
+    one point are widened by ``VIEW_MIN_HALF_SPAN`` each way (Leaflet cannot fit an empty box)."""
     west, south, east, north = bounds
-    room_x = max(width_px - 2 * VIEW_PADDING[0], 1)
-    room_y = max(height_px - 2 * VIEW_PADDING[1], 1)
-    span_x = max(east - west, 1e-9) / 360.0  # share of the world's width
-    mercator = np.log(np.tan(np.pi / 4 + np.radians([south, north]) / 2))
-    span_y = max(float(mercator[1] - mercator[0]), 1e-9) / (2 * np.pi)  # share of its height
-    fit = min(np.log2(room_x / (TILE_PX * span_x)), np.log2(room_y / (TILE_PX * span_y)))
-    zoom = int(np.clip(np.floor(fit), 1, VIEW_MAX_ZOOM))
-    return ((south + north) / 2, (west + east) / 2), zoom
+    if east - west < 2 * VIEW_MIN_HALF_SPAN and north - south < 2 * VIEW_MIN_HALF_SPAN:
+        (west, east), (south, north) = ((low - VIEW_MIN_HALF_SPAN, high + VIEW_MIN_HALF_SPAN)
+                                        for low, high in ((west, east), (south, north)))
+    fmap.fit_bounds([[south, west], [north, east]], padding=VIEW_PADDING, max_zoom=VIEW_MAX_ZOOM)

@@ -206,6 +206,17 @@ class Browser:
             .map(l => [Number(l.options.icon.options.html), l.getLatLng().lat, l.getLatLng().lng])""")
         return {int(rank): (lat, lon) for rank, lat, lon in ranks}
 
+    def map_view(self, index: int = 0, other_than: int | None = None) -> tuple[int, tuple[float, ...]]:
+        """The map's zoom and what it shows (south, west, north, east in degrees), read from
+        Leaflet; with ``other_than``, once its zoom is no longer that one."""
+        self.map(index)
+        frame = next(f for f in self.page.frames if "st_folium" in f.url)
+        frame.wait_for_function("z => window.map && window.map.getZoom() !== z", arg=other_than,
+                                timeout=SETTLE_MS)
+        zoom, *bounds = frame.evaluate("""() => { const b = window.map.getBounds();
+            return [window.map.getZoom(), b.getSouth(), b.getWest(), b.getNorth(), b.getEast()]; }""")
+        return int(zoom), tuple(bounds)
+
     def choose(self, select_box, typed: str) -> str:
         """Pick an option in a select box as a user does: type to filter the list, click the first
         option that contains ``typed``; returns the option chosen."""

@@ -82,16 +82,20 @@ def test_a_manager_reweights_compares_fits_the_budget_and_exports(app, lang):
     positions = {n: (g.y, g.x) for n, g in zip(posts["name"], posts.geometry, strict=True)}
     border_of = dict(zip(posts["name"], served_borders(posts, store.read("borders")), strict=True))
     sizes = pd.Series(border_of).value_counts()
-    smallest = str(sizes.index[-1])  # the border with the fewest posts: it shows alone
+    smallest = str(sizes[sizes > 1].index[-1])  # the border with the fewest posts (2 or more): alone
     other = "en" if lang == "fr" else "fr"
     with browser(app, f"manager-{lang}") as tab:
         if lang == "en":
             tab.language("en")
         # 0. one border alone: the map and the table show only its posts; then every post again
         everyone = tab.ranking(lang)
+        whole_zoom, _ = tab.map_view()
         choose_border(tab, lang, smallest)
         alone = tab.ranking(lang)
         assert alone and all(border_of[name] == smallest for name in alone), alone
+        zoom, (south, west, north, east) = tab.map_view(other_than=whole_zoom)
+        assert zoom > whole_zoom  # the map frames the border's posts
+        assert all(south < positions[name][0] < north and west < positions[name][1] < east for name in alone)
         assert len(tab.map_ranks()) == len(alone) < len(everyone)
         assert all(abs(positions[name][0] - tab.map_ranks()[rank][0]) < 1e-4
                    for rank, name in enumerate(alone, start=1))

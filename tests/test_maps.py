@@ -8,7 +8,6 @@ import copy
 
 import geopandas as gpd
 import numpy as np
-import pytest
 import shapely
 from streamlit_folium import _get_map_string
 
@@ -16,11 +15,9 @@ from mapping.layers.user_store import demo_dir
 from mapping.maps import (
     MAX_ROAD_COORDINATES,
     MAX_SETTLEMENTS,
-    VIEW_MAX_ZOOM,
     base_map,
     post_at,
     posts_layer,
-    view_of,
 )
 from mapping.raster_overlay import population_overlay
 
@@ -95,14 +92,3 @@ def test_every_country_is_outlined_whole_and_every_symbol_is_in_the_legend():
     senegal = layers["countries"].loc[layers["countries"]["iso3"] == "SEN"].geometry.iloc[0]
     assert f"{senegal.bounds[0]:.3f}"[:6] in text  # the far west of Senegal is drawn, not cut off
 
-
-def test_the_view_of_a_border_frames_its_posts_as_close_as_they_fit():
-    """Mali–Mauritania's posts (6.8° by 1.1°) in a 560 × 560 map: zoom 6, since at zoom 7 their
-    6.8° would take 619 of the 512 pixels inside the padding; one post: the closest zoom allowed;
-    the centre is the middle of the posts."""
-    centre, zoom = view_of((-12.3, 14.8, -5.5, 15.9), 560, 560)
-    assert centre == pytest.approx((15.35, -8.9)) and zoom == 6
-    assert view_of((-12.3, 14.8, -5.5, 15.9), 1080, 720)[1] == 7  # presentation: wider
-    assert view_of((2.0, 13.0, 2.0, 13.0), 560, 560)[1] == VIEW_MAX_ZOOM
-    west_africa = view_of((-17.0, 4.0, 16.0, 25.0), 560, 560)[1]
-    assert west_africa == 4
