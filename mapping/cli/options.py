@@ -11,12 +11,14 @@ from __future__ import annotations
 import math
 import os
 import re
+from collections.abc import Callable
 from typing import IO, Any
 
 import click
 
 from ..escape import terminal_text
 from ..i18n import DEFAULT_LANGUAGE, LANGUAGES, LARGEST_PLAIN, format_number, t
+from ..scoring.selection import SelectionError, border_code, country_code
 
 EXIT_REFUSED = 1
 INT64_MAX = 2**63 - 1
@@ -125,38 +127,26 @@ def _limit(value: float, lang: str) -> str:
     return format_number(int(value) if whole else value, lang, 0 if whole else 6)
 
 
-class CountryCount(CheckedType):
-    """``ISO3=N``: a three-letter country code and a whole number of posts (0 to 1,000,000)."""
+class CodeCount(CheckedType):
+    """``CODE=N``: a code as ``read_code`` keeps it (``SelectionError`` when it is not one) and a
+    whole number of posts (0 to 1,000,000); refused with the catalogue's ``refusal``."""
 
-    name = "ISO3=N"
-
-    def convert(self, value: Any, param: click.Parameter | None,
-                ctx: click.Context | None) -> tuple[str, int]:
-        if isinstance(value, tuple):
-            return value
-        country, _, number = str(value).partition("=")
-        country, number = country.strip().upper(), number.strip()
-        if not re.fullmatch(r"[A-Z]{3}", country) or not number.isdigit() or int(number) > MAX_POSTS:
-            raise self.refuse("country_count", param, ctx, value=str(value), high=MAX_POSTS)
-        return country, int(number)
-
-
-class BorderCount(CheckedType):
-    """``AAA-BBB=N``: a border (two country codes, either order) and a whole number of posts
-    (0 to 1,000,000); the border is kept as ``pair_id`` writes it (``MLI-MRT``)."""
-
-    name = "AAA-BBB=N"
+    def __init__(self, name: str, read_code: Callable[[str], str], refusal: str) -> None:
+        self.name, self.read_code, self.refusal = name, read_code, refusal
 
     def convert(self, value: Any, param: click.Parameter | None,
                 ctx: click.Context | None) -> tuple[str, int]:
         if isinstance(value, tuple):
             return value
-        border, _, number = str(value).partition("=")
-        pair = re.fullmatch(r"([A-Z]{3})\s*-\s*([A-Z]{3})", border.strip().upper())
+        text, _, number = str(value).partition("=")
         number = number.strip()
-        if pair is None or pair.group(1) == pair.group(2) or not number.isdigit() or int(number) > MAX_POSTS:
-            raise self.refuse("border_count", param, ctx, value=str(value), high=MAX_POSTS)
-        return "-".join(sorted(pair.groups())), int(number)
+        try:
+            code = self.read_code(text)
+        except SelectionError:
+            code = None
+        if code is None or not number.isdigit() or int(number) > MAX_POSTS:
+            raise self.refuse(self.refusal, param, ctx, value=str(value), high=MAX_POSTS)
+        return code, int(number)
 
 
 BUDGET = Number(0, MAX_BUDGET_USD, low_open=True, unit="USD")
@@ -165,5 +155,5 @@ CONCENTRATION = Number(*CONCENTRATION_RANGE)
 POSTS = Number(1, MAX_POSTS, integer=True)
 SEED = Number(0, INT64_MAX, integer=True)
 VERSION = Number(1, INT64_MAX, integer=True)
-COUNTRY_COUNT = CountryCount()
-BORDER_COUNT = BorderCount()
+COUNTRY_COUNT = CodeCount("ISO3=N", country_code, "country_count")
+BORDER_COUNT = CodeCount("AAA-BBB=N", border_code, "border_count")  # either order: MLI-MRT
