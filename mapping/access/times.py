@@ -1,0 +1,85 @@
+"""Cost-distance travel times over a friction surface, with scikit-image's minimum-cost-path
+(``skimage.graph.MCP_Geometric``), the rule GRASS GIS ``r.cost`` follows: a step between
+two of the 8 neighbouring cells costs the mean of their two frictions times the step's length
+in cell widths (1, or √2 on a diagonal); a start cell costs 0; ``inf`` friction is a barrier.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from skimage.graph import MCP_Geometric
+
+
+@dataclass(frozen=True)
+class TravelTimes:
+    """``minutes`` from the nearest start to every cell (``inf`` where none is reachable) and
+    ``nearest``: the index of that start in the list given (-1 where none is reachable)."""
+
+    minutes: np.ndarray
+    nearest: np.ndarray
+
+
+def travel_minutes(friction: np.ndarray, starts: np.ndarray) -> TravelTimes:
+    """Travel times from the quickest of ``starts`` (rows of (row, col)) over ``friction``
+    (minutes per cell width, ``inf`` for barriers). Starts on a barrier reach nothing; where
+    two starts share a cell the first listed wins."""
+    starts = np.asarray(starts, dtype=np.int64).reshape(-1, 2)
+    usable = np.isfinite(friction[starts[:, 0], starts[:, 1]]) if len(starts) else np.array([], bool)
+    if not usable.any():
+        return TravelTimes(np.full(friction.shape, np.inf), np.full(friction.shape, -1, dtype=np.int32))
+    mcp = MCP_Geometric(friction, fully_connected=True)
+    minutes, traceback = mcp.find_costs([tuple(s) for s in starts[usable]])
+    index = np.flatnonzero(usable)
+    return TravelTimes(minutes, _allocation(traceback, np.asarray(mcp.offsets), starts[usable], index,
+                                            np.isfinite(minutes)))
+
+
+def _allocation(traceback: np.ndarray, offsets: np.ndarray, starts: np.ndarray, index: np.ndarray,
+                reached: np.ndarray) -> np.ndarray:
+    """The start each cell's quickest path comes from: follow the traceback to its root by
+    pointer jumping (each pass doubles the length followed), then look the root up."""
+    nrows, ncols = traceback.shape
+    cell = np.arange(nrows * ncols, dtype=np.int64)
+    step = offsets[:, 0].astype(np.int64) * ncols + offsets[:, 1].astype(np.int64)
+    flat = traceback.ravel()
+    parent = np.where(flat >= 0, cell - step[np.maximum(flat, 0)], cell)
+    while True:
+        grand = parent[parent]
+        if np.array_equal(grand, parent):
+            break
+        parent = grand
+    start_of_cell = np.full(nrows * ncols, -1, dtype=np.int32)
+    flat_starts = starts[:, 0] * ncols + starts[:, 1]
+    start_of_cell[flat_starts[::-1]] = index[::-1].astype(np.int32)  # the first listed wins
+    nearest = start_of_cell[parent].reshape(nrows, ncols)
+    return np.where(reached, nearest, -1).astype(np.int32)
+
+
+def window_radius(minutes: float, max_speed_kmh: float, shortest_ground_cell_m: float) -> int:
+    """Cells from a start within which everything reachable in ``minutes`` lies."""
+    reach_m = max_speed_kmh * 1000.0 * minutes / 60.0
+    return int(np.ceil(reach_m / shortest_ground_cell_m)) + 1
+
+
+def times_from_each(friction: np.ndarray, starts: np.ndarray, radius: int,
+                    visit: Callable[[int, tuple[slice, slice], np.ndarray], None],
+                    progress: Callable[[int], None] | None = None) -> None:
+    """For each start (row, col), the travel times over the window of ``radius`` cells around
+    it (``visit(i, window, minutes)``); nothing outside the window is reachable within the
+    time ``radius`` was computed for (:func:`window_radius`)."""
+    nrows, ncols = friction.shape
+    for i, (row, col) in enumerate(np.asarray(starts, dtype=np.int64).reshape(-1, 2)):
+        window = (slice(max(row - radius, 0), min(row + radius + 1, nrows)),
+                  slice(max(col - radius, 0), min(col + radius + 1, ncols)))
+        local = friction[window]
+        start = (row - window[0].start, col - window[1].start)
+        if np.isfinite(local[start]):
+            minutes, _ = MCP_Geometric(local, fully_connected=True).find_costs([start])
+        else:
+            minutes = np.full(local.shape, np.inf)
+        visit(i, window, minutes)
+        if progress is not None:
+            progress(1)
