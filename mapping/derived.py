@@ -29,6 +29,8 @@ import pandas as pd
 from filelock import Timeout
 
 from . import package_version
+from .access.settings import TravelSettings, as_dict
+from .access.surface import AccessInputs, Surface, build_surface
 from .layers.store import LayerStore
 from .maps import MapLayers, prepare_map_layers
 from .raster_overlay import Overlay
@@ -37,8 +39,9 @@ from .scoring.pipeline import layers_from_layers, params_from_settings
 
 COLLECTION = "derived"
 INDICATOR_INPUTS = ("posts", "crossings", "borders", "roads", "settlements", "flows", "incidents",
-                    "population")
+                    "population", "rivers", "lakes", "countries")
 MAP_INPUTS = ("roads", "settlements", "crossings")
+ACCESS_INPUTS = ("posts", "roads", "rivers", "lakes", "countries", "crossings", "settlements", "population")
 OVERLAY_INPUTS = ("population",)
 T = TypeVar("T")
 LayerSource = Callable[[str], gpd.GeoDataFrame | None]  # a kind -> the store's current layer
@@ -171,12 +174,16 @@ def _read(read: LayerSource, kinds: tuple[str, ...]) -> dict[str, gpd.GeoDataFra
 
 
 def indicator_table(store: LayerStore, read: LayerSource, settings: dict[str, float],
-                    day: dt.date) -> pd.DataFrame:
+                    day: dt.date, travel: dict[str, TravelSettings] | None = None) -> pd.DataFrame:
     """The indicators of every post (``compute_indicators``) under the profile's ``[indicators]``
-    ``settings`` as of ``day``; ``read`` gives a layer of the store when they must be computed."""
-    return derived(store, "indicators", INDICATOR_INPUTS, {"indicators": settings, "day": day.isoformat()},
+    ``settings`` as of ``day``, with the travel-time indicators of the modes in ``travel``;
+    ``read`` gives a layer of the store when they must be computed."""
+    travel = travel or {}
+    key = {"indicators": settings, "day": day.isoformat(),
+           "access": {mode: as_dict(s) for mode, s in travel.items()}}
+    return derived(store, "indicators", INDICATOR_INPUTS, key,
                    lambda: compute_indicators(layers_from_layers(_read(read, INDICATOR_INPUTS), store),
-                                              params_from_settings(settings, day)),
+                                              params_from_settings(settings, day, travel)),
                    table_to_json, table_from_json)
 
 
@@ -199,3 +206,19 @@ def population_overlay(store: LayerStore, compute: Callable[[], Overlay | None])
     return derived(store, "population_overlay", OVERLAY_INPUTS, {}, compute,
                    lambda o: {"none": True} if o is None else {"url": o.url, "bounds": o.bounds},
                    lambda d: None if d.get("none") is True else _overlay_from_dict(d))
+
+
+def access_surface(store: LayerStore, read: LayerSource, settings: TravelSettings, mode: str,
+                   progress: Callable[[str], None] | None = None) -> Surface:
+    """The travel-time surface of ``mode`` (``mapping.access.surface.build_surface``) under the
+    ``[access]`` ``settings``, kept per layer versions and settings."""
+    def compute() -> Surface:
+        layers = _read(read, ACCESS_INPUTS)
+        inputs = AccessInputs(layers["posts"], layers.get("roads"), layers.get("rivers"), layers.get("lakes"),
+                              layers.get("countries"), layers.get("crossings"), layers.get("settlements"),
+                              store.raster_path("population"))
+        return build_surface(inputs, settings, mode, progress=progress)
+
+    key = {"mode": mode, "access": as_dict(settings.with_changes(minutes=[60]))}  # times do not change it
+    return derived(store, f"access_surface_{mode}", ACCESS_INPUTS, key, compute,
+                   Surface.as_payload, Surface.from_payload)

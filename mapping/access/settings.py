@@ -94,43 +94,43 @@ def _defaults() -> dict[str, Any]:
 def _number(key: str, value: object, low: float, high: float) -> float:
     if not (isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
             and low <= value <= high):
-        raise AccessSettingsError("bad_number", key=key, value=str(value), low=low, high=high)
+        raise AccessSettingsError("bad_number", setting=key, value=str(value), low=low, high=high)
     return float(value)
 
 
 def _choice(key: str, value: object, allowed: tuple[str, ...]) -> str:
     if value not in allowed:
-        raise AccessSettingsError("bad_choice", key=key, value=str(value), allowed=", ".join(allowed))
+        raise AccessSettingsError("bad_choice", setting=key, value=str(value), allowed=", ".join(allowed))
     return str(value)
 
 
 def _table(name: str, given: object, default: dict, keys: tuple[str, ...], high: float) -> dict:
     if not isinstance(given, dict):
-        raise AccessSettingsError("bad_table", key=name)
+        raise AccessSettingsError("bad_table", setting=name)
     unknown = set(given) - set(keys)
     if unknown:
-        raise AccessSettingsError("unknown_key", key=f"{name}.{sorted(unknown)[0]}", known=", ".join(keys))
+        raise AccessSettingsError("unknown_key", setting=f"{name}.{sorted(unknown)[0]}", known=", ".join(keys))
     return {key: _number(f"{name}.{key}", given.get(key, default.get(key)), 0.0, high) for key in keys}
 
 
 def settings_from_dict(data: object) -> TravelSettings:
     """Check and complete an ``[access]`` table (missing keys take the default profile's)."""
     if not isinstance(data, dict):
-        raise AccessSettingsError("bad_table", key="access")
+        raise AccessSettingsError("bad_table", setting="access")
     unknown = set(data) - set(SCALARS) - set(TABLES)
     if unknown:
-        raise AccessSettingsError("unknown_key", key=sorted(unknown)[0], known=", ".join((*SCALARS, *TABLES)))
+        raise AccessSettingsError("unknown_key", setting=sorted(unknown)[0], known=", ".join((*SCALARS, *TABLES)))
     defaults = _defaults()
     merged = {**defaults, **data}
     minutes = merged["minutes"] if isinstance(merged["minutes"], list) else [merged["minutes"]]
     if not minutes:
-        raise AccessSettingsError("bad_number", key="minutes", value="[]", low=1, high=10_080)
+        raise AccessSettingsError("bad_number", setting="minutes", value="[]", low=1, high=10_080)
     minutes_checked = tuple(sorted({_number("minutes", m, 1.0, 10_080.0) for m in minutes}))
     speeds, surfaces = {}, {}
     given_speeds = merged["speeds_kmh"] if isinstance(merged["speeds_kmh"], dict) else None
     given_surfaces = merged["surface_factor"] if isinstance(merged["surface_factor"], dict) else None
     if given_speeds is None or given_surfaces is None:
-        raise AccessSettingsError("bad_table", key="speeds_kmh" if given_speeds is None else "surface_factor")
+        raise AccessSettingsError("bad_table", setting="speeds_kmh" if given_speeds is None else "surface_factor")
     for mode in TRAVEL_MODES:
         speeds[mode] = _table(f"speeds_kmh.{mode}", given_speeds.get(mode, {}),
                               defaults["speeds_kmh"][mode], SPEED_KEYS, MAX_SPEED_KMH)

@@ -16,7 +16,7 @@ import pandas as pd
 from . import catalogue, format_number, t
 
 UNIT_DIGITS = {"persons": 0, "count": 0, "usd": 0, "months": 0, "km": 1, "per_day": 1, "score_0_4": 1,
-               "score": 3}
+               "minutes": 0, "score": 3}
 DEFAULT_DIGITS = 2
 
 

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from ..access.catchments import access_column
 from ..i18n import Term, catalogue, format_number, t
 from ..i18n.quantities import format_quantity, is_missing
 from .profile import Criterion
@@ -47,6 +48,11 @@ def describe(indicator: str, value: float, lang: str) -> str:
     """An indicator value in words: ``14 unofficial crossings within 20 km``."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return t("explain.no_value", lang, name=label(indicator, lang))
+    travel = access_column(indicator)
+    if travel:
+        mode, minutes = Term(f"access.mode.{travel[0]}"), travel[1]
+        kind = "pop_time" if minutes is not None else indicator.removesuffix(f"_{travel[0]}")
+        return t(f"explain.{kind}", lang, value=round(value), minutes=minutes, mode=mode)
     radius = _RADIUS.match(indicator)
     if radius:
         count = round(value)
@@ -87,6 +93,11 @@ def gap_text(indicators: pd.Series, side: str, lang: str, names: Mapping[str, st
 
 def label(indicator: str, lang: str) -> str:
     """The indicator's name for people: ``pop_20km`` -> ``people within 20 km``."""
+    travel = access_column(indicator)
+    if travel:
+        mode, minutes = Term(f"access.mode.{travel[0]}"), travel[1]
+        kind = "pop_time" if minutes is not None else indicator.removesuffix(f"_{travel[0]}")
+        return t(f"indicators.{kind}", lang, minutes=minutes, mode=mode)
     radius = _RADIUS.match(indicator)
     if radius:
         return t(f"indicators.{radius.group(1)}", lang, radius=float(radius.group(2)))

@@ -24,6 +24,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ..access.catchments import access_columns, access_table
+from ..access.settings import TravelSettings
+from ..access.surface import AccessInputs
 from ..geo import (
     SAHEL_BOUNDS,
     geodesic_m,
@@ -50,6 +53,7 @@ class IndicatorParams:
     incident_months: int = 12
     assessment_max_age_months: int = 24
     reference_date: dt.date = field(default_factory=dt.date.today)
+    access: dict[str, TravelSettings] = field(default_factory=dict)  # travel mode -> its settings
 
     @property
     def radius_m(self) -> float:
@@ -68,6 +72,9 @@ class Layers:
     flows: gpd.GeoDataFrame | None = None
     incidents: gpd.GeoDataFrame | None = None
     population: str | Path | PopulationGrid | None = None  # a GeoTIFF, or its cells already read
+    rivers: gpd.GeoDataFrame | None = None  # barriers and land for travel times
+    lakes: gpd.GeoDataFrame | None = None
+    countries: gpd.GeoDataFrame | None = None
 
 
 def pop_column(params: IndicatorParams) -> str:
@@ -303,6 +310,9 @@ def compute_indicators(layers: Layers, params: IndicatorParams | None = None) ->
         incidents_column(params): incidents_indicator(posts, layers.incidents, params, crs),
         "rehab_cost_usd": posts["rehab_cost_usd"].to_numpy(dtype=float),
     }, index=pd.Index(posts["post_id"].to_numpy(), name="post_id"))
+    if params.access and len(posts):
+        travel = access_table(_access_inputs(posts, layers), params.access)
+        table = table.join(travel)
     table = _with_unplaced(table, everyone[~placed], served[~placed].to_numpy(dtype=object), params)
     table.attrs.update(
         units=indicator_units(params),
@@ -313,6 +323,13 @@ def compute_indicators(layers: Layers, params: IndicatorParams | None = None) ->
         reference_date=params.reference_date.isoformat(),
     )
     return table
+
+
+def _access_inputs(posts: gpd.GeoDataFrame, layers: Layers) -> AccessInputs:
+    """The layers travel times are computed from (a raster already read is not reused)."""
+    raster = layers.population if isinstance(layers.population, str | Path) else None
+    return AccessInputs(posts, layers.roads, layers.rivers, layers.lakes, layers.countries, layers.crossings,
+                        layers.settlements, raster)
 
 
 def _with_unplaced(table: pd.DataFrame, unplaced: gpd.GeoDataFrame, border_id: np.ndarray,
@@ -333,7 +350,9 @@ def _with_unplaced(table: pd.DataFrame, unplaced: gpd.GeoDataFrame, border_id: n
 
 def indicator_units(params: IndicatorParams) -> dict[str, str]:
     """Unit of each indicator column (catalogue key suffixes under ``units.``)."""
-    return {
+    travel = {column: "minutes" if column.startswith("town_min_") else "persons"
+              for mode, settings in params.access.items() for column in access_columns(settings, mode)}
+    return travel | {
         pop_column(params): "persons", crossings_column(params): "count",
         "unofficial_nearest_km": "km", "gap_a_km": "km", "gap_b_km": "km",
         "coverage_gap_km": "km", "road_km": "km", "daily_crossings": "per_day",
@@ -342,3 +361,4 @@ def indicator_units(params: IndicatorParams) -> dict[str, str]:
         "facing_condition_need": "score_0_4", incidents_column(params): "count",
         "rehab_cost_usd": "usd",
     }
+

@@ -9,6 +9,8 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from ..access.catchments import requested_modes
+from ..access.settings import TravelSettings
 from ..i18n import Term
 from ..layers.store import LayerStore, StoreError
 from ..layers.values import to_numbers
@@ -31,16 +33,23 @@ def layers_from_layers(layers: dict[str, gpd.GeoDataFrame], store: LayerStore) -
     return Layers(posts=layers["posts"], crossings=layers.get("crossings"), borders=layers.get("borders"),
                   roads=layers.get("roads"), settlements=layers.get("settlements"),
                   flows=layers.get("flows"), incidents=layers.get("incidents"),
-                  population=store.raster_path("population"))
+                  population=store.raster_path("population"), rivers=layers.get("rivers"),
+                  lakes=layers.get("lakes"), countries=layers.get("countries"))
 
 
 def indicator_params(profile: Profile, reference_date: dt.date | None = None) -> IndicatorParams:
-    """Indicator settings from the profile's ``[indicators]`` table."""
-    return params_from_settings(profile.indicator_settings, reference_date)
+    """Indicator settings from the profile's ``[indicators]`` table, and the travel modes its
+    criteria need (``[access]``)."""
+    return params_from_settings(profile.indicator_settings, reference_date, travel_modes(profile))
 
 
-def params_from_settings(settings: dict[str, float],
-                         reference_date: dt.date | None = None) -> IndicatorParams:
+def travel_modes(profile: Profile) -> dict[str, TravelSettings]:
+    """The travel modes whose indicators the profile's criteria use, with their settings."""
+    return requested_modes(profile.names, profile.access)
+
+
+def params_from_settings(settings: dict[str, float], reference_date: dt.date | None = None,
+                         access: dict[str, TravelSettings] | None = None) -> IndicatorParams:
     """Indicator settings from a profile's ``[indicators]`` table (unknown keys ignored)."""
     defaults = IndicatorParams()
     return IndicatorParams(
@@ -48,7 +57,7 @@ def params_from_settings(settings: dict[str, float],
         incident_months=int(settings.get("incident_months", defaults.incident_months)),
         assessment_max_age_months=int(settings.get("assessment_max_age_months",
                                                    defaults.assessment_max_age_months)),
-        reference_date=reference_date or defaults.reference_date)
+        reference_date=reference_date or defaults.reference_date, access=access or {})
 
 
 def read_indicator_table(path: str | Path) -> pd.DataFrame:

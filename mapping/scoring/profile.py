@@ -12,6 +12,7 @@ Minimal form::
 Optional: ``name``, ``top_n``, per criterion ``missing`` (exclude | worst | median) and
 ``range = [low, high]`` (a fixed min–max range; values outside are clipped),
 ``[indicators]`` settings (radius_km, incident_months, assessment_max_age_months),
+``[access]`` (travel modes, speeds and times: :mod:`mapping.access.settings`),
 ``[exclude]`` and ``[flag]`` tables mapping a column to the values that exclude or flag
 a post (e.g. ``status = ["closed"]``), and ``[ahp]`` with ``matrix`` (rows of numbers or
 fractions as strings, in criteria order) whose principal eigenvector replaces the weights.
@@ -28,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from ..access.settings import TravelSettings, as_dict, default_settings, settings_from_dict
 from ..errors import BordermapError
 from ..paths import shipped
 from .ahp import AHPResult, ahp_weights
@@ -72,6 +74,7 @@ class Profile:
     flag: dict[str, tuple[str, ...]] = field(default_factory=dict)
     indicator_settings: dict[str, float] = field(default_factory=dict)
     ahp: AHPResult | None = None
+    access: TravelSettings = field(default_factory=default_settings)  # the [access] table
 
     @property
     def names(self) -> list[str]:
@@ -198,7 +201,7 @@ def profile_from_dict(data: dict) -> Profile:
         raise ProfileError("bad_setting", key="top_n", value=str(top_n))
     profile = Profile(criteria, method, str(data.get("name", "")), top_n,
                       _value_lists(data, "exclude"), _value_lists(data, "flag"),
-                      _indicator_settings(data))
+                      _indicator_settings(data), access=settings_from_dict(data.get("access", {})))
     ahp = None
     weights = [c.weight for c in criteria]
     if "ahp" in data:
@@ -222,7 +225,8 @@ def profile_to_dict(profile: Profile) -> dict:
     data = {"name": profile.name, "method": profile.method, "top_n": profile.top_n,
             "exclude": {k: list(v) for k, v in profile.exclude.items()},
             "flag": {k: list(v) for k, v in profile.flag.items()},
-            "indicators": dict(profile.indicator_settings), "criteria": criteria}
+            "indicators": dict(profile.indicator_settings), "access": as_dict(profile.access),
+            "criteria": criteria}
     if profile.ahp is not None:
         data["ahp_result"] = profile.ahp.as_dict()
     return data

@@ -20,6 +20,7 @@ import pandas as pd
 import streamlit as st
 
 from .. import derived
+from ..access.settings import as_dict, settings_from_dict
 from ..errors import BordermapError
 from ..i18n import t
 from ..layers.raster_checks import RasterError
@@ -29,6 +30,7 @@ from ..maps import NUMBERED_RANKS, base_map
 from ..project import Bounds, Project, load_settings, project_of, view_bounds
 from ..raster_overlay import Overlay, population_overlay
 from ..scoring.explain import results_table
+from ..scoring.pipeline import travel_modes
 from ..scoring.profile import Profile, profile_from_dict, profile_to_dict
 from ..scoring.rank import Ranking, score
 from ..scoring.selection import Selection, border_ids, post_borders
@@ -94,12 +96,14 @@ def layers(path: str, version: int) -> dict[str, gpd.GeoDataFrame]:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _indicators(path: str, version: int, settings: str, day: str) -> pd.DataFrame:
+def _indicators(path: str, version: int, settings: str, day: str, travel: str) -> pd.DataFrame:
     """Indicators of every post, with the border each serves (``border_id``); ``settings`` is
     the profile's ``[indicators]`` table as JSON, ``day`` the reference date (ISO) that ages
-    assessments and incidents (kept in the store)."""
+    assessments and incidents, ``travel`` the travel modes its criteria use and their settings
+    (JSON of ``mode -> [access] table``) (kept in the store)."""
+    modes = {mode: settings_from_dict(table) for mode, table in json.loads(travel).items()}
     return derived.indicator_table(open_store(path), lambda kind: layer(path, version, kind),
-                                   json.loads(settings), dt.date.fromisoformat(day))
+                                   json.loads(settings), dt.date.fromisoformat(day), modes)
 
 
 def country_names(path: str, version: int, lang: str) -> dict[str, str]:
@@ -170,7 +174,9 @@ def profile_key(profile: Profile) -> str:
 
 def indicator_table(path: str, version: int, profile: Profile, day: str | None = None) -> pd.DataFrame:
     """The indicators ``profile`` is scored on (its ``[indicators]`` settings), as of ``day``."""
-    return _indicators(path, version, json.dumps(profile.indicator_settings, sort_keys=True), day or today())
+    travel = {mode: as_dict(settings) for mode, settings in travel_modes(profile).items()}
+    return _indicators(path, version, json.dumps(profile.indicator_settings, sort_keys=True), day or today(),
+                       json.dumps(travel, sort_keys=True))
 
 
 def selected_indicators(path: str, version: int, profile: Profile, selection: Selection,
