@@ -44,10 +44,19 @@ COMPARED = ("arrivals", "saturation_day", "peak_queue")
 
 @dataclass(frozen=True)
 class SurgeResult:
-    """A simulated scenario: ``daily`` (one row per site and day), ``summary`` (one row per
-    site), ``departures`` (people leaving on each day 1 … days), the ``unreached`` per
-    mode and per day of departure, the post ids by saturation day (``first_saturated``), the
-    posts whose queue outlasts the horizon and the number of days simulated."""
+    """A simulated scenario.
+
+    ``daily``: one row per site and day 1 … ``horizon_days`` (``post_id``, ``name``,
+    ``site_kind``, ``day``, ``arrivals``, ``processed``, ``queue`` at the end of the day,
+    ``capacity_per_day``; the last three empty at unofficial crossings). ``summary``: one
+    row per site: ``arrivals`` (in all and per mode), ``share`` of the people, ``peak_queue``,
+    ``saturation_day`` (the first day ending with a queue; empty if none) and
+    ``days_to_clear`` (the first day, on or after the post's last arrival, ending with no
+    queue; empty for a post nobody reached or one still queueing at the horizon).
+    ``departures``: people leaving on each day 1 … days; ``unreached``: per mode, and
+    ``unreached_by_day`` per day of departure; ``first_saturated``: the saturated posts by
+    saturation day (then longest queue first); ``never_cleared``: posts still queueing at
+    the horizon."""
 
     scenario: SurgeScenario
     daily: pd.DataFrame
@@ -124,8 +133,7 @@ def compare(results: dict[str, SurgeResult]) -> pd.DataFrame:
     parts = {label: result.summary.set_index(index)[list(COMPARED)] for label, result in results.items()}
     if not parts:
         return pd.DataFrame(columns=pd.MultiIndex.from_tuples([], names=["scenario", "measure"]))
-    table = pd.concat(parts, axis=1, names=["scenario", "measure"])
-    return table
+    return pd.concat(parts, axis=1, names=["scenario", "measure"])
 
 
 def column_labels(lang: str | None = None) -> dict[str, str]:
