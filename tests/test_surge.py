@@ -285,5 +285,11 @@ def test_people_are_conserved_and_capacities_never_exceeded(case):
     check_conserved_and_capped(result, scenario.people)
     far = np.all([(minutes[m] > scenario.max_travel_hours * 60) for m in minutes], axis=0)
     assert (result.summary["arrivals"].to_numpy()[far] == 0).all()
-    queue = result.daily.loc[result.daily["site_kind"] == "post", "queue"]
-    assert (queue >= 0).all()
+    posts = result.daily[result.daily["site_kind"] == "post"]
+    before = posts.groupby("post_id")["queue"].shift(fill_value=0).to_numpy(dtype=np.int64)
+    available = before + posts["arrivals"].to_numpy()
+    processed = np.minimum(posts["capacity_per_day"].to_numpy(dtype=np.int64), available)
+    assert (posts["processed"].to_numpy(dtype=np.int64) == processed).all()
+    assert (posts["queue"].to_numpy(dtype=np.int64) == available - processed).all()
+    crossings = result.daily[result.daily["site_kind"] == "unofficial"]
+    assert crossings[["processed", "queue", "capacity_per_day"]].isna().all().all()
