@@ -5,10 +5,11 @@ Every land cell gets the mode's off-road speed, and a road cell the speed of its
 than off road. Lakes and rivers are barriers (no speed), as are the sea (outside every
 country, when the countries layer is there) and cells farther than ``reach_km`` from every
 post. As in AccessMod's merged land cover, a road drawn across a river is a bridge (or a
-ferry): the road's cells stay passable. A post or a crossing opens its own cell too: a
-crossing on a river is a ford, a ferry or a bridge. A river is drawn on every cell it
-touches, and where two of its cells touch only at a corner one more cell is closed, so that
-no diagonal step slips between them.
+ferry): the road's cells stay passable. A post opens its own cell, and a crossing (a ford, a
+ferry or a bridge) its cell and the 8 around it: a river drawn on every cell it touches is up
+to two cells wide, so opening the crossing's cell alone may leave it closed. Where two river
+cells touch only at a corner one more cell is closed, so that no diagonal step slips between
+them.
 """
 
 from __future__ import annotations
@@ -103,9 +104,11 @@ def speed_surface(grid: TravelGrid, layers: FrictionLayers, settings: TravelSett
         order = np.argsort(speeds[keep], kind="stable")  # drawn slowest first: the fastest road wins
         on_road = _burn(geoms[keep][order], grid, speeds[keep][order])
         speed = np.where(on_road > 0, np.maximum(on_road, np.where(water, 0.0, off_road)), speed)
-    for layer in (layers.posts, layers.crossings):
-        rows, cols = _cells(grid, layer)
-        speed[rows, cols] = np.maximum(speed[rows, cols], max(off_road, 1e-9))
+    opened = np.zeros(grid.shape, dtype=bool)
+    opened[_cells(grid, layers.crossings)] = True
+    opened = ndimage.binary_dilation(opened, structure=np.ones((3, 3), dtype=bool))
+    opened[_cells(grid, layers.posts)] = True
+    speed[opened] = np.maximum(speed[opened], max(off_road, 1e-9))
     return np.where(_within_reach(grid, layers.posts, settings.reach_km), speed, 0.0)
 
 

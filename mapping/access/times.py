@@ -1,7 +1,11 @@
 """Cost-distance travel times over a friction surface, with scikit-image's minimum-cost-path
 (``skimage.graph.MCP_Geometric``), the rule GRASS GIS ``r.cost`` follows: a step between
 two of the 8 neighbouring cells costs the mean of their two frictions times the step's length
-in cell widths (1, or √2 on a diagonal); a start cell costs 0; ``inf`` friction is a barrier.
+in cell widths (1, or √2 on a diagonal); a start cell costs 0, even on a barrier, from which
+nothing else is reached; ``inf`` friction is a barrier. Times equal ``r.cost``'s (8
+neighbours, no knight's move) to double precision, and so does the allocation except where
+two starts are tied; where two starts share a cell the first listed wins here, the last one in
+``r.cost`` (tests/test_travel_times.py).
 """
 
 from __future__ import annotations
@@ -24,17 +28,21 @@ class TravelTimes:
 
 def travel_minutes(friction: np.ndarray, starts: np.ndarray) -> TravelTimes:
     """Travel times from the quickest of ``starts`` (rows of (row, col)) over ``friction``
-    (minutes per cell width, ``inf`` for barriers). Starts on a barrier reach nothing; where
-    two starts share a cell the first listed wins."""
+    (minutes per cell width, ``inf`` for barriers). A start on a barrier reaches only its own
+    cell, at 0 minutes; where two starts share a cell the first listed wins."""
     starts = np.asarray(starts, dtype=np.int64).reshape(-1, 2)
     usable = np.isfinite(friction[starts[:, 0], starts[:, 1]]) if len(starts) else np.array([], bool)
-    if not usable.any():
-        return TravelTimes(np.full(friction.shape, np.inf), np.full(friction.shape, -1, dtype=np.int32))
-    mcp = MCP_Geometric(friction, fully_connected=True)
-    minutes, traceback = mcp.find_costs([tuple(s) for s in starts[usable]])
-    index = np.flatnonzero(usable)
-    return TravelTimes(minutes, _allocation(traceback, np.asarray(mcp.offsets), starts[usable], index,
-                                            np.isfinite(minutes)))
+    if usable.any():
+        mcp = MCP_Geometric(friction, fully_connected=True)
+        minutes, traceback = mcp.find_costs([tuple(s) for s in starts[usable]])
+        nearest = _allocation(traceback, np.asarray(mcp.offsets), starts[usable], np.flatnonzero(usable),
+                              np.isfinite(minutes))
+    else:
+        minutes, nearest = np.full(friction.shape, np.inf), np.full(friction.shape, -1, dtype=np.int32)
+    stuck = np.flatnonzero(~usable)[::-1]  # assigned last first: the first listed wins
+    minutes[starts[stuck, 0], starts[stuck, 1]] = 0.0
+    nearest[starts[stuck, 0], starts[stuck, 1]] = stuck.astype(np.int32)
+    return TravelTimes(minutes, nearest)
 
 
 def _allocation(traceback: np.ndarray, offsets: np.ndarray, starts: np.ndarray, index: np.ndarray,
@@ -78,8 +86,9 @@ def times_from_each(friction: np.ndarray, starts: np.ndarray, radius: int,
         start = (row - window[0].start, col - window[1].start)
         if np.isfinite(local[start]):
             minutes, _ = MCP_Geometric(local, fully_connected=True).find_costs([start])
-        else:
+        else:  # a start on a barrier reaches only its own cell
             minutes = np.full(local.shape, np.inf)
+            minutes[start] = 0.0
         visit(i, window, minutes)
         if progress is not None:
             progress(1)
