@@ -16,6 +16,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from affine import Affine
 from rasterio import features
 
 from .settings import TRAVEL_MODES, TravelSettings
@@ -133,10 +134,10 @@ def access_indicators(surface: Surface, settings: TravelSettings, settlements: g
     return table
 
 
-def _polygons(values: np.ndarray, mask: np.ndarray, surface: Surface) -> tuple[list, list]:
-    """Polygons (EPSG:4326) of the cells of each value of ``values`` where ``mask`` holds."""
-    shapes = features.shapes(values.astype(np.int32), mask=mask, transform=surface.grid.transform,
-                             connectivity=4)
+def _polygons(values: np.ndarray, mask: np.ndarray, transform: Affine) -> tuple[list, list]:
+    """Polygons (grid CRS) of the cells of each value of ``values`` where ``mask`` holds;
+    ``transform`` places ``values`` (the grid's, or a window's)."""
+    shapes = features.shapes(values.astype(np.int32), mask=mask, transform=transform, connectivity=4)
     geoms, keys = [], []
     for geometry, value in shapes:
         geoms.append(shapely.geometry.shape(geometry))
@@ -160,13 +161,15 @@ def isochrones(surface: Surface, post_id: str, settings: TravelSettings) -> gpd.
         return empty
     radius = window_radius(float(minutes.max()), settings.max_speed_kmh(surface.mode),
                            float(surface.grid.ground_cell_m().min()))
-    band = np.full(surface.grid.shape, len(minutes) + 1, dtype=np.int32)  # outside every band
+    found: list[tuple[list, list]] = []
 
     def visit(_: int, window: tuple[slice, slice], times: np.ndarray) -> None:
-        band[window] = np.searchsorted(minutes, times, side="left") + 1  # 1 = first band
+        band = np.searchsorted(minutes, times, side="left") + 1  # 1 = first band
+        transform = surface.grid.transform * Affine.translation(window[1].start, window[0].start)
+        found.append(_polygons(band, band <= len(minutes), transform))
 
     times_from_each(surface.friction, surface.post_cells[where[:1]], radius, visit)
-    geoms, keys = _polygons(band, band <= len(minutes), surface)
+    geoms, keys = found[0]
     columns = {"post_id": [post_id] * len(keys), "minutes": [float(minutes[k - 1]) for k in keys]}
     frame = _frame(columns, geoms, surface)
     return frame.sort_values("minutes", ascending=False).reset_index(drop=True) if len(frame) else empty
@@ -176,7 +179,7 @@ def quickest_areas(surface: Surface, max_minutes: float) -> gpd.GeoDataFrame:
     """For each post, the area from which it is the quickest to reach within ``max_minutes``
     (one polygon per post, EPSG:4326), with the people living there."""
     mask = (surface.nearest >= 0) & (surface.minutes <= max_minutes)
-    geoms, keys = _polygons(surface.nearest, mask, surface)
+    geoms, keys = _polygons(surface.nearest, mask, surface.grid.transform)
     frame = _frame({"post_id": [str(surface.post_ids[k]) for k in keys]}, geoms, surface)
     people = np.bincount(surface.nearest[mask], weights=surface.population[mask],
                          minlength=len(surface.post_ids))

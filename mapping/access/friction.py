@@ -94,8 +94,8 @@ def speed_surface(grid: TravelGrid, layers: FrictionLayers, settings: TravelSett
     countries = _shapes(layers.countries, grid)
     if len(countries):
         land = _burn(countries, grid, all_touched=True).astype(bool)
-    water = _burn(_shapes(layers.lakes, grid), grid, all_touched=False).astype(bool)
-    water |= close_corners(_burn(_shapes(layers.rivers, grid), grid).astype(bool))
+    water = close_corners(_burn(_shapes(layers.lakes, grid), grid, all_touched=False).astype(bool)
+                          | _burn(_shapes(layers.rivers, grid), grid).astype(bool))
     speed = np.where(land & ~water, off_road, 0.0)
     if layers.roads is not None and not layers.roads.empty:
         geoms = layers.roads.geometry.to_crs(grid.crs).to_numpy()

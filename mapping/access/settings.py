@@ -109,7 +109,8 @@ def _table(name: str, given: object, default: dict, keys: tuple[str, ...], high:
         raise AccessSettingsError("bad_table", setting=name)
     unknown = set(given) - set(keys)
     if unknown:
-        raise AccessSettingsError("unknown_key", setting=f"{name}.{sorted(unknown)[0]}", known=", ".join(keys))
+        raise AccessSettingsError("unknown_key", setting=f"{name}.{sorted(unknown)[0]}",
+                                  known=", ".join(keys))
     return {key: _number(f"{name}.{key}", given.get(key, default.get(key)), 0.0, high) for key in keys}
 
 
@@ -119,7 +120,8 @@ def settings_from_dict(data: object) -> TravelSettings:
         raise AccessSettingsError("bad_table", setting="access")
     unknown = set(data) - set(SCALARS) - set(TABLES)
     if unknown:
-        raise AccessSettingsError("unknown_key", setting=sorted(unknown)[0], known=", ".join((*SCALARS, *TABLES)))
+        raise AccessSettingsError("unknown_key", setting=sorted(unknown)[0],
+                                  known=", ".join((*SCALARS, *TABLES)))
     defaults = _defaults()
     merged = {**defaults, **data}
     minutes = merged["minutes"] if isinstance(merged["minutes"], list) else [merged["minutes"]]
@@ -130,7 +132,8 @@ def settings_from_dict(data: object) -> TravelSettings:
     given_speeds = merged["speeds_kmh"] if isinstance(merged["speeds_kmh"], dict) else None
     given_surfaces = merged["surface_factor"] if isinstance(merged["surface_factor"], dict) else None
     if given_speeds is None or given_surfaces is None:
-        raise AccessSettingsError("bad_table", setting="speeds_kmh" if given_speeds is None else "surface_factor")
+        raise AccessSettingsError("bad_table",
+                                  setting="speeds_kmh" if given_speeds is None else "surface_factor")
     for mode in TRAVEL_MODES:
         speeds[mode] = _table(f"speeds_kmh.{mode}", given_speeds.get(mode, {}),
                               defaults["speeds_kmh"][mode], SPEED_KEYS, MAX_SPEED_KMH)

@@ -30,6 +30,8 @@ COMMANDS = {  # name -> "module:attribute", in the order `bordermap --help` list
     "sensitivity": "mapping.cli.scoring:sensitivity_cmd",
     "shortlist": "mapping.cli.scoring:shortlist_cmd",
     "export": "mapping.cli.export:export_cmd",
+    "access": "mapping.cli.access:access_cmd",
+    "surge": "mapping.cli.access:surge_cmd",
 }
 
 

@@ -149,6 +149,47 @@ class CodeCount(CheckedType):
         return code, int(number)
 
 
+class MinutesList(CheckedType):
+    """Travel times in minutes separated by commas (``60,120``): each from 1 to 10,080 (a week)."""
+
+    name = "minutes"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> tuple[float, ...]:
+        if isinstance(value, tuple):
+            return value
+        try:
+            times = tuple(float(part) for part in str(value).replace(";", ",").split(",") if part.strip())
+        except ValueError:
+            times = ()
+        if not times or not all(math.isfinite(m) and 1 <= m <= 10_080 for m in times):
+            raise self.refuse("minutes_list", param, ctx, value=str(value))
+        return tuple(sorted(set(times)))
+
+
+class ModeMix(CheckedType):
+    """Shares of travel modes, ``foot=0.6,motorbike=0.3,vehicle=0.1`` (modes left out: 0)."""
+
+    name = "mode=share"
+    MODES = ("foot", "motorbike", "vehicle")
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> dict[str, float]:
+        if isinstance(value, dict):
+            return value
+        shares: dict[str, float] = {}
+        for part in str(value).replace(";", ",").split(","):
+            mode, _, share = part.partition("=")
+            try:
+                number = float(share)
+            except ValueError:
+                number = math.nan
+            if mode.strip() not in self.MODES or not (math.isfinite(number) and 0 <= number <= 1):
+                raise self.refuse("mode_mix", param, ctx, value=str(value), modes=", ".join(self.MODES))
+            shares[mode.strip()] = number
+        return {mode: shares.get(mode, 0.0) for mode in self.MODES}
+
+
 BUDGET = Number(0, MAX_BUDGET_USD, low_open=True, unit="USD")
 SAMPLES = Number(1, MAX_SAMPLES, integer=True)
 CONCENTRATION = Number(*CONCENTRATION_RANGE)
