@@ -578,7 +578,8 @@ def base_map(layers: Mapping[str, gpd.GeoDataFrame], lang: str, overlay: Overlay
         RasterOverlay(overlay, opacity, t("map.population", lang)).add_to(fmap)
     if countries is not None:
         _country_names(countries, lang).add_to(fmap)
-    for kind, text, style in (("lakes", prepared.lakes, LAKE_STYLE), ("rivers", prepared.rivers, RIVER_STYLE)):
+    water = (("lakes", prepared.lakes, LAKE_STYLE), ("rivers", prepared.rivers, RIVER_STYLE))
+    for kind, text, style in water:
         if text is not None:  # under the borders, roads and points; the posts are in a pane above
             GeoJsonText(text, t(f"kinds.{kind}", lang), style=style, interactive=False).add_to(fmap)
     if (borders := layers.get("borders")) is not None:
@@ -600,9 +601,8 @@ def base_map(layers: Mapping[str, gpd.GeoDataFrame], lang: str, overlay: Overlay
         measure.default_js = [("leaflet_measure_js_fr", MEASURE_FR_URL)]
     measure.add_to(fmap)
     MetricScale().add_to(fmap)
-    water = tuple(kind for kind, text in (("rivers", prepared.rivers), ("lakes", prepared.lakes))
-                  if text is not None)
-    _legend(lang, overlay is not None, list(prepared.hidden_roads), notes, water).add_to(fmap)
+    drawn = tuple(kind for kind, text, _ in reversed(water) if text is not None)
+    _legend(lang, overlay is not None, list(prepared.hidden_roads), notes, drawn).add_to(fmap)
     root = cast(Figure, fmap.get_root())
     root.header.add_child(Element(RANK_LABEL_CSS), name="bordermap_css")  # st_folium keeps the header
     return fmap
