@@ -115,7 +115,8 @@ def test_a_negative_daily_capacity_is_refused_in_both_languages():
     refused = [f for f in report.findings if f.code == "out_of_range"]
     assert [(f.feature_id, f.severity) for f in refused] == [("MRT-001", ERROR)]
     assert "capacity_per_day" in refused[0].message("en") and "-5" in refused[0].message("en")
-    assert "capacity_per_day" in refused[0].message("fr") and "hors de l’intervalle" in refused[0].message("fr")
+    french = refused[0].message("fr")
+    assert "capacity_per_day" in french and "hors de l’intervalle" in french
     assert report.layer["capacity_per_day"].iloc[1] == 400
 
 
