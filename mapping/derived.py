@@ -40,7 +40,7 @@ from .scoring.pipeline import layers_from_layers, params_from_settings
 COLLECTION = "derived"
 INDICATOR_INPUTS = ("posts", "crossings", "borders", "roads", "settlements", "flows", "incidents",
                     "population", "rivers", "lakes", "countries")
-MAP_INPUTS = ("roads", "settlements", "crossings")
+MAP_INPUTS = ("roads", "settlements", "crossings", "rivers", "lakes")
 ACCESS_INPUTS = ("posts", "roads", "rivers", "lakes", "countries", "crossings", "settlements", "population")
 OVERLAY_INPUTS = ("population",)
 T = TypeVar("T")
@@ -188,7 +188,8 @@ def indicator_table(store: LayerStore, read: LayerSource, settings: dict[str, fl
 
 
 def map_layers(store: LayerStore, read: LayerSource) -> MapLayers:
-    """The base map's roads, settlements and crossings, prepared (``maps.prepare_map_layers``)."""
+    """The base map's roads, settlements, crossings, rivers and lakes, prepared
+    (``maps.prepare_map_layers``)."""
     return derived(store, "map_layers", MAP_INPUTS, {}, lambda: prepare_map_layers(_read(read, MAP_INPUTS)),
                    MapLayers.as_dict, MapLayers.from_dict)
 

@@ -37,10 +37,12 @@ from .geo import SAHEL_BOUNDS, geodesic_m
 from .i18n import t
 from .palette import (
     BORDER_COLOUR,
+    LAKE_COLOUR,
     LAND_COLOUR,
     NOTE_COLOURS,
     OFFICIAL_COLOUR,
     RANK_COLOURS,
+    RIVER_COLOUR,
     ROAD_COLOUR,
     SELECTED_COLOUR,
     SETTLEMENT_COLOUR,
@@ -62,6 +64,9 @@ ROAD_TOLERANCE = 3e-3  # degrees (about 330 m): roads are drawn to be seen at zo
 MAX_ROAD_COORDINATES = 20_000  # drawn road vertices: beyond, the least important classes are left out
 MAX_SETTLEMENTS = 1500  # the most populous are drawn: more dots would hide the posts and slow every page
 ROAD_WEIGHTS = {"trunk": 4, "primary": 3, "secondary": 2, "tertiary": 1.5, "track": 1}
+WATER_TOLERANCE = 3e-3  # degrees (about 330 m): rivers and lakes drawn, like roads, to be seen at zoom 6–10
+RIVER_STYLE = {"color": RIVER_COLOUR, "weight": 1.5}
+LAKE_STYLE = {"color": RIVER_COLOUR, "weight": 1, "fillColor": LAKE_COLOUR, "fillOpacity": 0.8}
 POST_RADIUS = 9  # pixels
 NUMBERED_RANKS = 100  # posts with their rank written on them (as many as the ranking table lists)
 CLICK_TOLERANCE_M = 5.0  # a clicked symbol (at COORDINATE_PRECISION) is the post this close to it
@@ -415,9 +420,11 @@ def _road_layers(roads: list[tuple[str, str]], group: folium.FeatureGroup) -> No
                     style={"color": ROAD_COLOUR, "weight": ROAD_WEIGHTS.get(road_class, 1)}).add_to(group)
 
 
-def _legend_rows(lang: str, with_population: bool, hidden_roads: list[str], notes: bool) -> list[str]:
+def _legend_rows(lang: str, with_population: bool, hidden_roads: list[str], notes: bool,
+                 water: tuple[str, ...] = ()) -> list[str]:
     """One row per symbol drawn on the map (the posts' map, or with ``notes`` the delegate notes'
-    map), from the catalogues and constants only."""
+    map; ``water``: the kinds among rivers and lakes that are drawn), from the catalogues and
+    constants only."""
     ranks = "".join(f"<i style='background:{c};margin-right:0'></i>" for c in RANK_COLOURS)
     posts = [f"{ranks} {t('map.legend.rank_scale', lang)}",
              f"<i style='background:{UNRANKED_COLOUR}'></i>{t('map.legend.unranked', lang)}",
@@ -432,6 +439,10 @@ def _legend_rows(lang: str, with_population: bool, hidden_roads: list[str], note
              f"<i class='bordermap-line' style='background:{BORDER_COLOUR}'></i>{t('kinds.borders', lang)}",
              f"<i class='bordermap-square' style='background:{LAND_COLOUR};border:1px solid #888888'></i>"
              f"{t('kinds.countries', lang)}"]
+    symbols = {"rivers": f"<i class='bordermap-line' style='background:{RIVER_COLOUR}'></i>",
+               "lakes": f"<i class='bordermap-square' style='background:{LAKE_COLOUR};"
+                        f"border:1px solid {RIVER_COLOUR}'></i>"}
+    rows[-2:-2] = [symbols[kind] + t(f"kinds.{kind}", lang) for kind in water]  # before borders
     if notes:
         rows += [f"<i style='background:{colour}'></i>"
                  f"{t('map.legend.note', lang, kind=t(f'notes.kinds.{kind}', lang))}"
@@ -447,8 +458,9 @@ def _legend_rows(lang: str, with_population: bool, hidden_roads: list[str], note
     return rows
 
 
-def _legend(lang: str, with_population: bool, hidden_roads: list[str], notes: bool) -> Legend:
-    rows = _legend_rows(lang, with_population, hidden_roads, notes)
+def _legend(lang: str, with_population: bool, hidden_roads: list[str], notes: bool,
+            water: tuple[str, ...] = ()) -> Legend:
+    rows = _legend_rows(lang, with_population, hidden_roads, notes, water)
     return Legend(f"<details open><summary>{t('map.legend.title', lang)}</summary>" + "<br>".join(rows)
                   + "</details>")
 
@@ -485,33 +497,44 @@ class MapLayers:
     degrees that does not depend on the language (``prepare_map_layers``). ``roads``: (road
     class, GeoJSON text) most important first (None without a roads layer); ``hidden_roads``:
     the classes left out; ``settlements`` and ``crossings`` (by kind, ``CROSSING_SYMBOLS``):
-    ``point_rows`` text."""
+    ``point_rows`` text; ``rivers`` and ``lakes``: GeoJSON text (None without the layer)."""
 
     roads: tuple[tuple[str, str], ...] | None = None  # None: no roads layer
     hidden_roads: tuple[str, ...] = ()
     settlements: str | None = None
     crossings: tuple[tuple[str, str], ...] = ()
+    rivers: str | None = None
+    lakes: str | None = None
 
     def as_dict(self) -> dict:
         return {"roads": None if self.roads is None else [list(r) for r in self.roads],
                 "hidden_roads": list(self.hidden_roads),
-                "settlements": self.settlements, "crossings": [list(c) for c in self.crossings]}
+                "settlements": self.settlements, "crossings": [list(c) for c in self.crossings],
+                "rivers": self.rivers, "lakes": self.lakes}
 
     @classmethod
     def from_dict(cls, data: dict) -> MapLayers:
         """The layers saved by ``as_dict``; ``ValueError`` when ``data`` is not such a record."""
         roads = None if data["roads"] is None else tuple((str(c), str(text)) for c, text in data["roads"])
         crossings = tuple((str(k), str(text)) for k, text in data["crossings"])
-        settlements = data["settlements"]
-        if not all(isinstance(name, str) for name in data["hidden_roads"]) or not (
-                settlements is None or isinstance(settlements, str)) or not {k for k, _ in crossings} <= set(
-                CROSSING_SYMBOLS):
+        settlements, rivers, lakes = data["settlements"], data["rivers"], data["lakes"]
+        if not all(isinstance(name, str) for name in data["hidden_roads"]) or not all(
+                text is None or isinstance(text, str) for text in (settlements, rivers, lakes)) or not {
+                k for k, _ in crossings} <= set(CROSSING_SYMBOLS):
             raise ValueError("not a record of map layers")
-        return cls(roads, tuple(data["hidden_roads"]), settlements, crossings)
+        return cls(roads, tuple(data["hidden_roads"]), settlements, crossings, rivers, lakes)
+
+
+def _water_text(layer: gpd.GeoDataFrame | None) -> str | None:
+    """Rivers or lakes simplified to ``WATER_TOLERANCE`` as GeoJSON text (degrees), or None."""
+    if layer is None:
+        return None
+    shapes = gpd.GeoDataFrame(geometry=_outline(layer, WATER_TOLERANCE))
+    return shapes[~(shapes.geometry.is_empty | shapes.geometry.isna())].to_json(drop_id=True)
 
 
 def prepare_map_layers(layers: dict[str, gpd.GeoDataFrame]) -> MapLayers:
-    """Roads, settlements and crossings of ``layers`` (EPSG:4326) as page-ready text."""
+    """Roads, settlements, crossings, rivers and lakes of ``layers`` (EPSG:4326) as page-ready text."""
     roads, hidden = prepared_roads(layers["roads"]) if layers.get("roads") is not None else (None, [])
     settlements = layers.get("settlements")
     crossings = layers.get("crossings")
@@ -522,18 +545,19 @@ def prepare_map_layers(layers: dict[str, gpd.GeoDataFrame]) -> MapLayers:
             labels = [inert(n or i) for n, i in zip(chosen["name"], chosen["crossing_id"], strict=True)]
             rows.append((kind, point_rows(chosen, labels, radius)))
     shown = _settlement_rows(settlements) if settlements is not None and not settlements.empty else None
-    return MapLayers(None if roads is None else tuple(roads), tuple(hidden), shown, tuple(rows))
+    return MapLayers(None if roads is None else tuple(roads), tuple(hidden), shown, tuple(rows),
+                     _water_text(layers.get("rivers")), _water_text(layers.get("lakes")))
 
 
 def base_map(layers: Mapping[str, gpd.GeoDataFrame], lang: str, overlay: Overlay | None = None,
              opacity: float = 0.6, tiles: str | None = None, notes: bool = False,
              prepared: MapLayers | None = None,
              view: tuple[float, float, float, float] | None = None) -> folium.Map:
-    """Everything but the posts: countries with names, borders, roads by class, settlements
+    """Everything but the posts: countries with names, lakes, rivers, borders, roads by class, settlements
     sized by population, crossings, the population overlay (``opacity`` 0–1), legend (with the
     kinds of delegate notes when ``notes``), metric scale bar, full screen and distance measure.
     ``tiles``: an optional online basemap. The layer list is added by ``layer_control``.
-    ``prepared``: roads, settlements and crossings already prepared (``prepare_map_layers``);
+    ``prepared``: roads, settlements, crossings, rivers and lakes already prepared (``prepare_map_layers``);
     when given, only the countries and borders of ``layers`` are read.
     ``view``: what the map opens on (west, south, east, north in degrees; ``project.view_bounds``),
     else the G5 Sahel region."""
@@ -554,6 +578,10 @@ def base_map(layers: Mapping[str, gpd.GeoDataFrame], lang: str, overlay: Overlay
         RasterOverlay(overlay, opacity, t("map.population", lang)).add_to(fmap)
     if countries is not None:
         _country_names(countries, lang).add_to(fmap)
+    water = (("lakes", prepared.lakes, LAKE_STYLE), ("rivers", prepared.rivers, RIVER_STYLE))
+    for kind, text, style in water:
+        if text is not None:  # under the borders, roads and points; the posts are in a pane above
+            GeoJsonText(text, t(f"kinds.{kind}", lang), style=style, interactive=False).add_to(fmap)
     if (borders := layers.get("borders")) is not None:
         _outline_layer(borders, t("kinds.borders", lang),
                        {"color": BORDER_COLOUR, "weight": 2.5, "dashArray": "6 4"}).add_to(fmap)
@@ -573,7 +601,8 @@ def base_map(layers: Mapping[str, gpd.GeoDataFrame], lang: str, overlay: Overlay
         measure.default_js = [("leaflet_measure_js_fr", MEASURE_FR_URL)]
     measure.add_to(fmap)
     MetricScale().add_to(fmap)
-    _legend(lang, overlay is not None, list(prepared.hidden_roads), notes).add_to(fmap)
+    drawn = tuple(kind for kind, text, _ in reversed(water) if text is not None)
+    _legend(lang, overlay is not None, list(prepared.hidden_roads), notes, drawn).add_to(fmap)
     root = cast(Figure, fmap.get_root())
     root.header.add_child(Element(RANK_LABEL_CSS), name="bordermap_css")  # st_folium keeps the header
     return fmap

@@ -15,6 +15,7 @@ SELECTED_COLOUR = "#08519c"
 OFFICIAL_COLOUR, UNOFFICIAL_COLOUR = "#252525", "#e31a1c"
 SETTLEMENT_COLOUR = "#3f3f3f"
 ROAD_COLOUR, BORDER_COLOUR, LAND_COLOUR = "#b15928", "#6a3d9a", "#f4efe4"
+RIVER_COLOUR, LAKE_COLOUR = "#3182bd", "#9ecae1"  # water: rivers (lines) and lakes (fill)
 NOTE_COLOURS = {"new_crossing": "#1f78b4", "wrong_position": "#ff7f00", "other": "#6a3d9a"}
 
 

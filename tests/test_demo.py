@@ -255,6 +255,20 @@ def test_every_illustrative_value_says_so_in_its_source(layers):
     assert set(positions) - {"position: GeoNames (CC BY 4.0)"}  # other public facts are named
 
 
+def test_the_demo_rivers_are_the_senegal_border_and_an_approximate_niger(layers):
+    rivers = layers["rivers"].set_index("river_id")
+    assert list(rivers.index) == ["RV-NIGER", "RV-SENEGAL"]
+    senegal = border_pairs(layers["borders"])["MRT-SEN"]
+    assert shapely.equals(rivers.geometry["RV-SENEGAL"], senegal)  # the border follows the river
+    assert "Natural Earth border line" in rivers.loc["RV-SENEGAL", "source"]
+    assert rivers.loc["RV-NIGER", "source"].startswith("approximate course")
+    niger = rivers.geometry["RV-NIGER"]
+    posts = layers["posts"].set_index("post_id").geometry
+    for post in ("NER-AYO", "NER-GAY"):  # posts on the Niger's banks
+        assert niger.distance(posts[post]) < 1e-9
+    assert niger.distance(posts["BFA-DOR"]) > 1  # degrees: far from Dori
+
+
 def test_borders_derive_cleanly_from_the_simplified_countries(layers):
     borders = layers["borders"].set_index("border_id")
     assert borders.geometry.is_valid.all()

@@ -33,7 +33,7 @@ def test_an_upload_is_kept_under_a_safe_name(name, safe):
 
 
 @pytest.mark.parametrize("kind", ["countries", "borders", "posts", "crossings", "roads", "settlements",
-                                  "flows"])
+                                  "flows", "rivers"])
 def test_the_kind_of_a_demo_layer_is_guessed_from_its_columns(tmp_path, kind):
     path = tmp_path / f"layer-{kind}.geojson"
     gpd.read_file(demo_dir() / "demo.gpkg", layer=kind).to_file(path)

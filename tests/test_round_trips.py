@@ -26,7 +26,8 @@ def run(store, *args):
 
 @pytest.mark.parametrize("kind,suffix", [("posts", "csv"), ("posts", "geojson"), ("posts", "kml"),
                                          ("crossings", "gpkg"), ("flows", "csv"),
-                                         ("settlements", "gpkg"), ("roads", "csv")])
+                                         ("settlements", "gpkg"), ("roads", "csv"), ("rivers", "csv"),
+                                         ("rivers", "kml")])
 def test_an_exported_layer_imports_back_unchanged(store, tmp_path, kind, suffix):
     target = tmp_path / f"{kind}.{suffix}"
     assert run(store, "layers", "export", kind, "--to", str(target)).exit_code == 0

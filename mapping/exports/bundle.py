@@ -24,7 +24,7 @@ from ..scoring.sensitivity import SENSITIVITY_SAMPLES, rank_intervals
 from ..scoring.shortlist import ShortlistResult, shortlist
 from .record import ExportRecord, make_record
 
-MAP_KINDS = ("countries", "borders", "roads", "crossings", "settlements")
+MAP_KINDS = ("countries", "borders", "roads", "crossings", "settlements", "rivers", "lakes")
 
 
 @dataclass(frozen=True, eq=False)

@@ -18,10 +18,11 @@ import math
 import geopandas as gpd
 import numpy as np
 from matplotlib import patheffects
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Circle
+from matplotlib.patches import Circle, Patch
 from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 from shapely.geometry import box
 
@@ -29,8 +30,10 @@ from ..geo import study_crs
 from ..i18n import t
 from ..palette import (
     BORDER_COLOUR,
+    LAKE_COLOUR,
     OFFICIAL_COLOUR,
     RANK_COLOURS,
+    RIVER_COLOUR,
     ROAD_COLOUR,
     SETTLEMENT_COLOUR,
     UNOFFICIAL_COLOUR,
@@ -101,6 +104,10 @@ class ReportMaps:
         layers = self.layers if layers is None else layers
         if "countries" in layers:
             layers["countries"].plot(ax=ax, color=LAND, edgecolor="#b9b0a0", linewidth=0.4, zorder=1)
+        if "lakes" in layers:
+            layers["lakes"].plot(ax=ax, color=LAKE_COLOUR, edgecolor=RIVER_COLOUR, linewidth=0.4, zorder=1.5)
+        if "rivers" in layers:
+            layers["rivers"].plot(ax=ax, color=RIVER_COLOUR, linewidth=0.7, zorder=1.5)
         if "borders" in layers:
             layers["borders"].plot(ax=ax, color=BORDER_COLOUR, linewidth=1.2, linestyle="--", zorder=2)
         if "roads" in layers:
@@ -163,7 +170,7 @@ class ReportMaps:
 
     def _legend(self, ax) -> None:
         ranks = self.posts["rank"].astype(int)
-        handles = []
+        handles: list[Artist] = []
         for colour in RANK_COLOURS:
             chosen = ranks[[c == colour for c in self.colours]]
             if len(chosen):
@@ -182,6 +189,12 @@ class ReportMaps:
             Line2D([], [], marker="o", linestyle="", color=SETTLEMENT_COLOUR, markersize=2,
                    label=t("report.map.settlement", self.lang)),
         ]
+        if "rivers" in self.layers:
+            handles.append(Line2D([], [], color=RIVER_COLOUR, linewidth=0.7,
+                                  label=t("report.map.river", self.lang)))
+        if "lakes" in self.layers:
+            handles.append(Patch(facecolor=LAKE_COLOUR, edgecolor=RIVER_COLOUR, linewidth=0.4,
+                                 label=t("report.map.lake", self.lang)))
         ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.01), ncols=4, fontsize=6.5,
                   frameon=False, title=t("map.legend.title", self.lang), title_fontsize=7)
 
@@ -237,7 +250,7 @@ class ReportMaps:
         shown = {}
         for kind, layer in self.layers.items():
             rows = layer.iloc[layer.sindex.query(area, predicate="intersects")]
-            if kind in ("countries", "borders", "roads"):
+            if kind in ("countries", "borders", "roads", "rivers", "lakes"):
                 rows = rows.set_geometry(rows.geometry.clip_by_rect(*extent))
                 rows = rows[~rows.geometry.is_empty]
             if len(rows):

@@ -114,6 +114,10 @@ KINDS: dict[str, LayerKind] = {
             Column("staff", "int", minimum=0, maximum=MAX_STAFF, bound="staff"),
             Column("last_assessed", "date"),
             Column("rehab_cost_usd", "float", minimum=0, maximum=MAX_REHAB_COST_USD, bound="cost"),
+            # people (and vehicles) the post can process in a day, when known; else a scenario
+            # derives it from ``staff``
+            Column("capacity_per_day", "float", minimum=0, maximum=MAX_DAILY_CROSSINGS,
+                   bound="daily_crossings"),
             SOURCE,
         )),
         LayerKind("crossings", POINT, "crossing_id", (
@@ -161,6 +165,18 @@ KINDS: dict[str, LayerKind] = {
             Column("incident_id", required=True),
             Column("date", "date", required=True),
             Column("kind", required=True),
+            SOURCE,
+        )),
+        # barriers to travel on foot and by road (mapping.access.friction): crossed only where a
+        # road, a post or a crossing is
+        LayerKind("rivers", LINE, "river_id", (
+            Column("river_id", required=True),
+            Column("name"),
+            SOURCE,
+        )),
+        LayerKind("lakes", POLYGON, "lake_id", (
+            Column("lake_id", required=True),
+            Column("name"),
             SOURCE,
         )),
         LayerKind("population", (), "", raster=True),
