@@ -12,15 +12,21 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import folium
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import streamlit as st
 
 from .. import derived
-from ..access.settings import as_dict, settings_from_dict
+from ..access.routing import Origin, surge_sites
+from ..access.run import SurgeRun, origin_minutes, used_modes
+from ..access.scenario import SurgeScenario
+from ..access.settings import TravelSettings, as_dict, settings_from_dict
+from ..access.surface import Surface
+from ..access.surge import simulate
 from ..errors import BordermapError
 from ..i18n import t
 from ..layers.raster_checks import RasterError
@@ -235,3 +241,38 @@ def intervals(path: str, version: int, profile: Profile, selection: Selection | 
     profile and selection)."""
     return _intervals(path, version, profile_key(profile), today(), selection_key(selection or Selection()))
 
+
+
+# ------------------------------------------------------------------ travel times
+@st.cache_resource(show_spinner=False, max_entries=6)
+def _surface(path: str, version: int, settings: str, mode: str) -> Surface:
+    return derived.access_surface(open_store(path), lambda kind: layer(path, version, kind),
+                                  settings_from_dict(json.loads(settings)), mode)
+
+
+def surface(path: str, version: int, settings: TravelSettings, mode: str) -> Surface:
+    """The travel-time surface of ``mode`` under the ``[access]`` ``settings``: read from the
+    store (or computed and kept there) once per process, store version and settings."""
+    return _surface(path, version, json.dumps(as_dict(settings), sort_keys=True), mode)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _origin_minutes(path: str, version: int, settings: str, origin: str, modes: tuple[str, ...],
+                    throughput: float, hours: float) -> tuple[gpd.GeoDataFrame, dict[str, np.ndarray]]:
+    travel = settings_from_dict(json.loads(settings))
+    capacity = replace(SurgeScenario(), throughput_per_staff_hour=throughput, hours_per_day=hours)
+    sites = surge_sites(layer(path, version, "posts"), layer(path, version, "crossings"), capacity)
+    by_mode = {mode: surface(path, version, travel, mode) for mode in modes}
+    return sites, origin_minutes(by_mode, Origin.from_key(origin), sites)
+
+
+def surge(path: str, version: int, settings: TravelSettings, scenario: SurgeScenario,
+          origin: Origin) -> SurgeRun:
+    """``scenario`` simulated from ``origin``. The surfaces, the sites (with their capacities,
+    which depend on the scenario's throughput and hours) and the minutes from the origin to
+    every site are cached per origin and modes used, so a change of numbers only simulates
+    again."""
+    sites, minutes = _origin_minutes(path, version, json.dumps(as_dict(settings), sort_keys=True),
+                                     origin.key(), used_modes(scenario), scenario.throughput_per_staff_hour,
+                                     scenario.hours_per_day)
+    return SurgeRun(simulate(scenario, sites, minutes), sites, minutes)
