@@ -165,7 +165,7 @@ def isochrones(surface: Surface, post_id: str, settings: TravelSettings) -> gpd.
 
     def visit(_: int, window: tuple[slice, slice], times: np.ndarray) -> None:
         band = np.searchsorted(minutes, times, side="left") + 1  # 1 = first band
-        transform = surface.grid.transform * Affine.translation(window[1].start, window[0].start)
+        transform = surface.grid.transform @ Affine.translation(window[1].start, window[0].start)
         found.append(_polygons(band, band <= len(minutes), transform))
 
     times_from_each(surface.friction, surface.post_cells[where[:1]], radius, visit)

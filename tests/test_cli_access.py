@@ -1,0 +1,155 @@
+"""`bordermap access` and `bordermap surge` on the demo store, as GIS staff and a workshop run
+them: tables in both languages, files that GDAL opens, people conserved, scenarios saved and
+run again, and clear refusals."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from conftest import plain
+
+from mapping.access.saved import saved_surges
+from mapping.access.surge import column_labels
+from mapping.cli import main
+from mapping.i18n import t
+from mapping.layers.store import GeoPackageStore
+
+# a coarser grid than the default (2 km cells, 60 km around the posts) keeps the module quick
+PROFILE = """
+method = "wsum"
+[access]
+cell_m = 2000
+reach_km = 60
+minutes = [60, 120]
+[[criteria]]
+indicator = "pop_60min_foot"
+weight = 1
+"""
+LERE = "-4.91,15.71"  # Léré (Mali), 40 km from the Mauritanian border: an origin of displacement
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory, demo_store_folder) -> tuple[Path, Path]:
+    folder = tmp_path_factory.mktemp("access")
+    shutil.copytree(demo_store_folder, folder / "store")
+    profile = folder / "travel.toml"
+    profile.write_text(PROFILE, encoding="utf-8")
+    return folder / "store" / "store.gpkg", profile
+
+
+def run(store: Path, *args: object):
+    result = CliRunner().invoke(main, [str(a) for a in args], env={"BORDERMAP_STORE": str(store)})
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    return result
+
+
+def test_access_prints_each_post_and_writes_the_three_formats(setup, tmp_path):
+    store, profile = setup
+    gpkg, tif, csv = tmp_path / "catchments.gpkg", tmp_path / "times.tif", tmp_path / "table.csv"
+    result = run(store, "access", "--mode", "foot", "--minutes", "60,120", "--profile", profile,
+                 "--out", gpkg)
+    assert result.exit_code == 0, result.output
+    assert "Bassikounou (MRT)" in result.output
+    assert t("indicators.pop_time", "en", minutes=60.0, mode=t("access.mode.foot", "en")) in result.output
+    info = subprocess.run(["ogrinfo", "-so", "-al", str(gpkg)], capture_output=True, text=True,
+                          check=True).stdout
+    for layer in ("access_posts", "isochrones", "quickest_areas"):
+        assert f"Layer name: {layer}" in info
+    assert "Feature Count: 53" in info  # one point per placed post
+    assert run(store, "access", "--profile", profile, "--out", tif).exit_code == 0
+    gdal = subprocess.run(["gdalinfo", str(tif)], capture_output=True, text=True, check=True).stdout
+    assert "minutes to the quickest post" in gdal and "POST_IDS" in gdal
+    assert run(store, "access", "--profile", profile, "--out", csv, "--lang", "fr").exit_code == 0
+    table = pd.read_csv(csv, sep=";", encoding="utf-8-sig")
+    assert {"pop_60min_foot", "pop_120min_foot", "quickest_pop_foot", "town_min_foot"} <= set(table.columns)
+
+
+def test_access_in_french_and_a_faster_mode_reaches_at_least_as_many(setup):
+    store, profile = setup
+    result = run(store, "access", "--mode", "foot", "--profile", profile, "--lang", "fr")
+    assert result.exit_code == 0, result.output
+    assert plain(t("indicators.pop_time", "fr", minutes=60.0, mode=t("access.mode.foot", "fr"))) in \
+        plain(result.output)
+    assert "habitants" in result.output or "personnes" in result.output
+
+    def people(mode: str) -> pd.Series:
+        out = Path(store).parent / f"{mode}.csv"
+        assert run(store, "access", "--mode", mode, "--profile", profile, "--out", out).exit_code == 0
+        return pd.read_csv(out, encoding="utf-8-sig").set_index("post_id")[f"pop_60min_{mode}"]
+
+    foot, vehicle = people("foot"), people("vehicle")
+    assert (vehicle >= foot - 1e-6).all()  # every vehicle speed is at least the walking speed
+    assert (vehicle > foot).any()
+
+
+def test_access_refuses_bad_times_and_formats_in_the_users_language(setup, tmp_path):
+    store, profile = setup
+    result = run(store, "access", "--minutes", "60,abc", "--lang", "fr")
+    assert result.exit_code == 1
+    assert "60,abc" in result.output and "minutes" in result.output
+    result = run(store, "access", "--profile", profile, "--out", tmp_path / "x.shp", "--lang", "fr")
+    assert result.exit_code == 1
+    assert plain(t("errors.access_format", "fr", suffix=".shp", allowed=".gpkg, .tif, .tiff, .csv, .xlsx")) \
+        in plain(result.output)
+    bad = tmp_path / "bad.toml"
+    bad.write_text(PROFILE.replace("cell_m = 2000", "cell_m = -5"), encoding="utf-8")
+    result = run(store, "score", "--profile", bad, "--lang", "fr")
+    assert result.exit_code == 1
+    assert "cell_m" in result.output and "-5" in result.output
+
+
+def test_surge_conserves_people_and_respects_capacity(setup, tmp_path):
+    store, profile = setup
+    out = tmp_path / "surge.csv"
+    result = run(store, "surge", "--origin", LERE, "--radius-km", 10, "--people", 100000, "--days", 30,
+                 "--profile", profile, "--out", out)
+    assert result.exit_code == 0, result.output
+    daily = pd.read_csv(out, encoding="utf-8-sig")
+    labels = {v: k for k, v in column_labels("en").items()}
+    daily = daily.rename(columns=labels)
+    unreached = 0
+    for line in result.output.splitlines():
+        if "reach no post" in line:
+            unreached = int(line.split()[0].replace(",", ""))
+    assert daily["arrivals"].sum() + unreached == 100000
+    posts = daily[daily["site_kind"] == "post"]
+    assert (posts["processed"] <= posts["capacity_per_day"]).all()
+    assert "Saturated first:" in result.output
+
+
+def test_surge_saved_scenario_runs_again_and_unknown_names_are_refused(setup):
+    store, profile = setup
+    first = run(store, "surge", "--origin", LERE, "--people", 5000, "--days", 10, "--name", "Léré 5000",
+                "--save", "--profile", profile, "--lang", "fr")
+    assert first.exit_code == 0, first.output
+    saved = saved_surges(GeoPackageStore(store))
+    assert saved["Léré 5000"].scenario.people == 5000
+    again = run(store, "surge", "--saved", "Léré 5000", "--profile", profile, "--lang", "fr")
+    assert again.exit_code == 0
+    assert again.output.splitlines()[1:] == first.output.splitlines()[2:]  # same results, no "saved" line
+    bigger = run(store, "surge", "--saved", "Léré 5000", "--people", 50000, "--profile", profile)
+    assert bigger.exit_code == 0 and "50,000 people" in bigger.output
+    missing = run(store, "surge", "--saved", "Nowhere", "--lang", "fr")
+    assert missing.exit_code == 1 and "Léré 5000" in missing.output
+
+
+def test_surge_origins_that_cannot_be_used_are_refused(setup, tmp_path):
+    store, profile = setup
+    far = run(store, "surge", "--origin", "40.0,-10.0", "--people", 10, "--days", 1, "--profile", profile,
+              "--lang", "fr")
+    assert far.exit_code == 1
+    assert plain(t("surge.errors.origin_outside", "fr")) in plain(far.output)
+    assert run(store, "surge", "--origin", "nowhere", "--people", 10).exit_code == 1
+    area = tmp_path / "camp.geojson"
+    ring = [[-5.0, 15.6], [-4.8, 15.6], [-4.8, 15.8], [-5.0, 15.8], [-5.0, 15.6]]
+    feature = {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [ring]}}
+    area.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}), encoding="utf-8")
+    from_file = run(store, "surge", "--origin", area, "--people", 1000, "--days", 5, "--profile", profile)
+    assert from_file.exit_code == 0, from_file.output
+    assert "camp.geojson" in from_file.output
