@@ -35,7 +35,6 @@ from .layers.store import LayerStore
 from .maps import MapLayers, prepare_map_layers
 from .raster_overlay import Overlay
 from .scoring.indicators import compute_indicators
-from .scoring.pipeline import layers_from_layers, params_from_settings
 
 COLLECTION = "derived"
 INDICATOR_INPUTS = ("posts", "crossings", "borders", "roads", "settlements", "flows", "incidents",
@@ -178,6 +177,8 @@ def indicator_table(store: LayerStore, read: LayerSource, settings: dict[str, fl
     """The indicators of every post (``compute_indicators``) under the profile's ``[indicators]``
     ``settings`` as of ``day``, with the travel-time indicators of the modes in ``travel``;
     ``read`` gives a layer of the store when they must be computed."""
+    from .scoring.pipeline import layers_from_layers, params_from_settings  # the pipeline runs surges here
+
     travel = travel or {}
     key = {"indicators": settings, "day": day.isoformat(),
            "access": {mode: as_dict(s) for mode, s in travel.items()}}

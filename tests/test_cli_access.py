@@ -153,3 +153,28 @@ def test_surge_origins_that_cannot_be_used_are_refused(setup, tmp_path):
     from_file = run(store, "surge", "--origin", area, "--people", 1000, "--days", 5, "--profile", profile)
     assert from_file.exit_code == 0, from_file.output
     assert "camp.geojson" in from_file.output
+
+
+def test_expected_load_under_a_saved_scenario_is_a_criterion(setup, tmp_path):
+    store, profile = setup
+    assert run(store, "surge", "--origin", LERE, "--people", 20000, "--days", 20, "--name", "Léré",
+               "--save", "--profile", profile).exit_code == 0
+    loaded = tmp_path / "load.toml"
+    loaded.write_text(PROFILE.replace("[access]", 'surge_scenario = "Léré"\n[access]')
+                      .replace('indicator = "pop_60min_foot"', 'indicator = "surge_load"'), encoding="utf-8")
+    out = tmp_path / "ranking.csv"
+    result = run(store, "score", "--profile", loaded, "--out", out, "--top", 3)
+    assert result.exit_code == 0, result.output
+    ranking = pd.read_csv(out, encoding="utf-8-sig").set_index("post_id")
+    expected = saved_surges(GeoPackageStore(store))["Léré"]
+    assert expected.scenario.people == 20000
+    load = ranking["value:surge_load"]
+    assert 0 < load.sum() <= 20000  # people who go to unofficial crossings are not a post's load
+    first = ranking.sort_values("rank").iloc[0]
+    assert first["value:surge_load"] == load.max() > 0
+    assert "people expected in the saved surge scenario" in result.output
+    unnamed = tmp_path / "unnamed.toml"
+    unnamed.write_text(PROFILE.replace('indicator = "pop_60min_foot"', 'indicator = "surge_load"'),
+                       encoding="utf-8")
+    refused = run(store, "score", "--profile", unnamed, "--lang", "fr")
+    assert refused.exit_code == 1 and "surge_scenario" in refused.output

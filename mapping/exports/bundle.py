@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import geopandas as gpd
 import pandas as pd
 
+from ..access.load import with_surge_load
 from ..layers.store import LayerStore, Version
 from ..scoring.explain import results_table
 from ..scoring.indicators import compute_indicators
@@ -109,6 +110,8 @@ def build_bundle(store: LayerStore, profile: Profile, lang: str, *, budget: floa
     if indicators is None:
         indicators = compute_indicators(layers_from_layers(layers, store),
                                         indicator_params(profile, reference_date))
+        indicators = with_surge_load(indicators, store, store.read, profile.access, profile.names,
+                                     profile.surge_scenario)
     indicators = select(indicators, selection, layers_from_layers(layers, store))
     ranking = score(indicators, profile)
     results = results_table(ranking, lang)

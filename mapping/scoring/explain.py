@@ -14,6 +14,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from ..access.catchments import access_column
+from ..access.load import SURGE_LOAD
 from ..i18n import Term, catalogue, format_number, t
 from ..i18n.quantities import format_quantity, is_missing
 from .profile import Criterion
@@ -53,6 +54,8 @@ def describe(indicator: str, value: float, lang: str) -> str:
         mode, minutes = Term(f"access.mode.{travel[0]}"), travel[1]
         kind = "pop_time" if minutes is not None else indicator.removesuffix(f"_{travel[0]}")
         return t(f"explain.{kind}", lang, value=round(value), minutes=minutes, mode=mode)
+    if indicator == SURGE_LOAD:
+        return t("explain.surge_load", lang, value=round(value))
     radius = _RADIUS.match(indicator)
     if radius:
         count = round(value)

@@ -10,6 +10,7 @@ import geopandas as gpd
 import pandas as pd
 
 from ..access.catchments import requested_modes
+from ..access.load import with_surge_load
 from ..access.settings import TravelSettings
 from ..i18n import Term
 from ..layers.store import LayerStore, StoreError
@@ -99,5 +100,6 @@ def rank_store(store: LayerStore, profile: Profile, reference_date: dt.date | No
     ranking under ``profile``: normalised over the selected posts only."""
     layers = layers_from_store(store)
     table = compute_indicators(layers, indicator_params(profile, reference_date))
+    table = with_surge_load(table, store, store.read, profile.access, profile.names, profile.surge_scenario)
     table = select(table, selection or Selection(), layers)
     return table, score(table, profile)

@@ -13,6 +13,7 @@ Optional: ``name``, ``top_n``, per criterion ``missing`` (exclude | worst | medi
 ``range = [low, high]`` (a fixed min–max range; values outside are clipped),
 ``[indicators]`` settings (radius_km, incident_months, assessment_max_age_months),
 ``[access]`` (travel modes, speeds and times: :mod:`mapping.access.settings`),
+``surge_scenario`` (the saved surge scenario whose arrivals the ``surge_load`` criterion counts),
 ``[exclude]`` and ``[flag]`` tables mapping a column to the values that exclude or flag
 a post (e.g. ``status = ["closed"]``), and ``[ahp]`` with ``matrix`` (rows of numbers or
 fractions as strings, in criteria order) whose principal eigenvector replaces the weights.
@@ -75,6 +76,7 @@ class Profile:
     indicator_settings: dict[str, float] = field(default_factory=dict)
     ahp: AHPResult | None = None
     access: TravelSettings = field(default_factory=default_settings)  # the [access] table
+    surge_scenario: str = ""  # the saved surge scenario of the surge_load criterion
 
     @property
     def names(self) -> list[str]:
@@ -201,7 +203,8 @@ def profile_from_dict(data: dict) -> Profile:
         raise ProfileError("bad_setting", key="top_n", value=str(top_n))
     profile = Profile(criteria, method, str(data.get("name", "")), top_n,
                       _value_lists(data, "exclude"), _value_lists(data, "flag"),
-                      _indicator_settings(data), access=settings_from_dict(data.get("access", {})))
+                      _indicator_settings(data), access=settings_from_dict(data.get("access", {})),
+                      surge_scenario=str(data.get("surge_scenario", "")))
     ahp = None
     weights = [c.weight for c in criteria]
     if "ahp" in data:
@@ -226,6 +229,7 @@ def profile_to_dict(profile: Profile) -> dict:
             "exclude": {k: list(v) for k, v in profile.exclude.items()},
             "flag": {k: list(v) for k, v in profile.flag.items()},
             "indicators": dict(profile.indicator_settings), "access": as_dict(profile.access),
+            "surge_scenario": profile.surge_scenario,
             "criteria": criteria}
     if profile.ahp is not None:
         data["ahp_result"] = profile.ahp.as_dict()

@@ -21,6 +21,7 @@ import pandas as pd
 import streamlit as st
 
 from .. import derived
+from ..access.load import SURGE_LOAD, with_surge_load
 from ..access.routing import Origin, surge_sites
 from ..access.run import SurgeRun, origin_minutes, used_modes
 from ..access.scenario import SurgeScenario
@@ -181,8 +182,19 @@ def profile_key(profile: Profile) -> str:
 def indicator_table(path: str, version: int, profile: Profile, day: str | None = None) -> pd.DataFrame:
     """The indicators ``profile`` is scored on (its ``[indicators]`` settings), as of ``day``."""
     travel = {mode: as_dict(settings) for mode, settings in travel_modes(profile).items()}
-    return _indicators(path, version, json.dumps(profile.indicator_settings, sort_keys=True), day or today(),
-                       json.dumps(travel, sort_keys=True))
+    table = _indicators(path, version, json.dumps(profile.indicator_settings, sort_keys=True), day or today(),
+                        json.dumps(travel, sort_keys=True))
+    if SURGE_LOAD in profile.names:
+        table = _with_load(path, version, table, json.dumps(as_dict(profile.access), sort_keys=True),
+                           profile.surge_scenario)
+    return table
+
+
+@st.cache_data(show_spinner=False, max_entries=8, hash_funcs={pd.DataFrame: lambda _: None})
+def _with_load(path: str, version: int, table: pd.DataFrame, settings: str, scenario: str) -> pd.DataFrame:
+    """``table`` with the expected load under the saved surge ``scenario`` (``surge_load``)."""
+    return with_surge_load(table, open_store(path), lambda kind: layer(path, version, kind),
+                           settings_from_dict(json.loads(settings)), [SURGE_LOAD], scenario)
 
 
 def selected_indicators(path: str, version: int, profile: Profile, selection: Selection,
