@@ -11,8 +11,9 @@ change or a selection redraws; sent to streamlit-folium as ``feature_group_to_ad
 the base map is not rebuilt in the browser).
 
 Layers sit in panes, bottom to top: the country fills (the offline basemap), online tiles
-when asked for, the population raster, lines and small points, then the posts above
-everything but tooltips and popups, so no other symbol can hide a post or catch its click.
+when asked for, the population raster, the travel-time bands of ``access_map``, lines and
+small points, then the posts above everything but tooltips and popups, so no other symbol
+can hide a post or catch its click.
 """
 
 from __future__ import annotations

@@ -92,7 +92,8 @@ def test_a_delegate_reads_travel_times_on_the_map(app):
         people = next(row[1] for row in values if row[0].startswith("Personnes à moins de 60 min"))
         assert re.fullmatch(words("units.persons", "fr", value=r"[\d ]+"), people), people  # 4 433 habitants
         shot(tab, "bands-fr")
-        tab.page.get_by_text(words("map_access.panel_title", "fr", mode="à pied")).scroll_into_view_if_needed()
+        panel_title = words("map_access.panel_title", "fr", mode="à pied")
+        tab.page.get_by_text(panel_title).scroll_into_view_if_needed()
         tab.shot("panel-fr")
 
         # 2. the quickest-post areas: in the legend, and pointing at one names its post and people
