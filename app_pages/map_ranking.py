@@ -14,7 +14,17 @@ from mapping.maps import fit_view, layer_control, post_at, posts_layer
 from mapping.scoring.explain import label
 from mapping.scoring.profile import Profile
 from mapping.scoring.scenarios import compare, rank_change_marks, save_scenario, scenarios
-from mapping.webapp import charts, data, error_text, md_text, note_form, post_panel, project_ui, tables
+from mapping.webapp import (
+    charts,
+    data,
+    error_text,
+    md_text,
+    note_form,
+    post_panel,
+    project_ui,
+    tables,
+    travel_map,
+)
 from mapping.webapp.choices import choose, open_tab, set_choice
 
 ONLINE_TILES = "OpenStreetMap"
@@ -58,6 +68,7 @@ with st.expander(t("app.map_options", lang)):
     noting = settings[2].toggle(t("app.note_mode", lang), key="note_mode", help=t("app.note_mode_help", lang))
     presenting = settings[3].toggle(t("app.presentation", lang), key="presentation",
                                     help=t("app.presentation_help", lang))
+    travelling = travel_map.controls(profile, lang)
 
 choices = {"": "—"} | {str(p): f"{r}. {names.get(p, p)}" for p, r in ranked["rank"].items()} | {
     str(p): names.get(p, p) for p in results.index.difference(ranked.index)}
@@ -73,10 +84,13 @@ with map_area:
         fit_view(fmap, tuple(framed.total_bounds))
     group = posts_layer(posts, lang, ranked["rank"].astype(int).to_dict(), selected or None,
                         profile.indicator_settings.get("radius_km", 20))
+    access = travel_map.layers(ctx, travelling, selected or None, names, indicators) if travelling else None
+    groups = [*(access.groups if access else []), group]  # the areas behind the posts
     # streamlit-folium reads the events to return when the map is first drawn: note mode draws
     # the map anew (its own key), returning any click; otherwise only clicks on symbols return
     event = st_folium(fmap, key="map_note" if noting else "map", height=MAP_HEIGHT[presenting],
-                      use_container_width=True, feature_group_to_add=group, layer_control=layer_control(),
+                      use_container_width=True, feature_group_to_add=groups,
+                      layer_control=layer_control(),
                       center=(point.iloc[0].y, point.iloc[0].x) if located else None,
                       zoom=POST_ZOOM if located else None,
                       returned_objects=["last_clicked"] if noting else ["last_object_clicked"],
@@ -92,6 +106,8 @@ with panel:
         intervals = data.intervals(ctx.path, ctx.version, profile, ctx.selection) \
             if st.session_state.get("robustness") else None
         post_panel.show(selected, ranking, results, indicators, posts, intervals, lang)
+        if access is not None and access.values is not None:
+            post_panel.travel_times(selected, access.values, access.mode, access.placed, lang)
     elif not noting:
         st.info(t("app.choose_hint", lang))
 

@@ -11,8 +11,9 @@ change or a selection redraws; sent to streamlit-folium as ``feature_group_to_ad
 the base map is not rebuilt in the browser).
 
 Layers sit in panes, bottom to top: the country fills (the offline basemap), online tiles
-when asked for, the population raster, lines and small points, then the posts above
-everything but tooltips and popups, so no other symbol can hide a post or catch its click.
+when asked for, the population raster, the travel-time bands of ``access_map``, lines and
+small points, then the posts above everything but tooltips and popups, so no other symbol
+can hide a post or catch its click.
 """
 
 from __future__ import annotations
@@ -70,9 +71,11 @@ LAKE_STYLE = {"color": RIVER_COLOUR, "weight": 1, "fillColor": LAKE_COLOUR, "fil
 POST_RADIUS = 9  # pixels
 NUMBERED_RANKS = 100  # posts with their rank written on them (as many as the ranking table lists)
 CLICK_TOLERANCE_M = 5.0  # a clicked symbol (at COORDINATE_PRECISION) is the post this close to it
-# Leaflet panes (z-index): tiles are 200, lines and small points 400, markers 600, tooltips 650
+# Leaflet panes (z-index): tiles are 200, lines and small points 400, markers 600, tooltips 650;
+# travel-time bands lie over the land and raster, under every line and point
 LAND_PANE, RASTER_PANE, POSTS_PANE = "bordermapLand", "bordermapRaster", "bordermapPosts"
-PANES = {LAND_PANE: 150, RASTER_PANE: 250, POSTS_PANE: 640}
+ACCESS_PANE = "bordermapAccess"
+PANES = {LAND_PANE: 150, RASTER_PANE: 250, ACCESS_PANE: 350, POSTS_PANE: 640}
 POINT_STYLE = JsCode("""function (feature, latlng) {
     var p = feature.properties;
     var shape = L.circleMarker(latlng, {radius: p.radius, color: '#ffffff', weight: 1.5, pane: p.pane,
@@ -107,6 +110,7 @@ RANK_LABEL_CSS = """<style>
                   font-size: 11px; color: #222222; text-shadow: 0 0 3px #ffffff;}
 .bordermap-place::before {display: none;}
 .bordermap-far .bordermap-place {display: none;}
+.bordermap-tip {white-space: normal; width: max-content; max-width: 220px;}
 </style>"""
 
 

@@ -55,3 +55,26 @@ def label_colour(fill: str) -> str:
     """Black or white, whichever contrasts more with ``fill`` (a rank number on its marker)."""
     light = _luminance(fill)
     return "#000000" if (light + 0.05) / 0.05 >= 1.05 / (light + 0.05) else "#ffffff"
+
+
+# travel-time bands (ColorBrewer PuBuGn, sequential): the shortest time darkest
+TIME_BAND_COLOURS = ("#016c59", "#02818a", "#3690c0", "#67a9cf", "#a6bddb")
+# areas drawn side by side (ColorBrewer Dark2, qualitative): neighbours take different colours
+# (purple and magenta first: they stand apart from the teal bands and the yellow-red population)
+AREA_COLOURS = ("#7570b3", "#e7298a", "#d95f02", "#1b9e77", "#66a61e", "#e6ab02", "#a6761d", "#666666")
+
+
+def time_band_colours(count: int) -> list[str]:
+    """``count`` colours of ``TIME_BAND_COLOURS`` spread from darkest to lightest, the shortest
+    time first; more bands than colours are given colours blended between them."""
+    if count <= 1:
+        return list(TIME_BAND_COLOURS[:count])
+    steps = len(TIME_BAND_COLOURS) - 1
+    colours = []
+    for i in range(count):
+        position = i * steps / (count - 1)
+        low = min(int(position), steps - 1)
+        share = position - low
+        pair = [[int(c[j:j + 2], 16) for j in (1, 3, 5)] for c in TIME_BAND_COLOURS[low:low + 2]]
+        colours.append("#" + "".join(f"{round(a + (b - a) * share):02x}" for a, b in zip(*pair, strict=True)))
+    return colours

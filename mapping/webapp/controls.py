@@ -28,7 +28,7 @@ PROFILES_DIR = shipped("profiles", "profiles")
 # draw it, so they are carried over at the start of every run (``keep_page_settings``); the
 # choices made with ``choices.choose`` are kept without help
 PAGE_SETTINGS = ("opacity", "online_tiles", "note_mode", "presentation", "robustness", "budget", "max_posts",
-                 "upload_fix", "upload_user", "rollback_user", "note_user")
+                 "upload_fix", "upload_user", "rollback_user", "note_user", "access_map", "access_areas")
 DEFAULT_CHOICE = "profile:default"
 
 

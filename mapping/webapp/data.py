@@ -21,6 +21,7 @@ import pandas as pd
 import streamlit as st
 
 from .. import derived
+from ..access.catchments import access_columns, access_indicators, isochrones, quickest_areas
 from ..access.load import SURGE_LOAD, with_surge_load
 from ..access.routing import Origin, surge_sites
 from ..access.run import SurgeRun, origin_minutes, used_modes
@@ -266,6 +267,50 @@ def surface(path: str, version: int, settings: TravelSettings, mode: str) -> Sur
     """The travel-time surface of ``mode`` under the ``[access]`` ``settings``: read from the
     store (or computed and kept there) once per process, store version and settings."""
     return _surface(path, version, json.dumps(as_dict(settings), sort_keys=True), mode)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _bands(path: str, version: int, settings: str, mode: str, post_id: str) -> gpd.GeoDataFrame:
+    travel = settings_from_dict(json.loads(settings))
+    return isochrones(_surface(path, version, settings, mode), post_id, travel)
+
+
+def isochrone_bands(path: str, version: int, settings: TravelSettings, mode: str,
+                    post_id: str) -> gpd.GeoDataFrame:
+    """The bands of travel time by ``mode`` to ``post_id`` (``catchments.isochrones``: one
+    polygon per time of ``settings.minutes``, EPSG:4326; none for a post off the grid)."""
+    return _bands(path, version, json.dumps(as_dict(settings), sort_keys=True), mode, post_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _quickest(path: str, version: int, settings: str, mode: str) -> gpd.GeoDataFrame:
+    longest = max(settings_from_dict(json.loads(settings)).minutes)
+    return quickest_areas(_surface(path, version, settings, mode), longest)
+
+
+def quickest(path: str, version: int, settings: TravelSettings, mode: str) -> gpd.GeoDataFrame:
+    """For each post, the area from which it is the quickest to reach by ``mode`` within the
+    longest time of ``settings`` (``catchments.quickest_areas``, EPSG:4326)."""
+    return _quickest(path, version, json.dumps(as_dict(settings), sort_keys=True), mode)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _access_values(path: str, version: int, settings: str, mode: str) -> pd.DataFrame:
+    travel = settings_from_dict(json.loads(settings))
+    settlements = layer(path, version, "settlements")
+    return access_indicators(_surface(path, version, settings, mode), travel, settlements)
+
+
+def travel_indicators(path: str, version: int, settings: TravelSettings, mode: str,
+                      indicators: pd.DataFrame) -> pd.DataFrame:
+    """The travel-time indicators by ``mode`` of every post (``catchments.access_columns``:
+    people within each time of ``settings``, people for whom the post is the quickest, minutes
+    from the nearest town; index ``post_id``): taken from ``indicators`` when the profile's
+    table has them, else computed on the cached surface."""
+    columns = access_columns(settings, mode)
+    if set(columns) <= set(indicators.columns):
+        return indicators[columns]
+    return _access_values(path, version, json.dumps(as_dict(settings), sort_keys=True), mode)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

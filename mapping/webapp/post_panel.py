@@ -6,7 +6,7 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from ..i18n import format_day, format_number, format_percent, t
+from ..i18n import Term, format_day, format_number, format_percent, t
 from ..i18n.quantities import format_quantity
 from ..scoring.explain import explain_row, gap_text, label
 from ..scoring.rank import Ranking
@@ -90,3 +90,23 @@ def show(post: str, ranking: Ranking, results: pd.DataFrame, indicators: pd.Data
     st.caption(t("app.sources", lang, post=md_text(record.get("source") or "-"),
                  population=t(f"app.population_source.{indicators.attrs.get('population_source', 'none')}",
                               lang)))
+
+
+def travel_rows(post: str, values: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The post's travel-time indicators (``values``: ``catchments.access_columns`` of one mode)
+    in words: people within each time, people for whom it is the quickest, minutes from the
+    nearest town; "no data" for a post off the travel grid."""
+    row = values.loc[post] if post in values.index else pd.Series(dtype=float)
+    units = {c: "minutes" if c.startswith("town_min_") else "persons" for c in values.columns}
+    return pd.DataFrame({
+        t("app.col.criterion", lang): [label(c, lang).capitalize() for c in values.columns],
+        t("app.col.value", lang): [format_quantity(row.get(c), units[c], lang) for c in values.columns]})
+
+
+def travel_times(post: str, values: pd.DataFrame, mode: str, placed: bool, lang: str) -> None:
+    """The post's travel-time indicators by ``mode`` in the current container (``placed``:
+    whether its travel-time bands are on the map)."""
+    st.markdown(f"**{t('map_access.panel_title', lang, mode=Term(f'access.mode.{mode}'))}**")
+    tables.text_table(travel_rows(post, values, lang))
+    if not placed:
+        st.caption(t("map_access.no_band", lang))
