@@ -93,7 +93,8 @@ def main(argv: list[str] | None = None) -> None:
         print(f"demo store: {len(posts)} posts, {len(crossings)} crossings; {len(sites)} sites; modes "
               f"{', '.join(modes)}; grid {by_mode[modes[0]].grid.shape[0]:,} x "
               f"{by_mode[modes[0]].grid.shape[1]:,} cells of {settings.cell_m:g} m; "
-              f"{scenario.people:,} people over {scenario.days} days, {sum(result.unreached.values()):,.0f} unreached; "
+              f"{scenario.people:,} people over {scenario.days} days, "
+              f"{sum(result.unreached.values()):,.0f} unreached; "
               f"best of {args.repeat}\n")
         print("| step | seconds | × read posts |")
         print("|---|---:|---:|")
