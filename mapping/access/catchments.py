@@ -92,7 +92,8 @@ def population_within_times(surface: Surface, settings: TravelSettings, max_spee
         out[index[i]] = [people[times <= m].sum() for m in minutes]
 
     index = np.flatnonzero(inside)
-    times_from_each(surface.friction, surface.post_cells[inside], radius, visit, progress)
+    times_from_each(surface.friction, surface.post_cells[inside], radius, visit, progress,
+                    limit=float(minutes.max()))
     return out
 
 
@@ -168,7 +169,8 @@ def isochrones(surface: Surface, post_id: str, settings: TravelSettings) -> gpd.
         transform = surface.grid.transform @ Affine.translation(window[1].start, window[0].start)
         found.append(_polygons(band, band <= len(minutes), transform))
 
-    times_from_each(surface.friction, surface.post_cells[where[:1]], radius, visit)
+    times_from_each(surface.friction, surface.post_cells[where[:1]], radius, visit,
+                    limit=float(minutes.max()))
     geoms, keys = found[0]
     columns = {"post_id": [post_id] * len(keys), "minutes": [float(minutes[k - 1]) for k in keys]}
     frame = _frame(columns, geoms, surface)

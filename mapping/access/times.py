@@ -72,23 +72,67 @@ def window_radius(minutes: float, max_speed_kmh: float, shortest_ground_cell_m: 
     return int(np.ceil(reach_m / shortest_ground_cell_m)) + 1
 
 
+FIRST_WINDOW_SHARE = 8  # a bounded run starts on a window of 1/8 of the radius, doubled as needed
+
+
+class _Bounded(MCP_Geometric):
+    """``MCP_Geometric`` that stops once the quickest cell left costs more than ``limit``."""
+
+    limit = np.inf
+
+    def goal_reached(self, index: int, cumcost: float) -> int:
+        return 2 if cumcost > self.limit else 0
+
+
 def times_from_each(friction: np.ndarray, starts: np.ndarray, radius: int,
                     visit: Callable[[int, tuple[slice, slice], np.ndarray], None],
-                    progress: Callable[[int], None] | None = None) -> None:
+                    progress: Callable[[int], None] | None = None, limit: float | None = None) -> None:
     """For each start (row, col), the travel times over the window of ``radius`` cells around
     it (``visit(i, window, minutes)``); nothing outside the window is reachable within the
-    time ``radius`` was computed for (:func:`window_radius`)."""
+    time ``radius`` was computed for (:func:`window_radius`).
+
+    With ``limit`` (minutes), only the times up to ``limit`` are exact (the others are above it
+    or ``inf``): each run stops there, and starts on a smaller window, doubled while a cell on
+    its edge is reached within ``limit`` (until then no quicker path can leave it)."""
     nrows, ncols = friction.shape
     for i, (row, col) in enumerate(np.asarray(starts, dtype=np.int64).reshape(-1, 2)):
-        window = (slice(max(row - radius, 0), min(row + radius + 1, nrows)),
-                  slice(max(col - radius, 0), min(col + radius + 1, ncols)))
-        local = friction[window]
-        start = (row - window[0].start, col - window[1].start)
-        if np.isfinite(local[start]):
-            minutes, _ = MCP_Geometric(local, fully_connected=True).find_costs([start])
-        else:  # a start on a barrier reaches only its own cell
-            minutes = np.full(local.shape, np.inf)
-            minutes[start] = 0.0
+        size = radius if limit is None else max(radius // FIRST_WINDOW_SHARE, 1)
+        while True:
+            window = (slice(max(row - size, 0), min(row + size + 1, nrows)),
+                      slice(max(col - size, 0), min(col + size + 1, ncols)))
+            minutes = _times_in(friction[window], (row - window[0].start, col - window[1].start), limit)
+            if size >= radius or not _edge_reached(minutes, window, friction.shape, limit):
+                break
+            size = min(size * 2, radius)
         visit(i, window, minutes)
         if progress is not None:
             progress(1)
+
+
+def _times_in(local: np.ndarray, start: tuple[int, int], limit: float | None) -> np.ndarray:
+    """Times from ``start`` over ``local`` (exact up to ``limit`` when given)."""
+    if not np.isfinite(local[start]):  # a start on a barrier reaches only its own cell
+        minutes = np.full(local.shape, np.inf)
+        minutes[start] = 0.0
+        return minutes
+    if limit is None:
+        return MCP_Geometric(local, fully_connected=True).find_costs([start])[0]
+    mcp = _Bounded(local, fully_connected=True)
+    mcp.limit = limit
+    return mcp.find_costs([start])[0]
+
+
+def _edge_reached(minutes: np.ndarray, window: tuple[slice, slice], shape: tuple[int, int],
+                  limit: float | None) -> bool:
+    """Whether a cell on an edge of ``window`` that is not the grid's edge is within ``limit``."""
+    bound = np.inf if limit is None else limit
+    edges = []
+    if window[0].start > 0:
+        edges.append(minutes[0])
+    if window[0].stop < shape[0]:
+        edges.append(minutes[-1])
+    if window[1].start > 0:
+        edges.append(minutes[:, 0])
+    if window[1].stop < shape[1]:
+        edges.append(minutes[:, -1])
+    return any(bool((edge <= bound).any()) for edge in edges)
