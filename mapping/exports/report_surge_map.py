@@ -71,7 +71,7 @@ def surge_map(maps: ReportMaps, report: SurgeReport) -> bytes:
     for i in np.flatnonzero(reached)[np.argsort(-arrivals[reached])][:NAMED]:
         label = f"{sites['name'].iloc[i]}\n{format_number(arrivals[i], lang, 0)}"
         ax.annotate(label, (xs[i], ys[i]), xytext=(6, 4), textcoords="offset points", fontsize=6.5,
-                    zorder=7, path_effects=HALO, annotation_clip=True)
+                    zorder=7, path_effects=HALO, annotation_clip=True, clip_on=True)
     ax.set_xlim(extent[0], extent[2])
     ax.set_ylim(extent[1], extent[3])
     maps.country_names(ax, extent)
