@@ -8,15 +8,16 @@ import json
 import pandas as pd
 import streamlit as st
 
+from mapping.access.saved import saved_surges
 from mapping.errors import BordermapError
 from mapping.exports.bundle import build_bundle
-from mapping.exports.write import FORMATS, export_download
+from mapping.exports.write import FORMATS, REPORT_FORMATS, export_download
 from mapping.i18n import format_number, t
 from mapping.i18n.quantities import format_quantity
 from mapping.scoring.selection import border_name
 from mapping.scoring.shortlist import ShortlistRequest, running_totals, shortlist
 from mapping.webapp import data, error_text, md_text, project_ui, tables
-from mapping.webapp.choices import choose
+from mapping.webapp.choices import choose, choose_many
 
 ctx = data.page()
 lang, profile = ctx.lang, ctx.profile
@@ -92,16 +93,22 @@ actions = st.columns([2, 1, 1])
 with actions[0]:
     fmt = str(choose(st.selectbox, t("app.export_format", lang), FORMATS, "export_format",
                      lambda f: t(f"app.formats.{f}", lang)))
+saved = saved_surges(data.store())  # records are read at each run: saving one makes no version
+surges = choose_many(st.multiselect, t("report_access.app.surges", lang), list(saved), "export_surges",
+                     help=t("report_access.app.surges_help", lang)) \
+    if saved and fmt in REPORT_FORMATS else []
 # a prepared file is offered only while everything it was made from is unchanged
 settings = json.dumps([ctx.version, data.profile_key(profile), request, lang, fmt, data.today(),
-                       ctx.selection.to_dict()], sort_keys=True)
+                       ctx.selection.to_dict(), surges,
+                       [saved[name].created for name in surges]], sort_keys=True)
 if actions[1].button(t("app.export_prepare", lang), key="export_prepare"):
     with st.status(t("app.export_working", lang), expanded=False) as status:
         try:
             bundle = build_bundle(data.store(), profile, lang, layers=data.layers(ctx.path, ctx.version),
                                   indicators=data.indicator_table(ctx.path, ctx.version, profile),
                                   reference_date=dt.date.fromisoformat(data.today()),
-                                  selection=ctx.selection, **request)
+                                  selection=ctx.selection, surges=surges,
+                                  travel_map=fmt in REPORT_FORMATS, **request)
             st.session_state["export_file"] = (settings, *export_download(bundle, f"bordermap-{lang}", fmt))
             status.update(label=t("app.export_ready", lang), state="complete")
         except BordermapError as error:

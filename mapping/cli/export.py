@@ -13,7 +13,7 @@ from ..exports.bundle import build_bundle
 from ..exports.csv_table import record_path
 from ..exports.errors import ExportError
 from ..exports.reproduce import Reproduction, reproduce
-from ..exports.write import FORMATS, export_format, write_export
+from ..exports.write import FORMATS, REPORT_FORMATS, export_format, write_export
 from ..i18n import format_number, t
 from ..scoring.methods import METHODS
 from ..scoring.profile import load_profile
@@ -40,6 +40,8 @@ def _number(value: float | None, lang: str, digits: int) -> str:
 @click.option("--top", "top_n", type=POSTS, help="Shortlist: at most this many posts.")
 @limit_options
 @selection_options
+@click.option("--surge", "surges", multiple=True, metavar="NAME",
+              help="Report: add a page for this saved surge scenario (repeat to compare several).")
 @click.option("--hxl", is_flag=True, help="CSV: add the HXL hashtag row under the header (for HDX).")
 @click.option("--reproduce", "reproduce_path", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="Recompute this export from the store and compare (exit 0 identical, 1 different).")
@@ -49,7 +51,8 @@ def export_cmd(ctx: Context, fmt: str | None, out: Path | None, profile_path: Pa
                top_n: int | None, min_per_country: tuple[tuple[str, int], ...],
                max_per_country: tuple[tuple[str, int], ...], min_per_border: tuple[tuple[str, int], ...],
                max_per_border: tuple[tuple[str, int], ...], countries: tuple[str, ...],
-               borders: tuple[str, ...], hxl: bool, reproduce_path: Path | None) -> int:
+               borders: tuple[str, ...], surges: tuple[str, ...], hxl: bool,
+               reproduce_path: Path | None) -> int:
     """Export the ranked posts and shortlist for ministries, donors, QGIS or Google Earth."""
     if reproduce_path:
         return _reproduce(ctx, reproduce_path)
@@ -68,6 +71,7 @@ def export_cmd(ctx: Context, fmt: str | None, out: Path | None, profile_path: Pa
     chosen: Selection = selection(countries, borders)
     bundle = build_bundle(store, profile, ctx.lang, budget=budget, top_n=top_n, selection=chosen,
                           reference_date=reference_date.date() if reference_date else None,
+                          surges=list(surges), travel_map=fmt in REPORT_FORMATS,
                           **limits(min_per_country, max_per_country, min_per_border, max_per_border))
     advance(t("export.step.rank", ctx.lang))
     write_export(bundle, out, fmt, hxl=hxl)
@@ -124,5 +128,11 @@ def say_reproduction(ctx: Context, result: Reproduction, name: str) -> None:
     for post, name, old_cost, new_cost in result.costs:
         ctx.say("export.reproduce.cost_changed", name=name, post=post, old=_number(old_cost, lang, 0),
                 new=_number(new_cost, lang, 0))
+    for change in result.surges:
+        ctx.say("report_access.reproduce.surge_changed", scenario=change.scenario, name=change.name,
+                post=change.post_id, measure=t(f"surge.columns.{change.measure}", lang),
+                old=_number(change.old, lang, 0), new=_number(change.new, lang, 0))
+    if result.record.surges and not result.surges:
+        ctx.say("report_access.reproduce.surges_same", count=len(result.record.surges))
     if result.shortlist_error:
         ctx.say("export.reproduce.shortlist_failed", detail=result.shortlist_error)

@@ -23,6 +23,7 @@ from ..scoring.rank import Ranking, score
 from ..scoring.selection import Selection
 from ..scoring.sensitivity import SENSITIVITY_SAMPLES, rank_intervals
 from ..scoring.shortlist import ShortlistResult, shortlist
+from .access_parts import SurgeReport, TravelLayer, saved_reports, travel_layer
 from .record import ExportRecord, make_record
 
 MAP_KINDS = ("countries", "borders", "roads", "crossings", "settlements", "rivers", "lakes")
@@ -40,6 +41,9 @@ class ExportBundle:
     ``sources``: per stored vector layer, each distinct ``source`` text and how many of its
     features carry it. ``selection``: the countries and borders whose posts were ranked
     (``posts`` and ``indicators`` hold only those; ``border_id`` is the border each serves).
+    ``surges``: the saved surge scenarios the report shows, run on the store; ``travel``:
+    the minutes from the quickest post that the overview map shades when the profile ranks
+    on travel time (None otherwise).
     """
 
     lang: str
@@ -54,6 +58,8 @@ class ExportBundle:
     versions: list[Version]
     sources: dict[str, dict[str, int]]
     selection: Selection = field(default_factory=Selection)
+    surges: tuple[SurgeReport, ...] = ()
+    travel: TravelLayer | None = None
 
     @property
     def profile(self) -> Profile:
@@ -95,15 +101,19 @@ def build_bundle(store: LayerStore, profile: Profile, lang: str, *, budget: floa
                  selection: Selection | None = None,
                  reference_date: dt.date | None = None, samples: int = SENSITIVITY_SAMPLES,
                  layers: dict[str, gpd.GeoDataFrame] | None = None,
-                 indicators: pd.DataFrame | None = None) -> ExportBundle:
+                 indicators: pd.DataFrame | None = None,
+                 surges: list[str] | None = None, travel_map: bool = True) -> ExportBundle:
     """Rank the store's posts under ``profile`` and gather what every export shows.
 
     ``layers`` and ``indicators`` may be passed when already loaded (the app caches them);
     they must be the store's current layers and their indicators for ``reference_date``.
     Only the posts of ``selection`` are ranked (every post by default), normalised over them.
-    A shortlist is made when ``budget`` or ``top_n`` is given.
+    A shortlist is made when ``budget`` or ``top_n`` is given. ``surges``: names of saved
+    surge scenarios to run and show (``SurgeError`` for a name not saved). ``travel_map``:
+    compute the travel-time layer of the report's map (only reports draw it).
     """
     selection = selection or Selection()
+    reports = saved_reports(store, profile, surges) if surges else ()  # an unknown name fails first
     reference_date = reference_date or dt.date.today()
     if layers is None:
         layers = {kind: store.read(kind) for kind in store.kinds() if kind != "population"}
@@ -124,9 +134,10 @@ def build_bundle(store: LayerStore, profile: Profile, lang: str, *, budget: floa
     record = make_record(profile, lang, versions, ranking, chosen, reference_date=reference_date,
                          budget=budget, top_n=top_n, min_per_country=min_per_country,
                          max_per_country=max_per_country, min_per_border=min_per_border,
-                         max_per_border=max_per_border, selection=selection)
+                         max_per_border=max_per_border, selection=selection, surges=reports)
     return ExportBundle(lang, record, ranking, indicators, results,
                         ranked_posts(layers["posts"], indicators, results), chosen,
                         rank_intervals(ranking, samples), {k: v for k, v in layers.items()
                                                               if k in MAP_KINDS}, versions,
-                        layer_sources(layers), selection)
+                        layer_sources(layers), selection, reports,
+                        travel_layer(store, profile) if travel_map else None)

@@ -16,6 +16,7 @@ from ..scoring.profile import Profile, profile_from_dict, profile_to_dict
 from ..scoring.rank import Ranking
 from ..scoring.selection import Selection
 from ..scoring.shortlist import ShortlistLimits, ShortlistResult
+from .access_parts import SurgeReport, from_entry, surge_entry, surge_table
 
 RECORD_FORMAT = "bordermap-export-record/1"
 # where each format keeps the record
@@ -30,7 +31,9 @@ class ExportRecord:
     software version, reference date, the posts ranked (``countries`` and ``borders`` of the
     selection; empty: every post), shortlist request (limits per country and per border), and
     the result: rank and score of each ranked post, its rehabilitation cost (USD; shortlists
-    and budgets depend on it) and the shortlisted post ids. Times are UTC (ISO 8601)."""
+    and budgets depend on it) and the shortlisted post ids; the surge scenarios shown
+    (``access_parts.surge_entry``) and their tables (``access_parts.surge_table``). Times
+    are UTC (ISO 8601)."""
 
     software: str
     created: str
@@ -50,6 +53,8 @@ class ExportRecord:
     borders: list[str] = field(default_factory=list)
     shortlist: list[str] = field(default_factory=list)
     costs: dict[str, float | None] = field(default_factory=dict)  # USD, per ranked post
+    surges: dict[str, dict] = field(default_factory=dict)  # saved scenario name -> its numbers and origin
+    surge_results: dict[str, dict[str, list[int | None]]] = field(default_factory=dict)  # -> its table
     format: str = RECORD_FORMAT
 
     @property
@@ -89,6 +94,10 @@ class ExportRecord:
         record.selection  # raises SelectionError if a country or border code is not one  # noqa: B018
         if not record.ranks or set(record.ranks) != set(record.scores):
             raise ValueError("ranks and scores missing or not matching")
+        if set(record.surges) != set(record.surge_results):
+            raise ValueError("surge scenarios and their tables not matching")
+        for entry in record.surges.values():
+            from_entry(entry)  # raises SurgeError, KeyError, ValueError or TypeError if damaged
         return record
 
 
@@ -98,7 +107,8 @@ def make_record(profile: Profile, lang: str, versions: list[Version], ranking: R
                 max_per_country: dict[str, int] | None = None,
                 min_per_border: dict[str, int] | None = None,
                 max_per_border: dict[str, int] | None = None,
-                selection: Selection | None = None) -> ExportRecord:
+                selection: Selection | None = None,
+                surges: tuple[SurgeReport, ...] = ()) -> ExportRecord:
     """The record of one export, created now."""
     selection = selection or Selection()
     table = ranking.table
@@ -117,6 +127,8 @@ def make_record(profile: Profile, lang: str, versions: list[Version], ranking: R
         countries=list(selection.countries), borders=list(selection.borders),
         shortlist=list(chosen.selected) if chosen else [],
         costs=_costs(table),
+        surges={s.name: surge_entry(s.scenario, s.origin) for s in surges},
+        surge_results={s.name: surge_table(s.run) for s in surges},
     )
 
 

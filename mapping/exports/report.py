@@ -15,8 +15,7 @@ from .bundle import ExportBundle
 from .report_content import report_content
 from .report_html import render_html
 from .report_pdf import render_pdf
-
-REPORT_FORMATS = ("pdf", "html")
+from .write import REPORT_FORMATS
 
 
 def write_report(bundle: ExportBundle, path: Path, fmt: str) -> Path:

@@ -132,8 +132,13 @@ class _Builder:
         return list(self.posts.index[: self.bundle.profile.top_n])
 
     def overview(self) -> Section:
-        return Section(self.t("report.map.title"),
-                       [Image(self.maps.overview(), self.t("report.map.caption"), 17.0)])
+        caption = self.t("report.map.caption")
+        travel = self.bundle.travel
+        if travel is not None:
+            caption += " " + self.t("report_access.travel.caption",
+                                    mode=self.t(f"access.mode.{travel.surface.mode}"),
+                                    season=self.t(f"report_access.season.{self.bundle.profile.access.season}"))
+        return Section(self.t("report.map.title"), [Image(self.maps.overview(), caption, 17.0)])
 
     def shortlist(self) -> Section:
         shortlist, lang = self.bundle.shortlist, self.lang
@@ -316,7 +321,7 @@ class _Builder:
 def report_content(bundle: ExportBundle) -> ReportContent:
     """Everything the report shows: overview pages (the map of every post, the shortlist, the
     summaries per country and per border, one map per border, method, sensitivity, sources),
-    then one section per shortlisted post."""
+    a page per surge scenario (and their comparison), then one section per shortlisted post."""
     builder = _Builder(bundle, ReportMaps(bundle))
     lang, profile = bundle.lang, bundle.profile
     created = dt.datetime.fromisoformat(bundle.record.created).date()
@@ -328,6 +333,10 @@ def report_content(bundle: ExportBundle) -> ReportContent:
     parts = [builder.overview(), builder.shortlist(), builder.summaries(), builder.border_maps(),
              builder.method(), builder.sensitivity(), builder.sources()]
     sections = [section for section in parts if section is not None]
+    if bundle.surges:
+        from .report_surge import surge_sections  # it builds on this module's blocks
+
+        sections += surge_sections(bundle.surges, builder.maps)
     sections += [builder.post(post_id) for post_id in builder.chosen_ids()]
     return ReportContent(lang, t("report.title", lang), t("report.subject", lang), t("report.author", lang),
                          intro, sections, bundle.record.to_json())

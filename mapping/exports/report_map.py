@@ -41,6 +41,7 @@ from ..palette import (
     rank_colour,
 )
 from .bundle import ExportBundle
+from .report_travel import draw_travel
 
 OVERVIEW_WIDTH = 6.8  # inches: the width of an A4 page's text
 LEGEND_HEIGHT = 1.0  # inches below the overview map
@@ -93,13 +94,15 @@ class ReportMaps:
         self.posts = posts.to_crs(self.crs)
         self.colours = [rank_colour(r, len(posts)) for r in posts["rank"]]
         self.extent = gpd.GeoSeries([area], crs=4326).to_crs(self.crs).total_bounds
+        self.travel = bundle.travel
         self._inset: tuple[Figure, Axes] | None = None
         self._inset_extras: list = []
 
-    def _draw_layers(self, ax, layers: dict[str, gpd.GeoDataFrame] | None = None,
-                     extent: tuple[float, float, float, float] | None = None) -> None:
-        """The layers (``self.layers`` unless given) and the ranked posts on ``ax``; with
-        ``extent`` (metres), only the posts inside it (each number is a costly text to draw)."""
+    def draw_layers(self, ax, layers: dict[str, gpd.GeoDataFrame] | None = None,
+                    extent: tuple[float, float, float, float] | None = None, posts: bool = True) -> None:
+        """The layers (``self.layers`` unless given) and the ranked posts (unless ``posts`` is
+        False) on ``ax``; with ``extent`` (metres), only the posts inside it (each number is a
+        costly text to draw)."""
         ax.set_facecolor(SEA)
         layers = self.layers if layers is None else layers
         if "countries" in layers:
@@ -122,6 +125,15 @@ class ReportMaps:
             if unofficial.any():
                 crossings[unofficial].plot(ax=ax, color=UNOFFICIAL_COLOUR, marker="x", markersize=14,
                                            linewidth=1, zorder=4)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_xlabel("")
+        ax.set_ylabel("")
+        ax.set_aspect("equal")
+        if posts:
+            self._ranked_posts(ax, extent)
+
+    def _ranked_posts(self, ax, extent: tuple[float, float, float, float] | None) -> None:
         xs, ys = self.posts.geometry.x.to_numpy(), self.posts.geometry.y.to_numpy()
         inside = np.ones(len(xs), dtype=bool) if extent is None else \
             (xs >= extent[0]) & (xs <= extent[2]) & (ys >= extent[1]) & (ys <= extent[3])
@@ -131,13 +143,8 @@ class ReportMaps:
         for x, y, rank, colour in zip(xs, ys, ranks, colours, strict=True):
             ax.text(x, y, str(int(rank)), ha="center", va="center", fontsize=6, fontweight="bold",
                     color=label_colour(colour), zorder=6, clip_on=True)
-        ax.set_xticks([])
-        ax.set_yticks([])
-        ax.set_xlabel("")
-        ax.set_ylabel("")
-        ax.set_aspect("equal")
 
-    def _country_names(self, ax, extent: tuple[float, float, float, float]) -> list:
+    def country_names(self, ax, extent: tuple[float, float, float, float]) -> list:
         """Each country's name inside the part of it that ``extent`` (metres) shows; the texts."""
         column = f"name_{self.lang}"
         countries = self.layers.get("countries")
@@ -153,7 +160,7 @@ class ReportMaps:
                                  fontsize=7, color="#6b6250", zorder=3.5, clip_on=True, path_effects=HALO))
         return texts
 
-    def _scale_bar(self, ax, width_m: float) -> AnchoredSizeBar:
+    def scale_bar(self, ax, width_m: float) -> AnchoredSizeBar:
         km = _nice_km(width_m / 1000)
         bar = AnchoredSizeBar(ax.transData, km * 1000, t("units.km", self.lang, value=km),
                               loc="lower left", frameon=True, size_vertical=width_m / 250,
@@ -162,7 +169,7 @@ class ReportMaps:
         ax.add_artist(bar)
         return bar
 
-    def _north_arrow(self, ax) -> None:
+    def north_arrow(self, ax) -> None:
         ax.annotate("", xy=(0.94, 0.95), xytext=(0.94, 0.82), xycoords="axes fraction",
                     arrowprops={"facecolor": "black", "width": 3, "headwidth": 9, "headlength": 8})
         ax.text(0.94, 0.77, t("report.map.north", self.lang), transform=ax.transAxes, ha="center",
@@ -208,17 +215,22 @@ class ReportMaps:
         return x - width / 2, y - height / 2, x + width / 2, y + height / 2
 
     def overview(self) -> bytes:
-        """The study area: countries, borders, roads, crossings, settlements and ranked posts."""
+        """The study area: countries, borders, roads, crossings, settlements and ranked posts,
+        and the minutes from the quickest post when the profile ranks on travel time."""
         west, south, east, north = self._overview_extent()
         map_height = OVERVIEW_WIDTH * (north - south) / (east - west)
         figure = Figure(figsize=(OVERVIEW_WIDTH, map_height + LEGEND_HEIGHT), layout="constrained")
         ax = figure.add_subplot()
-        self._draw_layers(ax)
-        self._country_names(ax, (west, south, east, north))
+        self.draw_layers(ax)
+        if self.travel is not None:
+            draw_travel(ax, self.travel, self.crs, (west, south, east, north), self.lang)
+            ax.set_xlabel("")  # the GeoSeries plot names the axes
+            ax.set_ylabel("")
+        self.country_names(ax, (west, south, east, north))
         ax.set_xlim(west, east)
         ax.set_ylim(south, north)
-        self._scale_bar(ax, east - west)
-        self._north_arrow(ax)
+        self.scale_bar(ax, east - west)
+        self.north_arrow(ax)
         self._legend(ax)
         return _png(figure)
 
@@ -235,15 +247,15 @@ class ReportMaps:
         extent = (x - width / 2, y - height / 2, x + width / 2, y + height / 2)
         figure = Figure(figsize=BORDER_SIZE)
         ax = figure.add_axes((0.01, 0.01, 0.98, 0.98))
-        self._draw_layers(ax, self._within(extent), extent)
-        self._north_arrow(ax)
+        self.draw_layers(ax, self.within(extent), extent)
+        self.north_arrow(ax)
         ax.set_xlim(extent[0], extent[2])
         ax.set_ylim(extent[1], extent[3])
-        self._country_names(ax, extent)
-        self._scale_bar(ax, width)
+        self.country_names(ax, extent)
+        self.scale_bar(ax, width)
         return _png(figure)
 
-    def _within(self, extent: tuple[float, float, float, float]) -> dict[str, gpd.GeoDataFrame]:
+    def within(self, extent: tuple[float, float, float, float]) -> dict[str, gpd.GeoDataFrame]:
         """The layers within ``extent`` (metres): features found with the spatial index, lines
         and polygons cut to the extent; layers with nothing there are left out."""
         area = box(*extent)
@@ -262,8 +274,8 @@ class ReportMaps:
         if self._inset is None:
             figure = Figure(figsize=INSET_SIZE)
             ax = figure.add_axes((0.01, 0.01, 0.98, 0.98))
-            self._draw_layers(ax)
-            self._north_arrow(ax)
+            self.draw_layers(ax)
+            self.north_arrow(ax)
             self._inset = (figure, ax)
         figure, ax = self._inset
         for artist in self._inset_extras:
@@ -275,5 +287,5 @@ class ReportMaps:
         ring = Circle((point.x, point.y), self.radius_km * 1000, fill=False, edgecolor="#222222",
                       linewidth=1, linestyle=":", zorder=5)
         ax.add_patch(ring)
-        self._inset_extras = [ring, self._scale_bar(ax, 2 * half)]
+        self._inset_extras = [ring, self.scale_bar(ax, 2 * half)]
         return _png(figure)

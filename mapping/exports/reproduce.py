@@ -1,6 +1,7 @@
 """``bordermap export --reproduce FILE``: read an export's record back, recompute the ranking
 and shortlist from the store with the recorded profile, reference date, selection of
-countries and borders, and shortlist limits, and compare.
+countries and borders, and shortlist limits, run the recorded surge scenarios again, and
+compare.
 
 The record is read from every format: CSV from its sidecar ``<name>.record.json``, XLSX
 from its hidden sheet, GeoPackage from the layer metadata, GeoJSON from the collection's
@@ -22,6 +23,7 @@ from ..errors import BordermapError
 from ..layers.store import LayerStore
 from ..scoring.pipeline import rank_store
 from ..scoring.shortlist import ShortlistError, shortlist
+from .access_parts import RECORDED, run_entry, surge_table
 from .bundle import current_versions
 from .csv_table import record_path
 from .errors import ExportError
@@ -112,6 +114,19 @@ class Move:
 
 
 @dataclass(frozen=True)
+class SurgeChange:
+    """One figure of a recorded surge scenario's table that differs now (None: empty, or the
+    site not reached)."""
+
+    scenario: str
+    post_id: str
+    name: str
+    measure: str  # one of access_parts.RECORDED
+    old: int | None
+    new: int | None
+
+
+@dataclass(frozen=True)
 class Reproduction:
     """The comparison of a recorded export with the store now.
 
@@ -119,7 +134,8 @@ class Reproduction:
     differs (None: absent). ``moved``: posts ranked both times whose rank or score changed;
     ``appeared`` / ``disappeared``: posts ranked only now / only at export; shortlist posts
     ``shortlist_added`` / ``shortlist_removed``; ``costs``: (post, name, cost at export, cost
-    now) for posts ranked both times whose rehabilitation cost (USD) changed.
+    now) for posts ranked both times whose rehabilitation cost (USD) changed; ``surges``:
+    the figures of the recorded surge scenarios' tables that differ when run again.
     """
 
     record: ExportRecord
@@ -132,12 +148,14 @@ class Reproduction:
     shortlist_removed: list[str] = field(default_factory=list)
     shortlist_error: str | None = None
     costs: list[tuple[str, str, float | None, float | None]] = field(default_factory=list)
+    surges: list[SurgeChange] = field(default_factory=list)
 
     @property
     def identical(self) -> bool:
-        """Same ranks, scores, costs and shortlist (layer versions may differ with the same result)."""
+        """Same ranks, scores, costs, shortlist and surge tables (layer versions may differ
+        with the same result)."""
         return not (self.moved or self.appeared or self.disappeared or self.shortlist_added
-                    or self.shortlist_removed or self.shortlist_error or self.costs)
+                    or self.shortlist_removed or self.shortlist_error or self.costs or self.surges)
 
 
 def _names(store: LayerStore) -> dict[str, str]:
@@ -190,5 +208,20 @@ def reproduce(path: str | Path, store: LayerStore, lang: str = "en") -> Reproduc
         record, __version__, layers, sorted(moved, key=lambda m: m.new_rank or 0),
         sorted((move(p) for p in new_ranks if p not in record.ranks), key=lambda m: m.new_rank or 0),
         sorted((move(p) for p in record.ranks if p not in new_ranks), key=lambda m: m.old_rank or 0),
-        added, removed, error, costs)
+        added, removed, error, costs, _surge_changes(record, store))
+
+
+def _surge_changes(record: ExportRecord, store: LayerStore) -> list[SurgeChange]:
+    """Run each recorded surge scenario again and list the figures that differ."""
+    changes = []
+    profile = record.scoring_profile()
+    for name, entry in record.surges.items():
+        report = run_entry(store, profile, name, entry)
+        now, then = surge_table(report.run), record.surge_results.get(name, {})
+        names = dict(zip(report.run.sites["site_id"].astype(str), report.run.sites["name"], strict=True))
+        for site in sorted(set(now) | set(then)):
+            new, old = now.get(site, [None] * len(RECORDED)), then.get(site, [None] * len(RECORDED))
+            changes += [SurgeChange(name, site, str(names.get(site, site)), measure, a, b)
+                        for measure, a, b in zip(RECORDED, old, new, strict=True) if a != b]
+    return changes
 

@@ -21,6 +21,7 @@ from .kml import write_kml
 from .workbook import write_xlsx
 
 FORMATS = ("csv", "xlsx", "gpkg", "geojson", "kml", "kmz", "pdf", "html")
+REPORT_FORMATS = ("pdf", "html")
 SUFFIXES = {"json": "geojson", "htm": "html"}
 MEDIA_TYPES = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                "gpkg": "application/geopackage+sqlite3", "geojson": "application/geo+json",
