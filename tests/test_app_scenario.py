@@ -151,7 +151,8 @@ def test_scenarios_saved_then_compared_side_by_side(app, tmp_path):
 def test_bad_coordinates_are_refused_in_the_language_of_the_page(app):
     set_origin(app, "Léré")
     assert plain(t("surge.errors.bad_origin", "fr", value="Léré")) in [shown(e.value) for e in app.error]
-    assert not any(plain(t("surge.columns.arrivals", "fr")) in map(shown, tb.value.columns) for tb in app.table)
+    column = plain(t("surge.columns.arrivals", "fr"))
+    assert not any(column in map(shown, tb.value.columns) for tb in app.table)
     app.sidebar.radio(key="lang").set_value("en")
     run(app)
     assert t("surge.errors.bad_origin", "en", value="Léré") in [shown(e.value) for e in app.error]
