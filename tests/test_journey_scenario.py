@@ -80,7 +80,8 @@ def test_a_delegate_sets_a_surge_from_mbera_and_sees_the_posts_fill(app):
         assert len(drawn) == len(before)  # one line per site that receives people
         widest = max(drawn)
         assert "Bassikounou" in widest[1] and "70 000" in widest[1]  # the widest line: the most people
-        assert tab.shows(words("scenario_page.first_value", "fr", post="Bassikounou", day=1))
+        first = words("scenario_page.saturation_item", "fr", post="Bassikounou", day=1)
+        assert tab.shows(words("scenario_page.saturation_line", "fr", posts=first))
         tab.page.locator("iframe[title='streamlit_folium.st_folium']").scroll_into_view_if_needed()
         tab.shot("mbera-100000")
 
@@ -98,10 +99,27 @@ def test_a_delegate_sets_a_surge_from_mbera_and_sees_the_posts_fill(app):
         tab.language("en")
         assert site_rows(tab, "en") == after
         set_number(tab, "scenario_page.days", "en", 10)
-        assert tab.shows(words("scenario_page.first_value", "en", post="Bassikounou", day=1))
+        assert tab.shows(words("scenario_page.first_metric_day", "en", day=1))
         queue = tab.static_table(words("surge.columns.capacity_source", "en"))
         assert queue[0][0] == words("surge.columns.name", "en")
         assert "35,000" in " ".join(queue[1])
         tab.page.locator("[data-testid=stVegaLiteChart]").first.scroll_into_view_if_needed()
         tab.shot("english-10-days")
+
+        # 4. two scenarios saved, side by side
+        for days in (10, 30):
+            set_number(tab, "scenario_page.days", "en", days)
+            name = tab.page.get_by_label(words("scenario_page.scenario_name", "en"), exact=True)
+            name.fill(f"Mbera {days} days")
+            name.press("Enter")
+            tab.page.get_by_role("button", name=words("scenario_page.save_button", "en")).click()
+            tab.settle()
+            assert tab.shows(words("scenario_page.saved_as", "en", name=f"Mbera {days} days"))
+        compared = tab.page.locator("[data-testid=stTable]").filter(
+            has_text=words("surge.columns.peak_queue", "en")).filter(has_text="Mbera 10 days")
+        header = compared.locator("thead tr").first.inner_text()
+        assert "Mbera 10 days" in header and "Mbera 30 days" in header  # one column group each
+        assert "Bassikounou" in compared.inner_text()
+        compared.scroll_into_view_if_needed()
+        tab.shot("compared")
         assert tab.outside == []

@@ -298,10 +298,10 @@ def numbers_section(lang: str) -> SurgeScenario | None:
     k = _number(cols[0], t("scenario_page.choice_k", lang), "scenario_k", min_value=1, max_value=10, step=1,
                 help=t("scenario_page.choice_k_help", lang))
     throughput = _number(cols[1], t("scenario_page.throughput", lang), "scenario_throughput", min_value=0.0,
-                         max_value=1000.0, step=1.0, format="%.1f",
+                         max_value=1000.0, step=1.0, format="%g",
                          help=t("scenario_page.throughput_help", lang))
     hours = _number(cols[2], t("scenario_page.hours", lang), "scenario_hours", min_value=0.0, max_value=24.0,
-                    step=1.0, format="%.1f")
+                    step=1.0, format="%g")
     if not any(points.values()):
         st.warning(t("scenario_page.no_mode", lang))
         return None
@@ -336,15 +336,15 @@ def headline(run: SurgeRun, lang: str) -> None:
     posts = summary[summary["site_kind"] == "post"]
     names = dict(zip(summary["post_id"], summary["name"], strict=True))
     days = dict(zip(summary["post_id"], summary["saturation_day"], strict=True))
-    cols = st.columns(4)
+    cols = st.columns([2, 2, 3, 2])  # the post saturated first: its name in full
     cols[0].metric(t("scenario_page.people_metric", lang), format_number(result.scenario.people, lang, 0))
     cols[1].metric(t("scenario_page.posts_metric", lang),
                    t("scenario_page.posts_of", lang, reached=int((posts["arrivals"] > 0).sum()),
                      total=len(posts)))
     first = result.first_saturated[0] if result.first_saturated else None
-    cols[2].metric(t("scenario_page.first_metric", lang),
-                   t("scenario_page.first_value", lang, post=names[first], day=int(days[first]))
-                   if first else t("scenario_page.no_saturation", lang))
+    cols[2].metric(t("scenario_page.first_metric", lang) if first is None else
+                   t("scenario_page.first_metric_day", lang, day=int(days[first])),
+                   names[first] if first else t("scenario_page.no_saturation", lang))
     cols[3].metric(t("scenario_page.unreached_metric", lang),
                    format_number(sum(result.unreached.values()), lang, 0))
     if result.first_saturated:
