@@ -18,6 +18,7 @@ from mapping.i18n import t
 from mapping.layers.user_store import open_store
 from mapping.paths import shipped
 from mapping.scoring.profile import load_profile
+from mapping.webapp import tables
 from tests.apptest import keyed as choice
 from tests.apptest import run
 from tests.conftest import plain
@@ -141,6 +142,8 @@ def test_scenarios_saved_then_compared_side_by_side(app, tmp_path):
     measure = plain(t("surge.columns.arrivals", "fr"))
     big, small = (whole(shown(first[(g, c)])) for g, c in compared.columns if shown(c) == measure)
     assert big == 5 * small
+    assert tables.MISSING in {shown(v) for v in compared.to_numpy().ravel()}  # unofficial crossings: no queue
+    assert not {"nan", "None", "<NA>"} & {shown(v) for v in compared.to_numpy().ravel()}
 
     app.sidebar.radio(key="lang").set_value("en")
     run(app)

@@ -474,5 +474,5 @@ def saved_section(ctx: data.Page, scenario: SurgeScenario | None, origin: Origin
     shown = comparison_table(results, lang)
     shown.columns = pd.MultiIndex.from_tuples([(md_text(a), md_text(b)) for a, b in shown.columns])
     shown.index = [md_text(i) for i in shown.index]
-    st.table(shown.map(lambda v: tables.MISSING if v is None else md_text(v)))
+    st.table(shown.map(lambda v: tables.MISSING if pd.isna(v) else md_text(v)))
 
