@@ -38,6 +38,7 @@ with st.spinner(t("app.loading", lang)):
 pages = [
     st.Page("app_pages/map_ranking.py", title=t("app.pages.map", lang), default=True),
     st.Page("app_pages/shortlist_export.py", title=t("app.pages.shortlist", lang)),
+    st.Page("app_pages/scenario.py", title=t("app.pages.scenario", lang)),
     st.Page("app_pages/layers.py", title=t("app.pages.layers", lang)),
     st.Page("app_pages/method.py", title=t("app.pages.method", lang)),
 ]

@@ -425,15 +425,15 @@ def _road_layers(roads: list[tuple[str, str]], group: folium.FeatureGroup) -> No
 
 
 def _legend_rows(lang: str, with_population: bool, hidden_roads: list[str], notes: bool,
-                 water: tuple[str, ...] = ()) -> list[str]:
+                 water: tuple[str, ...] = (), page_symbols: tuple[str, ...] | None = None) -> list[str]:
     """One row per symbol drawn on the map (the posts' map, or with ``notes`` the delegate notes'
-    map; ``water``: the kinds among rivers and lakes that are drawn), from the catalogues and
-    constants only."""
+    map; ``water``: the kinds among rivers and lakes that are drawn; ``page_symbols``: the rows of a
+    page's own symbols, in place of the posts' ranks), from the catalogues and constants only."""
     ranks = "".join(f"<i style='background:{c};margin-right:0'></i>" for c in RANK_COLOURS)
     posts = [f"{ranks} {t('map.legend.rank_scale', lang)}",
              f"<i style='background:{UNRANKED_COLOUR}'></i>{t('map.legend.unranked', lang)}",
              f"<i class='bordermap-ring'></i>{t('map.legend.selected', lang)}"]
-    rows = [] if notes else posts
+    rows = list(page_symbols) if page_symbols is not None else [] if notes else posts
     rows += [f"<i style='background:{OFFICIAL_COLOUR};width:10px;height:10px'></i>"
              f"{t('map.legend.official', lang)}",
              f"<i style='background:{UNOFFICIAL_COLOUR};width:8px;height:8px'></i>"
@@ -463,8 +463,8 @@ def _legend_rows(lang: str, with_population: bool, hidden_roads: list[str], note
 
 
 def _legend(lang: str, with_population: bool, hidden_roads: list[str], notes: bool,
-            water: tuple[str, ...] = ()) -> Legend:
-    rows = _legend_rows(lang, with_population, hidden_roads, notes, water)
+            water: tuple[str, ...] = (), symbols: tuple[str, ...] | None = None) -> Legend:
+    rows = _legend_rows(lang, with_population, hidden_roads, notes, water, symbols)
     return Legend(f"<details open><summary>{t('map.legend.title', lang)}</summary>" + "<br>".join(rows)
                   + "</details>")
 
@@ -556,7 +556,8 @@ def prepare_map_layers(layers: dict[str, gpd.GeoDataFrame]) -> MapLayers:
 def base_map(layers: Mapping[str, gpd.GeoDataFrame], lang: str, overlay: Overlay | None = None,
              opacity: float = 0.6, tiles: str | None = None, notes: bool = False,
              prepared: MapLayers | None = None,
-             view: tuple[float, float, float, float] | None = None) -> folium.Map:
+             view: tuple[float, float, float, float] | None = None,
+             symbols: tuple[str, ...] | None = None) -> folium.Map:
     """Everything but the posts: countries with names, lakes, rivers, borders, roads by class, settlements
     sized by population, crossings, the population overlay (``opacity`` 0–1), legend (with the
     kinds of delegate notes when ``notes``), metric scale bar, full screen and distance measure.
@@ -564,7 +565,8 @@ def base_map(layers: Mapping[str, gpd.GeoDataFrame], lang: str, overlay: Overlay
     ``prepared``: roads, settlements, crossings, rivers and lakes already prepared (``prepare_map_layers``);
     when given, only the countries and borders of ``layers`` are read.
     ``view``: what the map opens on (west, south, east, north in degrees; ``project.view_bounds``),
-    else the G5 Sahel region."""
+    else the G5 Sahel region. ``symbols``: legend rows (HTML from catalogues and constants) of the
+    symbols a page adds, in place of the posts' ranks."""
     if prepared is None:
         prepared = prepare_map_layers(dict(layers))
     west, south, east, north = view or SAHEL_BOUNDS
@@ -606,7 +608,7 @@ def base_map(layers: Mapping[str, gpd.GeoDataFrame], lang: str, overlay: Overlay
     measure.add_to(fmap)
     MetricScale().add_to(fmap)
     drawn = tuple(kind for kind, text, _ in reversed(water) if text is not None)
-    _legend(lang, overlay is not None, list(prepared.hidden_roads), notes, drawn).add_to(fmap)
+    _legend(lang, overlay is not None, list(prepared.hidden_roads), notes, drawn, symbols).add_to(fmap)
     root = cast(Figure, fmap.get_root())
     root.header.add_child(Element(RANK_LABEL_CSS), name="bordermap_css")  # st_folium keeps the header
     return fmap

@@ -39,3 +39,15 @@ def rank_intervals(spans: pd.DataFrame, rank_title: str, p_title: str, lang: str
         color=alt.Color("p_top:Q", title=p_title, scale=alt.Scale(scheme="reds", domain=[0, 100])))
     median = alt.Chart(spans).mark_point(filled=True, color="black").encode(y=y, x="rank_median:Q")
     return localised(bars + median, lang)
+
+
+def daily_lines(days: pd.DataFrame, day_title: str, people_title: str, lang: str) -> alt.Chart:
+    """One line per ``measure`` (its name shown) of ``people`` by ``day`` (a surge at one site)."""
+    chart = alt.Chart(days).mark_line(point=alt.OverlayMarkDef(size=18)).encode(
+        x=alt.X("day:Q", title=day_title, axis=alt.Axis(tickMinStep=1, format="d")),
+        y=alt.Y("people:Q", title=people_title),
+        color=alt.Color("measure:N", title=None, legend=alt.Legend(orient="top")),
+        tooltip=[alt.Tooltip("day:Q", title=day_title), alt.Tooltip("measure:N", title=" "),
+                 alt.Tooltip("people:Q", format=",d", title=people_title)],
+    ).properties(height=300)
+    return localised(chart, lang)

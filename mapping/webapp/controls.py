@@ -20,7 +20,7 @@ from ..scoring.methods import METHODS
 from ..scoring.profile import Profile, load_profile
 from ..scoring.scenarios import scenarios
 from ..scoring.selection import Selection, border_name, country_name
-from . import data
+from . import data, scenario_page
 from .choices import choose, choose_many
 
 PROFILES_DIR = shipped("profiles", "profiles")
@@ -28,7 +28,8 @@ PROFILES_DIR = shipped("profiles", "profiles")
 # draw it, so they are carried over at the start of every run (``keep_page_settings``); the
 # choices made with ``choices.choose`` are kept without help
 PAGE_SETTINGS = ("opacity", "online_tiles", "note_mode", "presentation", "robustness", "budget", "max_posts",
-                 "upload_fix", "upload_user", "rollback_user", "note_user", "access_map", "access_areas")
+                 "upload_fix", "upload_user", "rollback_user", "note_user", "access_map", "access_areas",
+                 *scenario_page.KEPT)
 DEFAULT_CHOICE = "profile:default"
 
 

@@ -26,7 +26,7 @@ from ..access.load import SURGE_LOAD, with_surge_load
 from ..access.routing import Origin, surge_sites
 from ..access.run import SurgeRun, origin_minutes, used_modes
 from ..access.scenario import SurgeScenario
-from ..access.settings import TravelSettings, as_dict, settings_from_dict
+from ..access.settings import TRAVEL_MODES, TravelSettings, as_dict, settings_from_dict
 from ..access.surface import Surface
 from ..access.surge import simulate
 from ..errors import BordermapError
@@ -154,18 +154,19 @@ def overlay(path: str, version: int) -> Overlay | None:
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _base(path: str, version: int, lang: str, opacity: float, tiles: str | None, notes: bool,
-          view: Bounds | None) -> folium.Map:
+          view: Bounds | None, symbols: tuple[str, ...] | None = None) -> folium.Map:
     shown = {kind: found for kind in ("countries", "borders")
              if (found := layer(path, version, kind)) is not None}
     prepared = derived.map_layers(open_store(path), lambda kind: layer(path, version, kind))
     return localise(base_map(shown, lang, overlay(path, version), opacity, tiles, notes, prepared,
-                             view))
+                             view, symbols))
 
 
 def base(path: str, version: int, lang: str, opacity: float, tiles: str | None,
-         notes: bool = False) -> folium.Map:
+         notes: bool = False, symbols: tuple[str, ...] | None = None) -> folium.Map:
     """The map without posts, built once per store version, language, opacity and basemap
-    (``notes``: with the kinds of delegate notes in the legend).
+    (``notes``: with the kinds of delegate notes in the legend; ``symbols``: legend rows of the
+    page's own symbols, in place of the posts' ranks).
 
     Each call returns a copy: streamlit-folium renames the elements of the map it draws and
     attaches the posts to it, so a map drawn twice would point at names that no longer exist.
@@ -173,7 +174,7 @@ def base(path: str, version: int, lang: str, opacity: float, tiles: str | None,
     """
     shown = {kind: layer(path, version, kind) for kind in ("posts", "borders", "countries")}
     view = view_bounds(shown, project(path, version).countries)
-    return copy.deepcopy(_base(path, version, lang, opacity, tiles, notes, view))
+    return copy.deepcopy(_base(path, version, lang, opacity, tiles, notes, view, symbols))
 
 
 def profile_key(profile: Profile) -> str:
@@ -313,23 +314,34 @@ def travel_indicators(path: str, version: int, settings: TravelSettings, mode: s
     return _access_values(path, version, json.dumps(as_dict(settings), sort_keys=True), mode)
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
-def _origin_minutes(path: str, version: int, settings: str, origin: str, modes: tuple[str, ...],
-                    throughput: float, hours: float) -> tuple[gpd.GeoDataFrame, dict[str, np.ndarray]]:
-    travel = settings_from_dict(json.loads(settings))
+@st.cache_data(show_spinner=False, max_entries=8)
+def _sites(path: str, version: int, throughput: float, hours: float) -> gpd.GeoDataFrame:
     capacity = replace(SurgeScenario(), throughput_per_staff_hour=throughput, hours_per_day=hours)
-    sites = surge_sites(layer(path, version, "posts"), layer(path, version, "crossings"), capacity)
-    by_mode = {mode: surface(path, version, travel, mode) for mode in modes}
-    return sites, origin_minutes(by_mode, Origin.from_key(origin), sites)
+    return surge_sites(layer(path, version, "posts"), layer(path, version, "crossings"), capacity)
+
+
+@st.cache_data(show_spinner=False, max_entries=96)
+def _mode_minutes(path: str, version: int, settings: str, origin: str, mode: str) -> np.ndarray:
+    """Minutes from ``origin`` to every site by ``mode`` (the sites' positions do not depend on
+    the scenario's capacities: one run per origin and mode)."""
+    by_mode = {mode: surface(path, version, settings_from_dict(json.loads(settings)), mode)}
+    return origin_minutes(by_mode, Origin.from_key(origin), sites(path, version))[mode]
+
+
+def sites(path: str, version: int, scenario: SurgeScenario | None = None) -> gpd.GeoDataFrame:
+    """The sites people go to (``surge_sites``): the placed posts with their capacity under
+    ``scenario``'s throughput and hours (the defaults when None), and the unofficial crossings."""
+    scenario = scenario or SurgeScenario()
+    return _sites(path, version, scenario.throughput_per_staff_hour, scenario.hours_per_day)
 
 
 def surge(path: str, version: int, settings: TravelSettings, scenario: SurgeScenario,
           origin: Origin) -> SurgeRun:
     """``scenario`` simulated from ``origin``. The surfaces, the sites (with their capacities,
     which depend on the scenario's throughput and hours) and the minutes from the origin to
-    every site are cached per origin and modes used, so a change of numbers only simulates
-    again."""
-    sites, minutes = _origin_minutes(path, version, json.dumps(as_dict(settings), sort_keys=True),
-                                     origin.key(), used_modes(scenario), scenario.throughput_per_staff_hour,
-                                     scenario.hours_per_day)
-    return SurgeRun(simulate(scenario, sites, minutes), sites, minutes)
+    every site by each mode used are cached, so a change of numbers only simulates again."""
+    placed = sites(path, version, scenario)
+    key = json.dumps(as_dict(settings), sort_keys=True)
+    minutes = {mode: np.full(len(placed), np.inf) for mode in TRAVEL_MODES}
+    minutes |= {mode: _mode_minutes(path, version, key, origin.key(), mode) for mode in used_modes(scenario)}
+    return SurgeRun(simulate(scenario, placed, minutes), placed, minutes)
