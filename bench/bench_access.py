@@ -53,9 +53,10 @@ from affine import Affine
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from mapping.access.catchments import population_within_times
-from mapping.access.friction import FrictionLayers, friction_minutes, speed_surface
+from mapping.access.friction import friction_minutes, speed_surface
+from mapping.access.inputs import AccessInputs
 from mapping.access.settings import default_settings
-from mapping.access.surface import AccessInputs, Surface, access_grid, population_on_grid
+from mapping.access.surface import Surface, access_grid, population_on_grid
 from mapping.access.times import travel_minutes, window_radius
 from tests.grass import grass_available, run_r_cost
 
@@ -177,7 +178,7 @@ def main(argv: list[str] | None = None) -> None:
           f"({people.sum():,.0f} people)\n")
     for mode in args.modes.split(","):
         start = time.perf_counter()
-        layers = FrictionLayers(posts, roads, crossings=crossings)
+        layers = AccessInputs(posts, roads, crossings=crossings)
         friction = friction_minutes(grid, speed_surface(grid, layers, settings, mode)).astype(np.float32)
         build = time.perf_counter() - start
         radius = window_radius(args.minutes, settings.max_speed_kmh(mode), cells_m)

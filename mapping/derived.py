@@ -29,8 +29,9 @@ import pandas as pd
 from filelock import Timeout
 
 from . import package_version
+from .access.inputs import AccessInputs
 from .access.settings import TravelSettings, as_dict
-from .access.surface import AccessInputs, Surface, build_surface
+from .access.surface import Surface, build_surface
 from .layers.store import LayerStore
 from .maps import MapLayers, prepare_map_layers
 from .raster_overlay import Overlay

@@ -11,8 +11,9 @@ import pytest
 import rasterio
 
 from mapping.access.catchments import access_indicators, quickest_population
+from mapping.access.inputs import AccessInputs
 from mapping.access.settings import default_settings
-from mapping.access.surface import AccessInputs, access_grid, build_surface, population_on_grid
+from mapping.access.surface import access_grid, build_surface, population_on_grid
 
 SETTINGS = default_settings().with_changes(cell_m=2000, reach_km=80, minutes=[60, 120, 240])
 

@@ -14,8 +14,9 @@ import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mapping.access.friction import FrictionLayers, close_corners, friction_minutes, speed_surface
+from mapping.access.friction import close_corners, friction_minutes, speed_surface
 from mapping.access.grid import TravelGrid
+from mapping.access.inputs import AccessInputs
 from mapping.access.settings import TravelSettings, default_settings, settings_from_dict
 from mapping.access.times import travel_minutes
 from tests.grass import grass_available, run_r_cost
@@ -148,7 +149,7 @@ def friction_of(layers: dict, travel: TravelSettings | None = None, mode: str = 
     """The grid around ``centre`` and the friction (minutes per cell) of the layers, with a
     post at ``post``."""
     grid = TravelGrid.around(np.array([centre[0]]), np.array([centre[1]]), CELL_M, margin_km)
-    speed = speed_surface(grid, FrictionLayers(posts=points(post), **layers), travel or default_settings(),
+    speed = speed_surface(grid, AccessInputs(posts=points(post), **layers), travel or default_settings(),
                           mode)
     return grid, friction_minutes(grid, speed)
 

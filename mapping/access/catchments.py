@@ -19,8 +19,9 @@ import shapely
 from affine import Affine
 from rasterio import features
 
+from .inputs import AccessInputs
 from .settings import TRAVEL_MODES, TravelSettings
-from .surface import AccessInputs, Surface, access_grid, build_surface, population_on_grid
+from .surface import Surface, access_grid, build_surface, population_on_grid
 from .times import times_from_each, travel_minutes, window_radius
 
 

@@ -14,8 +14,6 @@ them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import geopandas as gpd
 import numpy as np
 import shapely
@@ -23,21 +21,10 @@ from rasterio import features
 from scipy import ndimage
 
 from .grid import TravelGrid
+from .inputs import AccessInputs
 from .settings import TravelSettings
 
 MINUTES_PER_HOUR = 60.0
-
-
-@dataclass
-class FrictionLayers:
-    """What the friction is built from (EPSG:4326); every layer but the posts is optional."""
-
-    posts: gpd.GeoDataFrame
-    roads: gpd.GeoDataFrame | None = None
-    rivers: gpd.GeoDataFrame | None = None
-    lakes: gpd.GeoDataFrame | None = None
-    countries: gpd.GeoDataFrame | None = None
-    crossings: gpd.GeoDataFrame | None = None
 
 
 def _shapes(layer: gpd.GeoDataFrame | None, grid: TravelGrid) -> np.ndarray:
@@ -86,7 +73,7 @@ def road_speeds(roads: gpd.GeoDataFrame, settings: TravelSettings, mode: str) ->
                     dtype=float)
 
 
-def speed_surface(grid: TravelGrid, layers: FrictionLayers, settings: TravelSettings,
+def speed_surface(grid: TravelGrid, layers: AccessInputs, settings: TravelSettings,
                   mode: str) -> np.ndarray:
     """Speed (km/h) per cell of ``grid`` for ``mode``; 0 where no one can move."""
     off_road = settings.off_road_kmh(mode)

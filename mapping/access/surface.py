@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import io
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -23,28 +23,11 @@ from rasterio.errors import WindowError
 from rasterio.warp import Resampling, reproject, transform_bounds
 from rasterio.windows import Window, from_bounds
 
-from .friction import FrictionLayers, friction_minutes, speed_surface
+from .friction import friction_minutes, speed_surface
 from .grid import TravelGrid
+from .inputs import AccessInputs
 from .settings import TravelSettings
 from .times import travel_minutes
-
-
-@dataclass
-class AccessInputs:
-    """The layers travel times are computed from (EPSG:4326) and the population raster."""
-
-    posts: gpd.GeoDataFrame
-    roads: gpd.GeoDataFrame | None = None
-    rivers: gpd.GeoDataFrame | None = None
-    lakes: gpd.GeoDataFrame | None = None
-    countries: gpd.GeoDataFrame | None = None
-    crossings: gpd.GeoDataFrame | None = None
-    settlements: gpd.GeoDataFrame | None = None
-    population: str | Path | None = None
-
-    def placed_posts(self) -> gpd.GeoDataFrame:
-        geoms = self.posts.geometry
-        return self.posts[(geoms.notna() & ~geoms.is_empty).to_numpy()].reset_index(drop=True)
 
 
 @dataclass(eq=False)
@@ -118,8 +101,7 @@ def build_surface(inputs: AccessInputs, settings: TravelSettings, mode: str,
     lon, lat = posts.geometry.x.to_numpy(), posts.geometry.y.to_numpy()
     if progress:
         progress("friction")
-    layers = FrictionLayers(posts, inputs.roads, inputs.rivers, inputs.lakes, inputs.countries,
-                            inputs.crossings)
+    layers = replace(inputs, posts=posts)
     friction = friction_minutes(grid, speed_surface(grid, layers, settings, mode)).astype(np.float32)
     rows, cols, inside = grid.cells_of(lon, lat)
     if progress:

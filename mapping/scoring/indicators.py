@@ -25,8 +25,8 @@ import pandas as pd
 import shapely
 
 from ..access.catchments import access_columns, access_table
+from ..access.inputs import AccessInputs
 from ..access.settings import TravelSettings
-from ..access.surface import AccessInputs
 from ..geo import (
     SAHEL_BOUNDS,
     geodesic_m,
