@@ -54,10 +54,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from mapping.access.catchments import population_within_times
 from mapping.access.friction import friction_minutes, speed_surface
-from mapping.access.inputs import AccessInputs
 from mapping.access.settings import default_settings
 from mapping.access.surface import Surface, access_grid, population_on_grid
 from mapping.access.times import travel_minutes, window_radius
+from mapping.inputs import Layers
 from tests.grass import grass_available, run_r_cost
 
 NODATA = -1.0
@@ -163,7 +163,7 @@ def main(argv: list[str] | None = None) -> None:
     crossings = gpd.read_file(gpkg, layer="crossings")
     settings = default_settings().with_changes(cell_m=100.0, reach_km=args.reach_km, minutes=[args.minutes])
     raster = args.data / "population_100m.tif"
-    inputs = AccessInputs(posts, roads=roads, crossings=crossings, population=raster)
+    inputs = Layers(posts, roads=roads, crossings=crossings, population=raster)
     grid = access_grid(inputs, settings)
     load = time.perf_counter() - began
     seconds, (people, _) = best_of(lambda: population_on_grid(grid, inputs.population, None), 1)
@@ -178,7 +178,7 @@ def main(argv: list[str] | None = None) -> None:
           f"({people.sum():,.0f} people)\n")
     for mode in args.modes.split(","):
         start = time.perf_counter()
-        layers = AccessInputs(posts, roads, crossings=crossings)
+        layers = Layers(posts, roads=roads, crossings=crossings)
         friction = friction_minutes(grid, speed_surface(grid, layers, settings, mode)).astype(np.float32)
         build = time.perf_counter() - start
         radius = window_radius(args.minutes, settings.max_speed_kmh(mode), cells_m)

@@ -32,9 +32,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this source tree
 
 from generate import data_files, data_parser
 
+from mapping.inputs import Layers
 from mapping.layers.raster_checks import MAX_WINDOW_CELLS
 from mapping.layers.schema import KINDS, with_schema_types
-from mapping.scoring.indicators import IndicatorParams, Layers, compute_indicators
+from mapping.scoring.indicators import IndicatorParams, compute_indicators
 from mapping.scoring.population import _groups, _window
 
 LAYERS = ("posts", "crossings", "roads", "settlements", "borders")

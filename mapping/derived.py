@@ -29,9 +29,9 @@ import pandas as pd
 from filelock import Timeout
 
 from . import package_version
-from .access.inputs import AccessInputs
 from .access.settings import TravelSettings, as_dict
 from .access.surface import Surface, build_surface
+from .inputs import Layers
 from .layers.store import LayerStore
 from .maps import MapLayers, prepare_map_layers
 from .raster_overlay import Overlay
@@ -217,9 +217,10 @@ def access_surface(store: LayerStore, read: LayerSource, settings: TravelSetting
     ``[access]`` ``settings``, kept per layer versions and settings."""
     def compute() -> Surface:
         layers = _read(read, ACCESS_INPUTS)
-        inputs = AccessInputs(layers["posts"], layers.get("roads"), layers.get("rivers"), layers.get("lakes"),
-                              layers.get("countries"), layers.get("crossings"), layers.get("settlements"),
-                              store.raster_path("population"))
+        inputs = Layers(layers["posts"], roads=layers.get("roads"), rivers=layers.get("rivers"),
+                        lakes=layers.get("lakes"), countries=layers.get("countries"),
+                        crossings=layers.get("crossings"), settlements=layers.get("settlements"),
+                        population=store.raster_path("population"))
         return build_surface(inputs, settings, mode, progress=progress)
 
     key = {"mode": mode, "access": as_dict(settings.with_changes(minutes=[60]))}  # times do not change it

@@ -11,15 +11,15 @@ import pytest
 import rasterio
 
 from mapping.access.catchments import access_indicators, quickest_population
-from mapping.access.inputs import AccessInputs
 from mapping.access.settings import default_settings
 from mapping.access.surface import access_grid, build_surface, population_on_grid
+from mapping.inputs import Layers
 
 SETTINGS = default_settings().with_changes(cell_m=2000, reach_km=80, minutes=[60, 120, 240])
 
 
 @pytest.fixture(scope="module")
-def inputs(shared_data) -> AccessInputs:
+def inputs(shared_data) -> Layers:
     reference = shared_data / "sahel_reference.gpkg"
     crossings = gpd.read_file(reference, layer="road_border_intersections")
     crossings = crossings.cx[-17:-3, 13:18].reset_index(drop=True)  # Senegal river and Mali borders
@@ -30,7 +30,7 @@ def inputs(shared_data) -> AccessInputs:
     roads = gpd.GeoDataFrame({"road_id": edges["edge_id"].astype(str), "road_class": "primary",
                               "surface": "unknown", "all_season": True},
                              geometry=edges.geometry, crs=edges.crs)
-    return AccessInputs(posts, roads=roads, rivers=gpd.read_file(reference, layer="rivers"),
+    return Layers(posts, roads=roads, rivers=gpd.read_file(reference, layer="rivers"),
                         countries=gpd.read_file(reference, layer="countries"),
                         settlements=gpd.read_file(reference, layer="settlements_geonames"),
                         population=shared_data / "population_2020_persons.tif")
@@ -43,7 +43,7 @@ def test_the_population_raster_keeps_its_people_on_the_travel_grid(inputs, share
         total = float(values[~values.mask & (values > 0)].sum())
         west, south, east, north = src.bounds
     # a grid around the raster's corners covers it whole: every person lands in one of its cells
-    corners = AccessInputs(gpd.GeoDataFrame({"post_id": ["a", "b"]}, crs="EPSG:4326",
+    corners = Layers(gpd.GeoDataFrame({"post_id": ["a", "b"]}, crs="EPSG:4326",
                                             geometry=gpd.points_from_xy([west, east], [south, north])))
     grid = access_grid(corners, SETTINGS.with_changes(reach_km=30))
     people, source = population_on_grid(grid, raster, None)
@@ -80,6 +80,6 @@ def test_the_wet_season_never_shortens_a_journey(inputs):
     dry = build_surface(inputs, SETTINGS, "vehicle")
     wet_settings = SETTINGS.with_changes(season="wet")
     unsealed = inputs.roads.assign(all_season=False)
-    wet = build_surface(AccessInputs(**{**inputs.__dict__, "roads": unsealed}), wet_settings, "vehicle")
+    wet = build_surface(Layers(**{**inputs.__dict__, "roads": unsealed}), wet_settings, "vehicle")
     assert (wet.minutes >= dry.minutes - 1e-4).all()
     assert (wet.minutes > dry.minutes + 1).any()

@@ -11,8 +11,9 @@ import pytest
 import shapely
 from pyproj import Geod
 
+from mapping.inputs import Layers
 from mapping.layers.schema import KINDS, with_schema_types
-from mapping.scoring.indicators import IndicatorParams, Layers, compute_indicators
+from mapping.scoring.indicators import IndicatorParams, compute_indicators
 
 GEOD = Geod(ellps="WGS84")
 ORIGIN = (-10.0, 15.0)

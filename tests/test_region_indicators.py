@@ -20,8 +20,9 @@ import shapely
 from pyproj import CRS, Geod, Transformer
 from shapely.ops import substring
 
+from mapping.inputs import Layers
 from mapping.layers.schema import KINDS, with_schema_types
-from mapping.scoring.indicators import IndicatorParams, Layers, compute_indicators
+from mapping.scoring.indicators import IndicatorParams, compute_indicators
 
 pytestmark = pytest.mark.shared_data
 

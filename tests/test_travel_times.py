@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 
 from mapping.access.friction import close_corners, friction_minutes, speed_surface
 from mapping.access.grid import TravelGrid
-from mapping.access.inputs import AccessInputs
 from mapping.access.settings import TravelSettings, default_settings, settings_from_dict
 from mapping.access.times import travel_minutes
+from mapping.inputs import Layers
 from tests.grass import grass_available, run_r_cost
 
 needs_grass = pytest.mark.skipif(not grass_available(), reason="GRASS GIS (`grass`, Debian grass-core) "
@@ -149,7 +149,7 @@ def friction_of(layers: dict, travel: TravelSettings | None = None, mode: str = 
     """The grid around ``centre`` and the friction (minutes per cell) of the layers, with a
     post at ``post``."""
     grid = TravelGrid.around(np.array([centre[0]]), np.array([centre[1]]), CELL_M, margin_km)
-    speed = speed_surface(grid, AccessInputs(posts=points(post), **layers), travel or default_settings(),
+    speed = speed_surface(grid, Layers(posts=points(post), **layers), travel or default_settings(),
                           mode)
     return grid, friction_minutes(grid, speed)
 

@@ -19,7 +19,7 @@ import shapely
 from affine import Affine
 from rasterio import features
 
-from .inputs import AccessInputs
+from ..inputs import Layers
 from .settings import TRAVEL_MODES, TravelSettings
 from .surface import Surface, access_grid, build_surface, population_on_grid
 from .times import times_from_each, travel_minutes, window_radius
@@ -64,7 +64,7 @@ def requested_modes(names: list[str], settings: TravelSettings) -> dict[str, Tra
     return {mode: settings.with_changes(minutes=sorted(times)) for mode, times in wanted.items()}
 
 
-def access_table(inputs: AccessInputs, modes: dict[str, TravelSettings],
+def access_table(inputs: Layers, modes: dict[str, TravelSettings],
                  progress: Callable[[int], None] | None = None) -> pd.DataFrame:
     """The travel-time indicators of each placed post for each of ``modes`` (index ``post_id``)."""
     tables = []

@@ -20,8 +20,8 @@ import shapely
 from rasterio import features
 from scipy import ndimage
 
+from ..inputs import Layers
 from .grid import TravelGrid
-from .inputs import AccessInputs
 from .settings import TravelSettings
 
 MINUTES_PER_HOUR = 60.0
@@ -73,7 +73,7 @@ def road_speeds(roads: gpd.GeoDataFrame, settings: TravelSettings, mode: str) ->
                     dtype=float)
 
 
-def speed_surface(grid: TravelGrid, layers: AccessInputs, settings: TravelSettings,
+def speed_surface(grid: TravelGrid, layers: Layers, settings: TravelSettings,
                   mode: str) -> np.ndarray:
     """Speed (km/h) per cell of ``grid`` for ``mode``; 0 where no one can move."""
     off_road = settings.off_road_kmh(mode)

@@ -23,9 +23,9 @@ from rasterio.errors import WindowError
 from rasterio.warp import Resampling, reproject, transform_bounds
 from rasterio.windows import Window, from_bounds
 
+from ..inputs import Layers
 from .friction import friction_minutes, speed_surface
 from .grid import TravelGrid
-from .inputs import AccessInputs
 from .settings import TravelSettings
 from .times import travel_minutes
 
@@ -82,7 +82,7 @@ class Surface:
                    str(data["population_source"]))
 
 
-def access_grid(inputs: AccessInputs, settings: TravelSettings) -> TravelGrid:
+def access_grid(inputs: Layers, settings: TravelSettings) -> TravelGrid:
     """The grid covering the placed posts widened by ``reach_km``, of ``cell_m`` cells."""
     posts = inputs.placed_posts()
     if posts.empty:
@@ -91,7 +91,7 @@ def access_grid(inputs: AccessInputs, settings: TravelSettings) -> TravelGrid:
                              settings.reach_km)
 
 
-def build_surface(inputs: AccessInputs, settings: TravelSettings, mode: str,
+def build_surface(inputs: Layers, settings: TravelSettings, mode: str,
                   population: tuple[np.ndarray, str] | None = None,
                   progress: Callable[[str], None] | None = None) -> Surface:
     """The travel-time picture of ``mode`` for the placed posts; ``population`` (persons per

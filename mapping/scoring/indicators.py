@@ -16,8 +16,7 @@ ellipsoid); lengths along a border are geodesic too (``coverage_gap``).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field, replace
 
 import geopandas as gpd
 import numpy as np
@@ -25,7 +24,6 @@ import pandas as pd
 import shapely
 
 from ..access.catchments import access_columns, access_table
-from ..access.inputs import AccessInputs
 from ..access.settings import TravelSettings
 from ..geo import (
     SAHEL_BOUNDS,
@@ -35,10 +33,11 @@ from ..geo import (
     study_crs,
     widen_bounds,
 )
+from ..inputs import Layers
 from ..layers.borders import served_borders
 from ..layers.schema import CONDITION_SCORES
 from .coverage_gap import GAP_COLUMNS, coverage_gaps
-from .population import PopulationGrid, population_within, settlement_population_within
+from .population import population_within, settlement_population_within
 
 DISTORTION_EPSILON = 1e-4  # added to the measured scale error: the ellipsoid's departure from the sphere
 ROUNDING_M = 1.0  # added to every metric search distance: floating-point rounding of projected points
@@ -58,23 +57,6 @@ class IndicatorParams:
     @property
     def radius_m(self) -> float:
         return self.radius_km * 1000.0
-
-
-@dataclass
-class Layers:
-    """The inputs of the indicators: vector layers (EPSG:4326) and the population raster path."""
-
-    posts: gpd.GeoDataFrame
-    crossings: gpd.GeoDataFrame | None = None
-    borders: gpd.GeoDataFrame | None = None
-    roads: gpd.GeoDataFrame | None = None
-    settlements: gpd.GeoDataFrame | None = None
-    flows: gpd.GeoDataFrame | None = None
-    incidents: gpd.GeoDataFrame | None = None
-    population: str | Path | PopulationGrid | None = None  # a GeoTIFF, or its cells already read
-    rivers: gpd.GeoDataFrame | None = None  # barriers and land for travel times
-    lakes: gpd.GeoDataFrame | None = None
-    countries: gpd.GeoDataFrame | None = None
 
 
 def pop_column(params: IndicatorParams) -> str:
@@ -311,7 +293,7 @@ def compute_indicators(layers: Layers, params: IndicatorParams | None = None) ->
         "rehab_cost_usd": posts["rehab_cost_usd"].to_numpy(dtype=float),
     }, index=pd.Index(posts["post_id"].to_numpy(), name="post_id"))
     if params.access and len(posts):
-        travel = access_table(_access_inputs(posts, layers), params.access)
+        travel = access_table(replace(layers, posts=posts), params.access)
         table = table.join(travel)
     table = _with_unplaced(table, everyone[~placed], served[~placed].to_numpy(dtype=object), params)
     table.attrs.update(
@@ -323,13 +305,6 @@ def compute_indicators(layers: Layers, params: IndicatorParams | None = None) ->
         reference_date=params.reference_date.isoformat(),
     )
     return table
-
-
-def _access_inputs(posts: gpd.GeoDataFrame, layers: Layers) -> AccessInputs:
-    """The layers travel times are computed from (a raster already read is not reused)."""
-    raster = layers.population if isinstance(layers.population, str | Path) else None
-    return AccessInputs(posts, layers.roads, layers.rivers, layers.lakes, layers.countries, layers.crossings,
-                        layers.settlements, raster)
 
 
 def _with_unplaced(table: pd.DataFrame, unplaced: gpd.GeoDataFrame, border_id: np.ndarray,

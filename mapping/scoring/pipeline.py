@@ -13,9 +13,10 @@ from ..access.catchments import requested_modes
 from ..access.load import with_surge_load
 from ..access.settings import TravelSettings
 from ..i18n import Term
+from ..inputs import Layers
 from ..layers.store import LayerStore, StoreError
 from ..layers.values import to_numbers
-from .indicators import IndicatorParams, Layers, compute_indicators
+from .indicators import IndicatorParams, compute_indicators
 from .profile import Profile, ProfileError
 from .rank import Ranking, score
 from .selection import Selection, border_ids, post_borders, with_borders
