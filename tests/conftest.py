@@ -10,6 +10,8 @@ import geopandas as gpd
 import pytest
 import shapely
 
+from mapping.access.settings import TRAVEL_MODES, default_settings
+from mapping.derived import access_surface
 from mapping.layers.user_store import open_store
 
 
@@ -29,6 +31,25 @@ def demo_store_folder(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("demo-store")
     open_store(folder / "store.gpkg")
     return folder
+
+
+@pytest.fixture(scope="session")
+def demo_travel_folder(demo_store_folder: Path, tmp_path_factory) -> Path:
+    """The demo store with the default profile's travel-time surfaces (foot, motorbike, vehicle)
+    kept in it, computed once per session: tests copy it rather than compute them again."""
+    folder = tmp_path_factory.mktemp("demo-travel") / "store"
+    shutil.copytree(demo_store_folder, folder)
+    store = open_store(folder / "store.gpkg")
+    for mode in TRAVEL_MODES:
+        access_surface(store, store.read, default_settings(), mode)
+    return folder
+
+
+@pytest.fixture
+def travel_store_copy(demo_travel_folder: Path, tmp_path: Path) -> Path:
+    """A fresh copy of the demo store with its travel-time surfaces: the path of its GeoPackage."""
+    shutil.copytree(demo_travel_folder, tmp_path / "store")
+    return tmp_path / "store" / "store.gpkg"
 
 
 @pytest.fixture

@@ -19,8 +19,8 @@ BASSIKOUNOU = "MRT-BSK"
 
 
 @pytest.fixture
-def app(store_copy, monkeypatch):
-    monkeypatch.setenv("BORDERMAP_STORE", str(store_copy))
+def app(travel_store_copy, monkeypatch):
+    monkeypatch.setenv("BORDERMAP_STORE", str(travel_store_copy))
     return run(AppTest.from_file(APP, default_timeout=240))
 
 

@@ -12,12 +12,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from mapping import derived
 from mapping.access.saved import saved_surges
 from mapping.i18n import t
 from mapping.layers.user_store import open_store
-from mapping.paths import shipped
-from mapping.scoring.profile import load_profile
 from mapping.webapp import tables
 from tests.apptest import keyed as choice
 from tests.apptest import run
@@ -29,14 +26,9 @@ LERE = "-4.91,15.71"  # Léré, Mali: people leaving towards Mauritania (Fassala
 
 
 @pytest.fixture(scope="module")
-def computed_store(demo_store_folder: Path, tmp_path_factory) -> Path:
-    """The demo store with the foot travel-time surface kept in it (computed once for the module)."""
-    folder = tmp_path_factory.mktemp("scenario-store") / "store"
-    shutil.copytree(demo_store_folder, folder)
-    store = open_store(folder / "store.gpkg")
-    settings = load_profile(shipped("profiles", "profiles") / "default.toml").access
-    derived.access_surface(store, store.read, settings, "foot")
-    return folder
+def computed_store(demo_travel_folder: Path) -> Path:
+    """The demo store with its travel-time surfaces kept in it (computed once per session)."""
+    return demo_travel_folder
 
 
 @pytest.fixture

@@ -20,12 +20,10 @@ from mapping.cli import main
 from mapping.i18n import t
 from mapping.layers.store import GeoPackageStore
 
-# a coarser grid than the default (2 km cells, 60 km around the posts) keeps the module quick
+# the default travel settings: the session's demo store already holds their surfaces
 PROFILE = """
 method = "wsum"
 [access]
-cell_m = 2000
-reach_km = 60
 minutes = [60, 120]
 [[criteria]]
 indicator = "pop_60min_foot"
@@ -35,9 +33,9 @@ LERE = "-4.91,15.71"  # Léré (Mali), 40 km from the Mauritanian border: an ori
 
 
 @pytest.fixture(scope="module")
-def setup(tmp_path_factory, demo_store_folder) -> tuple[Path, Path]:
+def setup(tmp_path_factory, demo_travel_folder) -> tuple[Path, Path]:
     folder = tmp_path_factory.mktemp("access")
-    shutil.copytree(demo_store_folder, folder / "store")
+    shutil.copytree(demo_travel_folder, folder / "store")
     profile = folder / "travel.toml"
     profile.write_text(PROFILE, encoding="utf-8")
     return folder / "store" / "store.gpkg", profile
@@ -98,7 +96,7 @@ def test_access_refuses_bad_times_and_formats_in_the_users_language(setup, tmp_p
     assert plain(t("errors.access_format", "fr", suffix=".shp", allowed=".gpkg, .tif, .tiff, .csv, .xlsx")) \
         in plain(result.output)
     bad = tmp_path / "bad.toml"
-    bad.write_text(PROFILE.replace("cell_m = 2000", "cell_m = -5"), encoding="utf-8")
+    bad.write_text(PROFILE.replace("[access]", "[access]\ncell_m = -5"), encoding="utf-8")
     result = run(store, "score", "--profile", bad, "--lang", "fr")
     assert result.exit_code == 1
     assert "cell_m" in result.output and "-5" in result.output

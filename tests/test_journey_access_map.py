@@ -9,13 +9,12 @@ map before): the journey reads it, as every process after the first does."""
 from __future__ import annotations
 
 import re
+import shutil
 import time
 
 import pytest
 from browser import Browser, browser, demo_app, plain, words
 
-from mapping import derived
-from mapping.access.settings import default_settings
 from mapping.layers.user_store import open_store
 from mapping.palette import time_band_colours
 
@@ -23,10 +22,9 @@ BASSIKOUNOU = "Bassikounou"
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("access-map")
-    store = open_store(folder / "store.gpkg")
-    derived.access_surface(store, store.read, default_settings(), "foot")
+def app(tmp_path_factory, demo_travel_folder):
+    folder = tmp_path_factory.mktemp("access-map") / "store"
+    shutil.copytree(demo_travel_folder, folder)  # the demo with its travel-time surfaces
     with demo_app(folder) as server:
         yield server
 

@@ -6,28 +6,22 @@ arrivals follow, then switches to English and changes the days."""
 from __future__ import annotations
 
 import re
+import shutil
 
 import pytest
 from browser import SETTLE_MS, Browser, app_server, browser, plain, words
 
-from mapping import derived
-from mapping.access.settings import TRAVEL_MODES
-from mapping.layers.user_store import open_store
-from mapping.paths import shipped
-from mapping.scoring.profile import load_profile
 from mapping.surge_map import FLOW_COLOUR
 
 FIRST_RUN_MS = 300_000  # the page reads the travel-time surfaces kept in the store (or computes them)
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    """The app on a demo store whose travel-time surfaces are computed once, before the server starts."""
-    store = open_store(tmp_path_factory.mktemp("scenario") / "store.gpkg")
-    settings = load_profile(shipped("profiles", "profiles") / "default.toml").access
-    for mode in TRAVEL_MODES:
-        derived.access_surface(store, store.read, settings, mode)
-    with app_server(store.path) as server:
+def app(tmp_path_factory, demo_travel_folder):
+    """The app on a demo store whose travel-time surfaces were computed before the server starts."""
+    folder = tmp_path_factory.mktemp("scenario") / "store"
+    shutil.copytree(demo_travel_folder, folder)
+    with app_server(folder / "store.gpkg") as server:
         yield server
     assert server.outside.requests == []
 

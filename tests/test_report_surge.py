@@ -40,10 +40,11 @@ needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="po
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory):
+def store(tmp_path_factory, demo_travel_folder):
     """The demo store with two saved scenarios leaving Léré and Nampala (Mali)."""
-    path = tmp_path_factory.mktemp("surge-report") / "store.gpkg"
-    store = open_store(path)
+    folder = tmp_path_factory.mktemp("surge-report") / "store"
+    shutil.copytree(demo_travel_folder, folder)
+    store = open_store(folder / "store.gpkg")
     save_surge(store, LERE, origin_around(-4.91, 15.71, 10))
     save_surge(store, NAMPALA, origin_around(-5.55, 15.28, 10))
     return store

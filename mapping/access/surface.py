@@ -12,6 +12,7 @@ import base64
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 
 import geopandas as gpd
@@ -122,7 +123,8 @@ def population_on_grid(grid: TravelGrid, raster: str | Path | None,
                        settlements: gpd.GeoDataFrame | None) -> tuple[np.ndarray, str]:
     """Persons per cell of ``grid`` and where they come from (``raster``, ``settlements``, ``none``)."""
     if raster is not None:
-        return _raster_on_grid(grid, raster), "raster"
+        found = Path(raster).stat()
+        return _raster_on_grid(grid, str(raster), found.st_mtime_ns, found.st_size), "raster"
     counts = np.zeros(grid.shape)
     if settlements is None or settlements.empty or "population" not in settlements:
         return counts, "none"
@@ -134,8 +136,11 @@ def population_on_grid(grid: TravelGrid, raster: str | Path | None,
     return counts, "settlements"
 
 
-def _raster_on_grid(grid: TravelGrid, raster: str | Path) -> np.ndarray:
-    """The raster's persons summed into the grid's cells (GDAL ``sum`` resampling: totals kept)."""
+@lru_cache(maxsize=2)
+def _raster_on_grid(grid: TravelGrid, raster: str, modified_ns: int, size: int) -> np.ndarray:
+    """The raster's persons summed into the grid's cells (GDAL ``sum`` resampling: totals kept);
+    kept for the next travel mode on the same grid while the file is unchanged (its time of
+    change and size are part of the key). The array is read-only."""
     west, south, east, north = transform_bounds(grid.crs, "EPSG:4326", *grid_bounds(grid), densify_pts=64)
     out = np.zeros(grid.shape)
     with rasterio.open(raster) as src:
@@ -151,7 +156,9 @@ def _raster_on_grid(grid: TravelGrid, raster: str | Path) -> np.ndarray:
         reproject(values, out, src_transform=src.window_transform(window), src_crs=src.crs,
                   dst_transform=grid.transform, dst_crs=grid.crs, resampling=Resampling.sum,
                   src_nodata=None, dst_nodata=None, num_threads=2, warp_mem_limit=512)
-    return np.where(np.isfinite(out) & (out > 0), out, 0.0)
+    people = np.where(np.isfinite(out) & (out > 0), out, 0.0)
+    people.flags.writeable = False
+    return people
 
 
 def grid_bounds(grid: TravelGrid) -> tuple[float, float, float, float]:
