@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from mapping.access.routing import origin_around
+from mapping.access.routing import origin_around, parse_lon_lat
 from mapping.access.scenario import SurgeError, SurgeScenario
 from mapping.access.surge import simulate
 from mapping.i18n import t
@@ -22,7 +22,6 @@ from mapping.webapp.scenario_page import (
     comparison_table,
     daily_table,
     mix_shares,
-    parse_lon_lat,
     site_table,
     table_bytes,
 )

@@ -10,6 +10,7 @@ treated as one place. Sites are the posts and the unofficial crossings.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,6 +57,25 @@ def origin_around(lon: float, lat: float, radius_km: float) -> Origin:
     local = CRS.from_proj4(f"+proj=aeqd +lat_0={lat} +lon_0={lon} +datum=WGS84 +units=m")
     circle = gpd.GeoSeries([shapely.Point(0, 0).buffer(radius_km * 1000.0, CIRCLE_SEGMENTS)], crs=local)
     return Origin((circle.to_crs("EPSG:4326").iloc[0],), f"{lat:.4f}, {lon:.4f} ± {radius_km:g} km")
+
+
+def parse_lon_lat(text: str) -> tuple[float, float]:
+    """``LON,LAT`` in decimal degrees (also ``LON;LAT`` with decimal commas, or ``LON LAT``);
+    ``SurgeError("bad_origin")`` otherwise."""
+    cleaned = text.strip().replace("−", "-")
+    if ";" in cleaned:
+        parts = [p.replace(",", ".") for p in cleaned.split(";")]
+    elif "," in cleaned:
+        parts = cleaned.split(",")
+    else:
+        parts = cleaned.split()
+    try:
+        lon, lat = (float(p) for p in parts)
+    except ValueError:
+        raise SurgeError("bad_origin", value=text) from None
+    if not (math.isfinite(lon) and math.isfinite(lat)):
+        raise SurgeError("bad_origin", value=text)
+    return lon, lat
 
 
 def origin_from_file(path: str | Path) -> Origin:

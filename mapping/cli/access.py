@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..access.catchments import access_indicators
 from ..access.files import write_access
-from ..access.routing import Origin, origin_around, origin_from_file
+from ..access.routing import Origin, origin_around, origin_from_file, parse_lon_lat
 from ..access.run import run_surge
 from ..access.saved import save_surge, saved_surges
 from ..access.scenario import CURVES, SurgeError, SurgeScenario
@@ -98,12 +98,7 @@ def _origin(text: str, radius_km: float) -> Origin:
     path = Path(text)
     if path.exists():
         return origin_from_file(path)
-    parts = text.replace(";", ",").split(",")
-    try:
-        lon, lat = (float(p) for p in parts)
-    except ValueError:
-        raise SurgeError("bad_origin", value=text) from None
-    return origin_around(lon, lat, radius_km)
+    return origin_around(*parse_lon_lat(text), radius_km)
 
 
 @click.command("surge")

@@ -18,7 +18,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from ..access.routing import Origin, origin_around, origin_from_file
+from ..access.routing import Origin, origin_around, origin_from_file, parse_lon_lat
 from ..access.run import SurgeRun, used_modes
 from ..access.saved import save_surge, saved_surges
 from ..access.scenario import CURVES, MAX_DAYS, MAX_PEOPLE, SurgeError, SurgeScenario
@@ -51,25 +51,6 @@ FORMATS = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocu
 
 
 # ------------------------------------------------------------------ what the inputs mean
-def parse_lon_lat(text: str) -> tuple[float, float]:
-    """``LON,LAT`` in decimal degrees (also ``LON;LAT`` with decimal commas, or ``LON LAT``);
-    ``SurgeError("bad_origin")`` otherwise."""
-    cleaned = text.strip().replace("−", "-")
-    if ";" in cleaned:
-        parts = [p.replace(",", ".") for p in cleaned.split(";")]
-    elif "," in cleaned:
-        parts = cleaned.split(",")
-    else:
-        parts = cleaned.split()
-    try:
-        lon, lat = (float(p) for p in parts)
-    except ValueError:
-        raise SurgeError("bad_origin", value=text) from None
-    if not (math.isfinite(lon) and math.isfinite(lat)):
-        raise SurgeError("bad_origin", value=text)
-    return lon, lat
-
-
 def settlement_labels(settlements: gpd.GeoDataFrame) -> dict[str, str]:
     """Placed settlements (id -> "name (ISO3)"), by name."""
     placed = settlements[settlements.geometry.notna() & ~settlements.geometry.is_empty]
