@@ -14,6 +14,8 @@ import time
 
 import pytest
 from browser import Browser, browser, demo_app, plain, words
+from playwright.sync_api import Locator
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from mapping.layers.user_store import open_store
 from mapping.palette import time_band_colours
@@ -61,6 +63,24 @@ def point_at(tab: Browser, lat: float, lon: float) -> dict[str, float]:
     return {"x": x, "y": y}
 
 
+def hover_until_shown(tab: Browser, position: dict[str, float], tooltip: Locator,
+                      seconds: float = 60) -> None:
+    """Point at ``position`` on the map until ``tooltip`` shows: the layer under it may still be
+    drawing when the app has settled (on a busy machine), and a pointer that does not move
+    raises no new hover event, so it leaves the map and comes back."""
+    container = tab.map().locator(".leaflet-container")
+    deadline = time.monotonic() + seconds
+    while True:
+        container.hover(position={"x": 5, "y": 5})
+        container.hover(position=position)
+        try:
+            tooltip.wait_for(timeout=3_000)
+            return
+        except PlaywrightTimeout:
+            if time.monotonic() > deadline:
+                raise
+
+
 def shot(tab: Browser, what: str) -> None:
     """A screenshot with the map in view (the app's page scrolls inside its own container)."""
     tab.page.locator("iframe[title='streamlit_folium.st_folium']").scroll_into_view_if_needed()
@@ -102,9 +122,8 @@ def test_a_delegate_reads_travel_times_on_the_map(app):
         assert legend_once(tab, (areas_fr,)), legend(tab)
         posts = open_store(app.store).read("posts")
         post = posts.loc[posts["name"] == BASSIKOUNOU].geometry.iloc[0]
-        tab.map().locator(".leaflet-container").hover(position=point_at(tab, post.y + 0.04, post.x))
         tooltip = tab.map().locator(".leaflet-tooltip").filter(has_text="ce poste est le plus rapide")
-        tooltip.wait_for(timeout=10_000)
+        hover_until_shown(tab, point_at(tab, post.y + 0.04, post.x), tooltip)
         assert re.search(rf"{BASSIKOUNOU} : [\d ]+ personnes", plain(tooltip.inner_text()))
         shot(tab, "areas-fr")
 
