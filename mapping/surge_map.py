@@ -9,8 +9,6 @@ catalogues and constants only.
 from __future__ import annotations
 
 import json
-import math
-from dataclasses import dataclass
 
 import folium
 import geopandas as gpd
@@ -31,15 +29,6 @@ ORIGIN_COLOUR = SELECTED_COLOUR
 FLOW_COLOUR = "#f16913"
 FLOW_WEIGHTS = (2.0, 14.0)  # pixels: the thinnest and the widest flow line
 CROSSING_RADIUS = 5  # pixels: an unofficial crossing that receives people
-MIN_ZOOM, MAX_ZOOM = 5, 8  # the view shows the roads and posts around, even for a near post
-
-
-@dataclass(frozen=True)
-class View:
-    """Where the map opens: its centre (lat, lon in degrees) and zoom level."""
-
-    center: tuple[float, float]
-    zoom: int
 
 
 def origin_point(origin: Origin) -> shapely.Point:
@@ -150,20 +139,13 @@ def legend_rows(lang: str) -> tuple[str, ...]:
             dot(IDLE_COLOUR) + t("scenario_page.legend.idle", lang))
 
 
-def view_of(result: SurgeResult | None, sites: gpd.GeoDataFrame, origin: Origin,
-            width_px: int = 900, height_px: int = 560) -> View:
-    """A view on the origin and the sites that receive people (Web Mercator zoom levels, from
-    ``MIN_ZOOM`` to ``MAX_ZOOM``), for a map of about ``width_px`` × ``height_px``."""
+def surge_bounds(result: SurgeResult | None, sites: gpd.GeoDataFrame,
+                 origin: Origin) -> tuple[float, float, float, float]:
+    """The box (west, south, east, north; degrees) of the origin and the sites that receive
+    people, for ``maps.fit_view``."""
     points = [origin_point(origin)]
     if result is not None:
         receiving = set(result.summary.loc[result.summary["arrivals"] > 0, "post_id"].astype(str))
         points += list(sites.geometry[sites["site_id"].astype(str).isin(receiving)])
     west, south, east, north = shapely.MultiPoint(points).bounds
-    def mercator(lat: float) -> float:
-        return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
-
-    margin = 1.6  # the map shows a little more than the points
-    span = max((east - west) / 360 * 256 / width_px,
-               (mercator(north) - mercator(south)) / (2 * math.pi) * 256 / height_px) * margin
-    zoom = MAX_ZOOM if span <= 0 else math.floor(-math.log2(span))
-    return View(((south + north) / 2, (west + east) / 2), max(MIN_ZOOM, min(MAX_ZOOM, zoom)))
+    return west, south, east, north

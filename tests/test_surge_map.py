@@ -17,7 +17,14 @@ from mapping.access.routing import origin_around, parse_lon_lat
 from mapping.access.scenario import SurgeError, SurgeScenario
 from mapping.access.surge import simulate
 from mapping.i18n import t
-from mapping.surge_map import FLOW_COLOUR, FLOW_WEIGHTS, SATURATED_COLOUR, surge_layer, view_of
+from mapping.surge_map import (
+    FLOW_COLOUR,
+    FLOW_WEIGHTS,
+    SATURATED_COLOUR,
+    origin_point,
+    surge_bounds,
+    surge_layer,
+)
 from mapping.webapp.scenario_page import (
     comparison_table,
     daily_table,
@@ -75,9 +82,15 @@ def test_without_a_result_the_posts_alone_are_drawn():
 
 def test_the_view_frames_the_origin_and_the_receiving_sites():
     result = run()
-    view = view_of(result, sites(), origin_around(-5.5, 15.6, 10))
-    assert -6.2 < view.center[1] < -5.5 and 15.6 < view.center[0] < 15.9
-    assert 5 <= view.zoom <= 8
+    origin = origin_around(-5.5, 15.6, 10)
+    west, south, east, north = surge_bounds(result, sites(), origin)
+    centre = origin_point(origin)
+    assert abs(centre.x + 5.5) < 0.01 and abs(centre.y - 15.6) < 0.01
+    assert west <= centre.x <= east and south <= centre.y <= north  # the origin
+    receiving = result.summary.loc[result.summary["arrivals"] > 0, "post_id"]
+    placed = sites().set_index("site_id").geometry.loc[receiving]
+    assert (placed.x >= west).all() and (placed.x <= east).all()
+    assert (placed.y >= south).all() and (placed.y <= north).all()
 
 
 @pytest.mark.parametrize("text", ["-4.91,15.71", " -4.91 , 15.71 ", "-4,91;15,71", "-4.91 15.71",

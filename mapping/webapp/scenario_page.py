@@ -27,8 +27,8 @@ from ..access.surge import COMPARED, SurgeResult, column_labels, compare
 from ..errors import BordermapError
 from ..i18n import format_number, format_percent, t
 from ..layers.uploads import saved_upload
-from ..maps import layer_control, nearest_post
-from ..surge_map import legend_rows, surge_layer, view_of
+from ..maps import fit_view, layer_control, nearest_post
+from ..surge_map import legend_rows, surge_bounds, surge_layer
 from ..tables import csv_options, inert_table, xlsx_bytes
 from . import charts, data, error_text, format_time, md_text, tables
 from .choices import choose, choose_many
@@ -357,12 +357,12 @@ def results_map(ctx: data.Page, run: SurgeRun | None, origin: Origin | None) -> 
     except BordermapError:  # posts without a usable capacity: said where the surge runs
         sites = None
     group = surge_layer(result, sites, origin, lang) if sites is not None else None
-    view = view_of(result, sites, origin) if origin is not None and sites is not None else None
+    if origin is not None and sites is not None:
+        fit_view(fmap, surge_bounds(result, sites, origin))
     clicking = st.session_state.get("scenario_origin_kind") == "map"
     # streamlit-folium reads the events to return when the map is first drawn: click mode has its own map
     st_folium(fmap, key="scenario_map_click" if clicking else "scenario_map", height=MAP_HEIGHT,
               use_container_width=True, feature_group_to_add=group, layer_control=layer_control(),
-              center=view.center if view else None, zoom=view.zoom if view else None,
               returned_objects=["last_clicked"] if clicking else [], on_change=_clicked if clicking else None)
 
 
