@@ -1,0 +1,1 @@
+"""Who uses bordermap and what each may do: roles, accounts, the signed-in user."""
