@@ -12,10 +12,11 @@ from streamlit.testing.v1 import AppTest
 
 from mapping.accounts.accounts import accounts, add_account, find, set_role
 from mapping.accounts.roles import Role, Viewer
+from mapping.i18n import t
 from mapping.layers.clearing import clear_layer
 from mapping.layers.notes import add_note, notes
 from mapping.layers.user_store import open_store
-from mapping.project import change_settings
+from mapping.project import change_settings, load_settings
 from tests.apptest import keyed as choice
 from tests.apptest import run
 from tests.conftest import plain
@@ -116,7 +117,7 @@ def test_a_gis_account_acts_under_its_name_and_a_demoted_one_is_refused(store_pa
     app = signed_in("Ibrahim")
     run(app, PAGES["layers"])
     assert not [t for t in app.text_input if t.key in ("upload_user", "rollback_user", "note_user")]
-    assert not app.expander or "Paramètres" not in " ".join(e.label for e in app.expander)  # admin only
+    assert t("app.project.settings", "fr") not in [e.label for e in app.expander]  # administrators only
     choice(app.selectbox, "rollback_version").set_value(store.history("crossings")[-2].version)
     app.button(key="rollback_button").click()
     run(app)
@@ -177,6 +178,16 @@ def test_the_admin_page_adds_and_refuses_as_the_command_line_does(store_path):
     run(app)
     assert any("dernier administrateur" in unescaped(e.value) for e in app.error)
     assert [a.name for a in accounts(store)] == [*PEOPLE, "Fatou"]
+
+
+def test_an_admin_turns_sign_in_off_in_the_project_settings(store_path):
+    app = signed_in("Aminata")
+    run(app, PAGES["layers"])
+    app.radio(key="project_sign_in").set_value("off")
+    next(b for b in app.button if b.label == t("app.project.save", "fr")).click()
+    run(app)
+    assert load_settings(open_store(store_path)).sign_in is False
+    assert "Un seul utilisateur" in " ".join(c.value for c in app.sidebar.caption)  # no one to sign out
 
 
 def test_single_user_mode_asks_no_sign_in_and_keeps_the_typed_names(store_path):
