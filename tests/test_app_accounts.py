@@ -17,6 +17,7 @@ from mapping.layers.clearing import clear_layer
 from mapping.layers.notes import add_note, notes
 from mapping.layers.user_store import open_store
 from mapping.project import change_settings, load_settings
+from mapping.webapp import signin
 from tests.apptest import keyed as choice
 from tests.apptest import run
 from tests.conftest import plain
@@ -87,6 +88,19 @@ def test_sign_in_is_asked_and_a_wrong_name_or_password_get_the_same_message(stor
     app.button(key="sign_out").click()
     run(app)
     assert [t.value for t in app.title] == ["Connexion"]
+
+
+def test_failed_sign_ins_on_a_name_slow_the_next_ones_until_one_succeeds():
+    name = "Personne-delai"
+    assert signin.delay(name) == 0
+    for _ in range(3):
+        signin.count(name, failed=True)
+    assert signin.delay(name.upper()) == 3 * signin.FAILURE_DELAY
+    for _ in range(20):
+        signin.count(name, failed=True)
+    assert signin.delay(name) == signin.MAX_DELAY
+    signin.count(name, failed=False)
+    assert signin.delay(name) == 0
 
 
 @pytest.mark.parametrize(("name", "offered"), [

@@ -26,14 +26,15 @@ _failures: dict[str, int] = {}  # casefolded name -> failed attempts since the l
 _failures_lock = threading.Lock()
 
 
-def _wait(name: str) -> None:
-    """Wait as long as the failures on ``name`` ask."""
+def delay(name: str) -> float:
+    """The seconds the next sign-in attempt on ``name`` (any case) waits."""
     with _failures_lock:
         failures = _failures.get(name.strip().casefold(), 0)
-    time.sleep(min(failures * FAILURE_DELAY, MAX_DELAY))
+    return min(failures * FAILURE_DELAY, MAX_DELAY)
 
 
-def _count(name: str, failed: bool) -> None:
+def count(name: str, failed: bool) -> None:
+    """Count a failed attempt on ``name``, or forget its failures after a success."""
     key = name.strip().casefold()
     with _failures_lock:
         if failed:
@@ -62,9 +63,9 @@ def _sign_in_screen(store: LayerStore, lang: str) -> None:
         submitted = st.form_submit_button(t("signin.submit", lang), type="primary")
     if not submitted:
         return
-    _wait(name)
+    time.sleep(delay(name))
     account = verify(store, name, password)
-    _count(name, failed=account is None)
+    count(name, failed=account is None)
     if account is None:
         st.error(t("signin.failed", lang))
         return
