@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from mapping.accounts.roles import Permission
 from mapping.errors import BordermapError
 from mapping.i18n import t
 from mapping.layers.diff import changed_columns, listed
@@ -21,6 +22,7 @@ from mapping.layers.uploads import saved_upload
 from mapping.maps import layer_control, notes_layer
 from mapping.webapp import data, error_text, format_time, md_text, project_ui, tables
 from mapping.webapp.choices import choose
+from mapping.webapp.viewer import author, current, name_field
 
 UPLOAD_TYPES = ["gpkg", "geojson", "json", "zip", "kml", "kmz", "csv", "tsv", "txt", "xlsx", "tif",
                 "tiff"]  # .shp: zipped; .txt: what Excel saves as "Unicode text"
@@ -29,10 +31,12 @@ MODES = ("update", "replace")
 ctx = data.page()
 lang = ctx.lang
 store = data.store()
+viewer = current()
 st.title(t("app.pages.layers", lang))
 project = data.project(ctx.path, ctx.version)
-project_ui.settings_expander(store, project, project_ui.known_countries(data.layers(ctx.path, ctx.version),
-                                                                       project), lang)
+if viewer.may(Permission.PROJECT):
+    project_ui.settings_expander(store, project, project_ui.known_countries(
+        data.layers(ctx.path, ctx.version), project), lang)
 
 
 def findings_table(findings: list[Finding]) -> None:
@@ -95,7 +99,11 @@ def import_upload(upload, kind: str, options: dict, shown: ImportResult, consent
     """The import button's callback: commits what the user saw (the removals and name matches
     shown, no others), and keeps the outcome to show in the next run. ``consent_key``: the
     checkbox that must be ticked first, when the import removes features."""
-    user = (st.session_state.get("upload_user") or "").strip()
+    try:
+        user = author(Permission.IMPORT, "upload_user")
+    except BordermapError as error:
+        st.session_state["upload_outcome"] = ("error", error_text(error, lang))
+        return
     if not user:
         st.session_state["upload_outcome"] = ("error", t("app.user_needed", lang))
         return
@@ -118,7 +126,11 @@ def import_upload(upload, kind: str, options: dict, shown: ImportResult, consent
 
 def rollback() -> None:
     """The rollback button's callback, so that the history drawn after it shows the new version."""
-    user = (st.session_state.get("rollback_user") or "").strip()
+    try:
+        user = author(Permission.ROLLBACK, "rollback_user")
+    except BordermapError as error:
+        st.session_state["rollback_outcome"] = ("error", error_text(error, lang))
+        return
     target = int(st.session_state["rollback_version"])
     if not user:
         st.session_state["rollback_outcome"] = ("error", t("app.user_needed", lang))
@@ -134,7 +146,11 @@ def rollback() -> None:
 def decide(action: str, note_id: str) -> None:
     """Accept or dismiss the note shown when the button was pressed (a button callback, run with
     the name and crossing type as typed); the outcome is shown by the run that follows."""
-    user = (st.session_state.get("note_user") or "").strip()
+    try:
+        user = author(Permission.REVIEW_NOTES, "note_user")
+    except BordermapError as error:
+        st.session_state["note_outcome"] = ("error", error_text(error, lang))
+        return
     crossing_kind = st.session_state.get("note_crossing_kind") or "unofficial"
     if not user:
         st.session_state["note_outcome"] = ("error", t("app.user_needed", lang))
@@ -199,7 +215,7 @@ def upload_tab() -> None:
         st.info(t("app.import_unchanged", lang))
     else:
         cols = st.columns([2, 1])
-        cols[0].text_input(t("app.user", lang), key="upload_user")
+        name_field(cols[0], t("app.user", lang), "upload_user")
         cols[1].button(t(f"app.import_as.{mode}", lang), key="import_button", type="primary",
                        on_click=import_upload, args=(upload, kind, options, result, consent_key),
                        disabled=consent_key is not None and not st.session_state.get(consent_key))
@@ -220,13 +236,15 @@ def history_tab() -> None:
                                      for v in versions],
     }).iloc[::-1])
     by_number = {v.version: v for v in versions}
-    cols = st.columns([3, 2, 2], vertical_alignment="bottom")
-    with cols[0]:
-        choose(st.selectbox, t("app.rollback_choose", lang), list(reversed(by_number)), "rollback_version",
-               lambda n: version_label(by_number[n]))
-    cols[1].text_input(t("app.user", lang), key="rollback_user")
-    cols[2].button(t("app.rollback", lang), key="rollback_button", on_click=rollback)
-    project_ui.clear_section(store, data.layers(ctx.path, ctx.version), lang)
+    if viewer.may(Permission.ROLLBACK):
+        cols = st.columns([3, 2, 2], vertical_alignment="bottom")
+        with cols[0]:
+            choose(st.selectbox, t("app.rollback_choose", lang), list(reversed(by_number)),
+                   "rollback_version", lambda n: version_label(by_number[n]))
+        name_field(cols[1], t("app.user", lang), "rollback_user")
+        cols[2].button(t("app.rollback", lang), key="rollback_button", on_click=rollback)
+    if viewer.may(Permission.IMPORT):
+        project_ui.clear_section(store, data.layers(ctx.path, ctx.version), lang)
 
 
 def notes_tab() -> None:
@@ -251,7 +269,7 @@ def notes_tab() -> None:
             t("app.note.text", lang): [n.text for n in found],
             t("app.col.status", lang): [t(f"notes.status.{n.status}", lang) for n in found],
         }))
-    if open_notes:
+    if open_notes and viewer.may(Permission.REVIEW_NOTES):
         by_id = {n.note_id: n for n in open_notes}
         labels = {i: " — ".join((i, t(f"notes.kinds.{n.kind}", lang), n.author)) for i, n in by_id.items()}
         cols = st.columns([2, 1])
@@ -272,7 +290,7 @@ def notes_tab() -> None:
             except BordermapError as error:
                 st.error(error_text(error, lang))
         cols = st.columns([2, 1, 1])
-        cols[0].text_input(t("app.user", lang), key="note_user")
+        name_field(cols[0], t("app.user", lang), "note_user")
         # the buttons act on the note shown when they were pressed (passed to the callback), never
         # on whichever note the list falls back to once that one is decided
         cols[1].button(t("app.note_accept", lang), key="note_accept", type="primary", on_click=decide,
@@ -282,8 +300,11 @@ def notes_tab() -> None:
                        args=("dismiss", chosen))
 
 
-# every tab runs (an uploaded file stays while the history is read); the check of a file is kept
-for tab, draw in zip(st.tabs([t("app.upload", lang), t("app.history", lang), t("app.notes", lang)]),
-                     (upload_tab, history_tab, notes_tab), strict=True):
+# the tabs of the viewer's rights; every tab runs (an uploaded file stays while the history is
+# read); the check of a file is kept
+TABS = (("app.upload", upload_tab, Permission.IMPORT), ("app.history", history_tab, Permission.VIEW),
+        ("app.notes", notes_tab, Permission.VIEW))
+shown = [(title, draw) for title, draw, needs in TABS if viewer.may(needs)]
+for tab, (_, draw) in zip(st.tabs([t(title, lang) for title, _ in shown]), shown, strict=True):
     with tab:
         draw()

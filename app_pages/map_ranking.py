@@ -7,9 +7,11 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from mapping.accounts.roles import Permission
 from mapping.errors import BordermapError
 from mapping.i18n import format_percent, t
 from mapping.i18n.quantities import format_quantity
+from mapping.layers.store import LayerStore
 from mapping.maps import fit_view, layer_control, post_at, posts_layer
 from mapping.scoring.explain import label
 from mapping.scoring.profile import Profile
@@ -26,6 +28,7 @@ from mapping.webapp import (
     travel_map,
 )
 from mapping.webapp.choices import choose, open_tab, set_choice
+from mapping.webapp.viewer import current
 
 ONLINE_TILES = "OpenStreetMap"
 POST_ZOOM = 10
@@ -34,6 +37,7 @@ MAP_HEIGHT = {False: 560, True: 720}  # pixels: beside the profile, or across th
 
 ctx = data.page()
 lang, profile = ctx.lang, ctx.profile
+viewer = current()
 project = data.project(ctx.path, ctx.version)
 project_ui.title(project, lang)
 posts = project_ui.require_posts(data.layer(ctx.path, ctx.version, "posts"), lang)
@@ -65,7 +69,8 @@ with st.expander(t("app.map_options", lang)):
     opacity = settings[0].slider(t("app.opacity", lang), 0, 100, step=5, key="opacity") / 100
     online = settings[1].toggle(t("app.online_tiles", lang), key="online_tiles",
                                 help=t("app.online_tiles_help", lang))
-    noting = settings[2].toggle(t("app.note_mode", lang), key="note_mode", help=t("app.note_mode_help", lang))
+    noting = viewer.may(Permission.NOTE) and settings[2].toggle(t("app.note_mode", lang), key="note_mode",
+                                                                help=t("app.note_mode_help", lang))
     presenting = settings[3].toggle(t("app.presentation", lang), key="presentation",
                                     help=t("app.presentation_help", lang))
     travelling = travel_map.controls(profile, lang)
@@ -130,19 +135,28 @@ def ranking_tab() -> None:
         st.caption(t("app.excluded", lang, posts="; ".join(reasons)))
 
 
-def scenarios_tab() -> None:
-    store = data.store()
+def save_form(store: LayerStore) -> None:
+    """Save the sidebar's weights as a scenario, under a name (with the account's name, or the
+    name typed on a project without sign-in)."""
     with st.form("save_scenario", clear_on_submit=True):
         cols = st.columns([2, 2, 1])
         name = cols[0].text_input(t("app.scenario_name", lang))
-        author = cols[1].text_input(t("app.note.author", lang))
+        author = cols[1].text_input(t("app.note.author", lang)) if viewer.local else viewer.name
         if cols[2].form_submit_button(t("app.scenario_save", lang)):
             try:
+                current().require(Permission.SCORE)
                 saved_as = save_scenario(store, name, profile, author)
                 st.success(t("app.scenario_saved", lang, name=md_text(saved_as.name)))
             except BordermapError as error:
                 st.error(error_text(error, lang))
+
+
+def scenarios_tab() -> None:
+    store = data.store()
+    if viewer.may(Permission.SCORE):
+        save_form(store)
     saved = scenarios(store)
+
     options = [CURRENT, *saved]
     if len(options) < 2:
         st.info(t("app.scenario_hint", lang))

@@ -9,12 +9,14 @@ from fractions import Fraction
 import pandas as pd
 import streamlit as st
 
+from mapping.accounts.roles import Permission
 from mapping.errors import BordermapError
 from mapping.i18n import format_number, format_percent, t
 from mapping.i18n.quantities import unit_name
 from mapping.scoring.ahp import CR_LIMIT, ahp_weights, judgements_from_weights, matrix_from_upper
 from mapping.scoring.explain import label, range_text
 from mapping.webapp import controls, data, error_text, format_time, md_text, project_ui, tables
+from mapping.webapp.viewer import acting, current
 
 ctx = data.page()
 lang, profile = ctx.lang, ctx.profile
@@ -62,11 +64,14 @@ st.caption(t("app.ahp_mirror", lang, example=str(Fraction(1, 3))))
 
 
 def _apply() -> None:
-    """Put the AHP weights into the sidebar sliders (they stay AHP weights until a slider moves)."""
+    """Put the AHP weights into the sidebar sliders (they stay AHP weights until a slider moves);
+    only for a viewer who may change the weights."""
+    acting(Permission.SCORE)
     controls.set_weights(replace(profile.with_weights(result.weights), ahp=result))
 
 
-st.button(t("app.ahp_apply", lang), on_click=_apply, key="ahp_apply", type="primary")
+if current().may(Permission.SCORE):
+    st.button(t("app.ahp_apply", lang), on_click=_apply, key="ahp_apply", type="primary")
 
 st.subheader(t("app.sources_title", lang))
 store = data.store()

@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from mapping.access.saved import saved_surges
+from mapping.accounts.roles import Permission
 from mapping.errors import BordermapError
 from mapping.exports.bundle import build_bundle
 from mapping.exports.write import FORMATS, REPORT_FORMATS, export_download
@@ -18,6 +19,7 @@ from mapping.scoring.selection import border_name
 from mapping.scoring.shortlist import ShortlistRequest, running_totals, shortlist
 from mapping.webapp import data, error_text, md_text, project_ui, tables
 from mapping.webapp.choices import choose, choose_many
+from mapping.webapp.viewer import acting, current
 
 ctx = data.page()
 lang, profile = ctx.lang, ctx.profile
@@ -88,6 +90,8 @@ if chosen.excluded_missing_cost:
     names = ranking.table["name"].reindex(chosen.excluded_missing_cost)
     st.warning(t("app.missing_cost", lang, posts=", ".join(md_text(n) for n in names)))
 
+if not current().may(Permission.EXPORT):
+    st.stop()
 st.subheader(t("app.export", lang))
 actions = st.columns([2, 1, 1])
 with actions[0]:
@@ -104,6 +108,7 @@ settings = json.dumps([ctx.version, data.profile_key(profile), request, lang, fm
 if actions[1].button(t("app.export_prepare", lang), key="export_prepare"):
     with st.status(t("app.export_working", lang), expanded=False) as status:
         try:
+            acting(Permission.EXPORT)
             bundle = build_bundle(data.store(), profile, lang, layers=data.layers(ctx.path, ctx.version),
                                   indicators=data.indicator_table(ctx.path, ctx.version, profile),
                                   reference_date=dt.date.fromisoformat(data.today()),

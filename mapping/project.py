@@ -8,7 +8,9 @@ import of posts in another country moves the project's countries and map view wi
   (``is_g5``); the name: those countries' names (``Mauritania–Mali``), or "G5 Sahel";
 - budget: USD 3,000,000, the rehabilitation budget of the Mauritania–Mali project, the
   first one bordermap served; rehabilitation costs are in USD (``rehab_cost_usd``);
-- note country: the first project country (the note form proposes the country clicked in).
+- note country: the first project country (the note form proposes the country clicked in);
+- sign-in: required once the store has accounts (``mapping.accounts.accounts``); a project
+  may say it is used by one person (off), the local user with every right.
 
 ``init_project`` creates a new store, empty or from the demo data, and never touches an
 existing one.
@@ -25,6 +27,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from .accounts.accounts import has_accounts
 from .errors import BordermapError
 from .i18n import t
 from .layers.store import GeoPackageStore, LayerStore
@@ -57,6 +60,7 @@ class ProjectSettings:
     countries: tuple[str, ...] | None = None
     budget: float | None = None  # USD
     note_country: str | None = None
+    sign_in: bool | None = None  # None: required when the store has accounts
 
     def as_record(self) -> dict:
         record = asdict(self)
@@ -70,6 +74,7 @@ class ProjectSettings:
         countries = record.get("countries")
         budget = record.get("budget")
         note = record.get("note_country")
+        sign_in = record.get("sign_in")
         valid_countries = isinstance(countries, list) and all(
             isinstance(c, str) and _ISO3.match(c) for c in countries)
         valid_budget = isinstance(budget, int | float) and not isinstance(budget, bool) \
@@ -78,7 +83,8 @@ class ProjectSettings:
         return cls(name=name if isinstance(name, str) and name.strip() else None,
                    countries=tuple(countries) if valid_countries and countries else None,
                    budget=budget,
-                   note_country=note if isinstance(note, str) and _ISO3.match(note) else None)
+                   note_country=note if isinstance(note, str) and _ISO3.match(note) else None,
+                   sign_in=sign_in if isinstance(sign_in, bool) else None)
 
 
 @dataclass(frozen=True)
@@ -108,14 +114,21 @@ class Project:
         return t("project.countries_name", lang, count=len(self.countries))
 
     def derived(self) -> list[str]:
-        """The settings taken from the store or the defaults, not set by the user."""
-        return [k for k, v in asdict(self.settings).items() if v is None]
+        """The settings taken from the store or the defaults, not set by the user (sign-in aside:
+        it is not a value shown on the map or in the ranking)."""
+        return [k for k, v in asdict(self.settings).items() if v is None and k != "sign_in"]
 
 
 def load_settings(store: LayerStore) -> ProjectSettings:
     """The project settings record of ``store`` (all unset when there is none)."""
     found = [r for r in store.records(COLLECTION) if r.get("id") == RECORD_ID]
     return ProjectSettings.from_record(found[-1]) if found else ProjectSettings()
+
+
+def sign_in_required(store: LayerStore) -> bool:
+    """Whether users must sign in: the store has accounts and the project does not say it has
+    one user (``sign_in`` off)."""
+    return load_settings(store).sign_in is not False and has_accounts(store)
 
 
 def save_settings(store: LayerStore, settings: ProjectSettings) -> None:
@@ -220,9 +233,10 @@ UNSET = "unset"  # the value that gives a setting back to the store's default
 
 def change_settings(store: LayerStore, *, name: str | None = None, countries: str | list[str] | None = None,
                     budget: float | None = None, note_country: str | None = None,
-                    reset: tuple[str, ...] = ()) -> ProjectSettings:
+                    sign_in: bool | None = None, reset: tuple[str, ...] = ()) -> ProjectSettings:
     """Check and save the settings given (None: unchanged; a field named in ``reset``: back to
-    its default); every value is checked before anything is written."""
+    its default); every value is checked before anything is written. Sign-in cannot be turned
+    on in a store without accounts (no one could sign in)."""
     current = load_settings(store)
     layers = {kind: store.read(kind) for kind in ("countries", "posts")}
     posts = layers["posts"]
@@ -238,6 +252,10 @@ def change_settings(store: LayerStore, *, name: str | None = None, countries: st
         changes["budget"] = checked_budget(budget)
     if note_country is not None:
         changes["note_country"] = checked_countries(note_country, known)[0]
+    if sign_in is not None:
+        if sign_in and not has_accounts(store):
+            raise ProjectError("sign_in_without_accounts")
+        changes["sign_in"] = sign_in
     for key in reset:
         if key not in ProjectSettings.__dataclass_fields__:
             raise ProjectError("bad_reset", field=key)

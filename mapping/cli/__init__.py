@@ -23,6 +23,7 @@ from ..i18n import catalogue, check_language, t
 COMMANDS = {  # name -> "module:attribute", in the order `bordermap --help` lists them
     "init": "mapping.cli.project:init_cmd",
     "project": "mapping.cli.project:project",
+    "users": "mapping.cli.users:users",
     "layers": "mapping.cli.layers:layers",
     "demo": "mapping.cli.demo:demo",
     "score": "mapping.cli.scoring:score_cmd",

@@ -13,7 +13,8 @@ from ..project import STARTS, Project, change_settings, init_project, load_proje
 from .common import EXIT_DATA_ERRORS, EXIT_OK, FORMAT_OPT, Context, common, echo
 from .options import BUDGET
 
-RESETTABLE = ("name", "countries", "budget", "note-country")
+RESETTABLE = ("name", "countries", "budget", "note-country", "sign-in")
+SIGN_IN = {"on": True, "off": False}
 
 
 @click.command("init")
@@ -49,7 +50,9 @@ def _lines(ctx: Context, found: Project) -> list[str]:
             t("cli.project.countries", ctx.lang, countries=countries) + mark("countries"),
             t("cli.project.budget", ctx.lang, budget=format_number(found.budget, ctx.lang, 0),
               currency=found.currency) + mark("budget"),
-            t("cli.project.note_country", ctx.lang, country=note) + mark("note_country")]
+            t("cli.project.note_country", ctx.lang, country=note) + mark("note_country"),
+            t({None: "cli.project.sign_in_auto", True: "cli.project.sign_in_required",
+               False: "cli.project.sign_in_off"}[found.settings.sign_in], ctx.lang)]
 
 
 def _as_json(ctx: Context, found: Project) -> str:
@@ -80,17 +83,21 @@ def show_cmd(ctx: Context, output: str) -> int:
 @click.option("--countries", help="The project's countries, ISO3 codes: MRT,MLI.")
 @click.option("--budget", type=BUDGET, help="Default budget of the shortlist, in USD.")
 @click.option("--note-country", help="ISO3 code of the country a note defaults to.")
+@click.option("--sign-in", "sign_in", type=click.Choice(list(SIGN_IN)),
+              help="on: users sign in (the project needs an account); off: one user, every right. "
+                   "Default: required once accounts exist.")
 @click.option("--reset", "reset", multiple=True, type=click.Choice(RESETTABLE),
               help="Give a setting back to its default, derived from the store (repeatable).")
 @common
 def set_cmd(ctx: Context, name: str | None, countries: str | None, budget: float | None,
-            note_country: str | None, reset: tuple[str, ...]) -> int:
+            note_country: str | None, sign_in: str | None, reset: tuple[str, ...]) -> int:
     """Change the project's settings; every value is checked before anything is saved."""
     store = ctx.store()
-    if all(v is None for v in (name, countries, budget, note_country)) and not reset:
+    if all(v is None for v in (name, countries, budget, note_country, sign_in)) and not reset:
         ctx.say("cli.project.nothing_to_set", err=True)
         return EXIT_DATA_ERRORS
     change_settings(store, name=name, countries=countries, budget=budget, note_country=note_country,
+                    sign_in=None if sign_in is None else SIGN_IN[sign_in],
                     reset=tuple(r.replace("-", "_") for r in reset))
     ctx.say("cli.project.saved")
     for line in _lines(ctx, load_project(store)):

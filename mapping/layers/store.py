@@ -142,6 +142,10 @@ class LayerStore(ABC):
     def save_record(self, collection: str, record_id: str, data: dict) -> None:
         """Insert or replace one JSON-serialisable document; layers and versions are untouched."""
 
+    @abstractmethod
+    def delete_record(self, collection: str, record_id: str) -> None:
+        """Remove one document (nothing happens when there is none); layers and versions are untouched."""
+
     def ids(self, kind: str) -> set[str]:
         layer = self.read(kind)
         id_column = get_kind(kind).id_column
@@ -259,6 +263,13 @@ class GeoPackageStore(LayerStore):
             db.execute(f"INSERT INTO {RECORDS_TABLE} (collection, id, updated, data) VALUES (?, ?, ?, ?) "
                        "ON CONFLICT (collection, id) DO UPDATE SET updated = excluded.updated, "
                        "data = excluded.data", (collection, record_id, _now(), text))
+
+    def delete_record(self, collection: str, record_id: str) -> None:
+        """One SQLite DELETE under the store's lock."""
+        with self._lock(), closing(sqlite3.connect(self.path)) as db, db:
+            if db.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (RECORDS_TABLE,)).fetchone():
+                db.execute(f"DELETE FROM {RECORDS_TABLE} WHERE collection = ? AND id = ?",
+                           (collection, record_id))
 
     @contextmanager
     def _lock(self) -> Iterator[None]:

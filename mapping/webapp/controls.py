@@ -84,9 +84,14 @@ def _on_choice() -> None:
     set_weights(_choices()[st.session_state["choice"]])
 
 
-def scoring_profile(lang: str) -> Profile:
-    """The profile the sidebar describes now: the chosen profile with the slider weights."""
+def scoring_profile(lang: str, editable: bool = True) -> Profile:
+    """The profile the sidebar describes now: the chosen profile with the slider weights; when
+    not ``editable`` (a role without the scoring right), the default profile, named, with no
+    control (whatever the session holds)."""
     choices = _choices()
+    if not editable:
+        st.sidebar.caption(t("signin.fixed_profile", lang, profile=_choice_label(DEFAULT_CHOICE, lang)))
+        return choices[DEFAULT_CHOICE]
     if st.session_state.get("choice") not in choices:
         st.session_state["choice"] = DEFAULT_CHOICE
         set_weights(choices[DEFAULT_CHOICE])

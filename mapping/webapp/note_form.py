@@ -1,4 +1,6 @@
-"""The form a delegate fills after clicking the map: who they are, what they saw there."""
+"""The form a delegate fills after clicking the map: who they are, what they saw there. A
+signed-in delegate's note records their account's name; the single user of a project without
+sign-in types theirs."""
 
 from __future__ import annotations
 
@@ -6,11 +8,13 @@ import geopandas as gpd
 import shapely
 import streamlit as st
 
+from ..accounts.roles import Permission
 from ..errors import BordermapError
 from ..i18n import format_number, t
 from ..layers.notes import NOTE_KINDS, add_note
 from ..maps import nearest_post
 from . import data, error_text
+from .viewer import current
 
 
 def country_at(countries: gpd.GeoDataFrame | None, lon: float, lat: float) -> str | None:
@@ -33,8 +37,9 @@ def show(lon: float, lat: float, posts: gpd.GeoDataFrame, countries: gpd.GeoData
     post_names = dict(zip(posts["post_id"], posts["name"], strict=True))
     nearest, here = nearest_post(posts, lat, lon), country_at(countries, lon, lat) or default_country
     near = nearest[0] if nearest else None
+    viewer = current()
     with st.form("note", clear_on_submit=True):
-        author = st.text_input(t("app.note.author", lang))
+        author = st.text_input(t("app.note.author", lang)) if viewer.local else viewer.name
         organisation = st.text_input(t("app.note.organisation", lang))
         country = st.selectbox(t("app.note.country", lang), iso3, format_func=lambda c: names.get(c, c),
                                index=iso3.index(here) if here in iso3 else None,
@@ -48,6 +53,7 @@ def show(lon: float, lat: float, posts: gpd.GeoDataFrame, countries: gpd.GeoData
         if not st.form_submit_button(t("app.note.save", lang)):
             return
     try:
+        current().require(Permission.NOTE)
         add_note(data.store(), author=author, organisation=organisation, country=country or "", kind=kind,
                  text=text, lon=lon, lat=lat, post_id=post if kind == "wrong_position" else "",
                  place=place if kind == "new_crossing" else "")

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 import geopandas as gpd
 import streamlit as st
 
+from ..accounts.roles import Permission
 from ..errors import BordermapError
 from ..i18n import t
 from ..layers.clearing import clear_layer
@@ -15,8 +16,10 @@ from ..layers.store import LayerStore
 from ..project import STARTS, Project, change_settings, init_project
 from . import error_text, md_text
 from .choices import choose
+from .viewer import acting, author, name_field
 
 LAYERS_PAGE = "app_pages/layers.py"
+SIGN_IN = {"auto": None, "on": True, "off": False}  # the sign-in choices and the setting they save
 
 
 def first_run(path: str, lang: str) -> None:
@@ -58,15 +61,23 @@ def require_posts(posts: gpd.GeoDataFrame | None, lang: str) -> gpd.GeoDataFrame
 
 def _save(store: LayerStore, project: Project, lang: str) -> None:
     """The settings form's callback: saves what was typed and chosen (a name or countries left
-    empty, and the default budget left as it is, stay derived), or says what is refused."""
+    empty, and the default budget left as it is, stay derived), or says what is refused; only
+    for a viewer who may change the project settings."""
+    try:
+        acting(Permission.PROJECT)
+    except BordermapError as error:
+        st.session_state["project_settings_outcome"] = ("error", error_text(error, lang))
+        return
     name = (st.session_state.get("project_name") or "").strip()
     countries = st.session_state.get("project_countries") or []
     budget: float | None = float(st.session_state["project_budget"])
     if project.settings.budget is None and budget == project.budget:
         budget = None  # the default left as it is stays the default
+    sign_in = SIGN_IN[st.session_state.get("project_sign_in") or "auto"]
+    reset = tuple(k for k, v in (("name", name), ("countries", countries)) if not v)
     try:
         change_settings(store, name=name or None, countries=countries or None, budget=budget,
-                        reset=tuple(k for k, v in (("name", name), ("countries", countries)) if not v))
+                        sign_in=sign_in, reset=reset + (("sign_in",) if sign_in is None else ()))
     except BordermapError as error:
         st.session_state["project_settings_outcome"] = ("error", error_text(error, lang))
         return
@@ -89,12 +100,20 @@ def settings_expander(store: LayerStore, project: Project, known: list[str], lan
                            placeholder=", ".join(project.countries))
             st.number_input(t("app.project.budget", lang), min_value=0, step=50_000,
                             value=int(project.budget), key="project_budget")
+            current = next(k for k, v in SIGN_IN.items() if v == project.settings.sign_in)
+            st.radio(t("app.project.sign_in.label", lang), list(SIGN_IN), index=list(SIGN_IN).index(current),
+                     key="project_sign_in", format_func=lambda k: t(f"app.project.sign_in.{k}", lang),
+                     horizontal=True, help=t("app.project.sign_in.help", lang))
             st.form_submit_button(t("app.project.save", lang), on_click=_save, args=(store, project, lang))
 
 
 def _clear(store: LayerStore, kind: str, lang: str) -> None:
-    """The clear button's callback: needs a name and the ticked consent."""
-    user = (st.session_state.get("clear_user") or "").strip()
+    """The clear button's callback: needs the right to import, a name and the ticked consent."""
+    try:
+        user = author(Permission.IMPORT, "clear_user")
+    except BordermapError as error:
+        st.session_state["clear_outcome"] = ("error", error_text(error, lang))
+        return
     if not user:
         st.session_state["clear_outcome"] = ("error", t("app.user_needed", lang))
         return
@@ -122,7 +141,7 @@ def clear_section(store: LayerStore, layers: Mapping[str, gpd.GeoDataFrame], lan
     consent = st.checkbox(t("app.project.clear_consent", lang, count=count,
                             kind=t(f"kinds.{kind}", lang)), key=f"clear_consent_{kind}_{count}")
     cols = st.columns([2, 1], vertical_alignment="bottom")
-    cols[0].text_input(t("app.project.clear_user", lang), key="clear_user")
+    name_field(cols[0], t("app.project.clear_user", lang), "clear_user")
     cols[1].button(t("app.project.clear_button", lang), key="clear_button", disabled=not consent,
                    on_click=_clear, args=(store, kind, lang))
 

@@ -24,6 +24,7 @@ from ..access.saved import save_surge, saved_surges
 from ..access.scenario import CURVES, MAX_DAYS, MAX_PEOPLE, SurgeError, SurgeScenario
 from ..access.settings import TRAVEL_MODES
 from ..access.surge import COMPARED, SurgeResult, column_labels, compare
+from ..accounts.roles import Permission
 from ..errors import BordermapError
 from ..i18n import format_number, format_percent, t
 from ..layers.uploads import saved_upload
@@ -32,6 +33,7 @@ from ..surge_map import legend_rows, surge_bounds, surge_layer
 from ..tables import csv_options, inert_table, xlsx_bytes
 from . import charts, data, error_text, format_time, md_text, tables
 from .choices import choose, choose_many
+from .viewer import acting
 
 DEFAULTS = SurgeScenario()
 ORIGIN_KINDS = ("settlement", "coordinates", "map", "file")
@@ -400,9 +402,11 @@ def daily_section(run: SurgeRun, lang: str) -> None:
 
 
 def _save(scenario: SurgeScenario, origin: Origin, lang: str) -> None:
-    """The save button's callback: the scenario under the name typed, with its origin."""
+    """The save button's callback: the scenario under the name typed, with its origin (for a
+    viewer who may save scenarios)."""
     name = st.session_state.get("scenario_name") or ""
     try:
+        acting(Permission.SCENARIO)
         saved = save_surge(data.store(), replace(scenario, name=name), origin)
     except BordermapError as error:
         st.session_state["scenario_saved"] = ("error", error_text(error, lang))
