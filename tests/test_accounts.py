@@ -152,7 +152,7 @@ def test_users_add_asks_the_password_twice(store_copy, lang):
     (("users", "add", "Moussa", "--role", "delegate", "--password-stdin"), PASSWORD,
      "Le premier compte doit être un administrateur"),
     (("users", "add", "Aminata", "--role", "admin", "--password-stdin"), "", "Aucun mot de passe"),
-    (("users", "remove", "Personne"), None, "Il n'y a pas de compte « Personne »"),
+    (("users", "remove", "Personne"), None, "Il n’y a pas de compte « Personne »"),
 ])
 def test_a_refused_command_says_why_in_french_and_changes_nothing(store_copy, args, stdin, words):
     before = sha256_of(store_copy)
