@@ -220,7 +220,7 @@ def access_surface(store: LayerStore, read: LayerSource, settings: TravelSetting
         inputs = Layers(layers["posts"], roads=layers.get("roads"), rivers=layers.get("rivers"),
                         lakes=layers.get("lakes"), countries=layers.get("countries"),
                         crossings=layers.get("crossings"), settlements=layers.get("settlements"),
-                        population=store.raster_path("population"))
+                        population=store.raster_source("population"))
         return build_surface(inputs, settings, mode, progress=progress)
 
     key = {"mode": mode, "access": as_dict(settings.with_changes(minutes=[60]))}  # times do not change it

@@ -1,15 +1,18 @@
-"""The versioned GeoPackage store: atomic commits, history, diff and rollback."""
+"""The versioned layer store: atomic commits, history, diff and rollback."""
 
 from __future__ import annotations
 
 import hashlib
+import sqlite3
+from pathlib import Path
 
-import pyogrio
 import pytest
 from conftest import make_posts
 
+from mapping.layers import gpkg_store
 from mapping.layers.schema import KINDS
-from mapping.layers.store import CommitInfo, GeoPackageStore, StoreError
+from mapping.layers.store import CommitInfo, StoreError, StoreFailedError
+from mapping.layers.user_store import store_at
 from mapping.layers.validate import validate_layer
 
 
@@ -23,7 +26,7 @@ def digest(path) -> str:
 
 @pytest.fixture
 def store(tmp_path):
-    store = GeoPackageStore(tmp_path / "store.gpkg")
+    store = store_at(tmp_path / "store.gpkg")
     store.commit_layer("posts", posts(), CommitInfo("aminata", "posts.csv", "abc"))
     return store
 
@@ -69,31 +72,34 @@ def test_rollback_restores_a_version_and_is_itself_a_version(store):
 
 
 def test_failed_commit_leaves_the_store_byte_for_byte_unchanged(store, monkeypatch):
-    before = digest(store.path)
-    real_write = pyogrio.write_dataframe
+    path = Path(store.location)
+    before = digest(path)
+    real_write = gpkg_store.write_layer
     calls = []
 
-    def disk_full_on_second_write(*args, **kwargs):
-        calls.append(kwargs.get("layer"))
+    def disk_full_on_second_write(db, table, encoded):
+        calls.append(table)
         if len(calls) == 2:
-            raise OSError(28, "No space left on device")
-        return real_write(*args, **kwargs)
+            raise sqlite3.OperationalError("database or disk is full")
+        return real_write(db, table, encoded)
 
-    monkeypatch.setattr("mapping.layers.store.pyogrio.write_dataframe", disk_full_on_second_write)
-    with pytest.raises(OSError):
+    monkeypatch.setattr(gpkg_store, "write_layer", disk_full_on_second_write)
+    with pytest.raises(StoreFailedError) as failed:
         store.commit_layer("posts", posts().iloc[:1], CommitInfo("x"))
+    french = failed.value.message("fr")
+    assert "disk is full" in french and "Rien n’a été modifié" in french
     assert calls == ["posts", "history_posts_v0002"]  # the current layer was already rewritten
-    assert digest(store.path) == before
-    assert [p.name for p in store.path.parent.iterdir() if p.suffix == ".gpkg"] == ["store.gpkg"]
-    assert len(store.history()) == 1
+    assert digest(path) == before
+    assert sorted(p.name for p in path.parent.iterdir()) == [".store.gpkg.lock", "store.gpkg"]
+    assert len(store.history()) == 1 and len(store.read("posts")) == 3
 
 
 def test_transaction_commits_several_layers_together_or_none(store, tmp_path):
-    before = digest(store.path)
+    before = digest(Path(store.location))
     with pytest.raises(RuntimeError), store.transaction() as tx:
         tx.commit_layer("posts", posts().iloc[:2], CommitInfo("x"))
         raise RuntimeError("power cut")
-    assert digest(store.path) == before
+    assert digest(Path(store.location)) == before
 
 
 def test_raster_versions_and_rollback(store, tmp_path):
@@ -103,10 +109,10 @@ def test_raster_versions_and_rollback(store, tmp_path):
     second.write_bytes(b"second raster")
     store.commit_raster("population", first, CommitInfo("x", "a.tif"))
     v = store.commit_raster("population", second, CommitInfo("x", "b.tif"))
-    assert store.raster_path().read_bytes() == b"second raster"
+    assert Path(store.raster_source()).read_bytes() == b"second raster"
     assert "population" in store.kinds()
     store.rollback(v.version - 1, "x")
-    assert store.raster_path().read_bytes() == b"first raster"
+    assert Path(store.raster_source()).read_bytes() == b"first raster"
 
 
 def test_restoring_the_current_state_is_refused_without_a_new_version(store):
