@@ -94,3 +94,6 @@ def make_posts(**overrides: list) -> gpd.GeoDataFrame:
     lon = data.pop("lon", [-9.42, -9.35, -7.53])
     lat = data.pop("lat", [15.90, 15.36, 15.54])
     return gpd.GeoDataFrame(data, geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
+
+
+from postgis import postgis_server, postgis_url  # noqa: E402,F401  (fixtures of the PostGIS store tests)

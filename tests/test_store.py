@@ -1,4 +1,5 @@
-"""The versioned layer store: atomic commits, history, diff and rollback."""
+"""The layer store's contract, on both backends (GeoPackage, PostGIS): atomic commits,
+history, diff, rollback, rasters and records; then what each backend adds."""
 
 from __future__ import annotations
 
@@ -6,13 +7,16 @@ import hashlib
 import sqlite3
 from pathlib import Path
 
+import psycopg
 import pytest
+import rasterio
 from conftest import make_posts
 
-from mapping.layers import gpkg_store
+from mapping.layers import gpkg_store, postgis_store
+from mapping.layers.gpkg_store import GeoPackageStore
 from mapping.layers.schema import KINDS
-from mapping.layers.store import CommitInfo, StoreError, StoreFailedError
-from mapping.layers.user_store import store_at
+from mapping.layers.store import CommitInfo, LayerStore, StoreError, StoreFailedError, UnreadableStoreError
+from mapping.layers.user_store import DEMO_RASTER, demo_dir, store_at
 from mapping.layers.validate import validate_layer
 
 
@@ -24,9 +28,24 @@ def digest(path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+@pytest.fixture(params=["gpkg", "postgis"])
+def empty_store(request, tmp_path, monkeypatch) -> LayerStore:
+    """A store not created yet, on each backend (PostGIS: a new database of the test cluster)."""
+    if request.param == "gpkg":
+        return store_at(tmp_path / "store.gpkg")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # rasters handed out
+    return store_at(request.getfixturevalue("postgis_url"))
+
+
 @pytest.fixture
-def store(tmp_path):
-    store = store_at(tmp_path / "store.gpkg")
+def store(empty_store):
+    empty_store.commit_layer("posts", posts(), CommitInfo("aminata", "posts.csv", "abc"))
+    return empty_store
+
+
+@pytest.fixture
+def gpkg(tmp_path) -> GeoPackageStore:
+    store = GeoPackageStore(tmp_path / "store.gpkg")
     store.commit_layer("posts", posts(), CommitInfo("aminata", "posts.csv", "abc"))
     return store
 
@@ -71,8 +90,8 @@ def test_rollback_restores_a_version_and_is_itself_a_version(store):
     assert error.value.code == "unknown_version"
 
 
-def test_failed_commit_leaves_the_store_byte_for_byte_unchanged(store, monkeypatch):
-    path = Path(store.location)
+def test_failed_commit_leaves_the_store_byte_for_byte_unchanged(gpkg, monkeypatch):
+    store, path = gpkg, gpkg.path
     before = digest(path)
     real_write = gpkg_store.write_layer
     calls = []
@@ -94,12 +113,37 @@ def test_failed_commit_leaves_the_store_byte_for_byte_unchanged(store, monkeypat
     assert len(store.history()) == 1 and len(store.read("posts")) == 3
 
 
+def test_a_database_failure_is_told_and_nothing_is_committed(postgis_url, monkeypatch):
+    store = store_at(postgis_url)
+    store.commit_layer("posts", posts(), CommitInfo("aminata", "posts.csv", "abc"))
+    monkeypatch.setattr(postgis_store, "_write_rows", disk_full)
+    with pytest.raises(StoreFailedError) as failed:
+        store.commit_layer("posts", posts().iloc[:1], CommitInfo("x"))
+    assert "(could not extend file). Nothing was changed." in failed.value.message("en")
+    assert len(store.history()) == 1 and len(store.read("posts")) == 3
+
+
+def disk_full(*args) -> None:
+    raise psycopg.errors.DiskFull("could not extend file")
+
+
 def test_transaction_commits_several_layers_together_or_none(store, tmp_path):
-    before = digest(Path(store.location))
+    before = store.history()
     with pytest.raises(RuntimeError), store.transaction() as tx:
         tx.commit_layer("posts", posts().iloc[:2], CommitInfo("x"))
+        assert len(tx.current("posts")) == 2  # the transaction sees its own commit
+        tx.save_record("notes", "n1", {"text": "lost"})
         raise RuntimeError("power cut")
-    assert digest(Path(store.location)) == before
+    assert store.history() == before and len(store.read("posts")) == 3
+    assert store.records("notes") == []
+
+
+def test_a_gpkg_failed_transaction_leaves_the_file_byte_for_byte_unchanged(gpkg):
+    before = digest(gpkg.path)
+    with pytest.raises(RuntimeError), gpkg.transaction() as tx:
+        tx.commit_layer("posts", posts().iloc[:2], CommitInfo("x"))
+        raise RuntimeError("power cut")
+    assert digest(gpkg.path) == before
 
 
 def test_raster_versions_and_rollback(store, tmp_path):
@@ -121,3 +165,61 @@ def test_restoring_the_current_state_is_refused_without_a_new_version(store):
         store.rollback(current, "GIS")
     assert refused.value.code == "already_current" and "already" in refused.value.message("en")
     assert store.history()[-1].version == current
+
+
+def test_records_are_saved_replaced_listed_in_order_and_deleted(store):
+    store.save_record("notes", "a", {"text": "première"})
+    store.save_record("notes", "b", {"text": "second", "n": 2})
+    store.save_record("notes", "a", {"text": "première, revue"})
+    store.save_record("scenarios", "a", {"name": "surge"})
+    assert store.records("notes") == [{"text": "première, revue"}, {"text": "second", "n": 2}]
+    assert store.delete_record("notes", "a") is True
+    assert store.delete_record("notes", "a") is False
+    assert store.records("notes") == [{"text": "second", "n": 2}]
+    assert store.records("scenarios") == [{"name": "surge"}]
+    assert len(store.history()) == 1  # records are not versions
+
+
+def test_a_new_store_is_made_once_and_never_over_an_existing_one(empty_store):
+    assert not empty_store.exists() and empty_store.kinds() == [] and empty_store.history() == []
+    empty_store.check()  # nothing there yet: usable
+    with empty_store.transaction(new=True):
+        pass
+    assert empty_store.exists() and empty_store.history() == []
+    with pytest.raises(StoreError) as refused, empty_store.transaction(new=True):
+        pass
+    assert refused.value.code == "store_exists"
+
+
+def test_a_cleared_layer_is_no_current_layer_and_can_be_restored(store):
+    store.commit_layer("posts", posts().iloc[:0], CommitInfo("x", action="clear"))
+    assert store.read("posts") is None and store.kinds() == []
+    store.rollback(1, "x")
+    assert len(store.read("posts")) == 3 and store.kinds() == ["posts"]
+
+
+def test_the_raster_is_handed_out_as_a_gdal_dataset_name(store):
+    demo = demo_dir() / DEMO_RASTER
+    store.commit_raster("population", demo, CommitInfo("x", DEMO_RASTER))
+    source = store.raster_source("population")
+    assert isinstance(source, str)
+    with rasterio.open(source) as raster, rasterio.open(demo) as original:
+        assert (raster.read(1) == original.read(1)).all() and raster.crs == original.crs
+    assert store.owns(source)  # an export onto it is refused
+
+
+def test_the_location_shown_never_holds_a_password():
+    shown = store_at("postgresql://gis:s3cret@db.example.org:5432/sahel").location
+    assert shown == "postgresql://gis@db.example.org:5432/sahel"
+    assert store_at("gpkg:/data/store.gpkg").location == "/data/store.gpkg"
+    with pytest.raises(UnreadableStoreError) as refused:
+        store_at("mysql://db/sahel")
+    assert refused.value.code == "unknown_store_url" and "PostgreSQL" in refused.value.message("fr")
+
+
+def test_an_unreachable_database_is_told_in_words(tmp_path):
+    store = store_at(f"postgresql://nobody:pw@/none?host={tmp_path}&connect_timeout=2")
+    with pytest.raises(StoreFailedError) as failed:
+        store.history()
+    assert failed.value.params["store"] == f"postgresql://nobody@/none?host={tmp_path}&connect_timeout=2"
+    assert "n’a pas pu être lu" in failed.value.message("fr") and "pw" not in failed.value.message("fr")
