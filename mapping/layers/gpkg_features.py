@@ -63,12 +63,11 @@ class EncodedLayer:
     its feature bounds (degrees; NaN for an empty geometry) and its geometry type name."""
 
     def __init__(self, layer: gpd.GeoDataFrame, kind: LayerKind) -> None:
-        geometries = [_multi(g) for g in layer.geometry.array]
+        geometries = np.array([_multi(g) for g in layer.geometry.array], dtype=object)
         self.geometry_type = GEOMETRY_TYPE[kind.geometry_types[0]]
         self.columns = kind.columns
-        self.bounds = shapely.bounds(np.array(geometries, dtype=object))  # minx, miny, maxx, maxy
-        encoded = [_gpkg_geometry(g, b, self.geometry_type == "POINT")
-                   for g, b in zip(geometries, self.bounds, strict=True)]
+        self.bounds = shapely.bounds(geometries)  # minx, miny, maxx, maxy
+        encoded = _gpkg_geometries(geometries, self.bounds, self.geometry_type == "POINT")
         values = [_sql_values(layer[c.name], c.dtype) for c in kind.columns]
         self.rows = list(zip(encoded, *values, strict=True))
 
@@ -133,16 +132,21 @@ def _multi(geometry: BaseGeometry | None) -> BaseGeometry | None:
     return geometry
 
 
-def _gpkg_geometry(geometry: BaseGeometry | None, bounds: np.ndarray, point: bool) -> bytes | None:
-    """The GeoPackage binary form: ``GP``, version 0, flags (little-endian; an XY envelope
-    except for points; empty), the SRS id, the envelope, then the geometry's 2D ISO WKB."""
-    if geometry is None:
-        return None
-    empty = bool(geometry.is_empty)
-    envelope = b"" if point or empty else struct.pack("<4d", bounds[0], bounds[2], bounds[1], bounds[3])
-    flags = 0x01 | (0x10 if empty else 0) | (0x02 if envelope else 0)
-    wkb = shapely.to_wkb(geometry, output_dimension=2, byte_order=1, flavor="iso")
-    return b"GP" + bytes((0, flags)) + struct.pack("<i", SRS_ID) + envelope + wkb
+def _gpkg_geometries(geometries: np.ndarray, bounds: np.ndarray, point: bool) -> list[bytes | None]:
+    """The GeoPackage binary form of each geometry: ``GP``, version 0, flags (little-endian; an
+    XY envelope except for points; empty), the SRS id, the envelope, then its 2D ISO WKB."""
+    wkb = shapely.to_wkb(geometries, output_dimension=2, byte_order=1, flavor="iso")
+    empty = shapely.is_empty(geometries)
+    srs = struct.pack("<i", SRS_ID)
+    out: list[bytes | None] = []
+    for body, is_empty, box in zip(wkb, empty, bounds.tolist(), strict=True):
+        if body is None:
+            out.append(None)
+        elif point or is_empty:
+            out.append(b"GP\x00" + bytes((0x11 if is_empty else 0x01,)) + srs + body)
+        else:
+            out.append(b"GP\x00\x03" + srs + struct.pack("<4d", box[0], box[2], box[1], box[3]) + body)
+    return out
 
 
 def _sql_values(values: pd.Series, dtype: str) -> list:

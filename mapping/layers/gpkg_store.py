@@ -114,11 +114,16 @@ class GeoPackageStore(LayerStore):
         if reason:
             raise UnreadableStoreError("not_a_store", store=self.location,
                                        reason=Term(f"store.not_a_store_reason.{reason}"))
+        lock = FileLock(self._lock_path(), timeout=0)
         try:
-            with self._errors(), FileLock(self._lock_path(), timeout=0):
+            lock.acquire()
+        except (Timeout, OSError):  # a writer is at work (it tidies when it starts), or read-only
+            return
+        try:
+            with self._errors():
                 self._tidy()
-        except Timeout:
-            pass  # a writer is at work: it tidies when it starts
+        finally:
+            lock.release()
 
     def _lock_path(self) -> Path:
         return self.path.with_name(f".{self.path.name}.lock")
@@ -131,9 +136,15 @@ class GeoPackageStore(LayerStore):
             stale.unlink(missing_ok=True)
         if not self.path.exists():
             return
-        if self.path.with_name(f"{self.path.name}-journal").exists():
-            with closing(sqlite3.connect(self.path)) as db:
-                db.execute("SELECT count(*) FROM sqlite_master").fetchone()  # rolls the journal back
+        journal = self.path.with_name(f"{self.path.name}-journal")
+        if journal.exists():
+            with closing(sqlite3.connect(self.path, timeout=0, isolation_level=None)) as db:
+                try:
+                    db.execute("BEGIN IMMEDIATE")  # rolls a hot journal back; no other writer now
+                except sqlite3.OperationalError:  # another program (QGIS) is writing: its journal
+                    return
+                journal.unlink(missing_ok=True)  # not hot (killed before its header): ignored by SQLite
+                db.execute("ROLLBACK")
         if self.raster_dir.is_dir():
             with closing(sqlite3.connect(self.path)) as db:
                 last = _last_version(db)

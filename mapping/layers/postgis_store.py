@@ -200,7 +200,7 @@ class PostGISStore(LayerStore):
             if not present:
                 with self._errors():
                     for statement in filter(str.strip, TABLES.split(";")):
-                        conn.execute(statement)  # type: ignore[call-overload]  # our own text
+                        conn.execute(statement)
                     conn.execute(f"INSERT INTO {SCHEMA}.store VALUES (1, %s)", (now(),))
             yield PostGISTransaction(self, conn)
             with self._errors():
