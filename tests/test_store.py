@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import psycopg
 import pytest
 import rasterio
-from conftest import make_posts
+from click.testing import CliRunner
+from conftest import make_posts, sha256_of
 
+from mapping.cli import main
 from mapping.layers import gpkg_store, postgis_store
 from mapping.layers.gpkg_store import GeoPackageStore
 from mapping.layers.schema import KINDS
@@ -223,3 +226,49 @@ def test_an_unreachable_database_is_told_in_words(tmp_path):
         store.history()
     assert failed.value.params["store"] == f"postgresql://nobody@/none?host={tmp_path}&connect_timeout=2"
     assert "n’a pas pu être lu" in failed.value.message("fr") and "pw" not in failed.value.message("fr")
+
+
+def test_concurrent_imports_lose_no_version(store):
+    """Four writers (threads, each with its own store and connections) import three layers each
+    at once: every import is a version, numbered one after the other, and the current layer is
+    one of them whole."""
+    def write(writer: int) -> list[tuple[int, set[str]]]:
+        mine = store_at(store.location)  # the test cluster has no password
+        done = []
+        for n in range(3):
+            ids = [f"W{writer}-{n}-{i}" for i in range(3)]
+            version = mine.commit_layer("posts", posts(identifiant=ids), CommitInfo(f"writer {writer}"))
+            done.append((version.version, set(ids)))
+        return done
+
+    with ThreadPoolExecutor(4) as pool:
+        committed = dict(pair for done in pool.map(write, range(4)) for pair in done)
+    history = store.history("posts")
+    assert [v.version for v in history] == list(range(1, 14))
+    assert set(committed) == set(range(2, 14))
+    assert {v.user for v in history[1:]} == {f"writer {w}" for w in range(4)}
+    assert store.ids("posts") == committed[13]
+
+
+def test_a_store_migrates_whole_to_postgis_and_back(store_copy, postgis_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    demo = store_at(store_copy)
+    demo.save_record("notes", "n1", {"text": "Poste à réhabiliter « vite »"})
+    demo.commit_layer("posts", demo.read("posts").iloc[:10], CommitInfo("aminata", "posts.csv"))
+    back = tmp_path / "back.gpkg"
+    for source, target in ((str(store_copy), postgis_url), (postgis_url, str(back))):
+        result = CliRunner().invoke(main, ["store", "migrate", source, target, "--lang", "fr"])
+        assert result.exit_code == 0, result.output
+        assert f"{len(demo.history())} versions copiées" in result.output
+    for copy in (store_at(postgis_url), store_at(back)):
+        assert copy.history() == demo.history() and copy.kinds() == demo.kinds()
+        assert copy.all_records() == demo.all_records()
+        for kind in demo.kinds():
+            if kind == "population":
+                assert sha256_of(Path(copy.raster_source())) == sha256_of(Path(demo.raster_source()))
+            else:
+                assert copy.diff(kind, demo.read(kind)).empty
+        copy.rollback(demo.history("posts")[0].version, "GIS")  # snapshots came along
+        assert len(copy.read("posts")) == 53
+    again = CliRunner().invoke(main, ["store", "migrate", str(store_copy), str(back)])
+    assert again.exit_code == 1 and "There is already" in again.output

@@ -50,7 +50,7 @@ def test_an_import_killed_at_any_moment_leaves_the_old_or_the_new_layer_whole(st
         last = opened.history("settlements")[-1]
         current = opened.read("settlements")
         assert len(current) == last.features in {settlements, settlements * 10, settlements * 5}
-        assert opened.diff("settlements", opened._snapshot(last)).empty
+        assert opened.diff("settlements", opened.snapshot(last)).empty
         assert sorted(p.name for p in store_copy.parent.iterdir()) == [
             ".store.gpkg.lock", "store-rasters", "store.gpkg"]
     assert len(opened.history("settlements")) >= 2  # imports committed between the kills

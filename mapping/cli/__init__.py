@@ -24,6 +24,7 @@ COMMANDS = {  # name -> "module:attribute", in the order `bordermap --help` list
     "init": "mapping.cli.project:init_cmd",
     "project": "mapping.cli.project:project",
     "layers": "mapping.cli.layers:layers",
+    "store": "mapping.cli.store:store",
     "demo": "mapping.cli.demo:demo",
     "score": "mapping.cli.scoring:score_cmd",
     "ahp": "mapping.cli.scoring:ahp_cmd",

@@ -175,14 +175,14 @@ class GeoPackageStore(LayerStore):
             layer = pyogrio.read_dataframe(self.path, layer=layer_name)
         return with_schema_types(layer, get_kind(kind))
 
-    def _snapshot(self, version: Version) -> gpd.GeoDataFrame | None:
+    def snapshot(self, version: Version) -> gpd.GeoDataFrame | None:
         return self._read_layer(version.kind, snapshot_name(version.kind, version.version))
 
     def raster_source(self, kind: str = "population") -> str | None:
         files = [v for v in self.history(kind) if v.stored_file]
-        return self._stored_raster(files[-1]) if files else None
+        return self.stored_raster(files[-1]) if files else None
 
-    def _stored_raster(self, version: Version) -> str | None:
+    def stored_raster(self, version: Version) -> str | None:
         return str(self.raster_dir / version.stored_file) if version.stored_file else None
 
     def history(self, kind: str | None = None) -> list[Version]:
@@ -200,6 +200,19 @@ class GeoPackageStore(LayerStore):
         with self._errors():
             state = _file_state(self.path)
             return [json.loads(data) for data in _records(state, collection)] if state else []
+
+    def all_records(self) -> list[tuple[str, str, dict]]:
+        with self._errors():
+            state = _file_state(self.path)
+            if state is None:
+                return []
+            with closing(_read_only(state)) as db:
+                if not db.execute("SELECT 1 FROM sqlite_master WHERE name = ?",
+                                  (RECORDS_TABLE,)).fetchone():
+                    return []
+                rows = db.execute(f"SELECT collection, id, data FROM {RECORDS_TABLE} "
+                                  "ORDER BY rowid").fetchall()
+        return [(collection, record_id, json.loads(data)) for collection, record_id, data in rows]
 
     # ------------------------------------------------------------ writing
     def save_record(self, collection: str, record_id: str, data: dict) -> None:
@@ -323,6 +336,24 @@ class GeoPackageTransaction:
                           info.sha256, 1, [], [], [], list(info.fixes), restored_from, stored)
         self._record(version)
         return version
+
+    def copy_version(self, version: Version, layer: gpd.GeoDataFrame | None = None,
+                     raster: str | Path | None = None) -> None:
+        """Write ``version`` of another store as it is (number, time, user, changes), with its
+        layer (then current) or its raster: a store copied whole, history included."""
+        if raster is not None and version.stored_file:
+            target = self.store.raster_dir / version.stored_file
+            with self.store._errors():
+                self.store.raster_dir.mkdir(parents=True, exist_ok=True)
+                self.written.append(target)
+                shutil.copyfile(raster, target)
+        elif layer is not None:
+            encoded = EncodedLayer(with_schema_types(layer, get_kind(version.kind)), get_kind(version.kind))
+            with self.store._errors():
+                for name in (version.kind, snapshot_name(version.kind, version.version)):
+                    write_layer(self.db, name, encoded)
+            self.layers[version.kind] = layer
+        self._record(version)
 
     def save_record(self, collection: str, record_id: str, data: dict) -> None:
         text = json.dumps(data, ensure_ascii=False)

@@ -143,15 +143,15 @@ class PostGISStore(LayerStore):
             layer = _current(conn, kind)
         return None if layer is None or layer.empty else layer
 
-    def _snapshot(self, version: Version) -> gpd.GeoDataFrame | None:
+    def snapshot(self, version: Version) -> gpd.GeoDataFrame | None:
         with self._connect() as conn, self._errors():
             return _layer_at(conn, get_kind(version.kind), version.version)
 
     def raster_source(self, kind: str = "population") -> str | None:
         rasters = [v for v in self.history(kind) if v.stored_file]
-        return self._stored_raster(rasters[-1]) if rasters else None
+        return self.stored_raster(rasters[-1]) if rasters else None
 
-    def _stored_raster(self, version: Version) -> str | None:
+    def stored_raster(self, version: Version) -> str | None:
         """The raster of ``version`` as a GeoTIFF in the cache, fetched once (by content)."""
         with self._connect() as conn, self._errors():
             found = conn.execute(f"SELECT sha256 FROM {SCHEMA}.raster_versions WHERE version = %s",
@@ -177,6 +177,14 @@ class PostGISStore(LayerStore):
             rows = conn.execute(f"SELECT data FROM {SCHEMA}.records WHERE collection = %s ORDER BY seq",
                                 (collection,)).fetchall()
         return [data for (data,) in rows]
+
+    def all_records(self) -> list[tuple[str, str, dict]]:
+        with self._connect() as conn, self._errors():
+            if not _exists(conn):
+                return []
+            rows = conn.execute(f"SELECT collection, id, data FROM {SCHEMA}.records "
+                                "ORDER BY seq").fetchall()
+        return [(collection, record_id, data) for collection, record_id, data in rows]
 
     # ------------------------------------------------------------ writing
     def save_record(self, collection: str, record_id: str, data: dict) -> None:
@@ -238,17 +246,33 @@ class PostGISTransaction:
     def commit_raster(self, kind: str, source: str | Path, info: CommitInfo,
                       restored_from: int | None = None) -> Version:
         data = Path(source).read_bytes()  # the user's file: its errors are not the store's
-        digest = hashlib.sha256(data).hexdigest()
         with self.store._errors():
             number = self._next_version()
             version = Version(number, kind, info.action, now(), info.user, info.source_file,
                               info.sha256, 1, [], [], [], list(info.fixes), restored_from,
                               raster_file_name(kind, number))
             self._record(version)
-            self.conn.execute(f"INSERT INTO {SCHEMA}.rasters VALUES (%s, %s) ON CONFLICT DO NOTHING",
-                              (digest, data))
-            self.conn.execute(f"INSERT INTO {SCHEMA}.raster_versions VALUES (%s, %s)", (number, digest))
+            self._raster(number, data)
         return version
+
+    def copy_version(self, version: Version, layer: gpd.GeoDataFrame | None = None,
+                     raster: str | Path | None = None) -> None:
+        """Write ``version`` of another store as it is (number, time, user, changes), with its
+        layer or its raster: a store copied whole, history included."""
+        data = Path(raster).read_bytes() if raster is not None else None
+        with self.store._errors():
+            self._record(version)
+            if data is not None:
+                self._raster(version.version, data)
+            elif layer is not None:
+                spec = get_kind(version.kind)
+                _write_rows(self.conn, version.version, with_schema_types(layer, spec), spec)
+
+    def _raster(self, number: int, data: bytes) -> None:
+        digest = hashlib.sha256(data).hexdigest()
+        self.conn.execute(f"INSERT INTO {SCHEMA}.rasters VALUES (%s, %s) ON CONFLICT DO NOTHING",
+                          (digest, data))
+        self.conn.execute(f"INSERT INTO {SCHEMA}.raster_versions VALUES (%s, %s)", (number, digest))
 
     def save_record(self, collection: str, record_id: str, data: dict) -> None:
         with self.store._errors():

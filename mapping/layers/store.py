@@ -107,6 +107,9 @@ class StoreTransaction(Protocol):
 
     def save_record(self, collection: str, record_id: str, data: dict) -> None: ...
 
+    def copy_version(self, version: Version, layer: gpd.GeoDataFrame | None = None,
+                     raster: str | Path | None = None) -> None: ...
+
 
 class LayerStore(ABC):
     """What bordermap needs from a store of layers, whatever the backend."""
@@ -158,6 +161,10 @@ class LayerStore(ABC):
         """Saved documents of ``collection`` (e.g. delegate notes, scenarios), oldest first."""
 
     @abstractmethod
+    def all_records(self) -> list[tuple[str, str, dict]]:
+        """Every saved document as (collection, id, document), oldest first (to copy a store)."""
+
+    @abstractmethod
     def save_record(self, collection: str, record_id: str, data: dict) -> None:
         """Insert or replace one JSON-serialisable document; layers and versions are untouched."""
 
@@ -171,11 +178,11 @@ class LayerStore(ABC):
         the store must not exist yet (``StoreError`` ``store_exists``, nothing written)."""
 
     @abstractmethod
-    def _snapshot(self, version: Version) -> gpd.GeoDataFrame | None:
+    def snapshot(self, version: Version) -> gpd.GeoDataFrame | None:
         """The layer as committed at ``version`` (schema types), or None when it is missing."""
 
     @abstractmethod
-    def _stored_raster(self, version: Version) -> str | None:
+    def stored_raster(self, version: Version) -> str | None:
         """The raster committed at ``version`` as a GDAL dataset name, or None."""
 
     def commit_layer(self, kind: str, layer: gpd.GeoDataFrame, info: CommitInfo) -> Version:
@@ -202,13 +209,13 @@ class LayerStore(ABC):
         already = StoreError("already_current", version=version, kind=Term(f"kinds.{target.kind}"))
         with self.transaction() as tx:
             if target.stored_file:
-                raster = self._stored_raster(target)
+                raster = self.stored_raster(target)
                 if raster is None:
                     raise StoreError("snapshot_missing", version=version)
                 if target.sha256 and target.sha256 == current.sha256:
                     raise already
                 return tx.commit_raster(target.kind, raster, info, restored_from=version)
-            snapshot = self._snapshot(target)
+            snapshot = self.snapshot(target)
             if snapshot is None:
                 raise StoreError("snapshot_missing", version=version)
             if diff_layers(tx.current(target.kind), snapshot, get_kind(target.kind).id_column).empty:
