@@ -4,6 +4,7 @@ history, diff, rollback, rasters and records; then what each backend adds."""
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -21,6 +22,7 @@ from mapping.layers.schema import KINDS
 from mapping.layers.store import CommitInfo, LayerStore, StoreError, StoreFailedError, UnreadableStoreError
 from mapping.layers.user_store import DEMO_RASTER, demo_dir, store_at
 from mapping.layers.validate import validate_layer
+from mapping.project import load_project
 
 
 def posts(**overrides):
@@ -272,3 +274,15 @@ def test_a_store_migrates_whole_to_postgis_and_back(store_copy, postgis_url, tmp
         assert len(copy.read("posts")) == 53
     again = CliRunner().invoke(main, ["store", "migrate", str(store_copy), str(back)])
     assert again.exit_code == 1 and "There is already" in again.output
+
+
+def test_init_makes_a_project_from_the_demo_in_postgis(postgis_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    made = CliRunner().invoke(main, ["init", "--store", postgis_url, "--from", "demo", "--name", "Sahel"])
+    assert made.exit_code == 0, made.output
+    listed = CliRunner().invoke(main, ["layers", "list", "--store", postgis_url, "--format", "json"])
+    layers = {row["kind"]: row["features"] for row in json.loads(listed.output)["layers"]}
+    assert layers["posts"] == 53 and "population" in layers
+    assert load_project(store_at(postgis_url)).name("en") == "Sahel"
+    again = CliRunner().invoke(main, ["init", "--store", postgis_url, "--from", "empty"])
+    assert again.exit_code != 0 and "There is already" in again.output
