@@ -101,18 +101,18 @@ def test_failed_commit_leaves_the_store_byte_for_byte_unchanged(gpkg, monkeypatc
     real_write = gpkg_store.write_layer
     calls = []
 
-    def disk_full_on_second_write(db, table, encoded):
+    def disk_full_on_second_write(db, table, encoded, copy_of=None):
         calls.append(table)
         if len(calls) == 2:
             raise sqlite3.OperationalError("database or disk is full")
-        return real_write(db, table, encoded)
+        return real_write(db, table, encoded, copy_of)
 
     monkeypatch.setattr(gpkg_store, "write_layer", disk_full_on_second_write)
     with pytest.raises(StoreFailedError) as failed:
         store.commit_layer("posts", posts().iloc[:1], CommitInfo("x"))
     french = failed.value.message("fr")
     assert "disk is full" in french and "Rien n’a été modifié" in french
-    assert calls == ["posts", "history_posts_v0002"]  # the current layer was already rewritten
+    assert calls == ["history_posts_v0002", "posts"]  # the snapshot was already written
     assert digest(path) == before
     assert sorted(p.name for p in path.parent.iterdir()) == [".store.gpkg.lock", "store.gpkg"]
     assert len(store.history()) == 1 and len(store.read("posts")) == 3

@@ -72,16 +72,22 @@ class EncodedLayer:
         self.rows = list(zip(encoded, *values, strict=True))
 
 
-def write_layer(db: sqlite3.Connection, table: str, encoded: EncodedLayer) -> None:
+def write_layer(db: sqlite3.Connection, table: str, encoded: EncodedLayer,
+                copy_of: str | None = None) -> None:
     """Create (or replace) the feature table ``table`` holding ``encoded``, registered in the
-    GeoPackage's contents with its extent and spatial index; part of the caller's transaction."""
+    GeoPackage's contents with its extent and spatial index; part of the caller's transaction.
+    ``copy_of``: a table this transaction wrote from the same ``encoded`` rows, whose rows
+    and index are copied within SQLite (no second pass through Python)."""
     drop_table(db, table)
     columns = "".join(f', "{c.name}" {SQL_TYPE[c.dtype]}' for c in encoded.columns)
     db.execute(f'CREATE TABLE "{table}" ("fid" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, '
                f'"{GEOMETRY_COLUMN}" {encoded.geometry_type}{columns})')
     marks = ", ".join("?" for _ in range(len(encoded.columns) + 1))
     names = ", ".join(f'"{n}"' for n in (GEOMETRY_COLUMN, *(c.name for c in encoded.columns)))
-    db.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', encoded.rows)
+    if copy_of is None:
+        db.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', encoded.rows)
+    else:
+        db.execute(f'INSERT INTO "{table}" ("fid", {names}) SELECT "fid", {names} FROM "{copy_of}"')
     present = ~np.isnan(encoded.bounds).any(axis=1) if len(encoded.bounds) else np.zeros(0, bool)
     extent = ([float(encoded.bounds[present, 0].min()), float(encoded.bounds[present, 1].min()),
                float(encoded.bounds[present, 2].max()), float(encoded.bounds[present, 3].max())]
@@ -90,7 +96,7 @@ def write_layer(db: sqlite3.Connection, table: str, encoded: EncodedLayer) -> No
                "max_y, srs_id) VALUES (?, 'features', ?, ?, ?, ?, ?, ?)", (table, table, *extent, SRS_ID))
     db.execute("INSERT INTO gpkg_geometry_columns (table_name, column_name, geometry_type_name, srs_id, "
                "z, m) VALUES (?, ?, ?, ?, 0, 0)", (table, GEOMETRY_COLUMN, encoded.geometry_type, SRS_ID))
-    _spatial_index(db, table, encoded.bounds, present)
+    _spatial_index(db, table, encoded.bounds, present, copy_of)
 
 
 def drop_table(db: sqlite3.Connection, table: str) -> None:
@@ -108,14 +114,19 @@ def drop_table(db: sqlite3.Connection, table: str) -> None:
         db.execute(f"DELETE FROM {register} WHERE lower(table_name) = lower(?)", (table,))
 
 
-def _spatial_index(db: sqlite3.Connection, table: str, bounds: np.ndarray, present: np.ndarray) -> None:
-    """The R-tree of the features' bounds, filled at once, and its triggers."""
+def _spatial_index(db: sqlite3.Connection, table: str, bounds: np.ndarray, present: np.ndarray,
+                   copy_of: str | None) -> None:
+    """The R-tree of the features' bounds (or a copy of ``copy_of``'s), filled at once, and its
+    triggers."""
     rtree = f"rtree_{table}_{GEOMETRY_COLUMN}"
     db.execute(f'CREATE VIRTUAL TABLE "{rtree}" USING rtree(id, minx, maxx, miny, maxy)')
-    fids = np.arange(1, len(bounds) + 1)[present]
-    boxes = bounds[present]
-    db.executemany(f'INSERT INTO "{rtree}" VALUES (?, ?, ?, ?, ?)',
-                   ((int(f), b[0], b[2], b[1], b[3]) for f, b in zip(fids, boxes.tolist(), strict=True)))
+    if copy_of is not None:
+        db.execute(f'INSERT INTO "{rtree}" SELECT * FROM "rtree_{copy_of}_{GEOMETRY_COLUMN}"')
+    else:
+        fids = np.arange(1, len(bounds) + 1)[present]
+        db.executemany(f'INSERT INTO "{rtree}" VALUES (?, ?, ?, ?, ?)',
+                       ((int(f), b[0], b[2], b[1], b[3])
+                        for f, b in zip(fids, bounds[present].tolist(), strict=True)))
     for trigger in RTREE_TRIGGERS:
         db.execute(trigger.format(r=rtree, t=table, g=GEOMETRY_COLUMN))
     db.execute(EXTENSIONS_TABLE)

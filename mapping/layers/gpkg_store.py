@@ -310,8 +310,9 @@ class GeoPackageTransaction:
         encoded = EncodedLayer(layer, spec)
         with self.store._errors():
             number = self._next_version()
-            for name in (kind, snapshot_name(kind, number)):
-                write_layer(self.db, name, encoded)
+            snapshot = snapshot_name(kind, number)
+            write_layer(self.db, snapshot, encoded)
+            write_layer(self.db, kind, encoded, copy_of=snapshot)
         self.layers[kind] = layer
         version = Version(number, kind, info.action, now(), info.user, info.source_file,
                           info.sha256, len(layer), change.added, change.changed, change.removed,
@@ -349,9 +350,10 @@ class GeoPackageTransaction:
                 shutil.copyfile(raster, target)
         elif layer is not None:
             encoded = EncodedLayer(with_schema_types(layer, get_kind(version.kind)), get_kind(version.kind))
+            snapshot = snapshot_name(version.kind, version.version)
             with self.store._errors():
-                for name in (version.kind, snapshot_name(version.kind, version.version)):
-                    write_layer(self.db, name, encoded)
+                write_layer(self.db, snapshot, encoded)
+                write_layer(self.db, version.kind, encoded, copy_of=snapshot)
             self.layers[version.kind] = layer
         self._record(version)
 
