@@ -229,10 +229,14 @@ class GeoPackageStore(LayerStore):
     @contextmanager
     def _lock(self) -> Iterator[None]:
         """One writer at a time, across processes (a lock file beside the store)."""
+        lock = FileLock(self._lock_path())
         with self._errors():
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        with FileLock(self._lock_path()):
+            lock.acquire()
+        try:
             yield
+        finally:
+            lock.release()
 
     @contextmanager
     def transaction(self, new: bool = False) -> Iterator[GeoPackageTransaction]:
