@@ -3,7 +3,7 @@
 ``LayerStore`` is the whole interface the rest of bordermap uses, whatever the backend:
 ``mapping.layers.gpkg_store.GeoPackageStore`` (one GeoPackage file, EPSG:4326, rasters in a
 folder beside it) and ``mapping.layers.postgis_store.PostGISStore`` (a PostgreSQL database
-with PostGIS). ``mapping.layers.backends.store_at`` picks one from a path or URL.
+with PostGIS). ``mapping.layers.user_store.store_at`` picks one from a path or URL.
 
 Every backend commits a transaction whole or not at all (one database transaction), keeps a
 snapshot of each version of a layer so that any version can be restored (a rollback is itself
