@@ -54,7 +54,7 @@ def test_a_new_process_reads_the_saved_indicators_without_computing_them(store_c
     expected = cached_indicators(store)
     derived.map_layers(store, store.read)
     code = ("import sys, datetime as dt; from mapping import derived; "
-            "from mapping.layers.store import GeoPackageStore\n"
+            "from mapping.layers.gpkg_store import GeoPackageStore\n"
             "def refuse(*a, **k): raise SystemExit('computed again')\n"
             "derived.compute_indicators = refuse; derived.prepare_map_layers = refuse\n"
             f"s = GeoPackageStore({str(store_copy)!r})\n"

@@ -9,13 +9,12 @@ as a formula); GIS formats keep the text as stored.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 import pyogrio
-import rasterio
-from rasterio.shutil import copy
 
 from ..i18n import Term
 from ..outputs import read_back, replacing
@@ -39,8 +38,8 @@ def export_layer(store: LayerStore, kind: str, target: Path) -> Path:
         source = store.raster_source(kind)
         if source is None:
             raise StoreError("no_layer", kind=Term(f"kinds.{kind}"))
-        with replacing(target) as partial, rasterio.open(source) as raster:
-            copy(raster, partial, driver="GTiff", copy_src_overviews=True)
+        with replacing(target) as partial:
+            shutil.copyfile(source, partial)  # the GeoTIFF byte for byte, as it was imported
         return target
     layer = store.read(kind)
     if layer is None:

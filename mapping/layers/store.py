@@ -145,7 +145,8 @@ class LayerStore(ABC):
 
     @abstractmethod
     def raster_source(self, kind: str = "population") -> str | None:
-        """The current raster of ``kind`` as a GDAL dataset name (for rasterio), or None."""
+        """The current raster of ``kind`` as a GDAL dataset name for rasterio: a local GeoTIFF
+        file, as it was imported (read it, never write it: see :meth:`owns`), or None."""
 
     @abstractmethod
     def history(self, kind: str | None = None) -> list[Version]:
