@@ -192,6 +192,8 @@ class PostGISStore(LayerStore):
             tx.save_record(collection, record_id, data)
 
     def delete_record(self, collection: str, record_id: str) -> bool:
+        if not self.exists():
+            return False
         with self.transaction() as tx:
             return tx.delete_record(collection, record_id)
 
