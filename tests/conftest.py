@@ -9,6 +9,7 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 import shapely
+from postgis import postgis_server, postgis_url  # noqa: F401  (fixtures of the PostGIS store tests)
 
 from mapping.access.settings import TRAVEL_MODES, default_settings
 from mapping.derived import access_surface
@@ -95,5 +96,3 @@ def make_posts(**overrides: list) -> gpd.GeoDataFrame:
     lat = data.pop("lat", [15.90, 15.36, 15.54])
     return gpd.GeoDataFrame(data, geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
 
-
-from postgis import postgis_server, postgis_url  # noqa: E402,F401  (fixtures of the PostGIS store tests)
