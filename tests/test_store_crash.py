@@ -25,7 +25,7 @@ def import_forever(path: Path, ready: Event) -> None:
     """Import the demo settlements ten times over (5,000 points), one import after the other,
     alternating between two layers: all of them, and every other one."""
     store = open_store(path, seed=False)
-    one = store.read("settlements")
+    one = store.snapshot(store.history("settlements")[0])  # the demo's, whatever came after
     many = pd.concat([one.assign(settlement_id=one["settlement_id"] + f"-{n}") for n in range(10)])
     ready.set()
     for n in range(1000):
