@@ -146,8 +146,7 @@ class GeoPackageStore(LayerStore):
                 journal.unlink(missing_ok=True)  # not hot (killed before its header): ignored by SQLite
                 db.execute("ROLLBACK")
         if self.raster_dir.is_dir():
-            with closing(sqlite3.connect(self.path)) as db:
-                last = _last_version(db)
+            last = max([v.version for v in self.history()] + list(self.damaged_versions()), default=0)
             for kind in KINDS:
                 for raster in self.raster_dir.glob(f"{kind}-v*.tif"):
                     number = raster.name[len(kind) + 2:-4]
