@@ -9,13 +9,12 @@ Run with ``streamlit run app.py``.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
 
 from mapping.accounts.roles import Permission
 from mapping.i18n import t
 from mapping.layers.store import UnreadableStoreError
+from mapping.layers.user_store import store_at
 from mapping.webapp import controls, data, error_text, md_text, project_ui, signin
 from mapping.webapp.chrome import localise_streamlit
 
@@ -25,11 +24,12 @@ controls.keep_page_settings()
 lang = controls.language()
 localise_streamlit(lang)
 path = data.store_path()
-if not Path(path).exists():  # a new project: empty, or from the demo data
-    project_ui.first_run(path, lang)
-    st.stop()
 with st.spinner(t("app.loading", lang)):
     try:
+        unopened = store_at(path)
+        if not unopened.exists():  # a new project: empty, or from the demo data
+            project_ui.first_run(path, unopened.location, lang)
+            st.stop()
         store = data.store()
     except UnreadableStoreError as error:  # a file there that is not a store: said, never replaced
         st.error(error_text(error, lang))
@@ -54,5 +54,5 @@ st.session_state["selection"] = controls.post_selection(lang, path, version)
 st.session_state["profile"] = controls.scoring_profile(lang, editable=viewer.may(Permission.SCORE))
 st.sidebar.markdown(f"**{md_text(data.project(path, version).name(lang))}**")
 signin.sidebar(viewer, lang)
-st.sidebar.caption(md_text(t("app.store", lang, store=path)))
+st.sidebar.caption(md_text(t("app.store", lang, store=unopened.location)))
 page.run()

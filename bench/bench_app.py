@@ -42,7 +42,7 @@ sys.path.insert(0, str(ROOT))
 
 from generate import data_files, data_parser  # noqa: E402
 
-from mapping.layers.store import GeoPackageStore  # noqa: E402
+from mapping.layers.gpkg_store import GeoPackageStore  # noqa: E402
 from mapping.layers.user_store import DEMO_GPKG, DEMO_RASTER, open_store, seed_from_demo  # noqa: E402
 
 TARGETS = {"demo": {"first": 5.0, "change": 0.3}, "1,000 posts": {"change": 1.0, "new_warm": 5.0}}

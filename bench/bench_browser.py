@@ -43,7 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_app import reference_score  # noqa: E402
 from generate import data_files, data_parser  # noqa: E402
 
-from mapping.layers.store import GeoPackageStore  # noqa: E402
+from mapping.layers.gpkg_store import GeoPackageStore  # noqa: E402
 from mapping.layers.user_store import DEMO_GPKG, DEMO_RASTER, open_store, seed_from_demo  # noqa: E402
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

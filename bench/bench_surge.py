@@ -39,7 +39,7 @@ from mapping.access.routing import origin_around, surge_sites
 from mapping.access.scenario import SurgeScenario
 from mapping.access.settings import default_settings
 from mapping.access.surge import simulate
-from mapping.layers.store import GeoPackageStore
+from mapping.layers.gpkg_store import GeoPackageStore
 
 CHANGES: dict[str, dict[str, Any]] = {
     "people 100,000 → 150,000": {"people": 150_000},

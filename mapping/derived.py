@@ -18,7 +18,6 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
-import sqlite3
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -26,13 +25,12 @@ from typing import Any, TypeVar
 
 import geopandas as gpd
 import pandas as pd
-from filelock import Timeout
 
 from . import package_version
 from .access.settings import TravelSettings, as_dict
 from .access.surface import Surface, build_surface
 from .inputs import Layers
-from .layers.store import LayerStore
+from .layers.store import LayerStore, StoreFailedError
 from .maps import MapLayers, prepare_map_layers
 from .raster_overlay import Overlay
 from .scoring.indicators import compute_indicators
@@ -79,7 +77,7 @@ def _saved(store: LayerStore, purpose: str, key: str) -> Any | None:
     """The payload saved for ``purpose`` under ``key``, or None (absent, stale or unreadable)."""
     try:
         records = store.records(COLLECTION)
-    except (OSError, sqlite3.Error, ValueError):
+    except (StoreFailedError, ValueError):
         return None
     for record in records:
         if isinstance(record, dict) and record.get("purpose") == purpose and record.get("key") == key:
@@ -97,7 +95,7 @@ def payload_digest(payload: Any) -> str:
 def _save(store: LayerStore, purpose: str, key: str, payload: Any) -> None:
     """Save ``payload`` as the one record of ``purpose`` (the stale one replaced); a store that
     cannot be written to (read-only, locked too long) is left as it is."""
-    with contextlib.suppress(OSError, sqlite3.Error, Timeout):
+    with contextlib.suppress(StoreFailedError):
         store.save_record(COLLECTION, purpose, {"purpose": purpose, "key": key,
                                                 "sha256": payload_digest(payload), "payload": payload})
 
@@ -220,7 +218,7 @@ def access_surface(store: LayerStore, read: LayerSource, settings: TravelSetting
         inputs = Layers(layers["posts"], roads=layers.get("roads"), rivers=layers.get("rivers"),
                         lakes=layers.get("lakes"), countries=layers.get("countries"),
                         crossings=layers.get("crossings"), settlements=layers.get("settlements"),
-                        population=store.raster_path("population"))
+                        population=store.raster_source("population"))
         return build_surface(inputs, settings, mode, progress=progress)
 
     key = {"mode": mode, "access": as_dict(settings.with_changes(minutes=[60]))}  # times do not change it

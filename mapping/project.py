@@ -30,8 +30,8 @@ import pandas as pd
 from .accounts.accounts import has_accounts
 from .errors import BordermapError
 from .i18n import t
-from .layers.store import GeoPackageStore, LayerStore
-from .layers.user_store import demo_dir, seed_from_demo
+from .layers.store import LayerStore
+from .layers.user_store import demo_dir, seed_from_demo, store_at
 
 COLLECTION = "project"
 RECORD_ID = "settings"
@@ -266,21 +266,21 @@ def change_settings(store: LayerStore, *, name: str | None = None, countries: st
 
 
 # ------------------------------------------------------------------ a new project
-def init_project(path: str | Path, start: str, name: str | None = None,
-                 progress: Callable[[str], None] | None = None) -> GeoPackageStore:
-    """Create the store at ``path``: ``empty`` (no layer) or from the ``demo`` data, with its
-    project settings record (``name`` when given). ``ProjectError`` ``store_exists`` when a file
-    is already there: it is left as it was."""
+def init_project(location: str | Path, start: str, name: str | None = None,
+                 progress: Callable[[str], None] | None = None) -> LayerStore:
+    """Create the store at ``location`` (a path or a ``postgresql://`` URL): ``empty`` (no
+    layer) or from the ``demo`` data, with its project settings record (``name`` when given).
+    ``ProjectError`` ``store_exists`` when a store is already there: it is left as it was."""
     if start not in STARTS:
         raise ProjectError("bad_start", start=start, starts=", ".join(STARTS))
     settings = ProjectSettings(name=checked_name(name) if name and name.strip() else None)
-    store = GeoPackageStore(path)
-    if store.path.exists() or store.path.is_symlink():
-        raise ProjectError("store_exists", store=str(store.path))
+    store = store_at(location)
+    if store.exists():
+        raise ProjectError("store_exists", store=store.location)
     if start == "demo":
         seed_from_demo(store, demo_dir(), progress, new=True)
     else:
         with store.transaction(new=True):
-            pass  # the GeoPackage with its description and versions tables, no layer
+            pass  # the store with its description and versions tables, no layer
     save_settings(store, settings)
     return store

@@ -9,6 +9,7 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 import shapely
+from postgis import postgis_server, postgis_url  # noqa: F401  (fixtures of the PostGIS store tests)
 
 from mapping.access.settings import TRAVEL_MODES, default_settings
 from mapping.derived import access_surface
@@ -94,3 +95,4 @@ def make_posts(**overrides: list) -> gpd.GeoDataFrame:
     lon = data.pop("lon", [-9.42, -9.35, -7.53])
     lat = data.pop("lat", [15.90, 15.36, 15.54])
     return gpd.GeoDataFrame(data, geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
+

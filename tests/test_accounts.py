@@ -23,7 +23,7 @@ from mapping.accounts.accounts import (
 )
 from mapping.accounts.roles import Role
 from mapping.cli import main
-from mapping.layers.store import GeoPackageStore
+from mapping.layers.gpkg_store import GeoPackageStore
 from mapping.project import ProjectError, change_settings, init_project, load_settings, sign_in_required
 
 PASSWORD = "sahel-2026"

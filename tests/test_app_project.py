@@ -10,8 +10,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from mapping.i18n import t
+from mapping.layers.gpkg_store import GeoPackageStore
 from mapping.layers.importing import import_file
-from mapping.layers.store import GeoPackageStore
 from mapping.project import DEFAULT_BUDGET, change_settings, load_project
 from tests.apptest import keyed as widget
 from tests.apptest import run

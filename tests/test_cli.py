@@ -17,8 +17,9 @@ from conftest import BORDER_LINE, make_posts, plain
 from rasterio.transform import from_origin
 
 from mapping.cli import main
+from mapping.layers.gpkg_store import GeoPackageStore
 from mapping.layers.schema import KINDS
-from mapping.layers.store import CommitInfo, GeoPackageStore
+from mapping.layers.store import CommitInfo
 from mapping.layers.validate import validate_layer
 
 CSV_OK = (
@@ -178,9 +179,9 @@ def test_raster_import_validates_and_versions(store, tmp_path):
     codes = {f["code"] for f in json.loads(result.output)["findings"]}
     assert result.exit_code == 1 and codes == {"raster_no_crs", "raster_no_nodata"}
     assert run(store, "layers", "import", str(bad), "--kind", "population").exit_code == 1
-    assert store.raster_path() is None
+    assert store.raster_source() is None
     assert run(store, "layers", "import", str(good), "--kind", "population").exit_code == 0
-    assert store.raster_path().read_bytes() == good.read_bytes()
+    assert Path(store.raster_source()).read_bytes() == good.read_bytes()
 
 
 def test_demo_build_reproduces_the_committed_demo_data(store, tmp_path):

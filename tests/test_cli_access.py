@@ -18,7 +18,7 @@ from mapping.access.saved import saved_surges
 from mapping.access.surge import column_labels
 from mapping.cli import main
 from mapping.i18n import t
-from mapping.layers.store import GeoPackageStore
+from mapping.layers.gpkg_store import GeoPackageStore
 
 # the default travel settings: the session's demo store already holds their surfaces
 PROFILE = """

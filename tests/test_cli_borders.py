@@ -11,7 +11,7 @@ from conftest import plain
 from mapping.cli import main
 from mapping.exports.reproduce import read_record
 from mapping.layers.borders import served_borders
-from mapping.layers.store import GeoPackageStore
+from mapping.layers.gpkg_store import GeoPackageStore
 
 
 @pytest.fixture

@@ -14,7 +14,8 @@ import pandas as pd
 import pytest
 
 from mapping import derived
-from mapping.layers.store import RECORDS_TABLE, CommitInfo, GeoPackageStore
+from mapping.layers.gpkg_store import RECORDS_TABLE, GeoPackageStore
+from mapping.layers.store import CommitInfo
 from mapping.maps import MapLayers, base_map, prepare_map_layers
 from mapping.raster_overlay import population_overlay
 from mapping.scoring.indicators import compute_indicators
@@ -53,7 +54,7 @@ def test_a_new_process_reads_the_saved_indicators_without_computing_them(store_c
     expected = cached_indicators(store)
     derived.map_layers(store, store.read)
     code = ("import sys, datetime as dt; from mapping import derived; "
-            "from mapping.layers.store import GeoPackageStore\n"
+            "from mapping.layers.gpkg_store import GeoPackageStore\n"
             "def refuse(*a, **k): raise SystemExit('computed again')\n"
             "derived.compute_indicators = refuse; derived.prepare_map_layers = refuse\n"
             f"s = GeoPackageStore({str(store_copy)!r})\n"
@@ -138,7 +139,7 @@ def test_the_base_map_from_saved_layers_is_the_map_drawn_from_the_layers(store_c
 
 def test_the_population_picture_is_kept_per_raster_version(store_copy, monkeypatch):
     store = GeoPackageStore(store_copy)
-    raster = store.raster_path("population")
+    raster = store.raster_source("population")
     first = derived.population_overlay(store, lambda: population_overlay(raster))
     assert first is not None
     again = derived.population_overlay(GeoPackageStore(store_copy), refuse)

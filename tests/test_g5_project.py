@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from mapping.cli import main
 from mapping.layers.borders import served_borders
-from mapping.layers.store import GeoPackageStore
+from mapping.layers.gpkg_store import GeoPackageStore
 from mapping.layers.user_store import DEMO_GPKG, demo_dir
 
 pytestmark = pytest.mark.shared_data

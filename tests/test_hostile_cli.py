@@ -21,7 +21,8 @@ from click.testing import CliRunner
 from conftest import sha256_of
 
 from mapping.cli import main
-from mapping.layers.store import CommitInfo, GeoPackageStore
+from mapping.layers.gpkg_store import GeoPackageStore
+from mapping.layers.store import CommitInfo
 from mapping.layers.user_store import DEMO_RASTER, demo_dir
 
 LANGS = ("en", "fr")
@@ -204,7 +205,7 @@ def test_a_raster_named_outside_the_raster_folder_is_damage_not_a_path(store, un
     with sqlite3.connect(store) as db:
         db.execute("UPDATE bordermap_versions SET stored_file = '../../../etc/passwd' WHERE version = ?",
                    (version,))
-    assert GeoPackageStore(store).raster_path() is None
+    assert GeoPackageStore(store).raster_source() is None
     assert version in GeoPackageStore(store).damaged_versions()
 
 
@@ -422,7 +423,7 @@ def test_the_store_its_files_and_links_to_it_are_refused_as_outputs(store, tmp_p
 
 
 def test_a_stored_raster_is_refused_as_an_output(store, unraisable):
-    raster = GeoPackageStore(store).raster_path()
+    raster = Path(GeoPackageStore(store).raster_source())
     before = sha(raster)
     result = run(store, "layers", "export", "population", "--to", str(raster), unraisable=unraisable)
     assert result.exit_code == 1 and IS_STORE["en"] in result.output

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from browser import Browser, app_server, browser, words
 
-from mapping.layers.store import GeoPackageStore
+from mapping.layers.gpkg_store import GeoPackageStore
 from mapping.project import load_project
 
 PROJECT = "Frontière Niger–Burkina"

@@ -11,10 +11,10 @@ import pytest
 import shapely
 
 from mapping.layers.columns import map_columns
+from mapping.layers.gpkg_store import GeoPackageStore
 from mapping.layers.guess import guess_kind
 from mapping.layers.readers import read_vector
 from mapping.layers.schema import KINDS
-from mapping.layers.store import GeoPackageStore
 from mapping.layers.update import name_key, name_matches
 from mapping.layers.uploads import safe_file_name, saved_upload
 from mapping.layers.user_store import demo_dir

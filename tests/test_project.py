@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from conftest import plain, sha256_of
 
 from mapping.cli import main
-from mapping.layers.store import VERSIONS_TABLE, GeoPackageStore
+from mapping.layers.gpkg_store import VERSIONS_TABLE, GeoPackageStore
 from mapping.maps import base_map
 from mapping.project import (
     DEFAULT_BUDGET,

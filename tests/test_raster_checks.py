@@ -23,9 +23,10 @@ from rasterio.transform import Affine, from_origin
 
 from mapping.cli import main
 from mapping.layers import raster_checks
+from mapping.layers.gpkg_store import GeoPackageStore
 from mapping.layers.importing import import_file
 from mapping.layers.raster_checks import RasterError, check_raster
-from mapping.layers.store import CommitInfo, GeoPackageStore
+from mapping.layers.store import CommitInfo
 from mapping.layers.user_store import demo_dir, open_store
 from mapping.raster_overlay import population_overlay
 from mapping.scoring import population

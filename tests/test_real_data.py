@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
+from mapping.layers.gpkg_store import GeoPackageStore
 from mapping.layers.importing import check_file, import_file
-from mapping.layers.store import GeoPackageStore
 
 
 @pytest.fixture
@@ -50,7 +51,7 @@ def test_real_population_raster_imports(real_store, shared_data):
     result = import_file(shared_data / "mr_ml" / "population_2020_persons.tif", "population",
                          real_store, user="test")
     assert result.committed and result.findings == []
-    assert real_store.raster_path().stat().st_size > 0
+    assert Path(real_store.raster_source()).stat().st_size > 0
 
 
 def test_all_sahel_settlements_validate_with_only_near_duplicate_warnings(shared_data):

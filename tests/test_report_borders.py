@@ -21,8 +21,8 @@ from mapping.exports.summary import summary
 from mapping.exports.write import write_export
 from mapping.i18n import t
 from mapping.layers.borders import served_borders
+from mapping.layers.gpkg_store import GeoPackageStore
 from mapping.layers.importing import import_file
-from mapping.layers.store import GeoPackageStore
 from mapping.scoring.indicators import compute_indicators
 from mapping.scoring.pipeline import indicator_params, layers_from_layers
 from mapping.scoring.profile import load_profile

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -43,7 +44,7 @@ def test_an_exported_layer_imports_back_unchanged(store, tmp_path, kind, suffix)
 
 def test_the_history_of_a_store_in_a_folder_with_odd_characters(store):
     assert [v.kind for v in store.history()][:2] == ["countries", "borders"]
-    assert store.raster_path().exists()
+    assert Path(store.raster_source()).exists()
 
 
 def test_a_file_without_features_or_with_few_is_refused_unless_allowed(store, tmp_path):

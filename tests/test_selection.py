@@ -10,7 +10,7 @@ import shapely
 from conftest import plain
 
 from mapping.layers.borders import served_borders
-from mapping.layers.store import GeoPackageStore
+from mapping.layers.gpkg_store import GeoPackageStore
 from mapping.scoring.pipeline import rank_store
 from mapping.scoring.profile import load_profile
 from mapping.scoring.rank import score

@@ -1,16 +1,28 @@
-"""The versioned GeoPackage store: atomic commits, history, diff and rollback."""
+"""The layer store's contract, on both backends (GeoPackage, PostGIS): atomic commits,
+history, diff, rollback, rasters and records; then what each backend adds."""
 
 from __future__ import annotations
 
 import hashlib
+import json
+import sqlite3
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
-import pyogrio
+import psycopg
 import pytest
-from conftest import make_posts
+import rasterio
+from click.testing import CliRunner
+from conftest import make_posts, sha256_of
 
+from mapping.cli import main
+from mapping.layers import gpkg_store, postgis_store
+from mapping.layers.gpkg_store import GeoPackageStore
 from mapping.layers.schema import KINDS
-from mapping.layers.store import CommitInfo, GeoPackageStore, StoreError
+from mapping.layers.store import CommitInfo, LayerStore, StoreError, StoreFailedError, UnreadableStoreError
+from mapping.layers.user_store import DEMO_RASTER, demo_dir, store_at
 from mapping.layers.validate import validate_layer
+from mapping.project import load_project
 
 
 def posts(**overrides):
@@ -21,8 +33,23 @@ def digest(path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+@pytest.fixture(params=["gpkg", "postgis"])
+def empty_store(request, tmp_path, monkeypatch) -> LayerStore:
+    """A store not created yet, on each backend (PostGIS: a new database of the test cluster)."""
+    if request.param == "gpkg":
+        return store_at(tmp_path / "store.gpkg")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # rasters handed out
+    return store_at(request.getfixturevalue("postgis_url"))
+
+
 @pytest.fixture
-def store(tmp_path):
+def store(empty_store):
+    empty_store.commit_layer("posts", posts(), CommitInfo("aminata", "posts.csv", "abc"))
+    return empty_store
+
+
+@pytest.fixture
+def gpkg(tmp_path) -> GeoPackageStore:
     store = GeoPackageStore(tmp_path / "store.gpkg")
     store.commit_layer("posts", posts(), CommitInfo("aminata", "posts.csv", "abc"))
     return store
@@ -68,32 +95,60 @@ def test_rollback_restores_a_version_and_is_itself_a_version(store):
     assert error.value.code == "unknown_version"
 
 
-def test_failed_commit_leaves_the_store_byte_for_byte_unchanged(store, monkeypatch):
-    before = digest(store.path)
-    real_write = pyogrio.write_dataframe
+def test_failed_commit_leaves_the_store_byte_for_byte_unchanged(gpkg, monkeypatch):
+    store, path = gpkg, gpkg.path
+    before = digest(path)
+    real_write = gpkg_store.write_layer
     calls = []
 
-    def disk_full_on_second_write(*args, **kwargs):
-        calls.append(kwargs.get("layer"))
+    def disk_full_on_second_write(db, table, encoded, copy_of=None):
+        calls.append(table)
         if len(calls) == 2:
-            raise OSError(28, "No space left on device")
-        return real_write(*args, **kwargs)
+            raise sqlite3.OperationalError("database or disk is full")
+        return real_write(db, table, encoded, copy_of)
 
-    monkeypatch.setattr("mapping.layers.store.pyogrio.write_dataframe", disk_full_on_second_write)
-    with pytest.raises(OSError):
+    monkeypatch.setattr(gpkg_store, "write_layer", disk_full_on_second_write)
+    with pytest.raises(StoreFailedError) as failed:
         store.commit_layer("posts", posts().iloc[:1], CommitInfo("x"))
-    assert calls == ["posts", "history_posts_v0002"]  # the current layer was already rewritten
-    assert digest(store.path) == before
-    assert [p.name for p in store.path.parent.iterdir() if p.suffix == ".gpkg"] == ["store.gpkg"]
-    assert len(store.history()) == 1
+    french = failed.value.message("fr")
+    assert "disk is full" in french and "Rien n’a été modifié" in french
+    assert calls == ["history_posts_v0002", "posts"]  # the snapshot was already written
+    assert digest(path) == before
+    assert sorted(p.name for p in path.parent.iterdir()) == [".store.gpkg.lock", "store.gpkg"]
+    assert len(store.history()) == 1 and len(store.read("posts")) == 3
+
+
+def test_a_database_failure_is_told_and_nothing_is_committed(postgis_url, monkeypatch):
+    store = store_at(postgis_url)
+    store.commit_layer("posts", posts(), CommitInfo("aminata", "posts.csv", "abc"))
+    monkeypatch.setattr(postgis_store, "_write_rows", disk_full)
+    with pytest.raises(StoreFailedError) as failed:
+        store.commit_layer("posts", posts().iloc[:1], CommitInfo("x"))
+    assert "(could not extend file). Nothing was changed." in failed.value.message("en")
+    assert len(store.history()) == 1 and len(store.read("posts")) == 3
+
+
+def disk_full(*args) -> None:
+    raise psycopg.errors.DiskFull("could not extend file")
 
 
 def test_transaction_commits_several_layers_together_or_none(store, tmp_path):
-    before = digest(store.path)
+    before = store.history()
     with pytest.raises(RuntimeError), store.transaction() as tx:
         tx.commit_layer("posts", posts().iloc[:2], CommitInfo("x"))
+        assert len(tx.current("posts")) == 2  # the transaction sees its own commit
+        tx.save_record("notes", "n1", {"text": "lost"})
         raise RuntimeError("power cut")
-    assert digest(store.path) == before
+    assert store.history() == before and len(store.read("posts")) == 3
+    assert store.records("notes") == []
+
+
+def test_a_gpkg_failed_transaction_leaves_the_file_byte_for_byte_unchanged(gpkg):
+    before = digest(gpkg.path)
+    with pytest.raises(RuntimeError), gpkg.transaction() as tx:
+        tx.commit_layer("posts", posts().iloc[:2], CommitInfo("x"))
+        raise RuntimeError("power cut")
+    assert digest(gpkg.path) == before
 
 
 def test_raster_versions_and_rollback(store, tmp_path):
@@ -103,10 +158,10 @@ def test_raster_versions_and_rollback(store, tmp_path):
     second.write_bytes(b"second raster")
     store.commit_raster("population", first, CommitInfo("x", "a.tif"))
     v = store.commit_raster("population", second, CommitInfo("x", "b.tif"))
-    assert store.raster_path().read_bytes() == b"second raster"
+    assert Path(store.raster_source()).read_bytes() == b"second raster"
     assert "population" in store.kinds()
     store.rollback(v.version - 1, "x")
-    assert store.raster_path().read_bytes() == b"first raster"
+    assert Path(store.raster_source()).read_bytes() == b"first raster"
 
 
 def test_restoring_the_current_state_is_refused_without_a_new_version(store):
@@ -115,3 +170,119 @@ def test_restoring_the_current_state_is_refused_without_a_new_version(store):
         store.rollback(current, "GIS")
     assert refused.value.code == "already_current" and "already" in refused.value.message("en")
     assert store.history()[-1].version == current
+
+
+def test_records_are_saved_replaced_listed_in_order_and_deleted(store):
+    store.save_record("notes", "a", {"text": "première"})
+    store.save_record("notes", "b", {"text": "second", "n": 2})
+    store.save_record("notes", "a", {"text": "première, revue"})
+    store.save_record("scenarios", "a", {"name": "surge"})
+    assert store.records("notes") == [{"text": "première, revue"}, {"text": "second", "n": 2}]
+    assert store.delete_record("notes", "a") is True
+    assert store.delete_record("notes", "a") is False
+    assert store.records("notes") == [{"text": "second", "n": 2}]
+    assert store.records("scenarios") == [{"name": "surge"}]
+    assert len(store.history()) == 1  # records are not versions
+
+
+def test_a_new_store_is_made_once_and_never_over_an_existing_one(empty_store):
+    assert not empty_store.exists() and empty_store.kinds() == [] and empty_store.history() == []
+    empty_store.check()  # nothing there yet: usable
+    with empty_store.transaction(new=True):
+        pass
+    assert empty_store.exists() and empty_store.history() == []
+    with pytest.raises(StoreError) as refused, empty_store.transaction(new=True):
+        pass
+    assert refused.value.code == "store_exists"
+
+
+def test_a_cleared_layer_is_no_current_layer_and_can_be_restored(store):
+    store.commit_layer("posts", posts().iloc[:0], CommitInfo("x", action="clear"))
+    assert store.read("posts") is None and store.kinds() == []
+    store.rollback(1, "x")
+    assert len(store.read("posts")) == 3 and store.kinds() == ["posts"]
+
+
+def test_the_raster_is_handed_out_as_a_gdal_dataset_name(store):
+    demo = demo_dir() / DEMO_RASTER
+    store.commit_raster("population", demo, CommitInfo("x", DEMO_RASTER))
+    source = store.raster_source("population")
+    assert isinstance(source, str)
+    with rasterio.open(source) as raster, rasterio.open(demo) as original:
+        assert (raster.read(1) == original.read(1)).all() and raster.crs == original.crs
+    assert store.owns(source)  # an export onto it is refused
+
+
+def test_the_location_shown_never_holds_a_password():
+    shown = store_at("postgresql://gis:s3cret@db.example.org:5432/sahel").location
+    assert shown == "postgresql://gis@db.example.org:5432/sahel"
+    assert store_at("gpkg:/data/store.gpkg").location == "/data/store.gpkg"
+    with pytest.raises(UnreadableStoreError) as refused:
+        store_at("mysql://db/sahel")
+    assert refused.value.code == "unknown_store_url" and "PostgreSQL" in refused.value.message("fr")
+
+
+def test_an_unreachable_database_is_told_in_words(tmp_path):
+    store = store_at(f"postgresql://nobody:pw@/none?host={tmp_path}&connect_timeout=2")
+    with pytest.raises(StoreFailedError) as failed:
+        store.history()
+    assert failed.value.params["store"] == f"postgresql://nobody@/none?host={tmp_path}&connect_timeout=2"
+    assert "n’a pas pu être lu" in failed.value.message("fr") and "pw" not in failed.value.message("fr")
+
+
+def test_concurrent_imports_lose_no_version(store):
+    """Four writers (threads, each with its own store and connections) import three layers each
+    at once: every import is a version, numbered one after the other, and the current layer is
+    one of them whole."""
+    def write(writer: int) -> list[tuple[int, set[str]]]:
+        mine = store_at(store.location)  # the test cluster has no password
+        done = []
+        for n in range(3):
+            ids = [f"W{writer}-{n}-{i}" for i in range(3)]
+            version = mine.commit_layer("posts", posts(identifiant=ids), CommitInfo(f"writer {writer}"))
+            done.append((version.version, set(ids)))
+        return done
+
+    with ThreadPoolExecutor(4) as pool:
+        committed = dict(pair for done in pool.map(write, range(4)) for pair in done)
+    history = store.history("posts")
+    assert [v.version for v in history] == list(range(1, 14))
+    assert set(committed) == set(range(2, 14))
+    assert {v.user for v in history[1:]} == {f"writer {w}" for w in range(4)}
+    assert store.ids("posts") == committed[13]
+
+
+def test_a_store_migrates_whole_to_postgis_and_back(store_copy, postgis_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    demo = store_at(store_copy)
+    demo.save_record("notes", "n1", {"text": "Poste à réhabiliter « vite »"})
+    demo.commit_layer("posts", demo.read("posts").iloc[:10], CommitInfo("aminata", "posts.csv"))
+    back = tmp_path / "back.gpkg"
+    for source, target in ((str(store_copy), postgis_url), (postgis_url, str(back))):
+        result = CliRunner().invoke(main, ["store", "migrate", source, target, "--lang", "fr"])
+        assert result.exit_code == 0, result.output
+        assert f"{len(demo.history())} versions copiées" in result.output
+    for copy in (store_at(postgis_url), store_at(back)):
+        assert copy.history() == demo.history() and copy.kinds() == demo.kinds()
+        assert copy.all_records() == demo.all_records()
+        for kind in demo.kinds():
+            if kind == "population":
+                assert sha256_of(Path(copy.raster_source())) == sha256_of(Path(demo.raster_source()))
+            else:
+                assert copy.diff(kind, demo.read(kind)).empty
+        copy.rollback(demo.history("posts")[0].version, "GIS")  # snapshots came along
+        assert len(copy.read("posts")) == 53
+    again = CliRunner().invoke(main, ["store", "migrate", str(store_copy), str(back)])
+    assert again.exit_code == 1 and "There is already" in again.output
+
+
+def test_init_makes_a_project_from_the_demo_in_postgis(postgis_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    made = CliRunner().invoke(main, ["init", "--store", postgis_url, "--from", "demo", "--name", "Sahel"])
+    assert made.exit_code == 0, made.output
+    listed = CliRunner().invoke(main, ["layers", "list", "--store", postgis_url, "--format", "json"])
+    layers = {row["kind"]: row["features"] for row in json.loads(listed.output)["layers"]}
+    assert layers["posts"] == 53 and "population" in layers
+    assert load_project(store_at(postgis_url)).name("en") == "Sahel"
+    again = CliRunner().invoke(main, ["init", "--store", postgis_url, "--from", "empty"])
+    assert again.exit_code != 0 and "There is already" in again.output

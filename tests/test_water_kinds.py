@@ -14,9 +14,9 @@ from conftest import make_posts
 
 from mapping.cli import main
 from mapping.layers.findings import ERROR
+from mapping.layers.gpkg_store import GeoPackageStore
 from mapping.layers.guess import guess_kind
 from mapping.layers.schema import KINDS
-from mapping.layers.store import GeoPackageStore
 from mapping.layers.validate import validate_layer
 from mapping.maps import base_map
 

@@ -25,6 +25,7 @@ COMMANDS = {  # name -> "module:attribute", in the order `bordermap --help` list
     "project": "mapping.cli.project:project",
     "users": "mapping.cli.users:users",
     "layers": "mapping.cli.layers:layers",
+    "store": "mapping.cli.store:store",
     "demo": "mapping.cli.demo:demo",
     "score": "mapping.cli.scoring:score_cmd",
     "ahp": "mapping.cli.scoring:ahp_cmd",

@@ -21,8 +21,8 @@ from ..escape import terminal_text
 from ..i18n import LANGUAGES, t
 from ..layers.findings import LayerReadError
 from ..layers.schema import KINDS
-from ..layers.store import GeoPackageStore, UnreadableStoreError
-from ..layers.user_store import default_store_path, open_store
+from ..layers.store import LayerStore, UnreadableStoreError
+from ..layers.user_store import default_store_location, open_store, store_at
 from ..outputs import OutputError
 
 EXIT_OK, EXIT_DATA_ERRORS, EXIT_UNREADABLE = 0, 1, 2
@@ -53,20 +53,25 @@ class Context:
     ``BORDERMAP_STORE``), not the default one."""
 
     def __init__(self, store: str | None, lang: str, named: bool = False) -> None:
-        self.store_path = Path(store) if store else default_store_path()
+        self.store_location = store or default_store_location()  # a path or a postgresql:// URL
         self.lang = lang
         self.named = named and bool(store)
-        self._store: GeoPackageStore | None = None
+        self._store: LayerStore | None = None
 
-    def store(self) -> GeoPackageStore:
+    def unopened(self) -> LayerStore:
+        """The store named, not opened (nothing read, checked or created)."""
+        return store_at(self.store_location)
+
+    def store(self) -> LayerStore:
         """The store, opened once per command; the default store is created from the demo data
         on first use (the quick start), a store named that does not exist is refused (``bordermap
         init`` creates it, empty or from the demo). Versions whose history row is damaged are
         told once, on stderr."""
         if self._store is None:
-            if self.named and not self.store_path.exists() and not self.store_path.is_symlink():
-                raise UnreadableStoreError("no_store", store=str(self.store_path))
-            self._store = open_store(self.store_path,
+            unopened = self.unopened()
+            if self.named and not unopened.exists():
+                raise UnreadableStoreError("no_store", store=unopened.location)
+            self._store = open_store(self.store_location,
                                      progress=self.progress(len(KINDS), "cli.step.seed"))
             for version, column in self._store.damaged_versions().items():
                 self.say("store.history_damaged", err=True, version=version, column=column)
@@ -91,8 +96,8 @@ class Context:
 
 def _outputs_in_store(ctx: Context, values: dict[str, Any]) -> Path | None:
     """The first file given to an ``OutputPath`` option or argument that is the store, or one
-    of its files (also through a link: see ``GeoPackageStore.owns``)."""
-    store = GeoPackageStore(ctx.store_path)
+    of its files (also through a link: see ``LayerStore.owns``)."""
+    store = ctx.unopened()
     for param in click.get_current_context().command.params:
         value = values.get(param.name or "")
         if isinstance(param.type, OutputPath) and value is not None and store.owns(value):
@@ -107,9 +112,9 @@ def common(command: Callable) -> Callable:
     a refused value (``mapping.cli.options``) is told in the chosen language."""
 
     @click.option("--store", envvar="BORDERMAP_STORE", type=click.Path(dir_okay=False),
-                  help="Layer store (GeoPackage). Default: BORDERMAP_STORE or your own store, "
-                       "created from the demo data on first use; create another with "
-                       "bordermap init.")
+                  help="Layer store: a GeoPackage file or a postgresql:// URL (PostGIS). "
+                       "Default: BORDERMAP_STORE or your own store, created from the demo data "
+                       "on first use; create another with bordermap init.")
     @click.option("--lang", envvar="BORDERMAP_LANG", type=click.Choice(LANGUAGES), default="en",
                   show_default=True, is_eager=True, help="Language of messages (en or fr).")
     @functools.wraps(command)
@@ -119,7 +124,7 @@ def common(command: Callable) -> Callable:
         try:
             inside = _outputs_in_store(ctx, kwargs)
             if inside is not None:
-                ctx.say("output.is_store", err=True, file=str(inside), store=str(ctx.store_path))
+                ctx.say("output.is_store", err=True, file=str(inside), store=ctx.unopened().location)
                 sys.exit(EXIT_DATA_ERRORS)
             code = command(ctx, **kwargs)
         except BordermapError as error:
@@ -129,15 +134,15 @@ def common(command: Callable) -> Callable:
             sys.stderr.close()
             sys.exit(EXIT_OK)
         except OSError as error:
-            where = Path(error.filename) if error.filename else ctx.store_path
-            if where.resolve() == ctx.store_path.resolve():
-                ctx.say("cli.store_failed", err=True, store=str(where), detail=str(error)[:200])
+            where = str(error.filename) if error.filename else ctx.store_location
+            if where == ctx.store_location:  # the store's own failures come as StoreFailedError
+                ctx.say("cli.store_failed", err=True, store=where, detail=str(error)[:200])
             else:
                 ctx.say("cli.file_failed", err=True, file=str(where), detail=error.strerror or "")
             sys.exit(EXIT_UNREADABLE)
         except (sqlite3.Error, pyogrio.errors.DataSourceError,
                 pyogrio.errors.DataLayerError, pyogrio.errors.FieldError) as error:
-            ctx.say("cli.store_failed", err=True, store=str(ctx.store_path), detail=str(error)[:200])
+            ctx.say("cli.store_failed", err=True, store=ctx.store_location, detail=str(error)[:200])
             sys.exit(EXIT_UNREADABLE)
         sys.exit(code or EXIT_OK)
 

@@ -84,8 +84,9 @@ def export_cmd(ctx: Context, fmt: str | None, out: Path | None, profile_path: Pa
 
 
 def _reproduce(ctx: Context, path: Path) -> int:
-    if not ctx.store_path.is_file():  # never compare with a new demo store made by a typo
-        ctx.say("export.no_store", err=True, store=str(ctx.store_path))
+    unopened = ctx.unopened()
+    if not unopened.exists():  # never compare with a new demo store made by a typo
+        ctx.say("export.no_store", err=True, store=unopened.location)
         return EXIT_UNREADABLE
     store = ctx.store()
     advance = ctx.progress(1, "export.step.reproduce")

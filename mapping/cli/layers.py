@@ -17,7 +17,7 @@ from ..layers.export import export_layer
 from ..layers.findings import ERROR, Finding, fix_message
 from ..layers.importing import ImportResult, check_file, check_raster_file, diff_file, import_file
 from ..layers.schema import get_kind
-from ..layers.store import GeoPackageStore, Version
+from ..layers.store import LayerStore, Version
 from .common import EXIT_DATA_ERRORS, EXIT_OK, FORMAT_OPT, KIND_CHOICE, OUT_TYPE, Context, common, echo
 from .options import VERSION
 
@@ -179,7 +179,7 @@ def import_cmd(ctx: Context, file: Path, kind: str, layer: str | None, fix: bool
         for line in _diff_lines(ctx, result):
             echo(line)
     ctx.say("cli.import_done", version=result.version.version, kind=Term(f"kinds.{kind}"),
-            store=str(store.path))
+            store=store.location)
     return EXIT_OK
 
 
@@ -251,9 +251,9 @@ def list_cmd(ctx: Context, output: str) -> int:
     latest = {v.kind: v for v in store.history()}  # oldest first: the last version of each kind wins
     rows = [_layer_row(store, kind, latest.get(kind)) for kind in store.kinds()]
     if output == "json":
-        echo(json.dumps({"store": str(store.path), "layers": rows}, indent=2))
+        echo(json.dumps({"store": store.location, "layers": rows}, indent=2))
         return EXIT_OK
-    ctx.say("cli.store_is", store=str(store.path))
+    ctx.say("cli.store_is", store=store.location)
     if not rows:
         ctx.say("cli.project.no_layers")
     for row in rows:
@@ -263,7 +263,7 @@ def list_cmd(ctx: Context, output: str) -> int:
     return EXIT_OK
 
 
-def _layer_row(store: GeoPackageStore, kind: str, version: Version | None) -> dict[str, Any]:
+def _layer_row(store: LayerStore, kind: str, version: Version | None) -> dict[str, Any]:
     """A current layer: its kind, feature count, version and time; a layer whose last version is
     damaged in the history (told on stderr) is counted from the layer itself, version unknown."""
     if version is not None:

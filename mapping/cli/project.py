@@ -25,9 +25,9 @@ SIGN_IN = {"on": True, "off": False}
 def init_cmd(ctx: Context, start: str, name: str | None) -> int:
     """Create a new project store (--store, default: your own store); an existing store is
     never touched."""
-    store = init_project(ctx.store_path, start, name,
+    store = init_project(ctx.store_location, start, name,
                          progress=ctx.progress(len(KINDS), "cli.step.seed") if start == "demo" else None)
-    ctx.say(f"cli.project.init_{start}", store=str(store.path))
+    ctx.say(f"cli.project.init_{start}", store=store.location)
     ctx.say("cli.project.next_import" if start == "empty" else "cli.project.next_demo")
     return EXIT_OK
 
@@ -56,7 +56,7 @@ def _lines(ctx: Context, found: Project) -> list[str]:
 
 
 def _as_json(ctx: Context, found: Project) -> str:
-    return json.dumps({"store": str(ctx.store_path), "name": found.name(ctx.lang),
+    return json.dumps({"store": ctx.unopened().location, "name": found.name(ctx.lang),
                        "countries": list(found.countries), "budget": found.budget,
                        "currency": found.currency, "note_country": found.note_country,
                        "derived": found.derived(), "settings": found.settings.as_record()},
@@ -72,7 +72,7 @@ def show_cmd(ctx: Context, output: str) -> int:
     if output == "json":
         echo(_as_json(ctx, found))
         return EXIT_OK
-    ctx.say("cli.store_is", store=str(ctx.store_path))
+    ctx.say("cli.store_is", store=ctx.unopened().location)
     for line in _lines(ctx, found):
         echo(line)
     return EXIT_OK

@@ -20,14 +20,14 @@ from ..i18n import Term
 from ..outputs import read_back, replacing
 from ..tables import inert_table, write_table
 from .schema import get_kind
-from .store import GeoPackageStore, StoreError
+from .store import LayerStore, StoreError
 
 DRIVERS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON", ".kml": "KML", ".csv": "CSV",
            ".fgb": "FlatGeobuf", ".xlsx": "XLSX"}
 SPREADSHEETS = ("CSV", "XLSX")
 
 
-def export_layer(store: GeoPackageStore, kind: str, target: Path) -> Path:
+def export_layer(store: LayerStore, kind: str, target: Path) -> Path:
     """Write the current ``kind`` layer to ``target``, in the format its suffix names (``DRIVERS``;
     ``.tif`` for the population raster); a CSV or XLSX of points has ``X`` and ``Y`` columns, of
     lines or polygons a ``WKT`` column. Refuses to write over the store or one of its files."""
@@ -35,11 +35,11 @@ def export_layer(store: GeoPackageStore, kind: str, target: Path) -> Path:
     if store.owns(target):
         raise StoreError("export_over_store", target=str(target))
     if get_kind(kind).raster:
-        source = store.raster_path(kind)
+        source = store.raster_source(kind)
         if source is None:
             raise StoreError("no_layer", kind=Term(f"kinds.{kind}"))
         with replacing(target) as partial:
-            shutil.copyfile(source, partial)
+            shutil.copyfile(source, partial)  # the GeoTIFF byte for byte, as it was imported
         return target
     layer = store.read(kind)
     if layer is None:

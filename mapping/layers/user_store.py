@@ -1,7 +1,8 @@
 """Where the user's store lives, and its creation from the demo data.
 
-By default every user works on their own store (``BORDERMAP_STORE`` or the
-platform's user data folder), so the repository's ``data/geo/`` is never modified by use.
+By default every user works on their own store (``BORDERMAP_STORE``, a path or a
+``postgresql://`` URL, or the platform's user data folder), so the repository's ``data/geo/``
+is never modified by use.
 ``open_store`` creates a missing store from the demo data (the quick start, and tests);
 the CLI does so for the default store only, and the app asks first (``mapping.project``:
 a new project, empty or from the demo).
@@ -17,9 +18,10 @@ import platformdirs
 import pyogrio
 
 from ..paths import shipped
+from .gpkg_store import GeoPackageStore
 from .importing import sha256_of
 from .schema import VECTOR_KINDS
-from .store import CommitInfo, GeoPackageStore
+from .store import CommitInfo, LayerStore, UnreadableStoreError
 
 DEMO_GPKG = "demo.gpkg"
 DEMO_RASTER = "population.tif"
@@ -31,27 +33,43 @@ def demo_dir() -> Path:
     return shipped("demo_data", "data/geo")
 
 
-def default_store_path() -> Path:
-    """``BORDERMAP_STORE`` if set, else ``store.gpkg`` in the user's data folder."""
+def default_store_location() -> str:
+    """``BORDERMAP_STORE`` if set (a path or a ``postgresql://`` URL), else ``store.gpkg`` in
+    the user's data folder."""
     configured = os.environ.get("BORDERMAP_STORE")
     if configured:
-        return Path(configured).expanduser()
-    return platformdirs.user_data_path("bordermap") / "store.gpkg"
+        return configured
+    return str(platformdirs.user_data_path("bordermap") / "store.gpkg")
 
 
-def open_store(path: str | Path | None = None, seed: bool = True,
-               progress: Callable[[str], None] | None = None) -> GeoPackageStore:
-    """The store at ``path`` (default: ``default_store_path()``), created from the demo if new;
-    ``UnreadableStoreError`` when the file there is not a GeoPackage (see ``GeoPackageStore.check``),
+def store_at(location: str | Path) -> LayerStore:
+    """The store at ``location``, its backend picked from it: ``postgresql://…`` (or
+    ``postgres://…``) is a PostGIS database, ``gpkg:PATH`` or any other path a GeoPackage;
+    ``UnreadableStoreError`` ``unknown_store_url`` for another kind of URL. Nothing is opened."""
+    text = str(location)
+    scheme = text.partition("://")[0].lower() if "://" in text else ""
+    if scheme in ("postgresql", "postgres"):
+        from .postgis_store import PostGISStore  # psycopg is imported only for such a store
+
+        return PostGISStore(text)
+    if scheme:
+        raise UnreadableStoreError("unknown_store_url", store=text)
+    return GeoPackageStore(Path(text.removeprefix("gpkg:")).expanduser())
+
+
+def open_store(location: str | Path | None = None, seed: bool = True,
+               progress: Callable[[str], None] | None = None) -> LayerStore:
+    """The store at ``location`` (default: ``default_store_location()``), created from the demo
+    if new; ``UnreadableStoreError`` when what is there cannot be used (``LayerStore.check``),
     whatever is then asked of it: reading, or importing a raster into it."""
-    store = GeoPackageStore(Path(path) if path else default_store_path())
+    store = store_at(location or default_store_location())
     store.check()
-    if seed and not store.path.exists():
+    if seed and not store.exists():
         seed_from_demo(store, demo_dir(), progress)
     return store
 
 
-def seed_from_demo(store: GeoPackageStore, source: Path,
+def seed_from_demo(store: LayerStore, source: Path,
                    progress: Callable[[str], None] | None = None, new: bool = False) -> None:
     """Commit every layer of the demo folder as version 1.. of a new store, in one transaction
     (``new``: refused with ``StoreError`` ``store_exists`` when the store exists)."""

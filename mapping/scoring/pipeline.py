@@ -35,7 +35,7 @@ def layers_from_layers(layers: dict[str, gpd.GeoDataFrame], store: LayerStore) -
     return Layers(posts=layers["posts"], crossings=layers.get("crossings"), borders=layers.get("borders"),
                   roads=layers.get("roads"), settlements=layers.get("settlements"),
                   flows=layers.get("flows"), incidents=layers.get("incidents"),
-                  population=store.raster_path("population"), rivers=layers.get("rivers"),
+                  population=store.raster_source("population"), rivers=layers.get("rivers"),
                   lakes=layers.get("lakes"), countries=layers.get("countries"))
 
 

@@ -32,8 +32,8 @@ from ..access.surge import simulate
 from ..errors import BordermapError
 from ..i18n import t
 from ..layers.raster_checks import RasterError
-from ..layers.store import GeoPackageStore
-from ..layers.user_store import default_store_path, open_store
+from ..layers.store import LayerStore
+from ..layers.user_store import default_store_location, open_store
 from ..maps import NUMBERED_RANKS, base_map
 from ..project import Bounds, Project, load_settings, project_of, view_bounds
 from ..raster_overlay import Overlay, population_overlay
@@ -70,10 +70,11 @@ TABLE_ROWS = NUMBERED_RANKS  # posts listed, with their explanation, as many as 
 
 
 def store_path() -> str:
-    return str(default_store_path())
+    """The user's store: a path or a ``postgresql://`` URL."""
+    return default_store_location()
 
 
-def store() -> GeoPackageStore:
+def store() -> LayerStore:
     """The user's store (created from the demo data on first use)."""
     return open_store(store_path())
 
@@ -139,8 +140,8 @@ def overlay(path: str, version: int) -> Overlay | None:
     """The population picture; None without a raster, or when the stored raster cannot be used
     (the map is drawn without it; the ranking pages say why, from the indicators)."""
     opened = open_store(path)
-    raster = opened.raster_path("population")
-    if raster is None or not raster.exists():
+    raster = opened.raster_source("population")
+    if raster is None:
         return None
 
     def picture() -> Overlay | None:

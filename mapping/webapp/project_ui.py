@@ -22,11 +22,12 @@ LAYERS_PAGE = "app_pages/layers.py"
 SIGN_IN = {"auto": None, "on": True, "off": False}  # the sign-in choices and the setting they save
 
 
-def first_run(path: str, lang: str) -> None:
-    """The screen shown while the store does not exist: start empty or from the demo, with a
-    name; the project is created on the button's press, then the app opens on it."""
+def first_run(path: str, shown: str, lang: str) -> None:
+    """The screen shown while the store at ``path`` (shown as ``shown``: no password) does not
+    exist: start empty or from the demo, with a name; the project is created on the button's
+    press, then the app opens on it."""
     st.title(t("app.project.first_run_title", lang))
-    st.markdown(md_text(t("app.project.first_run_intro", lang, store=path)))
+    st.markdown(md_text(t("app.project.first_run_intro", lang, store=shown)))
     start = choose(st.radio, t("app.project.start", lang), STARTS, "first_run_start",
                    lambda s: t(f"app.project.starts.{s}", lang))
     name = st.text_input(t("app.project.name", lang), key="first_run_name",
