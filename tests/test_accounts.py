@@ -4,6 +4,7 @@ the ``bordermap users`` commands and the project's sign-in setting."""
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import pytest
@@ -182,3 +183,29 @@ def test_project_set_sign_in(store_copy):
     off = cli(store_copy, "project", "set", "--sign-in", "off")
     assert off.exit_code == 0 and "Sign-in: off" in off.output
     assert not sign_in_required(GeoPackageStore(store_copy))
+
+
+def test_two_admins_demoting_each_other_at_once_leave_one_admin(store):
+    """The last-admin check and the change are made under the store's writer lock: of two
+    administrators demoting each other at the same moment, one is refused."""
+    with_admin(store)
+    add_account(store, "Oumar", Role.ADMIN, PASSWORD, "Aminata")
+    for _ in range(5):
+        start, refused = threading.Barrier(2), []
+
+        def demote(name: str, start: threading.Barrier = start, refused: list = refused) -> None:
+            start.wait()
+            try:
+                set_role(GeoPackageStore(store.path), name, Role.DELEGATE)
+            except AccountError as error:
+                refused.append(error.code)
+
+        threads = [threading.Thread(target=demote, args=(name,)) for name in ("Aminata", "Oumar")]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert refused == ["last_admin"]
+        assert [a.name for a in accounts(store) if a.role is Role.ADMIN] != []
+        for account in accounts(store):  # both administrators again for the next round
+            set_role(store, account.name, Role.ADMIN)

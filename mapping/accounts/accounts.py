@@ -119,11 +119,13 @@ def checked_new(store: LayerStore, name: str, role: Role) -> str:
 
 
 def add_account(store: LayerStore, name: str, role: Role, password: str, created_by: str) -> Account:
-    """Add an account (``created_by``: who adds it); see ``checked_new`` for the refusals."""
-    name = checked_new(store, name, role)
-    checked_password(password)
-    account = Account(name, role, _now(), created_by, _HASHER.hash(password))
-    store.save_record(COLLECTION, name, account.as_record())
+    """Add an account (``created_by``: who adds it); see ``checked_new`` for the refusals, which
+    are checked under the store's writer lock (two admins adding the same name: one wins)."""
+    checked_new(store, name, role)  # refused before the password is hashed (0.7 s)
+    password_hash = _HASHER.hash(checked_password(password))
+    with store.transaction() as tx:
+        account = Account(checked_new(store, name, role), role, _now(), created_by, password_hash)
+        tx.save_record(COLLECTION, account.name, account.as_record())
     return account
 
 
@@ -134,19 +136,21 @@ def _refuse_last_admin(store: LayerStore, account: Account) -> None:
 
 def remove_account(store: LayerStore, name: str) -> Account:
     """Remove the account ``name``; refused for the last administrator."""
-    account = get(store, name)
-    _refuse_last_admin(store, account)
-    store.delete_record(COLLECTION, account.name)
+    with store.transaction() as tx:  # checked and removed under the writer lock: an admin stays
+        account = get(store, name)
+        _refuse_last_admin(store, account)
+        tx.delete_record(COLLECTION, account.name)
     return account
 
 
 def set_role(store: LayerStore, name: str, role: Role) -> Account:
     """Give the account ``name`` another role; refused when it is the last administrator's."""
-    account = get(store, name)
-    if role is not Role.ADMIN:
-        _refuse_last_admin(store, account)
-    changed = Account(account.name, role, account.created, account.created_by, account.password_hash)
-    store.save_record(COLLECTION, account.name, changed.as_record())
+    with store.transaction() as tx:  # checked and changed under the writer lock: an admin stays
+        account = get(store, name)
+        if role is not Role.ADMIN:
+            _refuse_last_admin(store, account)
+        changed = Account(account.name, role, account.created, account.created_by, account.password_hash)
+        tx.save_record(COLLECTION, account.name, changed.as_record())
     return changed
 
 
