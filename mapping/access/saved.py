@@ -4,9 +4,9 @@ again and compare it with others."""
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
+from ..layers.named import save_named
 from ..layers.store import LayerStore
 from .routing import Origin
 from .scenario import SurgeError, SurgeScenario, scenario_from_dict, scenario_to_dict
@@ -19,17 +19,16 @@ class SavedSurge:
     scenario: SurgeScenario
     origin: Origin
     created: str  # UTC ISO 8601
+    author: str = ""  # the account that saved it, or the name typed; empty when unknown
 
 
-def save_surge(store: LayerStore, scenario: SurgeScenario, origin: Origin) -> SavedSurge:
-    """Save (or replace) ``scenario`` under its name with its origin."""
+def save_surge(store: LayerStore, scenario: SurgeScenario, origin: Origin, author: str = "") -> SavedSurge:
+    """Save (or replace) ``scenario`` under its name with its origin and who saved it."""
     if not scenario.name:
         raise SurgeError("no_name")
-    created = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    store.save_record(COLLECTION, scenario.name, {"scenario": scenario_to_dict(scenario),
-                                                  "origin": origin.key(), "origin_label": origin.label,
-                                                  "created": created})
-    return SavedSurge(scenario, origin, created)
+    record = save_named(store, COLLECTION, scenario.name, {
+        "scenario": scenario_to_dict(scenario), "origin": origin.key(), "origin_label": origin.label}, author)
+    return SavedSurge(scenario, origin, record["created"], record["author"])
 
 
 def saved_surges(store: LayerStore) -> dict[str, SavedSurge]:
@@ -39,7 +38,8 @@ def saved_surges(store: LayerStore) -> dict[str, SavedSurge]:
         try:
             scenario = scenario_from_dict(data["scenario"])
             origin = Origin.from_key(data["origin"], data.get("origin_label", ""))
-            found[scenario.name] = SavedSurge(scenario, origin, str(data.get("created", "")))
+            found[scenario.name] = SavedSurge(scenario, origin, str(data.get("created", "")),
+                                              str(data.get("author", "")))
         except (KeyError, TypeError, ValueError):
             continue
     return found

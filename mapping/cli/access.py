@@ -25,7 +25,7 @@ from ..i18n.quantities import format_quantity
 from ..scoring.explain import label
 from ..scoring.profile import load_profile
 from ..tables import write_table
-from .common import EXIT_OK, OUT_TYPE, Context, common, counting_bar, echo
+from .common import EXIT_OK, OUT_TYPE, Context, common, counting_bar, echo, operator
 from .options import MinutesList, ModeMix, Number
 
 PROFILE = click.option("--profile", "profile_path", type=click.Path(dir_okay=False, path_type=Path),
@@ -143,7 +143,7 @@ def surge_cmd(ctx: Context, origin: str | None, radius_km: float, people: int | 
     run = run_surge(store, store.read, load_profile(profile_path).access, scenario, where, _step_bar(ctx))
     result = run.result
     if save:
-        save_surge(store, scenario, where)
+        save_surge(store, scenario, where, operator())
         ctx.say("cli.surge.saved", name=scenario.name)
     _print_surge(ctx, scenario, result, where)
     if out:

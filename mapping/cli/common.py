@@ -6,6 +6,7 @@ catalogues, progress bars, and failures turned into messages with exit codes
 from __future__ import annotations
 
 import functools
+import getpass
 import sqlite3
 import sys
 from collections.abc import Callable
@@ -161,3 +162,11 @@ def counting_bar(ctx: Context, label_key: str) -> Callable[[int, int], None]:
             bar.close()
 
     return update
+
+
+def operator() -> str:
+    """Who runs the command: their login, recorded with what they write (empty when unknown)."""
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return ""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import json
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,17 @@ from ..layers.findings import ERROR, Finding, fix_message
 from ..layers.importing import ImportResult, check_file, check_raster_file, diff_file, import_file
 from ..layers.schema import get_kind
 from ..layers.store import LayerStore, Version
-from .common import EXIT_DATA_ERRORS, EXIT_OK, FORMAT_OPT, KIND_CHOICE, OUT_TYPE, Context, common, echo
+from .common import (
+    EXIT_DATA_ERRORS,
+    EXIT_OK,
+    FORMAT_OPT,
+    KIND_CHOICE,
+    OUT_TYPE,
+    Context,
+    common,
+    echo,
+    operator,
+)
 from .options import VERSION
 
 
@@ -214,7 +223,7 @@ def history_cmd(ctx: Context, kind: str | None, output: str) -> int:
 @common
 def rollback_cmd(ctx: Context, version: int, user: str | None) -> int:
     """Make a layer as it was at VERSION current again (recorded as a new version)."""
-    new = ctx.store().rollback(version, user or getpass.getuser())
+    new = ctx.store().rollback(version, user or operator())
     ctx.say("cli.rollback_done", kind=Term(f"kinds.{new.kind}"), version=version,
             new=new.version)
     echo(_version_line(ctx, new))
@@ -235,7 +244,7 @@ def clear_cmd(ctx: Context, kind: str, yes: bool, user: str | None) -> int:
         ctx.say("cli.clear.needs_consent", err=True, kind=Term(f"kinds.{kind}"), count=len(ids),
                 ids=listed(ids))
         return EXIT_DATA_ERRORS
-    version = clear_layer(store, kind, user or getpass.getuser())
+    version = clear_layer(store, kind, user or operator())
     ctx.say("cli.clear.done", kind=Term(f"kinds.{kind}"), count=len(version.removed),
             version=version.version)
     echo(_version_line(ctx, version))

@@ -7,7 +7,6 @@ input with ``--password-stdin`` (scripts); it is never shown nor written anywher
 
 from __future__ import annotations
 
-import getpass
 import json
 import sys
 
@@ -25,7 +24,7 @@ from ..accounts.accounts import (
 )
 from ..accounts.roles import Role
 from ..i18n import t
-from .common import EXIT_OK, FORMAT_OPT, Context, common, echo
+from .common import EXIT_OK, FORMAT_OPT, Context, common, echo, operator
 
 ROLE_CHOICE = click.Choice([r.value for r in Role])
 STDIN_OPT = click.option("--password-stdin", is_flag=True,
@@ -51,14 +50,6 @@ def _password(ctx: Context, name: str, from_stdin: bool) -> str:
     return str(first)
 
 
-def _operator() -> str:
-    """Who runs the command (recorded as the account's creator)."""
-    try:
-        return getpass.getuser()
-    except (OSError, KeyError):
-        return ""
-
-
 @click.group("users")
 def users() -> None:
     """The project's accounts: who may sign in to the app, and with which role."""
@@ -75,7 +66,7 @@ def add_cmd(ctx: Context, name: str, role: str, password_stdin: bool) -> int:
     chosen = Role(role)
     checked_new(store, name, chosen)  # refused before the password is asked
     password = _password(ctx, name, password_stdin)
-    account = add_account(store, name, chosen, password, _operator())
+    account = add_account(store, name, chosen, password, operator())
     ctx.say("cli.users.added", name=account.name, role=_role(ctx, account.role))
     return EXIT_OK
 

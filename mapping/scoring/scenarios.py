@@ -6,12 +6,12 @@ come back to "security first" or "population first" and see how the ranking diff
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 import pandas as pd
 
 from ..errors import BordermapError
+from ..layers.named import save_named
 from ..layers.store import LayerStore
 from .profile import Profile, profile_from_dict, profile_to_dict
 from .rank import Ranking
@@ -40,10 +40,8 @@ def save_scenario(store: LayerStore, name: str, profile: Profile, author: str = 
     name = " ".join(name.split())[:MAX_NAME]
     if not name:
         raise ScenarioError("no_name")
-    created = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    store.save_record(COLLECTION, name, {"name": name, "author": author.strip()[:200], "created": created,
-                                         "profile": profile_to_dict(profile)})
-    return Scenario(name, author, created, profile)
+    record = save_named(store, COLLECTION, name, {"profile": profile_to_dict(profile)}, author)
+    return Scenario(name, record["author"], record["created"], profile)
 
 
 def scenarios(store: LayerStore) -> dict[str, Scenario]:

@@ -406,8 +406,8 @@ def _save(scenario: SurgeScenario, origin: Origin, lang: str) -> None:
     viewer who may save scenarios)."""
     name = st.session_state.get("scenario_name") or ""
     try:
-        acting(Permission.SCENARIO)
-        saved = save_surge(data.store(), replace(scenario, name=name), origin)
+        viewer = acting(Permission.SCENARIO)
+        saved = save_surge(data.store(), replace(scenario, name=name), origin, viewer.name)
     except BordermapError as error:
         st.session_state["scenario_saved"] = ("error", error_text(error, lang))
         return
@@ -444,6 +444,7 @@ def saved_section(ctx: data.Page, scenario: SurgeScenario | None, origin: Origin
         t("scenario_page.col_origin", lang): [s.origin.label for s in saved.values()],
         t("scenario_page.col_created", lang): [format_time(s.created, lang) if s.created else None
                                                for s in saved.values()],
+        t("app.col.user", lang): [s.author for s in saved.values()],
     }))
     chosen = choose_many(st.multiselect, t("scenario_page.compare", lang), list(saved), "scenario_compare")
     if len(chosen) < 2:
