@@ -1,0 +1,165 @@
+"""What a viewer may see of the layers: the one place where sensitive layers are coarsened
+or withheld, applied before anything is drawn, tabled, explained or exported.
+
+A layer whose sensitivity level is above the viewer's clearance (``Viewer.sees_full``):
+
+- ``confidential``: withheld entirely;
+- ``restricted``, points (unofficial crossings, flows, incidents, settlements): each point
+  moved to the centre of its 10 km cell of the equal-area grid (``grid``), the points of one
+  cell and group merged into one with their count (``features``), identifying text (names,
+  ids, free text, sources) dropped; the id becomes the cell's (``cell-<column>-<row>``);
+- ``restricted``, lines and polygons (roads, rivers, lakes, borders, countries when an
+  administrator restricts them): withheld, since snapping a line to a grid would distort it
+  without hiding where it runs.
+
+For crossings the level applies to the unofficial rows; official crossings stay as they are.
+Coarsened layers carry ``features`` and ``coarsened`` columns for popups and exports.
+
+The ranking is computed on the full layers (the same for everyone in a workshop); what it
+says about a restricted layer is shown rounded (``shown_indicators``, ``shown_ranking``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+import geopandas as gpd
+import pandas as pd
+
+from ..accounts.roles import Sensitivity, Viewer
+from ..inputs import Layers
+from ..layers.schema import POINT, get_kind
+from ..scoring.rank import Ranking
+from .grid import cells, rounded_km
+
+COUNT = "features"  # how many stored features a coarsened point stands for
+COARSENED = "coarsened"  # True on coarsened rows
+
+
+@dataclass(frozen=True)
+class Merge:
+    """How the points of one cell are merged: rows with the same ``group`` values make one
+    point; ``kept`` text stays when all merged rows agree; ``summed`` numbers add up; the
+    most recent of ``latest`` dates is kept. Every other column is dropped (set empty)."""
+
+    group: tuple[str, ...] = ()
+    kept: tuple[str, ...] = ()
+    summed: tuple[str, ...] = ()
+    latest: tuple[str, ...] = ()
+
+
+MERGES: dict[str, Merge] = {
+    "crossings": Merge(group=("kind",), kept=("iso3_a", "iso3_b", "modes", "season", "confidence"),
+                       summed=("est_daily_crossings",), latest=("last_observed",)),
+    "flows": Merge(group=("period_start", "period_end"), summed=("daily_in", "daily_out")),
+    "incidents": Merge(group=("kind",), latest=("date",)),
+    "settlements": Merge(kept=("iso3", "admin1"), summed=("population",)),
+}
+
+# the indicators that measure a distance to a feature of a levelled kind (km)
+DISTANCE_INDICATORS = {"unofficial_nearest_km": "crossings"}
+
+
+def sensitive_rows(kind: str, layer: gpd.GeoDataFrame) -> pd.Series:
+    """The rows of ``layer`` the kind's level applies to: the unofficial rows of crossings,
+    every row of other kinds."""
+    if kind == "crossings":
+        return (layer["kind"] != "official").fillna(True).astype(bool)
+    return pd.Series(True, index=layer.index)
+
+
+def coarsen(kind: str, layer: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``layer`` (points) with its sensitive rows moved to their cell's centre and merged per
+    cell (see the module); the other rows as they are. Columns: the layer's, ``features`` and
+    ``coarsened``; the same CRS."""
+    merge = MERGES.get(kind, Merge())
+    id_column = get_kind(kind).id_column
+    hidden = sensitive_rows(kind, layer).to_numpy()
+    kept = layer[~hidden].assign(**{COUNT: 1, COARSENED: False})
+    rows = layer[hidden & layer.geometry.notna().to_numpy() & ~layer.geometry.is_empty.to_numpy()]
+    if rows.empty:
+        return gpd.GeoDataFrame(kept, geometry=layer.geometry.name, crs=layer.crs)
+    column, row, centres = cells(rows.geometry)
+    frame = pd.DataFrame(rows.drop(columns=rows.geometry.name))
+    frame["_cell"] = [f"cell-{c}-{r}" for c, r in zip(column, row, strict=True)]
+    frame["_x"], frame["_y"] = centres.x.to_numpy(), centres.y.to_numpy()
+    keys = ["_cell", *merge.group]
+    agg: dict[str, tuple[str, object]] = {"_x": ("_x", "first"), "_y": ("_y", "first"),
+                                          COUNT: ("_cell", "size")}
+    agg |= {name: (name, _agreed) for name in merge.kept}
+    agg |= {name: (name, lambda values: values.sum(min_count=1)) for name in merge.summed}
+    agg |= {name: (name, "max") for name in merge.latest}
+    merged = frame.groupby(keys, dropna=False, sort=True).agg(**agg).reset_index()
+    merged[id_column] = merged["_cell"]
+    merged[COARSENED] = True
+    columns = [c for c in layer.columns if c != layer.geometry.name]
+    for name in columns:
+        if name not in merged:
+            merged[name] = None
+    points = gpd.GeoDataFrame(merged[[*columns, COUNT, COARSENED]],
+                              geometry=gpd.points_from_xy(merged["_x"], merged["_y"]), crs=layer.crs)
+    points = points.rename_geometry(layer.geometry.name) if layer.geometry.name != "geometry" else points
+    for name in merged.columns.intersection(columns):
+        if name in layer and layer[name].dtype != object:
+            points[name] = points[name].astype(layer[name].dtype)
+    return gpd.GeoDataFrame(pd.concat([kept, points], ignore_index=True), geometry=layer.geometry.name,
+                            crs=layer.crs)
+
+
+def _agreed(values: pd.Series) -> object:
+    """The value all merged rows share, else empty."""
+    distinct = values.dropna().unique()
+    return distinct[0] if len(distinct) == 1 else None
+
+
+def shown_layer(kind: str, layer: gpd.GeoDataFrame | None, level: Sensitivity,
+                viewer: Viewer) -> gpd.GeoDataFrame | None:
+    """What ``viewer`` may see of the ``kind`` layer at sensitivity ``level``: the layer, its
+    points coarsened, or None (withheld); see the module."""
+    if layer is None or viewer.sees_full(level):
+        return layer
+    if level >= Sensitivity.CONFIDENTIAL or get_kind(kind).geometry_types != POINT:
+        return None
+    return coarsen(kind, layer)
+
+
+def shown_layers(layers: Mapping[str, gpd.GeoDataFrame], levels: Mapping[str, Sensitivity],
+                 viewer: Viewer) -> dict[str, gpd.GeoDataFrame]:
+    """Every layer of ``layers`` as ``viewer`` may see it (withheld ones left out)."""
+    shown = {kind: shown_layer(kind, layer, levels.get(kind, Sensitivity.PUBLIC), viewer)
+             for kind, layer in layers.items()}
+    return {kind: layer for kind, layer in shown.items() if layer is not None}
+
+
+def shown_inputs(layers: Layers, levels: Mapping[str, Sensitivity], viewer: Viewer) -> Layers:
+    """``layers`` as ``viewer`` may see them (the posts and the population raster unchanged)."""
+    changes = {kind: shown_layer(kind, getattr(layers, kind), levels.get(kind, Sensitivity.PUBLIC), viewer)
+               for kind in ("crossings", "borders", "roads", "settlements", "flows", "incidents", "rivers",
+                            "lakes", "countries")}
+    return replace(layers, **changes)
+
+
+def limited_kinds(levels: Mapping[str, Sensitivity], viewer: Viewer) -> list[str]:
+    """The kinds ``viewer`` sees coarsened or not at all."""
+    return [kind for kind, level in levels.items() if not viewer.sees_full(level)]
+
+
+def shown_indicators(table: pd.DataFrame, levels: Mapping[str, Sensitivity], viewer: Viewer,
+                     prefix: str = "") -> pd.DataFrame:
+    """``table`` with each distance to a layer ``viewer`` sees coarsened rounded up to whole
+    cells (``grid.rounded_km``); ``prefix``: of the column names (``value:`` in a ranking)."""
+    limited = [f"{prefix}{column}" for column, kind in DISTANCE_INDICATORS.items()
+               if not viewer.sees_full(levels.get(kind, Sensitivity.PUBLIC)) and f"{prefix}{column}" in table]
+    if not limited:
+        return table
+    shown = table.copy()
+    for column in limited:
+        shown[column] = pd.to_numeric(shown[column], errors="coerce").map(rounded_km)
+    return shown
+
+
+def shown_ranking(ranking: Ranking, levels: Mapping[str, Sensitivity], viewer: Viewer) -> Ranking:
+    """``ranking`` with the same scores and ranks, its values of distances to layers ``viewer``
+    sees coarsened rounded up to whole cells: what explanations are written from."""
+    return replace(ranking, table=shown_indicators(ranking.table, levels, viewer, "value:"))
