@@ -11,6 +11,7 @@ from mapping.errors import BordermapError
 from mapping.i18n import format_percent, t
 from mapping.i18n.quantities import format_quantity
 from mapping.maps import fit_view, layer_control, post_at, posts_layer
+from mapping.protection.grid import CELL_KM
 from mapping.scoring.explain import label
 from mapping.scoring.profile import Profile
 from mapping.scoring.scenarios import compare, rank_change_marks, save_scenario, scenarios
@@ -24,6 +25,7 @@ from mapping.webapp import (
     project_ui,
     tables,
     travel_map,
+    viewer,
 )
 from mapping.webapp.choices import choose, open_tab, set_choice
 
@@ -38,7 +40,7 @@ project = data.project(ctx.path, ctx.version)
 project_ui.title(project, lang)
 posts = project_ui.require_posts(data.layer(ctx.path, ctx.version, "posts"), lang)
 ranking, results = data.ranking_or_stop(ctx)
-indicators = data.indicator_table(ctx.path, ctx.version, profile)
+indicators = data.shown_indicator_table(ctx.path, ctx.version, profile)
 posts = posts[posts["post_id"].isin(results.index)]  # the posts of the sidebar's countries and borders
 ranked = results[results["rank"].notna()]
 names = dict(zip(posts["post_id"], posts["name"], strict=False))
@@ -95,6 +97,8 @@ with map_area:
                       zoom=POST_ZOOM if located else None,
                       returned_objects=["last_clicked"] if noting else ["last_object_clicked"],
                       on_change=None if noting else _select_from_map)
+    if data.limited(ctx.path, viewer.current()):
+        st.caption(t("protection.coarse_note", lang, cell=CELL_KM))
 with panel:
     click = (event or {}).get("last_clicked") if noting else None
     if click:

@@ -6,6 +6,7 @@ catalogues, progress bars, and failures turned into messages with exit codes
 from __future__ import annotations
 
 import functools
+import getpass
 import sqlite3
 import sys
 from collections.abc import Callable
@@ -16,6 +17,7 @@ import click
 import pyogrio.errors
 from tqdm import tqdm
 
+from ..accounts.roles import Viewer, local_viewer
 from ..errors import BordermapError
 from ..escape import terminal_text
 from ..i18n import LANGUAGES, t
@@ -71,6 +73,15 @@ class Context:
             for version, column in self._store.damaged_versions().items():
                 self.say("store.history_damaged", err=True, version=version, column=column)
         return self._store
+
+    def viewer(self, as_user: str | None = None) -> Viewer:
+        """Who the command acts for: the account ``as_user`` of the store (``--as-user``), else
+        the local operator (every right, full clearance), named by their login."""
+        from ..protection.acting import account_viewer
+
+        if as_user is not None:
+            return account_viewer(self.store(), as_user)
+        return local_viewer(getpass.getuser())
 
     def say(self, key: str, err: bool = False, **params: Any) -> None:
         echo(t(key, self.lang, **params), err=err)

@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from ..accounts.roles import Sensitivity
 from ..i18n import Term, format_number, t
 from ..layers.clearing import clear_layer, clearable_ids
 from ..layers.columns import SYNONYMS
@@ -18,6 +19,7 @@ from ..layers.findings import ERROR, Finding, fix_message
 from ..layers.importing import ImportResult, check_file, check_raster_file, diff_file, import_file
 from ..layers.schema import get_kind
 from ..layers.store import GeoPackageStore, Version
+from ..protection.levels import layer_levels, set_level
 from .common import EXIT_DATA_ERRORS, EXIT_OK, FORMAT_OPT, KIND_CHOICE, OUT_TYPE, Context, common, echo
 from .options import VERSION
 
@@ -249,7 +251,9 @@ def list_cmd(ctx: Context, output: str) -> int:
     """List the current layers of the store with their feature counts and versions."""
     store = ctx.store()
     latest = {v.kind: v for v in store.history()}  # oldest first: the last version of each kind wins
-    rows = [_layer_row(store, kind, latest.get(kind)) for kind in store.kinds()]
+    levels = layer_levels(store)
+    rows = [_layer_row(store, kind, latest.get(kind))
+            | {"level": levels.get(kind, Sensitivity.PUBLIC).label} for kind in store.kinds()]
     if output == "json":
         echo(json.dumps({"store": str(store.path), "layers": rows}, indent=2))
         return EXIT_OK
@@ -259,7 +263,9 @@ def list_cmd(ctx: Context, output: str) -> int:
     for row in rows:
         name = t(f"kinds.{row['kind']}", ctx.lang)
         version = f"v{row['version']}" if row["version"] is not None else "v?"
-        echo(f"{name:<22} {format_number(row['features'], ctx.lang, 0):>8}  {version}  {row['time'] or ''}")
+        level = t(f"accounts.levels.{row['level']}", ctx.lang)
+        echo(f"{name:<22} {format_number(row['features'], ctx.lang, 0):>8}  {version}  {level:<14} "
+             f"{row['time'] or ''}")
     return EXIT_OK
 
 
@@ -271,6 +277,18 @@ def _layer_row(store: GeoPackageStore, kind: str, version: Version | None) -> di
                 "time": version.time}
     layer = None if get_kind(kind).raster else store.read(kind)
     return {"kind": kind, "features": 0 if layer is None else len(layer), "version": None, "time": None}
+
+
+@layers.command("level")
+@click.argument("kind", type=KIND_CHOICE)
+@click.argument("level", type=click.Choice([level.label for level in Sensitivity]))
+@common
+def level_cmd(ctx: Context, kind: str, level: str) -> int:
+    """Set the sensitivity level of the KIND layer: public, restricted (shown coarsened to a
+    10 km grid to those not cleared) or confidential (withheld from those not cleared)."""
+    set_level(ctx.store(), kind, Sensitivity.parse(level), ctx.viewer())
+    ctx.say("protection.level_set", kind=Term(f"kinds.{kind}"), level=Term(f"accounts.levels.{level}"))
+    return EXIT_OK
 
 
 @layers.command("export")

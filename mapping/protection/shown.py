@@ -28,10 +28,11 @@ import geopandas as gpd
 import pandas as pd
 
 from ..accounts.roles import Sensitivity, Viewer
+from ..i18n import t
 from ..inputs import Layers
 from ..layers.schema import POINT, get_kind
 from ..scoring.rank import Ranking
-from .grid import cells, rounded_km
+from .grid import CELL_KM, cells, rounded_km
 
 COUNT = "features"  # how many stored features a coarsened point stands for
 COARSENED = "coarsened"  # True on coarsened rows
@@ -105,6 +106,12 @@ def coarsen(kind: str, layer: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
             points[name] = points[name].astype(layer[name].dtype)
     return gpd.GeoDataFrame(pd.concat([kept, points], ignore_index=True), geometry=layer.geometry.name,
                             crs=layer.crs)
+
+
+def coarse_label(count: int, lang: str) -> str:
+    """The label of a coarsened point in ``lang``: the position is a cell's centre, standing
+    for ``count`` features."""
+    return t("protection.coarse_label", lang, cell=CELL_KM, count=count)
 
 
 def _agreed(values: pd.Series) -> object:
