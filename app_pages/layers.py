@@ -19,7 +19,7 @@ from mapping.layers.schema import KINDS
 from mapping.layers.store import Version
 from mapping.layers.uploads import saved_upload
 from mapping.maps import layer_control, notes_layer
-from mapping.webapp import data, error_text, format_time, md_text, project_ui, tables
+from mapping.webapp import data, error_text, format_time, levels_ui, md_text, project_ui, tables, viewer
 from mapping.webapp.choices import choose
 
 UPLOAD_TYPES = ["gpkg", "geojson", "json", "zip", "kml", "kmz", "csv", "tsv", "txt", "xlsx", "tif",
@@ -282,8 +282,13 @@ def notes_tab() -> None:
                        args=("dismiss", chosen))
 
 
+def levels_tab() -> None:
+    levels_ui.levels_tab(store, viewer.current(), lang)
+
+
 # every tab runs (an uploaded file stays while the history is read); the check of a file is kept
-for tab, draw in zip(st.tabs([t("app.upload", lang), t("app.history", lang), t("app.notes", lang)]),
-                     (upload_tab, history_tab, notes_tab), strict=True):
+for tab, draw in zip(st.tabs([t("app.upload", lang), t("app.history", lang), t("app.notes", lang),
+                              t("protection.levels_tab", lang)]),
+                     (upload_tab, history_tab, notes_tab, levels_tab), strict=True):
     with tab:
         draw()

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from ..accounts.roles import Sensitivity
+from ..accounts.roles import Permission, Sensitivity
 from ..i18n import Term, format_number, t
 from ..layers.clearing import clear_layer, clearable_ids
 from ..layers.columns import SYNONYMS
@@ -19,9 +19,11 @@ from ..layers.findings import ERROR, Finding, fix_message
 from ..layers.importing import ImportResult, check_file, check_raster_file, diff_file, import_file
 from ..layers.schema import get_kind
 from ..layers.store import GeoPackageStore, Version
+from ..protection.audit import log_export
 from ..protection.levels import layer_levels, set_level
+from ..protection.precision import export_viewer
 from .common import EXIT_DATA_ERRORS, EXIT_OK, FORMAT_OPT, KIND_CHOICE, OUT_TYPE, Context, common, echo
-from .options import VERSION
+from .options import AS_USER, FULL_PRECISION, VERSION
 
 
 @click.group()
@@ -295,11 +297,19 @@ def level_cmd(ctx: Context, kind: str, level: str) -> int:
 @click.argument("kind", type=KIND_CHOICE)
 @click.option("--to", "target", required=True, type=OUT_TYPE,
               help="File to write: .gpkg, .geojson, .kml, .fgb, .csv or .xlsx (.tif for population).")
+@FULL_PRECISION
+@AS_USER
 @common
-def export_cmd(ctx: Context, kind: str, target: Path) -> int:
-    """Write the current KIND layer to a file for QGIS, Google Earth or a spreadsheet."""
-    export_layer(ctx.store(), kind, target)
+def export_cmd(ctx: Context, kind: str, target: Path, full_precision: bool, as_user: str | None) -> int:
+    """Write the current KIND layer to a file for QGIS, Google Earth or a spreadsheet (a sensitive
+    layer coarsened unless --full-precision; every export is logged)."""
+    store = ctx.store()
+    viewer = ctx.viewer(as_user)
+    viewer.require(Permission.EXPORT_LAYERS)
+    how = export_layer(store, kind, target, export_viewer(viewer, full_precision))
     ctx.say("cli.export_done", kind=Term(f"kinds.{kind}"), target=str(target))
+    logged = log_export(store, viewer, "layers export", target.name, kind, how)
+    ctx.say("protection.logged", precision=Term(f"protection.precisions.{logged['precision']}"))
     return EXIT_OK
 
 

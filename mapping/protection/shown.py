@@ -147,6 +147,24 @@ def shown_inputs(layers: Layers, levels: Mapping[str, Sensitivity], viewer: View
     return replace(layers, **changes)
 
 
+def shown_sites(sites: gpd.GeoDataFrame, levels: Mapping[str, Sensitivity],
+                viewer: Viewer) -> gpd.GeoDataFrame:
+    """A surge scenario's sites (``access.routing.surge_sites``) as ``viewer`` may see them: the
+    unofficial crossings moved to their cell's centre and named by their cell when crossings are
+    restricted to them, left out when confidential; ``site_id`` kept (it joins the results)."""
+    level = levels.get("crossings", Sensitivity.PUBLIC)
+    unofficial = (sites["site_kind"] == "unofficial").to_numpy()
+    if viewer.sees_full(level) or not unofficial.any():
+        return sites
+    if level >= Sensitivity.CONFIDENTIAL:
+        return sites[~unofficial]
+    shown = sites.copy()
+    column, row, centres = cells(sites.geometry[unofficial])
+    shown.loc[unofficial, "name"] = [f"cell-{c}-{r}" for c, r in zip(column, row, strict=True)]
+    shown.loc[unofficial, shown.geometry.name] = centres.to_numpy()
+    return shown
+
+
 def limited_kinds(levels: Mapping[str, Sensitivity], viewer: Viewer) -> list[str]:
     """The kinds ``viewer`` sees coarsened or not at all."""
     return [kind for kind, level in levels.items() if not viewer.sees_full(level)]
