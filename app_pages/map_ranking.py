@@ -65,8 +65,9 @@ with st.expander(t("app.map_options", lang)):
     settings = st.columns(4)
     st.session_state.setdefault("opacity", 60)
     opacity = settings[0].slider(t("app.opacity", lang), 0, 100, step=5, key="opacity") / 100
-    online = settings[1].toggle(t("app.online_tiles", lang), key="online_tiles",
-                                help=t("app.online_tiles_help", lang))
+    # no request leaves the laptop unless the project enables online tiles (bordermap project set)
+    online = project.settings.online_tiles and settings[1].toggle(
+        t("app.online_tiles", lang), key="online_tiles", help=t("app.online_tiles_help", lang))
     noting = settings[2].toggle(t("app.note_mode", lang), key="note_mode", help=t("app.note_mode_help", lang))
     presenting = settings[3].toggle(t("app.presentation", lang), key="presentation",
                                     help=t("app.presentation_help", lang))

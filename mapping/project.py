@@ -57,6 +57,9 @@ class ProjectSettings:
     countries: tuple[str, ...] | None = None
     budget: float | None = None  # USD
     note_country: str | None = None
+    # the map may offer an online basemap (a request to a tile server that reveals where a user
+    # looks): off unless the project enables it
+    online_tiles: bool = False
 
     def as_record(self) -> dict:
         record = asdict(self)
@@ -78,7 +81,8 @@ class ProjectSettings:
         return cls(name=name if isinstance(name, str) and name.strip() else None,
                    countries=tuple(countries) if valid_countries and countries else None,
                    budget=budget,
-                   note_country=note if isinstance(note, str) and _ISO3.match(note) else None)
+                   note_country=note if isinstance(note, str) and _ISO3.match(note) else None,
+                   online_tiles=record.get("online_tiles") is True)
 
 
 @dataclass(frozen=True)
@@ -220,7 +224,7 @@ UNSET = "unset"  # the value that gives a setting back to the store's default
 
 def change_settings(store: LayerStore, *, name: str | None = None, countries: str | list[str] | None = None,
                     budget: float | None = None, note_country: str | None = None,
-                    reset: tuple[str, ...] = ()) -> ProjectSettings:
+                    online_tiles: bool | None = None, reset: tuple[str, ...] = ()) -> ProjectSettings:
     """Check and save the settings given (None: unchanged; a field named in ``reset``: back to
     its default); every value is checked before anything is written."""
     current = load_settings(store)
@@ -238,6 +242,8 @@ def change_settings(store: LayerStore, *, name: str | None = None, countries: st
         changes["budget"] = checked_budget(budget)
     if note_country is not None:
         changes["note_country"] = checked_countries(note_country, known)[0]
+    if online_tiles is not None:
+        changes["online_tiles"] = online_tiles
     for key in reset:
         if key not in ProjectSettings.__dataclass_fields__:
             raise ProjectError("bad_reset", field=key)

@@ -49,7 +49,8 @@ def _lines(ctx: Context, found: Project) -> list[str]:
             t("cli.project.countries", ctx.lang, countries=countries) + mark("countries"),
             t("cli.project.budget", ctx.lang, budget=format_number(found.budget, ctx.lang, 0),
               currency=found.currency) + mark("budget"),
-            t("cli.project.note_country", ctx.lang, country=note) + mark("note_country")]
+            t("cli.project.note_country", ctx.lang, country=note) + mark("note_country"),
+            t("protection.online_tiles." + ("on" if found.settings.online_tiles else "off"), ctx.lang)]
 
 
 def _as_json(ctx: Context, found: Project) -> str:
@@ -80,17 +81,20 @@ def show_cmd(ctx: Context, output: str) -> int:
 @click.option("--countries", help="The project's countries, ISO3 codes: MRT,MLI.")
 @click.option("--budget", type=BUDGET, help="Default budget of the shortlist, in USD.")
 @click.option("--note-country", help="ISO3 code of the country a note defaults to.")
+@click.option("--online-tiles", type=click.Choice(["on", "off"]),
+              help="Offer an online background map on the map page (it asks a tile server; default off).")
 @click.option("--reset", "reset", multiple=True, type=click.Choice(RESETTABLE),
               help="Give a setting back to its default, derived from the store (repeatable).")
 @common
 def set_cmd(ctx: Context, name: str | None, countries: str | None, budget: float | None,
-            note_country: str | None, reset: tuple[str, ...]) -> int:
+            note_country: str | None, online_tiles: str | None, reset: tuple[str, ...]) -> int:
     """Change the project's settings; every value is checked before anything is saved."""
     store = ctx.store()
-    if all(v is None for v in (name, countries, budget, note_country)) and not reset:
+    if all(v is None for v in (name, countries, budget, note_country, online_tiles)) and not reset:
         ctx.say("cli.project.nothing_to_set", err=True)
         return EXIT_DATA_ERRORS
     change_settings(store, name=name, countries=countries, budget=budget, note_country=note_country,
+                    online_tiles=None if online_tiles is None else online_tiles == "on",
                     reset=tuple(r.replace("-", "_") for r in reset))
     ctx.say("cli.project.saved")
     for line in _lines(ctx, load_project(store)):

@@ -149,7 +149,8 @@ def build_bundle(store: LayerStore, profile: Profile, lang: str, *, budget: floa
                          budget=budget, top_n=top_n, min_per_country=min_per_country,
                          max_per_country=max_per_country, min_per_border=min_per_border,
                          max_per_border=max_per_border, selection=selection, surges=reports,
-                         precision=treatment({k: v for k, v in levels.items() if k in layers}, viewer), exported_by=viewer.name)
+                         precision=treatment({k: v for k, v in levels.items() if k in layers}, viewer),
+                         exported_by=viewer.name)
     indicators = shown_indicators(indicators, levels, viewer)
     visible = shown_layers(layers, levels, viewer)
     reports = tuple(replace(r, run=replace(r.run, sites=shown_sites(r.run.sites, levels, viewer)))
