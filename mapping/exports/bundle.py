@@ -19,7 +19,7 @@ from ..layers.store import LayerStore, Version
 from ..protection.audit import treatment
 from ..protection.levels import layer_levels
 from ..protection.precision import export_viewer
-from ..protection.shown import shown_indicators, shown_layers, shown_ranking, shown_sites
+from ..protection.shown import shown_indicators, shown_layers, shown_ranking, shown_run
 from ..scoring.explain import results_table
 from ..scoring.indicators import compute_indicators
 from ..scoring.pipeline import indicator_params, layers_from_layers, select
@@ -153,8 +153,7 @@ def build_bundle(store: LayerStore, profile: Profile, lang: str, *, budget: floa
                          exported_by=viewer.name)
     indicators = shown_indicators(indicators, levels, viewer)
     visible = shown_layers(layers, levels, viewer)
-    reports = tuple(replace(r, run=replace(r.run, sites=shown_sites(r.run.sites, levels, viewer)))
-                    for r in reports)
+    reports = tuple(replace(r, run=shown_run(r.run, levels, viewer)) for r in reports)
     return ExportBundle(lang, record, shown, indicators, results,
                         ranked_posts(layers["posts"], indicators, results), chosen,
                         rank_intervals(ranking, samples), {k: v for k, v in visible.items()

@@ -18,6 +18,8 @@ from ..layers.store import LayerStore
 from ..tables import write_table
 
 COLLECTION = "audit"
+TREATMENTS = ("full", "coarsened", "withheld")
+PRECISIONS = ("full", "coarsened", "public")
 FIELDS = ("time", "user", "role", "local", "what", "file", "kind", "precision", "layers")
 
 
@@ -54,11 +56,14 @@ def audit_records(store: LayerStore, viewer: Viewer) -> list[dict]:
 
 
 def audit_frame(store: LayerStore, viewer: Viewer, lang: str) -> pd.DataFrame:
-    """The log as a table with headers in ``lang``, oldest first; layers as ``kind: treatment``."""
+    """The log as a table in ``lang``, oldest first; layers as ``kind: treatment``."""
     rows = audit_records(store, viewer)
     table = pd.DataFrame([{name: row.get(name) for name in FIELDS} for row in rows], columns=list(FIELDS))
-    table["layers"] = ["; ".join(f"{kind}: {how}" for kind, how in (layers or {}).items())
+    table["layers"] = ["; ".join(f"{kind}: {t(f'protection.treatments.{how}', lang)}"
+                                 for kind, how in (layers or {}).items() if how in TREATMENTS)
                        for layers in table["layers"]]
+    table["precision"] = [t(f"protection.precisions.{p}", lang) if p in PRECISIONS else "-"
+                          for p in table["precision"]]
     return table.rename(columns={name: t(f"protection.audit.{name}", lang) for name in FIELDS})
 
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 import geopandas as gpd
 import pandas as pd
 
+from ..access.run import SurgeRun
 from ..accounts.roles import Sensitivity, Viewer
 from ..i18n import t
 from ..inputs import Layers
@@ -163,6 +164,25 @@ def shown_sites(sites: gpd.GeoDataFrame, levels: Mapping[str, Sensitivity],
     shown.loc[unofficial, "name"] = [f"cell-{c}-{r}" for c, r in zip(column, row, strict=True)]
     shown.loc[unofficial, shown.geometry.name] = centres.to_numpy()
     return shown
+
+
+def shown_run(run: SurgeRun, levels: Mapping[str, Sensitivity], viewer: Viewer) -> SurgeRun:
+    """A simulated surge as ``viewer`` may see it: its sites by ``shown_sites``, and the
+    unofficial crossings named by their cell in its tables (by "—" when crossings are
+    confidential to them); the numbers unchanged."""
+    sites = shown_sites(run.sites, levels, viewer)
+    if sites is run.sites:
+        return run
+    names = dict(zip(sites["site_id"].astype(str), sites["name"], strict=True))
+
+    def renamed(table: pd.DataFrame) -> pd.DataFrame:
+        unofficial = table["site_kind"] == "unofficial"
+        out = table.copy()
+        out.loc[unofficial, "name"] = [names.get(str(s), "—") for s in table.loc[unofficial, "post_id"]]
+        return out
+
+    result = replace(run.result, summary=renamed(run.result.summary), daily=renamed(run.result.daily))
+    return replace(run, sites=sites, result=result)
 
 
 def limited_kinds(levels: Mapping[str, Sensitivity], viewer: Viewer) -> list[str]:

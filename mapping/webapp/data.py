@@ -38,7 +38,14 @@ from ..layers.user_store import default_store_path, open_store
 from ..maps import NUMBERED_RANKS, base_map
 from ..project import Bounds, Project, load_settings, project_of, view_bounds
 from ..protection.levels import layer_levels
-from ..protection.shown import limited_kinds, shown_indicators, shown_layer, shown_ranking
+from ..protection.shown import (
+    limited_kinds,
+    shown_indicators,
+    shown_layer,
+    shown_ranking,
+    shown_run,
+    shown_sites,
+)
 from ..raster_overlay import Overlay, population_overlay
 from ..scoring.explain import results_table
 from ..scoring.pipeline import travel_modes
@@ -381,23 +388,30 @@ def _mode_minutes(path: str, version: int, settings: str, origin: str, mode: str
     """Minutes from ``origin`` to every site by ``mode`` (the sites' positions do not depend on
     the scenario's capacities: one run per origin and mode)."""
     by_mode = {mode: surface(path, version, settings_from_dict(json.loads(settings)), mode)}
-    return origin_minutes(by_mode, Origin.from_key(origin), sites(path, version))[mode]
+    defaults = SurgeScenario()
+    placed = _sites(path, version, defaults.throughput_per_staff_hour, defaults.hours_per_day)
+    return origin_minutes(by_mode, Origin.from_key(origin), placed)[mode]
 
 
 def sites(path: str, version: int, scenario: SurgeScenario | None = None) -> gpd.GeoDataFrame:
-    """The sites people go to (``surge_sites``): the placed posts with their capacity under
+    """The sites people go to (``surge_sites``) as the session's viewer may see them
+    (``protection.shown.shown_sites``): the placed posts with their capacity under
     ``scenario``'s throughput and hours (the defaults when None), and the unofficial crossings."""
     scenario = scenario or SurgeScenario()
-    return _sites(path, version, scenario.throughput_per_staff_hour, scenario.hours_per_day)
+    placed = _sites(path, version, scenario.throughput_per_staff_hour, scenario.hours_per_day)
+    return shown_sites(placed, levels(path), session.current())
 
 
 def surge(path: str, version: int, settings: TravelSettings, scenario: SurgeScenario,
           origin: Origin) -> SurgeRun:
     """``scenario`` simulated from ``origin``. The surfaces, the sites (with their capacities,
     which depend on the scenario's throughput and hours) and the minutes from the origin to
-    every site by each mode used are cached, so a change of numbers only simulates again."""
-    placed = sites(path, version, scenario)
+    every site by each mode used are cached, so a change of numbers only simulates again. The
+    run is simulated on the sites where they are and shown as the session's viewer may see it
+    (``protection.shown.shown_run``)."""
+    placed = _sites(path, version, scenario.throughput_per_staff_hour, scenario.hours_per_day)
     key = json.dumps(as_dict(settings), sort_keys=True)
     minutes = {mode: np.full(len(placed), np.inf) for mode in TRAVEL_MODES}
     minutes |= {mode: _mode_minutes(path, version, key, origin.key(), mode) for mode in used_modes(scenario)}
-    return SurgeRun(simulate(scenario, placed, minutes), placed, minutes)
+    return shown_run(SurgeRun(simulate(scenario, placed, minutes), placed, minutes), levels(path),
+                     session.current())
