@@ -322,3 +322,18 @@ def test_online_tiles_are_off_until_the_project_enables_them(store_copy):
                         ("fr", "Fond de carte en ligne : proposé")):
         assert words in plain(cli(store_copy, "project", "set", "--online-tiles", "on", lang=lang).output)
     assert load_settings(open_store(store_copy)).online_tiles is True
+
+
+def test_score_out_rounds_distances_unless_full_precision_and_is_logged(store_copy, tmp_path):
+    profile = tmp_path / "nearest.toml"
+    profile.write_text(NEAREST, encoding="utf-8")
+    coarse, full = tmp_path / "coarse.csv", tmp_path / "full.csv"
+    assert cli(store_copy, "score", "--profile", str(profile), "--out", str(coarse)).exit_code == 0
+    written = cli(store_copy, "score", "--profile", str(profile), "--out", str(full), "--full-precision")
+    assert written.exit_code == 0
+    column = "value:unofficial_nearest_km"
+    shown = pd.read_csv(coarse, encoding="utf-8-sig")[column].dropna()
+    assert len(shown) and (shown % CELL_KM == 0).all()
+    assert not (pd.read_csv(full, encoding="utf-8-sig")[column].dropna() % CELL_KM == 0).all()
+    log = json.loads(cli(store_copy, "audit", "list", "--format", "json").output)
+    assert [(r["what"], r["precision"]) for r in log] == [("score", "coarsened"), ("score", "full")]
