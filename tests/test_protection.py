@@ -288,6 +288,7 @@ def test_report_and_kml_say_distances_in_whole_cells_and_call_no_server(exports)
         said = [float(v.replace(",", ".")) for v in found]
         assert said and all(v % CELL_KM == 0 for v in said), kind
     assert not re.search(r"(src|href)=\"https?://", texts["html"])
+    assert "Restricted layers are shown coarsened to a 10 km grid" in plain(texts["html"])
 
 
 def test_every_export_is_in_the_record_and_the_audit_log(exports):

@@ -23,17 +23,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pandas as pd
 
-from ..access.run import SurgeRun
 from ..accounts.roles import Sensitivity, Viewer
 from ..i18n import t
 from ..inputs import Layers
 from ..layers.schema import POINT, get_kind
 from ..scoring.rank import Ranking
 from .grid import CELL_KM, cells, rounded_km
+
+if TYPE_CHECKING:  # the surge runs import the maps, which label coarsened points from here
+    from ..access.run import SurgeRun
 
 COUNT = "features"  # how many stored features a coarsened point stands for
 COARSENED = "coarsened"  # True on coarsened rows
