@@ -19,7 +19,7 @@ from ..layers.store import LayerStore, Version
 from ..protection.audit import treatment
 from ..protection.levels import layer_levels
 from ..protection.precision import export_viewer
-from ..protection.shown import shown_indicators, shown_layers, shown_ranking, shown_run
+from ..protection.shown import COUNT, shown_indicators, shown_layers, shown_ranking, shown_run
 from ..scoring.explain import results_table
 from ..scoring.indicators import compute_indicators
 from ..scoring.pipeline import indicator_params, layers_from_layers, select
@@ -80,8 +80,13 @@ def current_versions(store: LayerStore) -> list[Version]:
 
 
 def layer_sources(layers: dict[str, gpd.GeoDataFrame]) -> dict[str, dict[str, int]]:
-    """Each layer's distinct ``source`` texts with their feature counts, most frequent first."""
-    return {kind: {str(k): int(v) for k, v in layer["source"].dropna().value_counts().items()}
+    """Each layer's distinct ``source`` texts with their feature counts, most frequent first (a
+    coarsened point counts for the features it stands for, ``protection.shown.COUNT``)."""
+    def counts(layer: gpd.GeoDataFrame) -> pd.Series:
+        weights = layer[COUNT] if COUNT in layer else pd.Series(1, index=layer.index)
+        return weights.groupby(layer["source"]).sum().sort_values(ascending=False, kind="stable")
+
+    return {kind: {str(k): int(v) for k, v in counts(layer).items()}
             for kind, layer in layers.items() if "source" in layer}
 
 

@@ -7,7 +7,8 @@ A layer whose sensitivity level is above the viewer's clearance (``Viewer.sees_f
 - ``restricted``, points (unofficial crossings, flows, incidents, settlements): each point
   moved to the centre of its 10 km cell of the equal-area grid (``grid``), the points of one
   cell and group merged into one with their count (``features``), identifying text (names,
-  ids, free text, sources) dropped; the id becomes the cell's (``cell-<column>-<row>``);
+  ids, links to other layers) dropped, the source kept where the merged rows agree; the id
+  becomes the cell's (``cell-<column>-<row>``);
 - ``restricted``, lines and polygons (roads, rivers, lakes, borders, countries when an
   administrator restricts them): withheld, since snapping a line to a grid would distort it
   without hiding where it runs.
@@ -54,12 +55,12 @@ class Merge:
     latest: tuple[str, ...] = ()
 
 
-MERGES: dict[str, Merge] = {
-    "crossings": Merge(group=("kind",), kept=("iso3_a", "iso3_b", "modes", "season", "confidence"),
+MERGES: dict[str, Merge] = {  # ``source`` (provenance) is kept where the merged rows agree
+    "crossings": Merge(group=("kind",), kept=("iso3_a", "iso3_b", "modes", "season", "confidence", "source"),
                        summed=("est_daily_crossings",), latest=("last_observed",)),
-    "flows": Merge(group=("period_start", "period_end"), summed=("daily_in", "daily_out")),
-    "incidents": Merge(group=("kind",), latest=("date",)),
-    "settlements": Merge(kept=("iso3", "admin1"), summed=("population",)),
+    "flows": Merge(group=("period_start", "period_end"), kept=("source",), summed=("daily_in", "daily_out")),
+    "incidents": Merge(group=("kind",), kept=("source",), latest=("date",)),
+    "settlements": Merge(kept=("iso3", "admin1", "source"), summed=("population",)),
 }
 
 # the indicators that measure a distance to a feature of a levelled kind (km)
@@ -179,10 +180,11 @@ def shown_run(run: SurgeRun, levels: Mapping[str, Sensitivity], viewer: Viewer) 
     names = dict(zip(sites["site_id"].astype(str), sites["name"], strict=True))
 
     def renamed(table: pd.DataFrame) -> pd.DataFrame:
-        unofficial = table["site_kind"] == "unofficial"
-        out = table.copy()
-        out.loc[unofficial, "name"] = [names.get(str(s), "—") for s in table.loc[unofficial, "post_id"]]
-        return out
+        unofficial = (table["site_kind"] == "unofficial").to_numpy()
+        named = table["name"].astype(object).to_numpy().copy()
+        named[unofficial] = [names.get(str(s), "—") for s in table["post_id"].to_numpy()[unofficial]]
+        kept = "category" if isinstance(table["name"].dtype, pd.CategoricalDtype) else object
+        return table.assign(name=pd.Series(named, index=table.index).astype(kept))
 
     result = replace(run.result, summary=renamed(run.result.summary), daily=renamed(run.result.daily))
     return replace(run, sites=sites, result=result)
