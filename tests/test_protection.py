@@ -338,3 +338,21 @@ def test_score_out_rounds_distances_unless_full_precision_and_is_logged(store_co
     assert not (pd.read_csv(full, encoding="utf-8-sig")[column].dropna() % CELL_KM == 0).all()
     log = json.loads(cli(store_copy, "audit", "list", "--format", "json").output)
     assert [(r["what"], r["precision"]) for r in log] == [("score", "coarsened"), ("score", "full")]
+
+
+def test_surge_sites_show_unofficial_crossings_by_their_cell(store_copy):
+    from mapping.access.routing import surge_sites
+    from mapping.access.scenario import SurgeScenario
+    from mapping.protection.shown import shown_sites
+
+    store = open_store(store_copy)
+    sites = surge_sites(store.read("posts"), store.read("crossings"), SurgeScenario())
+    levels = layer_levels(store)
+    shown = shown_sites(sites, levels, DELEGATE)
+    hidden = (shown["site_kind"] == "unofficial").to_numpy()
+    assert_coarse(shown.geometry[hidden], exact_positions(unofficial(store)))
+    assert shown["name"][hidden].str.startswith("cell-").all()
+    assert shown[~hidden].equals(sites[~hidden]) and list(shown["site_id"]) == list(sites["site_id"])
+    withheld = shown_sites(sites, levels | {"crossings": Sensitivity.CONFIDENTIAL}, GIS)
+    assert withheld["site_kind"].eq("post").all()
+    assert shown_sites(sites, levels, GIS) is sites
