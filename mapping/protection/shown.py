@@ -90,13 +90,14 @@ def coarsen(kind: str, layer: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     frame = pd.DataFrame(rows.drop(columns=rows.geometry.name))
     frame["_cell"] = [f"cell-{c}-{r}" for c, r in zip(column, row, strict=True)]
     frame["_x"], frame["_y"] = centres.x.to_numpy(), centres.y.to_numpy()
-    keys = ["_cell", *merge.group]
-    agg: dict[str, tuple[str, object]] = {"_x": ("_x", "first"), "_y": ("_y", "first"),
-                                          COUNT: ("_cell", "size")}
-    agg |= {name: (name, _agreed) for name in merge.kept}
-    agg |= {name: (name, lambda values: values.sum(min_count=1)) for name in merge.summed}
-    agg |= {name: (name, "max") for name in merge.latest}
-    merged = frame.groupby(keys, dropna=False, sort=True).agg(**agg).reset_index()
+    grouped = frame.groupby(["_cell", *merge.group], dropna=False, sort=True)
+    parts = {"_x": grouped["_x"].first(), "_y": grouped["_y"].first(), COUNT: grouped.size()}
+    for name in merge.kept:  # the value all merged rows share, else empty
+        first = grouped[name].first().astype(object)
+        parts[name] = first.where(grouped[name].nunique() == 1, None)
+    parts |= {name: grouped[name].sum(min_count=1) for name in merge.summed}
+    parts |= {name: grouped[name].max() for name in merge.latest}
+    merged = pd.DataFrame(parts).reset_index()
     merged[id_column] = merged["_cell"]
     merged[COARSENED] = True
     columns = [c for c in layer.columns if c != layer.geometry.name]
@@ -117,12 +118,6 @@ def coarse_label(count: int, lang: str) -> str:
     """The label of a coarsened point in ``lang``: the position is a cell's centre, standing
     for ``count`` features."""
     return t("protection.coarse_label", lang, cell=CELL_KM, count=count)
-
-
-def _agreed(values: pd.Series) -> object:
-    """The value all merged rows share, else empty."""
-    distinct = values.dropna().unique()
-    return distinct[0] if len(distinct) == 1 else None
 
 
 def shown_layer(kind: str, layer: gpd.GeoDataFrame | None, level: Sensitivity,
