@@ -25,7 +25,7 @@ from ..scoring.shortlist import shortlist
 from ..tables import write_table
 from .common import EXIT_OK, FORMAT_OPT, OUT_TYPE, Context, common, counting_bar, echo
 from .options import BUDGET, CONCENTRATION, FULL_PRECISION, POSTS, SAMPLES, SEED
-from .protected import written_ranking
+from .protected import log_written, written_ranking
 from .selection import limit_options, limits, selection, selection_options
 
 
@@ -94,8 +94,10 @@ def score_cmd(ctx: Context, profile_path, method, indicators_path, reference_dat
                        selection(countries, borders))
     table = results_table(ranking, ctx.lang)
     if out:
-        written = ranking if indicators_path else written_ranking(ctx, ranking, full_precision, "score", out)
+        written, how = (ranking, None) if indicators_path else written_ranking(ctx, ranking, full_precision)
         write_table(results_table(written, ctx.lang), out, ctx.lang)
+        if how is not None:
+            log_written(ctx, "score", out, how)
         ctx.say("cli.score_written", out=str(out), posts=len(ranking.table))
     shown = ranking.table.head(top or ranking.profile.top_n)
     for post, row in table.loc[shown.index].iterrows():
@@ -193,6 +195,7 @@ def shortlist_cmd(ctx: Context, profile_path, method, indicators_path, reference
     limits per country and per border (--scores: the scores are kept as they are, and
     --country/--border only pick the posts)."""
     chosen_posts = selection(countries, borders)
+    how: dict[str, str] | None = None  # what the file does with sensitive layers, when from the store
     bounds = limits(min_per_country, max_per_country, min_per_border, max_per_border)
     need_borders = bool(bounds["min_per_border"] or bounds["max_per_border"])
     if scores_path:
@@ -202,11 +205,14 @@ def shortlist_cmd(ctx: Context, profile_path, method, indicators_path, reference
     else:
         ranking = _ranking(ctx, profile_path, method, indicators_path, reference_date, chosen_posts,
                            need_borders)
-        table = (ranking if indicators_path else
-                 written_ranking(ctx, ranking, full_precision, "shortlist", out)).table
+        if not indicators_path:
+            ranking, how = written_ranking(ctx, ranking, full_precision)
+        table = ranking.table
     chosen = shortlist(table.reset_index(), budget=budget, top_n=top_n, **bounds)
     selected = table.loc[chosen.selected]
     write_table(selected, out, ctx.lang)
+    if how is not None:
+        log_written(ctx, "shortlist", out, how)
     ctx.say("cli.shortlist_done", count=len(chosen.selected), cost=round(chosen.total_cost),
             budget_left=round(chosen.budget_left) if chosen.budget_left is not None else "-",
             out=str(out))
