@@ -20,7 +20,7 @@ from mapping.layers.schema import KINDS
 from mapping.layers.store import Version
 from mapping.layers.uploads import saved_upload
 from mapping.maps import layer_control, notes_layer
-from mapping.webapp import data, error_text, format_time, md_text, project_ui, tables
+from mapping.webapp import data, error_text, format_time, levels_ui, md_text, project_ui, tables
 from mapping.webapp.choices import choose
 from mapping.webapp.viewer import author, current, name_field
 
@@ -300,10 +300,14 @@ def notes_tab() -> None:
                        args=("dismiss", chosen))
 
 
+def levels_tab() -> None:
+    levels_ui.levels_tab(store, viewer, lang)
+
+
 # the tabs of the viewer's rights; every tab runs (an uploaded file stays while the history is
 # read); the check of a file is kept
 TABS = (("app.upload", upload_tab, Permission.IMPORT), ("app.history", history_tab, Permission.VIEW),
-        ("app.notes", notes_tab, Permission.VIEW))
+        ("app.notes", notes_tab, Permission.VIEW), ("protection.levels_tab", levels_tab, Permission.IMPORT))
 shown = [(title, draw) for title, draw, needs in TABS if viewer.may(needs)]
 for tab, (_, draw) in zip(st.tabs([t(title, lang) for title, _ in shown]), shown, strict=True):
     with tab:

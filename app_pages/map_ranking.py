@@ -13,6 +13,7 @@ from mapping.i18n import format_percent, t
 from mapping.i18n.quantities import format_quantity
 from mapping.layers.store import LayerStore
 from mapping.maps import fit_view, layer_control, post_at, posts_layer
+from mapping.protection.grid import CELL_KM
 from mapping.scoring.explain import label
 from mapping.scoring.profile import Profile
 from mapping.scoring.scenarios import compare, rank_change_marks, save_scenario, scenarios
@@ -42,7 +43,7 @@ project = data.project(ctx.path, ctx.version)
 project_ui.title(project, lang)
 posts = project_ui.require_posts(data.layer(ctx.path, ctx.version, "posts"), lang)
 ranking, results = data.ranking_or_stop(ctx)
-indicators = data.indicator_table(ctx.path, ctx.version, profile)
+indicators = data.shown_indicator_table(ctx.path, ctx.version, profile)
 posts = posts[posts["post_id"].isin(results.index)]  # the posts of the sidebar's countries and borders
 ranked = results[results["rank"].notna()]
 names = dict(zip(posts["post_id"], posts["name"], strict=False))
@@ -67,8 +68,9 @@ with st.expander(t("app.map_options", lang)):
     settings = st.columns(4)
     st.session_state.setdefault("opacity", 60)
     opacity = settings[0].slider(t("app.opacity", lang), 0, 100, step=5, key="opacity") / 100
-    online = settings[1].toggle(t("app.online_tiles", lang), key="online_tiles",
-                                help=t("app.online_tiles_help", lang))
+    # no request leaves the laptop unless the project enables online tiles (bordermap project set)
+    online = project.settings.online_tiles and settings[1].toggle(
+        t("app.online_tiles", lang), key="online_tiles", help=t("app.online_tiles_help", lang))
     noting = viewer.may(Permission.NOTE) and settings[2].toggle(t("app.note_mode", lang), key="note_mode",
                                                                 help=t("app.note_mode_help", lang))
     presenting = settings[3].toggle(t("app.presentation", lang), key="presentation",
@@ -100,6 +102,8 @@ with map_area:
                       zoom=POST_ZOOM if located else None,
                       returned_objects=["last_clicked"] if noting else ["last_object_clicked"],
                       on_change=None if noting else _select_from_map)
+    if data.limited(ctx.path, viewer):
+        st.caption(t("protection.coarse_note", lang, cell=CELL_KM))
 with panel:
     click = (event or {}).get("last_clicked") if noting else None
     if click:

@@ -22,7 +22,7 @@ ctx = data.page()
 lang, profile = ctx.lang, ctx.profile
 st.title(t("app.pages.method", lang))
 project_ui.require_posts(data.layer(ctx.path, ctx.version, "posts"), lang)
-indicators = data.indicator_table(ctx.path, ctx.version, profile)
+indicators = data.shown_indicator_table(ctx.path, ctx.version, profile)
 units = indicators.attrs.get("units", {})
 
 st.subheader(t("app.criteria", lang))
@@ -76,7 +76,7 @@ if current().may(Permission.SCORE):
 st.subheader(t("app.sources_title", lang))
 store = data.store()
 versions = {v.kind: v for v in store.history()}
-layers = data.layers(ctx.path, ctx.version)
+layers = data.shown_layers(ctx.path, ctx.version)
 rows = []
 for kind, version in versions.items():
     layer = layers.get(kind)

@@ -9,12 +9,14 @@ import pandas as pd
 import streamlit as st
 
 from mapping.access.saved import saved_surges
-from mapping.accounts.roles import Permission
+from mapping.accounts.roles import Permission, Sensitivity
 from mapping.errors import BordermapError
 from mapping.exports.bundle import build_bundle
 from mapping.exports.write import FORMATS, REPORT_FORMATS, export_download
 from mapping.i18n import format_number, t
 from mapping.i18n.quantities import format_quantity
+from mapping.protection.audit import log_export
+from mapping.protection.precision import export_viewer
 from mapping.scoring.selection import border_name
 from mapping.scoring.shortlist import ShortlistRequest, running_totals, shortlist
 from mapping.webapp import data, error_text, md_text, project_ui, tables
@@ -101,10 +103,16 @@ saved = saved_surges(data.store())  # records are read at each run: saving one m
 surges = choose_many(st.multiselect, t("report_access.app.surges", lang), list(saved), "export_surges",
                      help=t("report_access.app.surges_help", lang)) \
     if saved and fmt in REPORT_FORMATS else []
+viewer = current()
+# full precision is offered only to a viewer cleared for a sensitive layer (and asked each time)
+cleared = viewer.clearance > Sensitivity.PUBLIC and bool(data.limited(ctx.path, export_viewer(viewer, False)))
+full = st.checkbox(t("protection.full_precision", lang), key="export_full_precision",
+                   help=t("protection.full_precision_help", lang)) if cleared else False
 # a prepared file is offered only while everything it was made from is unchanged
 settings = json.dumps([ctx.version, data.profile_key(profile), request, lang, fmt, data.today(),
                        ctx.selection.to_dict(), surges,
-                       [saved[name].created for name in surges]], sort_keys=True)
+                       [saved[name].created for name in surges], full, viewer.name, viewer.role.value],
+                      sort_keys=True)
 if actions[1].button(t("app.export_prepare", lang), key="export_prepare"):
     with st.status(t("app.export_working", lang), expanded=False) as status:
         try:
@@ -113,8 +121,11 @@ if actions[1].button(t("app.export_prepare", lang), key="export_prepare"):
                                   indicators=data.indicator_table(ctx.path, ctx.version, profile),
                                   reference_date=dt.date.fromisoformat(data.today()),
                                   selection=ctx.selection, surges=surges,
-                                  travel_map=fmt in REPORT_FORMATS, **request)
+                                  travel_map=fmt in REPORT_FORMATS, viewer=export_viewer(viewer, full),
+                                  **request)
             st.session_state["export_file"] = (settings, *export_download(bundle, f"bordermap-{lang}", fmt))
+            log_export(data.store(), viewer, "app: shortlist & export", st.session_state["export_file"][1],
+                       fmt, bundle.record.precision)
             status.update(label=t("app.export_ready", lang), state="complete")
         except BordermapError as error:
             status.update(label=error_text(error, lang), state="error")

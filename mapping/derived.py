@@ -187,11 +187,19 @@ def indicator_table(store: LayerStore, read: LayerSource, settings: dict[str, fl
                    table_to_json, table_from_json)
 
 
-def map_layers(store: LayerStore, read: LayerSource) -> MapLayers:
+def map_layers(store: LayerStore, read: LayerSource, lang: str = "en",
+               limited: dict[str, str] | None = None) -> MapLayers:
     """The base map's roads, settlements, crossings, rivers and lakes, prepared
-    (``maps.prepare_map_layers``)."""
-    return derived(store, "map_layers", MAP_INPUTS, {}, lambda: prepare_map_layers(_read(read, MAP_INPUTS)),
-                   MapLayers.as_dict, MapLayers.from_dict)
+    (``maps.prepare_map_layers``). ``limited``: the kinds ``read`` gives coarsened or withheld,
+    with their levels (``mapping.protection.shown``); their labels are in ``lang``, and they are
+    kept apart from the full layers' record."""
+    if not limited:
+        return derived(store, "map_layers", MAP_INPUTS, {},
+                       lambda: prepare_map_layers(_read(read, MAP_INPUTS)), MapLayers.as_dict,
+                       MapLayers.from_dict)
+    return derived(store, "map_layers_limited", MAP_INPUTS, {"lang": lang, "limited": limited},
+                   lambda: prepare_map_layers(_read(read, MAP_INPUTS), lang), MapLayers.as_dict,
+                   MapLayers.from_dict)
 
 
 def _overlay_from_dict(data: dict) -> Overlay:

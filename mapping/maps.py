@@ -51,6 +51,7 @@ from .palette import (
     UNRANKED_COLOUR,
     rank_colour,
 )
+from .protection.shown import COARSENED, COUNT, coarse_label
 from .raster_overlay import DENSITY_STEPS, RAMP, Overlay
 
 COORDINATE_PRECISION = 1e-5  # degrees (about 1 m): enough for a map, and a lighter page
@@ -537,8 +538,9 @@ def _water_text(layer: gpd.GeoDataFrame | None) -> str | None:
     return shapes[~(shapes.geometry.is_empty | shapes.geometry.isna())].to_json(drop_id=True)
 
 
-def prepare_map_layers(layers: dict[str, gpd.GeoDataFrame]) -> MapLayers:
-    """Roads, settlements, crossings, rivers and lakes of ``layers`` (EPSG:4326) as page-ready text."""
+def prepare_map_layers(layers: dict[str, gpd.GeoDataFrame], lang: str = "en") -> MapLayers:
+    """Roads, settlements, crossings, rivers and lakes of ``layers`` (EPSG:4326) as page-ready text;
+    a crossing coarsened for the viewer (``mapping.protection.shown``) is labelled so in ``lang``."""
     roads, hidden = prepared_roads(layers["roads"]) if layers.get("roads") is not None else (None, [])
     settlements = layers.get("settlements")
     crossings = layers.get("crossings")
@@ -547,6 +549,9 @@ def prepare_map_layers(layers: dict[str, gpd.GeoDataFrame]) -> MapLayers:
         for kind, (_, radius) in CROSSING_SYMBOLS.items():
             chosen = crossings[(crossings["kind"] == "official") == (kind == "official")]
             labels = [inert(n or i) for n, i in zip(chosen["name"], chosen["crossing_id"], strict=True)]
+            if COARSENED in chosen:
+                labels = [coarse_label(int(count), lang) if coarse else text for text, coarse, count
+                          in zip(labels, chosen[COARSENED], chosen[COUNT], strict=True)]
             rows.append((kind, point_rows(chosen, labels, radius)))
     shown = _settlement_rows(settlements) if settlements is not None and not settlements.empty else None
     return MapLayers(None if roads is None else tuple(roads), tuple(hidden), shown, tuple(rows),

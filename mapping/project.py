@@ -61,6 +61,9 @@ class ProjectSettings:
     budget: float | None = None  # USD
     note_country: str | None = None
     sign_in: bool | None = None  # None: required when the store has accounts
+    # the map may offer an online basemap (a request to a tile server that reveals where a user
+    # looks): off unless the project enables it
+    online_tiles: bool = False
 
     def as_record(self) -> dict:
         record = asdict(self)
@@ -84,7 +87,8 @@ class ProjectSettings:
                    countries=tuple(countries) if valid_countries and countries else None,
                    budget=budget,
                    note_country=note if isinstance(note, str) and _ISO3.match(note) else None,
-                   sign_in=sign_in if isinstance(sign_in, bool) else None)
+                   sign_in=sign_in if isinstance(sign_in, bool) else None,
+                   online_tiles=record.get("online_tiles") is True)
 
 
 @dataclass(frozen=True)
@@ -233,7 +237,8 @@ UNSET = "unset"  # the value that gives a setting back to the store's default
 
 def change_settings(store: LayerStore, *, name: str | None = None, countries: str | list[str] | None = None,
                     budget: float | None = None, note_country: str | None = None,
-                    sign_in: bool | None = None, reset: tuple[str, ...] = ()) -> ProjectSettings:
+                    sign_in: bool | None = None, online_tiles: bool | None = None,
+                    reset: tuple[str, ...] = ()) -> ProjectSettings:
     """Check and save the settings given (None: unchanged; a field named in ``reset``: back to
     its default); every value is checked before anything is written. Sign-in cannot be turned
     on in a store without accounts (no one could sign in)."""
@@ -256,6 +261,8 @@ def change_settings(store: LayerStore, *, name: str | None = None, countries: st
         if sign_in and not has_accounts(store):
             raise ProjectError("sign_in_without_accounts")
         changes["sign_in"] = sign_in
+    if online_tiles is not None:
+        changes["online_tiles"] = online_tiles
     for key in reset:
         if key not in ProjectSettings.__dataclass_fields__:
             raise ProjectError("bad_reset", field=key)

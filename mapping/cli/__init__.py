@@ -34,6 +34,7 @@ COMMANDS = {  # name -> "module:attribute", in the order `bordermap --help` list
     "export": "mapping.cli.export:export_cmd",
     "access": "mapping.cli.access:access_cmd",
     "surge": "mapping.cli.access:surge_cmd",
+    "audit": "mapping.cli.audit:audit",
 }
 
 

@@ -17,6 +17,7 @@ import click
 import pyogrio.errors
 from tqdm import tqdm
 
+from ..accounts.roles import Viewer, local_viewer
 from ..errors import BordermapError
 from ..escape import terminal_text
 from ..i18n import LANGUAGES, t
@@ -77,6 +78,16 @@ class Context:
             for version, column in self._store.damaged_versions().items():
                 self.say("store.history_damaged", err=True, version=version, column=column)
         return self._store
+
+    def viewer(self, as_user: str | None = None) -> Viewer:
+        """Who the command acts for: the account ``as_user`` of the store (``--as-user``), else
+        the local operator (every right, full clearance), named by their login."""
+        from ..accounts.accounts import get
+
+        if as_user is not None:
+            account = get(self.store(), as_user)
+            return Viewer(account.name, account.role)
+        return local_viewer(operator())
 
     def say(self, key: str, err: bool = False, **params: Any) -> None:
         echo(t(key, self.lang, **params), err=err)

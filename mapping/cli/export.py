@@ -9,17 +9,20 @@ from pathlib import Path
 
 import click
 
+from ..accounts.roles import Permission
 from ..exports.bundle import build_bundle
 from ..exports.csv_table import record_path
 from ..exports.errors import ExportError
 from ..exports.reproduce import Reproduction, reproduce
 from ..exports.write import FORMATS, REPORT_FORMATS, export_format, write_export
-from ..i18n import format_number, t
+from ..i18n import Term, format_number, t
+from ..protection.audit import log_export
+from ..protection.precision import export_viewer
 from ..scoring.methods import METHODS
 from ..scoring.profile import load_profile
 from ..scoring.selection import Selection
 from .common import EXIT_DATA_ERRORS, EXIT_OK, EXIT_UNREADABLE, OUT_TYPE, Context, common, echo
-from .options import BUDGET, POSTS
+from .options import AS_USER, BUDGET, FULL_PRECISION, POSTS
 from .selection import limit_options, limits, selection, selection_options
 
 
@@ -43,6 +46,8 @@ def _number(value: float | None, lang: str, digits: int) -> str:
 @click.option("--surge", "surges", multiple=True, metavar="NAME",
               help="Report: add a page for this saved surge scenario (repeat to compare several).")
 @click.option("--hxl", is_flag=True, help="CSV: add the HXL hashtag row under the header (for HDX).")
+@FULL_PRECISION
+@AS_USER
 @click.option("--reproduce", "reproduce_path", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="Recompute this export from the store and compare (exit 0 identical, 1 different).")
 @common
@@ -51,8 +56,8 @@ def export_cmd(ctx: Context, fmt: str | None, out: Path | None, profile_path: Pa
                top_n: int | None, min_per_country: tuple[tuple[str, int], ...],
                max_per_country: tuple[tuple[str, int], ...], min_per_border: tuple[tuple[str, int], ...],
                max_per_border: tuple[tuple[str, int], ...], countries: tuple[str, ...],
-               borders: tuple[str, ...], surges: tuple[str, ...], hxl: bool,
-               reproduce_path: Path | None) -> int:
+               borders: tuple[str, ...], surges: tuple[str, ...], hxl: bool, full_precision: bool,
+               as_user: str | None, reproduce_path: Path | None) -> int:
     """Export the ranked posts and shortlist for ministries, donors, QGIS or Google Earth."""
     if reproduce_path:
         return _reproduce(ctx, reproduce_path)
@@ -67,15 +72,20 @@ def export_cmd(ctx: Context, fmt: str | None, out: Path | None, profile_path: Pa
     store = ctx.store()
     if "posts" not in store.kinds():
         raise ExportError("no_posts")
+    viewer = ctx.viewer(as_user)
+    viewer.require(Permission.EXPORT)
+    writing = export_viewer(viewer, full_precision)
     advance = ctx.progress(2, "export.step.build")
     chosen: Selection = selection(countries, borders)
     bundle = build_bundle(store, profile, ctx.lang, budget=budget, top_n=top_n, selection=chosen,
                           reference_date=reference_date.date() if reference_date else None,
-                          surges=list(surges), travel_map=fmt in REPORT_FORMATS,
+                          surges=list(surges), travel_map=fmt in REPORT_FORMATS, viewer=writing,
                           **limits(min_per_country, max_per_country, min_per_border, max_per_border))
     advance(t("export.step.rank", ctx.lang))
     write_export(bundle, out, fmt, hxl=hxl)
     advance(t("export.step.write", ctx.lang))
+    logged = log_export(store, viewer, "export", out.name, fmt, bundle.record.precision)
+    ctx.say("protection.logged", precision=Term(f"protection.precisions.{logged['precision']}"))
     ctx.say("export.done", format=fmt.upper(), out=str(out), posts=len(bundle.posts),
             shortlisted=len(bundle.shortlist.selected) if bundle.shortlist else 0)
     if fmt == "csv":

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from ..accounts.roles import Permission, Sensitivity
 from ..i18n import Term, format_number, t
 from ..layers.clearing import clear_layer, clearable_ids
 from ..layers.columns import SYNONYMS
@@ -17,6 +18,9 @@ from ..layers.findings import ERROR, Finding, fix_message
 from ..layers.importing import ImportResult, check_file, check_raster_file, diff_file, import_file
 from ..layers.schema import get_kind
 from ..layers.store import LayerStore, Version
+from ..protection.audit import log_export
+from ..protection.levels import layer_levels, set_level
+from ..protection.precision import export_viewer
 from .common import (
     EXIT_DATA_ERRORS,
     EXIT_OK,
@@ -28,7 +32,7 @@ from .common import (
     echo,
     operator,
 )
-from .options import VERSION
+from .options import AS_USER, FULL_PRECISION, VERSION
 
 
 @click.group()
@@ -258,7 +262,9 @@ def list_cmd(ctx: Context, output: str) -> int:
     """List the current layers of the store with their feature counts and versions."""
     store = ctx.store()
     latest = {v.kind: v for v in store.history()}  # oldest first: the last version of each kind wins
-    rows = [_layer_row(store, kind, latest.get(kind)) for kind in store.kinds()]
+    levels = layer_levels(store)
+    rows = [_layer_row(store, kind, latest.get(kind))
+            | {"level": levels.get(kind, Sensitivity.PUBLIC).label} for kind in store.kinds()]
     if output == "json":
         echo(json.dumps({"store": store.location, "layers": rows}, indent=2))
         return EXIT_OK
@@ -268,7 +274,9 @@ def list_cmd(ctx: Context, output: str) -> int:
     for row in rows:
         name = t(f"kinds.{row['kind']}", ctx.lang)
         version = f"v{row['version']}" if row["version"] is not None else "v?"
-        echo(f"{name:<22} {format_number(row['features'], ctx.lang, 0):>8}  {version}  {row['time'] or ''}")
+        level = t(f"accounts.levels.{row['level']}", ctx.lang)
+        echo(f"{name:<22} {format_number(row['features'], ctx.lang, 0):>8}  {version}  {level:<14} "
+             f"{row['time'] or ''}")
     return EXIT_OK
 
 
@@ -282,15 +290,35 @@ def _layer_row(store: LayerStore, kind: str, version: Version | None) -> dict[st
     return {"kind": kind, "features": 0 if layer is None else len(layer), "version": None, "time": None}
 
 
+@layers.command("level")
+@click.argument("kind", type=KIND_CHOICE)
+@click.argument("level", type=click.Choice([level.label for level in Sensitivity]))
+@common
+def level_cmd(ctx: Context, kind: str, level: str) -> int:
+    """Set the sensitivity level of the KIND layer: public, restricted (shown coarsened to a
+    10 km grid to those not cleared) or confidential (withheld from those not cleared)."""
+    set_level(ctx.store(), kind, Sensitivity.parse(level), ctx.viewer())
+    ctx.say("protection.level_set", kind=Term(f"kinds.{kind}"), level=Term(f"accounts.levels.{level}"))
+    return EXIT_OK
+
+
 @layers.command("export")
 @click.argument("kind", type=KIND_CHOICE)
 @click.option("--to", "target", required=True, type=OUT_TYPE,
               help="File to write: .gpkg, .geojson, .kml, .fgb, .csv or .xlsx (.tif for population).")
+@FULL_PRECISION
+@AS_USER
 @common
-def export_cmd(ctx: Context, kind: str, target: Path) -> int:
-    """Write the current KIND layer to a file for QGIS, Google Earth or a spreadsheet."""
-    export_layer(ctx.store(), kind, target)
+def export_cmd(ctx: Context, kind: str, target: Path, full_precision: bool, as_user: str | None) -> int:
+    """Write the current KIND layer to a file for QGIS, Google Earth or a spreadsheet (a sensitive
+    layer coarsened unless --full-precision; every export is logged)."""
+    store = ctx.store()
+    viewer = ctx.viewer(as_user)
+    viewer.require(Permission.EXPORT_LAYERS)
+    how = export_layer(store, kind, target, export_viewer(viewer, full_precision))
     ctx.say("cli.export_done", kind=Term(f"kinds.{kind}"), target=str(target))
+    logged = log_export(store, viewer, "layers export", target.name, kind, how)
+    ctx.say("protection.logged", precision=Term(f"protection.precisions.{logged['precision']}"))
     return EXIT_OK
 
 

@@ -198,3 +198,11 @@ SEED = Number(0, INT64_MAX, integer=True)
 VERSION = Number(1, INT64_MAX, integer=True)
 COUNTRY_COUNT = CodeCount("ISO3=N", country_code, "country_count")
 BORDER_COUNT = CodeCount("AAA-BBB=N", border_code, "border_count")  # either order: MLI-MRT
+
+
+FULL_PRECISION = click.option(
+    "--full-precision", is_flag=True,
+    help="Write sensitive layers at full precision (only for a user cleared for them; recorded in "
+         "the audit log). Default: coarsened to a 10 km grid, confidential layers left out.")
+AS_USER = click.option("--as-user", metavar="NAME",
+                       help="Write what the store's account NAME may see (default: you, the local operator).")

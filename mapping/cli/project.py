@@ -52,7 +52,8 @@ def _lines(ctx: Context, found: Project) -> list[str]:
               currency=found.currency) + mark("budget"),
             t("cli.project.note_country", ctx.lang, country=note) + mark("note_country"),
             t({None: "cli.project.sign_in_auto", True: "cli.project.sign_in_required",
-               False: "cli.project.sign_in_off"}[found.settings.sign_in], ctx.lang)]
+               False: "cli.project.sign_in_off"}[found.settings.sign_in], ctx.lang),
+            t("protection.online_tiles." + ("on" if found.settings.online_tiles else "off"), ctx.lang)]
 
 
 def _as_json(ctx: Context, found: Project) -> str:
@@ -86,18 +87,22 @@ def show_cmd(ctx: Context, output: str) -> int:
 @click.option("--sign-in", "sign_in", type=click.Choice(list(SIGN_IN)),
               help="on: users sign in (the project needs an account); off: one user, every right. "
                    "Default: required once accounts exist.")
+@click.option("--online-tiles", type=click.Choice(["on", "off"]),
+              help="Offer an online background map on the map page (it asks a tile server; default off).")
 @click.option("--reset", "reset", multiple=True, type=click.Choice(RESETTABLE),
               help="Give a setting back to its default, derived from the store (repeatable).")
 @common
 def set_cmd(ctx: Context, name: str | None, countries: str | None, budget: float | None,
-            note_country: str | None, sign_in: str | None, reset: tuple[str, ...]) -> int:
+            note_country: str | None, sign_in: str | None, online_tiles: str | None,
+            reset: tuple[str, ...]) -> int:
     """Change the project's settings; every value is checked before anything is saved."""
     store = ctx.store()
-    if all(v is None for v in (name, countries, budget, note_country, sign_in)) and not reset:
+    if all(v is None for v in (name, countries, budget, note_country, sign_in, online_tiles)) and not reset:
         ctx.say("cli.project.nothing_to_set", err=True)
         return EXIT_DATA_ERRORS
     change_settings(store, name=name, countries=countries, budget=budget, note_country=note_country,
                     sign_in=None if sign_in is None else SIGN_IN[sign_in],
+                    online_tiles=None if online_tiles is None else online_tiles == "on",
                     reset=tuple(r.replace("-", "_") for r in reset))
     ctx.say("cli.project.saved")
     for line in _lines(ctx, load_project(store)):

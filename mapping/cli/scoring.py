@@ -24,7 +24,8 @@ from ..scoring.sensitivity import monte_carlo, one_at_a_time
 from ..scoring.shortlist import shortlist
 from ..tables import write_table
 from .common import EXIT_OK, FORMAT_OPT, OUT_TYPE, Context, common, counting_bar, echo
-from .options import BUDGET, CONCENTRATION, POSTS, SAMPLES, SEED
+from .options import BUDGET, CONCENTRATION, FULL_PRECISION, POSTS, SAMPLES, SEED
+from .protected import log_written, written_ranking
 from .selection import limit_options, limits, selection, selection_options
 
 
@@ -82,17 +83,21 @@ def _ranking(ctx: Context, profile_path: Path | None, method: str | None,
 @selection_options
 @click.option("--out", type=OUT_TYPE, help="Write the full ranking to a .csv or .xlsx file.")
 @click.option("--top", type=POSTS, help="How many posts to print (default: the profile's top_n).")
+@FULL_PRECISION
 @common
 def score_cmd(ctx: Context, profile_path, method, indicators_path, reference_date,
               countries: tuple[str, ...], borders: tuple[str, ...],
-              out: Path | None, top: int | None) -> int:
+              out: Path | None, top: int | None, full_precision: bool) -> int:
     """Rank the posts for rehabilitation, with each rank explained (--country, --border: rank
     only the posts of some countries or borders, normalised over them)."""
     ranking = _ranking(ctx, profile_path, method, indicators_path, reference_date,
                        selection(countries, borders))
     table = results_table(ranking, ctx.lang)
     if out:
-        write_table(table, out, ctx.lang)
+        written, how = (ranking, None) if indicators_path else written_ranking(ctx, ranking, full_precision)
+        write_table(results_table(written, ctx.lang), out, ctx.lang)
+        if how is not None:
+            log_written(ctx, "score", out, how)
         ctx.say("cli.score_written", out=str(out), posts=len(ranking.table))
     shown = ranking.table.head(top or ranking.profile.top_n)
     for post, row in table.loc[shown.index].iterrows():
@@ -178,16 +183,19 @@ def sensitivity_cmd(ctx: Context, profile_path, method, indicators_path, referen
 @click.option("--scores", "scores_path", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="A table with id, iso3, score and rehab_cost_usd (e.g. from bordermap score --out).")
 @click.option("--out", type=OUT_TYPE, required=True, help="Write the shortlist (.csv/.xlsx).")
+@FULL_PRECISION
 @common
 def shortlist_cmd(ctx: Context, profile_path, method, indicators_path, reference_date,
                   countries: tuple[str, ...], borders: tuple[str, ...],
                   budget: float | None, top_n: int | None, min_per_country: tuple[tuple[str, int], ...],
                   max_per_country: tuple[tuple[str, int], ...], min_per_border: tuple[tuple[str, int], ...],
-                  max_per_border: tuple[tuple[str, int], ...], scores_path: Path | None, out: Path) -> int:
+                  max_per_border: tuple[tuple[str, int], ...], scores_path: Path | None, out: Path,
+                  full_precision: bool) -> int:
     """The posts with the highest total score whose rehabilitation costs fit the budget, with
     limits per country and per border (--scores: the scores are kept as they are, and
     --country/--border only pick the posts)."""
     chosen_posts = selection(countries, borders)
+    how: dict[str, str] | None = None  # what the file does with sensitive layers, when from the store
     bounds = limits(min_per_country, max_per_country, min_per_border, max_per_border)
     need_borders = bool(bounds["min_per_border"] or bounds["max_per_border"])
     if scores_path:
@@ -195,11 +203,16 @@ def shortlist_cmd(ctx: Context, profile_path, method, indicators_path, reference
         table = table[table["score"].notna()] if "score" in table else table
         table = _selected(ctx, table, chosen_posts, need_borders)
     else:
-        table = _ranking(ctx, profile_path, method, indicators_path, reference_date, chosen_posts,
-                         need_borders).table
+        ranking = _ranking(ctx, profile_path, method, indicators_path, reference_date, chosen_posts,
+                           need_borders)
+        if not indicators_path:
+            ranking, how = written_ranking(ctx, ranking, full_precision)
+        table = ranking.table
     chosen = shortlist(table.reset_index(), budget=budget, top_n=top_n, **bounds)
     selected = table.loc[chosen.selected]
     write_table(selected, out, ctx.lang)
+    if how is not None:
+        log_written(ctx, "shortlist", out, how)
     ctx.say("cli.shortlist_done", count=len(chosen.selected), cost=round(chosen.total_cost),
             budget_left=round(chosen.budget_left) if chosen.budget_left is not None else "-",
             out=str(out))

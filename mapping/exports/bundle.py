@@ -8,13 +8,18 @@ Every export format (spreadsheets, GIS files, KML, the report) is written from a
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import geopandas as gpd
 import pandas as pd
 
 from ..access.load import with_surge_load
+from ..accounts.roles import Viewer, local_viewer
 from ..layers.store import LayerStore, Version
+from ..protection.audit import treatment
+from ..protection.levels import layer_levels
+from ..protection.precision import export_viewer
+from ..protection.shown import COUNT, shown_indicators, shown_layers, shown_ranking, shown_run
 from ..scoring.explain import results_table
 from ..scoring.indicators import compute_indicators
 from ..scoring.pipeline import indicator_params, layers_from_layers, select
@@ -75,8 +80,13 @@ def current_versions(store: LayerStore) -> list[Version]:
 
 
 def layer_sources(layers: dict[str, gpd.GeoDataFrame]) -> dict[str, dict[str, int]]:
-    """Each layer's distinct ``source`` texts with their feature counts, most frequent first."""
-    return {kind: {str(k): int(v) for k, v in layer["source"].dropna().value_counts().items()}
+    """Each layer's distinct ``source`` texts with their feature counts, most frequent first (a
+    coarsened point counts for the features it stands for, ``protection.shown.COUNT``)."""
+    def counts(layer: gpd.GeoDataFrame) -> pd.Series:
+        weights = layer[COUNT] if COUNT in layer else pd.Series(1, index=layer.index)
+        return weights.groupby(layer["source"]).sum().sort_values(ascending=False, kind="stable")
+
+    return {kind: {str(k): int(v) for k, v in counts(layer).items()}
             for kind, layer in layers.items() if "source" in layer}
 
 
@@ -102,7 +112,8 @@ def build_bundle(store: LayerStore, profile: Profile, lang: str, *, budget: floa
                  reference_date: dt.date | None = None, samples: int = SENSITIVITY_SAMPLES,
                  layers: dict[str, gpd.GeoDataFrame] | None = None,
                  indicators: pd.DataFrame | None = None,
-                 surges: list[str] | None = None, travel_map: bool = True) -> ExportBundle:
+                 surges: list[str] | None = None, travel_map: bool = True,
+                 viewer: Viewer | None = None) -> ExportBundle:
     """Rank the store's posts under ``profile`` and gather what every export shows.
 
     ``layers`` and ``indicators`` may be passed when already loaded (the app caches them);
@@ -111,7 +122,14 @@ def build_bundle(store: LayerStore, profile: Profile, lang: str, *, budget: floa
     A shortlist is made when ``budget`` or ``top_n`` is given. ``surges``: names of saved
     surge scenarios to run and show (``SurgeError`` for a name not saved). ``travel_map``:
     compute the travel-time layer of the report's map (only reports draw it).
+
+    ``viewer``: whose view the export is written as (``protection.precision.export_viewer``;
+    default: public layers only). The ranking is computed on the full layers; the layers drawn,
+    the indicators, the explanations and the surge sites are as ``viewer`` may see them
+    (``protection.shown``), and the record says what was done to each sensitive layer.
     """
+    viewer = viewer or export_viewer(local_viewer(), full_precision=False)
+    levels = layer_levels(store)
     selection = selection or Selection()
     reports = saved_reports(store, profile, surges) if surges else ()  # an unknown name fails first
     reference_date = reference_date or dt.date.today()
@@ -124,7 +142,8 @@ def build_bundle(store: LayerStore, profile: Profile, lang: str, *, budget: floa
                                      profile.surge_scenario)
     indicators = select(indicators, selection, layers_from_layers(layers, store))
     ranking = score(indicators, profile)
-    results = results_table(ranking, lang)
+    shown = shown_ranking(ranking, levels, viewer)
+    results = results_table(shown, lang)
     chosen = None
     if budget is not None or top_n is not None:
         chosen = shortlist(ranking.table.reset_index(), budget=budget, top_n=top_n,
@@ -134,10 +153,15 @@ def build_bundle(store: LayerStore, profile: Profile, lang: str, *, budget: floa
     record = make_record(profile, lang, versions, ranking, chosen, reference_date=reference_date,
                          budget=budget, top_n=top_n, min_per_country=min_per_country,
                          max_per_country=max_per_country, min_per_border=min_per_border,
-                         max_per_border=max_per_border, selection=selection, surges=reports)
-    return ExportBundle(lang, record, ranking, indicators, results,
+                         max_per_border=max_per_border, selection=selection, surges=reports,
+                         precision=treatment({k: v for k, v in levels.items() if k in layers}, viewer),
+                         exported_by=viewer.name)
+    indicators = shown_indicators(indicators, levels, viewer)
+    visible = shown_layers(layers, levels, viewer)
+    reports = tuple(replace(r, run=shown_run(r.run, levels, viewer)) for r in reports)
+    return ExportBundle(lang, record, shown, indicators, results,
                         ranked_posts(layers["posts"], indicators, results), chosen,
-                        rank_intervals(ranking, samples), {k: v for k, v in layers.items()
+                        rank_intervals(ranking, samples), {k: v for k, v in visible.items()
                                                               if k in MAP_KINDS}, versions,
-                        layer_sources(layers), selection, reports,
+                        layer_sources(visible), selection, reports,
                         travel_layer(store, profile) if travel_map else None)

@@ -32,7 +32,8 @@ class ExportRecord:
     selection; empty: every post), shortlist request (limits per country and per border), and
     the result: rank and score of each ranked post, its rehabilitation cost (USD; shortlists
     and budgets depend on it) and the shortlisted post ids; the surge scenarios shown
-    (``access_parts.surge_entry``) and their tables (``access_parts.surge_table``). Times
+    (``access_parts.surge_entry``) and their tables (``access_parts.surge_table``); what was
+    done to each sensitive layer (``precision``) and for whom (``exported_by``). Times
     are UTC (ISO 8601)."""
 
     software: str
@@ -55,6 +56,9 @@ class ExportRecord:
     costs: dict[str, float | None] = field(default_factory=dict)  # USD, per ranked post
     surges: dict[str, dict] = field(default_factory=dict)  # saved scenario name -> its numbers and origin
     surge_results: dict[str, dict[str, list[int | None]]] = field(default_factory=dict)  # -> its table
+    # each sensitive layer kind -> "full", "coarsened" or "withheld" (protection.audit.treatment)
+    precision: dict[str, str] = field(default_factory=dict)
+    exported_by: str = ""  # the user the export was written for
     format: str = RECORD_FORMAT
 
     @property
@@ -108,7 +112,8 @@ def make_record(profile: Profile, lang: str, versions: list[Version], ranking: R
                 min_per_border: dict[str, int] | None = None,
                 max_per_border: dict[str, int] | None = None,
                 selection: Selection | None = None,
-                surges: tuple[SurgeReport, ...] = ()) -> ExportRecord:
+                surges: tuple[SurgeReport, ...] = (), precision: dict[str, str] | None = None,
+                exported_by: str = "") -> ExportRecord:
     """The record of one export, created now."""
     selection = selection or Selection()
     table = ranking.table
@@ -129,6 +134,7 @@ def make_record(profile: Profile, lang: str, versions: list[Version], ranking: R
         costs=_costs(table),
         surges={s.name: surge_entry(s.scenario, s.origin) for s in surges},
         surge_results={s.name: surge_table(s.run) for s in surges},
+        precision=dict(precision or {}), exported_by=exported_by,
     )
 
 

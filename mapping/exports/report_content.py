@@ -15,6 +15,7 @@ from typing import Any
 from .. import __version__
 from ..i18n import catalogue, format_day, format_number, format_percent, t
 from ..i18n.quantities import format_quantity, is_missing, unit_digits, value_word
+from ..protection.grid import CELL_KM
 from ..scoring.ahp import CR_LIMIT
 from ..scoring.explain import label
 from ..scoring.selection import BORDER_COLUMN, border_name
@@ -138,6 +139,8 @@ class _Builder:
             caption += " " + self.t("report_access.travel.caption",
                                     mode=self.t(f"access.mode.{travel.surface.mode}"),
                                     season=self.t(f"report_access.season.{self.bundle.profile.access.season}"))
+        if set(self.bundle.record.precision.values()) - {"full"}:  # a sensitive layer coarsened or left out
+            caption += " " + self.t("protection.coarse_note", cell=CELL_KM)
         return Section(self.t("report.map.title"), [Image(self.maps.overview(), caption, 17.0)])
 
     def shortlist(self) -> Section:

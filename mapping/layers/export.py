@@ -16,8 +16,12 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
+from ..accounts.roles import Viewer
 from ..i18n import Term
 from ..outputs import read_back, replacing
+from ..protection.audit import treatment
+from ..protection.levels import ProtectionError, layer_levels
+from ..protection.shown import shown_layer
 from ..tables import inert_table, write_table
 from .schema import get_kind
 from .store import LayerStore, StoreError
@@ -27,10 +31,13 @@ DRIVERS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON", ".kml": "
 SPREADSHEETS = ("CSV", "XLSX")
 
 
-def export_layer(store: LayerStore, kind: str, target: Path) -> Path:
-    """Write the current ``kind`` layer to ``target``, in the format its suffix names (``DRIVERS``;
-    ``.tif`` for the population raster); a CSV or XLSX of points has ``X`` and ``Y`` columns, of
-    lines or polygons a ``WKT`` column. Refuses to write over the store or one of its files."""
+def export_layer(store: LayerStore, kind: str, target: Path, viewer: Viewer) -> dict[str, str]:
+    """Write the current ``kind`` layer as ``viewer`` may see it (``protection.shown``: a
+    sensitive layer coarsened or withheld) to ``target``, in the format its suffix names
+    (``DRIVERS``; ``.tif`` for the population raster); a CSV or XLSX of points has ``X`` and
+    ``Y`` columns, of lines or polygons a ``WKT`` column. Refuses to write over the store or one
+    of its files, and a layer withheld from ``viewer`` (``ProtectionError`` ``withheld``).
+    Returns what was done to the layer when it is sensitive (``protection.audit.treatment``)."""
     target = Path(target)
     if store.owns(target):
         raise StoreError("export_over_store", target=str(target))
@@ -40,22 +47,29 @@ def export_layer(store: LayerStore, kind: str, target: Path) -> Path:
             raise StoreError("no_layer", kind=Term(f"kinds.{kind}"))
         with replacing(target) as partial:
             shutil.copyfile(source, partial)  # the GeoTIFF byte for byte, as it was imported
-        return target
+        return {}
     layer = store.read(kind)
     if layer is None:
         raise StoreError("no_layer", kind=Term(f"kinds.{kind}"))
+    level = layer_levels(store)[kind]
+    how = treatment({kind: level}, viewer)
+    layer = shown_layer(kind, layer, level, viewer)
+    if layer is None:
+        raise ProtectionError("withheld", kind=Term(f"kinds.{kind}"),
+                              level=Term(f"accounts.levels.{level.label}"))
     driver = DRIVERS.get(target.suffix.lower())
     if driver is None:
         raise StoreError("unknown_export_format", suffix=target.suffix, formats=", ".join(DRIVERS))
     points = get_kind(kind).geometry_types == ("Point",)
     if driver == "XLSX":
-        return write_table(spreadsheet_frame(layer, points), target, index=False, round_values=False)
+        write_table(spreadsheet_frame(layer, points), target, index=False, round_values=False)
+        return how
     if driver == "CSV":
         layer = inert_table(layer).set_geometry(layer.geometry.name)
     options = {"GEOMETRY": "AS_XY" if points else "AS_WKT"} if driver == "CSV" else None
     with replacing(target, verify=read_back(len(layer))) as partial:
         pyogrio.write_dataframe(layer, partial, layer=kind, driver=driver, layer_options=options)
-    return target
+    return how
 
 
 def spreadsheet_frame(layer: gpd.GeoDataFrame, points: bool) -> pd.DataFrame:

@@ -29,6 +29,7 @@ from ..access.scenario import SurgeScenario
 from ..access.settings import TRAVEL_MODES, TravelSettings, as_dict, settings_from_dict
 from ..access.surface import Surface
 from ..access.surge import simulate
+from ..accounts.roles import Role, Sensitivity, Viewer
 from ..errors import BordermapError
 from ..i18n import t
 from ..layers.raster_checks import RasterError
@@ -36,6 +37,15 @@ from ..layers.store import LayerStore
 from ..layers.user_store import default_store_location, open_store
 from ..maps import NUMBERED_RANKS, base_map
 from ..project import Bounds, Project, load_settings, project_of, view_bounds
+from ..protection.levels import layer_levels
+from ..protection.shown import (
+    limited_kinds,
+    shown_indicators,
+    shown_layer,
+    shown_ranking,
+    shown_run,
+    shown_sites,
+)
 from ..raster_overlay import Overlay, population_overlay
 from ..scoring.explain import results_table
 from ..scoring.pipeline import travel_modes
@@ -46,6 +56,7 @@ from ..scoring.selection import country_names as names_of
 from ..scoring.sensitivity import rank_intervals
 from ..web_assets import localise
 from . import error_text
+from . import viewer as session
 
 
 @dataclass(frozen=True)
@@ -96,6 +107,38 @@ def project(path: str, version: int) -> Project:
 def layer(path: str, version: int, kind: str) -> gpd.GeoDataFrame | None:
     """The current layer of ``kind``, read once per version (EPSG:4326), or None."""
     return open_store(path).read(kind)
+
+
+def levels(path: str) -> dict[str, Sensitivity]:
+    """Each vector kind's sensitivity level, read at each run (a change of level makes no version)."""
+    return layer_levels(open_store(path))
+
+
+def limited(path: str, viewer: Viewer) -> dict[str, str]:
+    """The kinds ``viewer`` sees coarsened or not at all, with their levels (a cache key)."""
+    found = levels(path)
+    return {kind: found[kind].label for kind in limited_kinds(found, viewer)}
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _shown(path: str, version: int, kind: str, level: str, role: str) -> gpd.GeoDataFrame | None:
+    return shown_layer(kind, layer(path, version, kind), Sensitivity.parse(level), Viewer("", Role(role)))
+
+
+def shown(path: str, version: int, kind: str, viewer: Viewer) -> gpd.GeoDataFrame | None:
+    """The ``kind`` layer as ``viewer`` may see it (``mapping.protection.shown``): what every
+    page draws, tables and explains; the ranking itself is computed on ``layer``."""
+    level = levels(path).get(kind, Sensitivity.PUBLIC)
+    if viewer.sees_full(level):
+        return layer(path, version, kind)
+    return _shown(path, version, kind, level.label, viewer.role.value)
+
+
+def shown_layers(path: str, version: int) -> dict[str, gpd.GeoDataFrame]:
+    """Every current vector layer as the session's viewer may see it (withheld ones left out)."""
+    viewer = session.current()
+    found = {kind: shown(path, version, kind, viewer) for kind in layers(path, version)}
+    return {kind: layer for kind, layer in found.items() if layer is not None}
 
 
 def layers(path: str, version: int) -> dict[str, gpd.GeoDataFrame]:
@@ -155,27 +198,35 @@ def overlay(path: str, version: int) -> Overlay | None:
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _base(path: str, version: int, lang: str, opacity: float, tiles: str | None, notes: bool,
-          view: Bounds | None, symbols: tuple[str, ...] | None = None) -> folium.Map:
-    shown = {kind: found for kind in ("countries", "borders")
-             if (found := layer(path, version, kind)) is not None}
-    prepared = derived.map_layers(open_store(path), lambda kind: layer(path, version, kind))
-    return localise(base_map(shown, lang, overlay(path, version), opacity, tiles, notes, prepared,
+          view: Bounds | None, symbols: tuple[str, ...] | None, role: str,
+          limits: tuple[tuple[str, str], ...]) -> folium.Map:
+    """``role``: the viewer's, ``limits``: the kinds they see limited and their levels."""
+    viewer = Viewer("", Role(role))
+    outlines = {kind: found for kind in ("countries", "borders")
+                if (found := shown(path, version, kind, viewer)) is not None}
+    prepared = derived.map_layers(open_store(path), lambda kind: shown(path, version, kind, viewer), lang,
+                                  dict(limits))
+    return localise(base_map(outlines, lang, overlay(path, version), opacity, tiles, notes, prepared,
                              view, symbols))
 
 
 def base(path: str, version: int, lang: str, opacity: float, tiles: str | None,
          notes: bool = False, symbols: tuple[str, ...] | None = None) -> folium.Map:
-    """The map without posts, built once per store version, language, opacity and basemap
-    (``notes``: with the kinds of delegate notes in the legend; ``symbols``: legend rows of the
-    page's own symbols, in place of the posts' ranks).
+    """The map without posts as the session's viewer may see it (``shown``), built once per
+    store version, language, opacity, basemap and what the viewer sees limited (``notes``: with
+    the kinds of delegate notes in the legend; ``symbols``: legend rows of the page's own
+    symbols, in place of the posts' ranks).
 
     Each call returns a copy: streamlit-folium renames the elements of the map it draws and
     attaches the posts to it, so a map drawn twice would point at names that no longer exist.
     It opens on the project's data (``project.view_bounds``).
     """
-    shown = {kind: layer(path, version, kind) for kind in ("posts", "borders", "countries")}
-    view = view_bounds(shown, project(path, version).countries)
-    return copy.deepcopy(_base(path, version, lang, opacity, tiles, notes, view, symbols))
+    outlines = {kind: layer(path, version, kind) for kind in ("posts", "borders", "countries")}
+    view = view_bounds(outlines, project(path, version).countries)
+    viewer = session.current()
+    limits = tuple(sorted(limited(path, viewer).items()))
+    return copy.deepcopy(_base(path, version, lang, opacity, tiles, notes, view, symbols, viewer.role.value,
+                               limits))
 
 
 def profile_key(profile: Profile) -> str:
@@ -209,12 +260,20 @@ def selected_indicators(path: str, version: int, profile: Profile, selection: Se
     return selection.apply(table, table["border_id"], border_ids(read.get("borders")))
 
 
+def shown_indicator_table(path: str, version: int, profile: Profile) -> pd.DataFrame:
+    """The indicators of ``indicator_table`` as the session's viewer may see them: distances to
+    layers they see coarsened rounded up to whole grid cells (``protection.shown``)."""
+    return shown_indicators(indicator_table(path, version, profile), levels(path), session.current())
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
-def _ranked(path: str, version: int, key: str, lang: str, day: str,
-            chosen: str) -> tuple[Ranking, pd.DataFrame]:
+def _ranked(path: str, version: int, key: str, lang: str, day: str, chosen: str, role: str,
+            limits: tuple[tuple[str, str], ...]) -> tuple[Ranking, pd.DataFrame]:
+    """``role``: the viewer's, ``limits``: the kinds they see limited (the cache key)."""
     profile = profile_from_dict(json.loads(key))
     table = selected_indicators(path, version, profile, Selection.from_dict(json.loads(chosen)), day)
-    ranking = score(table, profile)
+    ranking = shown_ranking(score(table, profile), {k: Sensitivity.parse(v) for k, v in limits},
+                            Viewer("", Role(role)))
     return ranking, results_table(ranking, lang, top=TABLE_ROWS)
 
 
@@ -226,9 +285,13 @@ def ranked(path: str, version: int, profile: Profile, lang: str,
            selection: Selection | None = None) -> tuple[Ranking, pd.DataFrame]:
     """The ranking under ``profile`` of the posts of ``selection`` (all by default) and its
     results table in ``lang`` (cached); the first ``TABLE_ROWS`` posts have their explanation
-    (``explain_row`` gives any other's)."""
+    (``explain_row`` gives any other's). Scores and ranks are computed on the full layers, the
+    same for every viewer; the values explained are as the session's viewer may see them
+    (``protection.shown.shown_ranking``)."""
+    viewer = session.current()
     return _ranked(path, version, profile_key(profile), lang, today(),
-                   selection_key(selection or Selection()))
+                   selection_key(selection or Selection()), viewer.role.value,
+                   tuple(sorted(limited(path, viewer).items())))
 
 
 def ranking_or_stop(page: Page) -> tuple[Ranking, pd.DataFrame]:
@@ -326,23 +389,30 @@ def _mode_minutes(path: str, version: int, settings: str, origin: str, mode: str
     """Minutes from ``origin`` to every site by ``mode`` (the sites' positions do not depend on
     the scenario's capacities: one run per origin and mode)."""
     by_mode = {mode: surface(path, version, settings_from_dict(json.loads(settings)), mode)}
-    return origin_minutes(by_mode, Origin.from_key(origin), sites(path, version))[mode]
+    defaults = SurgeScenario()
+    placed = _sites(path, version, defaults.throughput_per_staff_hour, defaults.hours_per_day)
+    return origin_minutes(by_mode, Origin.from_key(origin), placed)[mode]
 
 
 def sites(path: str, version: int, scenario: SurgeScenario | None = None) -> gpd.GeoDataFrame:
-    """The sites people go to (``surge_sites``): the placed posts with their capacity under
+    """The sites people go to (``surge_sites``) as the session's viewer may see them
+    (``protection.shown.shown_sites``): the placed posts with their capacity under
     ``scenario``'s throughput and hours (the defaults when None), and the unofficial crossings."""
     scenario = scenario or SurgeScenario()
-    return _sites(path, version, scenario.throughput_per_staff_hour, scenario.hours_per_day)
+    placed = _sites(path, version, scenario.throughput_per_staff_hour, scenario.hours_per_day)
+    return shown_sites(placed, levels(path), session.current())
 
 
 def surge(path: str, version: int, settings: TravelSettings, scenario: SurgeScenario,
           origin: Origin) -> SurgeRun:
     """``scenario`` simulated from ``origin``. The surfaces, the sites (with their capacities,
     which depend on the scenario's throughput and hours) and the minutes from the origin to
-    every site by each mode used are cached, so a change of numbers only simulates again."""
-    placed = sites(path, version, scenario)
+    every site by each mode used are cached, so a change of numbers only simulates again. The
+    run is simulated on the sites where they are and shown as the session's viewer may see it
+    (``protection.shown.shown_run``)."""
+    placed = _sites(path, version, scenario.throughput_per_staff_hour, scenario.hours_per_day)
     key = json.dumps(as_dict(settings), sort_keys=True)
     minutes = {mode: np.full(len(placed), np.inf) for mode in TRAVEL_MODES}
     minutes |= {mode: _mode_minutes(path, version, key, origin.key(), mode) for mode in used_modes(scenario)}
-    return SurgeRun(simulate(scenario, placed, minutes), placed, minutes)
+    return shown_run(SurgeRun(simulate(scenario, placed, minutes), placed, minutes), levels(path),
+                     session.current())

@@ -1,0 +1,72 @@
+"""The audit log of exports (records collection ``audit``, one record per export): who, when
+(UTC, ISO 8601), what (the command or page, the file's name, its kind), at which precision,
+and the sensitive layers concerned with what was done to each (``full``, ``coarsened``,
+``withheld``). Administrators (``Permission.ACCOUNTS``) read and export it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+
+import pandas as pd
+
+from ..accounts.roles import Permission, Sensitivity, Viewer
+from ..i18n import t
+from ..layers.store import LayerStore
+from ..tables import write_table
+
+COLLECTION = "audit"
+TREATMENTS = ("full", "coarsened", "withheld")
+PRECISIONS = ("full", "coarsened", "public")
+FIELDS = ("time", "user", "role", "local", "what", "file", "kind", "precision", "layers")
+
+
+def treatment(levels: Mapping[str, Sensitivity], viewer: Viewer) -> dict[str, str]:
+    """Each kind above public and what ``viewer``'s copy does with it: ``full``, ``coarsened``
+    (restricted points; lines and polygons are withheld) or ``withheld`` (confidential)."""
+    return {kind: "full" if viewer.sees_full(level) else
+            "coarsened" if level < Sensitivity.CONFIDENTIAL else "withheld"
+            for kind, level in sorted(levels.items()) if level > Sensitivity.PUBLIC}
+
+
+def precision_of(layers: Mapping[str, str]) -> str:
+    """``full`` when a sensitive layer was written at full precision, ``coarsened`` when every
+    sensitive layer was coarsened or withheld, ``public`` when none was concerned."""
+    return "full" if "full" in layers.values() else "coarsened" if layers else "public"
+
+
+def log_export(store: LayerStore, viewer: Viewer, what: str, file: str, kind: str,
+               layers: Mapping[str, str]) -> dict:
+    """Append one export to the log: ``what`` the command (``export``, ``layers export``, or
+    the app page), ``file`` the file's name, ``kind`` its format, ``layers`` as ``treatment``
+    gives them. Returns the record written."""
+    record = {"time": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "user": viewer.name,
+              "role": viewer.role.value, "local": viewer.local, "what": what, "file": file, "kind": kind,
+              "precision": precision_of(layers), "layers": dict(layers)}
+    store.save_record(COLLECTION, f"{record['time']}-{uuid.uuid4().hex[:8]}", record)
+    return record
+
+
+def audit_records(store: LayerStore, viewer: Viewer) -> list[dict]:
+    """Every export logged, oldest first (``viewer`` needs ``Permission.ACCOUNTS``)."""
+    viewer.require(Permission.ACCOUNTS)
+    return store.records(COLLECTION)
+
+
+def audit_frame(store: LayerStore, viewer: Viewer, lang: str) -> pd.DataFrame:
+    """The log as a table in ``lang``, oldest first; layers as ``kind: treatment``."""
+    rows = audit_records(store, viewer)
+    table = pd.DataFrame([{name: row.get(name) for name in FIELDS} for row in rows], columns=list(FIELDS))
+    table["layers"] = ["; ".join(f"{kind}: {t(f'protection.treatments.{how}', lang)}"
+                                 for kind, how in (layers or {}).items() if how in TREATMENTS)
+                       for layers in table["layers"]]
+    table["precision"] = [t(f"protection.precisions.{p}", lang) if p in PRECISIONS else "-"
+                          for p in table["precision"]]
+    return table.rename(columns={name: t(f"protection.audit.{name}", lang) for name in FIELDS})
+
+
+def write_audit(store: LayerStore, viewer: Viewer, target: Path, lang: str) -> Path:
+    """Write the log to ``target`` (.csv or .xlsx), formulas neutralised, whole or not at all."""
+    return write_table(audit_frame(store, viewer, lang), target, lang, index=False, round_values=False)

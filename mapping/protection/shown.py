@@ -1,0 +1,210 @@
+"""What a viewer may see of the layers: the one place where sensitive layers are coarsened
+or withheld, applied before anything is drawn, tabled, explained or exported.
+
+A layer whose sensitivity level is above the viewer's clearance (``Viewer.sees_full``):
+
+- ``confidential``: withheld entirely;
+- ``restricted``, points (unofficial crossings, flows, incidents, settlements): each point
+  moved to the centre of its 10 km cell of the equal-area grid (``grid``), the points of one
+  cell and group merged into one with their count (``features``), identifying text (names,
+  ids, links to other layers) dropped, the source kept where the merged rows agree; the id
+  becomes the cell's (``cell-<column>-<row>``);
+- ``restricted``, lines and polygons (roads, rivers, lakes, borders, countries when an
+  administrator restricts them): withheld, since snapping a line to a grid would distort it
+  without hiding where it runs.
+
+For crossings the level applies to the unofficial rows; official crossings stay as they are.
+Coarsened layers carry ``features`` and ``coarsened`` columns for popups and exports.
+
+The ranking is computed on the full layers (the same for everyone in a workshop); what it
+says about a restricted layer is shown rounded (``shown_indicators``, ``shown_ranking``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+import geopandas as gpd
+import pandas as pd
+
+from ..accounts.roles import Sensitivity, Viewer
+from ..i18n import t
+from ..inputs import Layers
+from ..layers.schema import POINT, get_kind
+from ..scoring.rank import Ranking
+from .grid import CELL_KM, cells, rounded_km
+
+if TYPE_CHECKING:  # the surge runs import the maps, which label coarsened points from here
+    from ..access.run import SurgeRun
+
+COUNT = "features"  # how many stored features a coarsened point stands for
+COARSENED = "coarsened"  # True on coarsened rows
+
+
+@dataclass(frozen=True)
+class Merge:
+    """How the points of one cell are merged: rows with the same ``group`` values make one
+    point; ``kept`` text stays when all merged rows agree; ``summed`` numbers add up; the
+    most recent of ``latest`` dates is kept. Every other column is dropped (set empty)."""
+
+    group: tuple[str, ...] = ()
+    kept: tuple[str, ...] = ()
+    summed: tuple[str, ...] = ()
+    latest: tuple[str, ...] = ()
+
+
+MERGES: dict[str, Merge] = {  # ``source`` (provenance) is kept where the merged rows agree
+    "crossings": Merge(group=("kind",), kept=("iso3_a", "iso3_b", "modes", "season", "confidence", "source"),
+                       summed=("est_daily_crossings",), latest=("last_observed",)),
+    "flows": Merge(group=("period_start", "period_end"), kept=("source",), summed=("daily_in", "daily_out")),
+    "incidents": Merge(group=("kind",), kept=("source",), latest=("date",)),
+    "settlements": Merge(kept=("iso3", "admin1", "source"), summed=("population",)),
+}
+
+# the indicators that measure a distance to a feature of a levelled kind (km)
+DISTANCE_INDICATORS = {"unofficial_nearest_km": "crossings"}
+
+
+def sensitive_rows(kind: str, layer: gpd.GeoDataFrame) -> pd.Series:
+    """The rows of ``layer`` the kind's level applies to: the unofficial rows of crossings,
+    every row of other kinds."""
+    if kind == "crossings":
+        return (layer["kind"] != "official").fillna(True).astype(bool)
+    return pd.Series(True, index=layer.index)
+
+
+def coarsen(kind: str, layer: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``layer`` (points) with its sensitive rows moved to their cell's centre and merged per
+    cell (see the module); the other rows as they are. Columns: the layer's, ``features`` and
+    ``coarsened``; the same CRS."""
+    merge = MERGES.get(kind, Merge())
+    id_column = get_kind(kind).id_column
+    hidden = sensitive_rows(kind, layer).to_numpy()
+    kept = layer[~hidden].assign(**{COUNT: 1, COARSENED: False})
+    rows = layer[hidden & layer.geometry.notna().to_numpy() & ~layer.geometry.is_empty.to_numpy()]
+    if rows.empty:
+        return gpd.GeoDataFrame(kept, geometry=layer.geometry.name, crs=layer.crs)
+    column, row, centres = cells(rows.geometry)
+    frame = pd.DataFrame(rows.drop(columns=rows.geometry.name))
+    frame["_cell"] = [f"cell-{c}-{r}" for c, r in zip(column, row, strict=True)]
+    frame["_x"], frame["_y"] = centres.x.to_numpy(), centres.y.to_numpy()
+    grouped = frame.groupby(["_cell", *merge.group], dropna=False, sort=True)
+    parts = {"_x": grouped["_x"].first(), "_y": grouped["_y"].first(), COUNT: grouped.size()}
+    for name in merge.kept:  # the value all merged rows share, else empty
+        first = grouped[name].first().astype(object)
+        parts[name] = first.where(grouped[name].nunique() == 1, None)
+    parts |= {name: grouped[name].sum(min_count=1) for name in merge.summed}
+    parts |= {name: grouped[name].max() for name in merge.latest}
+    merged = pd.DataFrame(parts).reset_index()
+    merged[id_column] = merged["_cell"]
+    merged[COARSENED] = True
+    columns = [c for c in layer.columns if c != layer.geometry.name]
+    for name in columns:
+        if name not in merged:
+            merged[name] = None
+    points = gpd.GeoDataFrame(merged[[*columns, COUNT, COARSENED]],
+                              geometry=gpd.points_from_xy(merged["_x"], merged["_y"]), crs=layer.crs)
+    points = points.rename_geometry(layer.geometry.name) if layer.geometry.name != "geometry" else points
+    for name in merged.columns.intersection(columns):
+        if name in layer and layer[name].dtype != object:
+            points[name] = points[name].astype(layer[name].dtype)
+    return gpd.GeoDataFrame(pd.concat([kept, points], ignore_index=True), geometry=layer.geometry.name,
+                            crs=layer.crs)
+
+
+def coarse_label(count: int, lang: str) -> str:
+    """The label of a coarsened point in ``lang``: the position is a cell's centre, standing
+    for ``count`` features."""
+    return t("protection.coarse_label", lang, cell=CELL_KM, count=count)
+
+
+def shown_layer(kind: str, layer: gpd.GeoDataFrame | None, level: Sensitivity,
+                viewer: Viewer) -> gpd.GeoDataFrame | None:
+    """What ``viewer`` may see of the ``kind`` layer at sensitivity ``level``: the layer, its
+    points coarsened, or None (withheld); see the module."""
+    if layer is None or viewer.sees_full(level):
+        return layer
+    if level >= Sensitivity.CONFIDENTIAL or get_kind(kind).geometry_types != POINT:
+        return None
+    return coarsen(kind, layer)
+
+
+def shown_layers(layers: Mapping[str, gpd.GeoDataFrame], levels: Mapping[str, Sensitivity],
+                 viewer: Viewer) -> dict[str, gpd.GeoDataFrame]:
+    """Every layer of ``layers`` as ``viewer`` may see it (withheld ones left out)."""
+    shown = {kind: shown_layer(kind, layer, levels.get(kind, Sensitivity.PUBLIC), viewer)
+             for kind, layer in layers.items()}
+    return {kind: layer for kind, layer in shown.items() if layer is not None}
+
+
+def shown_inputs(layers: Layers, levels: Mapping[str, Sensitivity], viewer: Viewer) -> Layers:
+    """``layers`` as ``viewer`` may see them (the posts and the population raster unchanged)."""
+    changes = {kind: shown_layer(kind, getattr(layers, kind), levels.get(kind, Sensitivity.PUBLIC), viewer)
+               for kind in ("crossings", "borders", "roads", "settlements", "flows", "incidents", "rivers",
+                            "lakes", "countries")}
+    return replace(layers, **changes)
+
+
+def shown_sites(sites: gpd.GeoDataFrame, levels: Mapping[str, Sensitivity],
+                viewer: Viewer) -> gpd.GeoDataFrame:
+    """A surge scenario's sites (``access.routing.surge_sites``) as ``viewer`` may see them: the
+    unofficial crossings moved to their cell's centre and named by their cell when crossings are
+    restricted to them, left out when confidential; ``site_id`` kept (it joins the results)."""
+    level = levels.get("crossings", Sensitivity.PUBLIC)
+    unofficial = (sites["site_kind"] == "unofficial").to_numpy()
+    if viewer.sees_full(level) or not unofficial.any():
+        return sites
+    if level >= Sensitivity.CONFIDENTIAL:
+        return sites[~unofficial]
+    shown = sites.copy()
+    column, row, centres = cells(sites.geometry[unofficial])
+    shown.loc[unofficial, "name"] = [f"cell-{c}-{r}" for c, r in zip(column, row, strict=True)]
+    shown.loc[unofficial, shown.geometry.name] = centres.to_numpy()
+    return shown
+
+
+def shown_run(run: SurgeRun, levels: Mapping[str, Sensitivity], viewer: Viewer) -> SurgeRun:
+    """A simulated surge as ``viewer`` may see it: its sites by ``shown_sites``, and the
+    unofficial crossings named by their cell in its tables (by "—" when crossings are
+    confidential to them); the numbers unchanged."""
+    sites = shown_sites(run.sites, levels, viewer)
+    if sites is run.sites:
+        return run
+    names = dict(zip(sites["site_id"].astype(str), sites["name"], strict=True))
+
+    def renamed(table: pd.DataFrame) -> pd.DataFrame:
+        unofficial = (table["site_kind"] == "unofficial").to_numpy()
+        named = table["name"].astype(object).to_numpy().copy()
+        named[unofficial] = [names.get(str(s), "—") for s in table["post_id"].to_numpy()[unofficial]]
+        kept = "category" if isinstance(table["name"].dtype, pd.CategoricalDtype) else object
+        return table.assign(name=pd.Series(named, index=table.index).astype(kept))
+
+    result = replace(run.result, summary=renamed(run.result.summary), daily=renamed(run.result.daily))
+    return replace(run, sites=sites, result=result)
+
+
+def limited_kinds(levels: Mapping[str, Sensitivity], viewer: Viewer) -> list[str]:
+    """The kinds ``viewer`` sees coarsened or not at all."""
+    return [kind for kind, level in levels.items() if not viewer.sees_full(level)]
+
+
+def shown_indicators(table: pd.DataFrame, levels: Mapping[str, Sensitivity], viewer: Viewer,
+                     prefix: str = "") -> pd.DataFrame:
+    """``table`` with each distance to a layer ``viewer`` sees coarsened rounded up to whole
+    cells (``grid.rounded_km``); ``prefix``: of the column names (``value:`` in a ranking)."""
+    limited = [f"{prefix}{column}" for column, kind in DISTANCE_INDICATORS.items()
+               if not viewer.sees_full(levels.get(kind, Sensitivity.PUBLIC)) and f"{prefix}{column}" in table]
+    if not limited:
+        return table
+    shown = table.copy()
+    for column in limited:
+        shown[column] = pd.to_numeric(shown[column], errors="coerce").map(rounded_km)
+    return shown
+
+
+def shown_ranking(ranking: Ranking, levels: Mapping[str, Sensitivity], viewer: Viewer) -> Ranking:
+    """``ranking`` with the same scores and ranks, its values of distances to layers ``viewer``
+    sees coarsened rounded up to whole cells: what explanations are written from."""
+    return replace(ranking, table=shown_indicators(ranking.table, levels, viewer, "value:"))
