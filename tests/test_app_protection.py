@@ -89,8 +89,8 @@ def test_online_tiles_toggle_only_when_the_project_enables_them(store_path, monk
 def test_gis_staff_set_a_level_on_the_layers_page_and_a_delegate_cannot(store_path, monkeypatch):
     as_viewer(monkeypatch, DELEGATE)
     app = open_app(LAYERS)
-    assert not [b for b in app.button if b.key == "level_button"]
-    assert any("Niveau de sensibilité" in str(list(tb.value.columns)) for tb in app.table)
+    assert not [b for b in app.button if b.key == "level_button"]  # no levels tab for a delegate
+    assert not any("Niveau de sensibilité" in str(list(tb.value.columns)) for tb in app.table)
     as_viewer(monkeypatch, GIS)
     run(app)
     keyed(app.selectbox, "level_kind").set_value("incidents")

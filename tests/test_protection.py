@@ -17,11 +17,13 @@ import pyogrio
 import pytest
 from click.testing import CliRunner
 
+from mapping.accounts import accounts
+from mapping.accounts.accounts import has_accounts
 from mapping.accounts.roles import AccessError, Role, Sensitivity, Viewer, local_viewer
 from mapping.cli import main
 from mapping.exports.bundle import build_bundle
 from mapping.exports.reproduce import read_record
-from mapping.layers.store import GeoPackageStore
+from mapping.layers.store import LayerStore
 from mapping.layers.user_store import open_store
 from mapping.maps import prepare_map_layers
 from mapping.protection.grid import CELL_KM, cells
@@ -50,7 +52,7 @@ def cli(store: Path, *args: str, lang: str = "en"):
     return result
 
 
-def unofficial(store: GeoPackageStore) -> gpd.GeoDataFrame:
+def unofficial(store: LayerStore) -> gpd.GeoDataFrame:
     crossings = store.read("crossings")
     return crossings[crossings["kind"] == "unofficial"]
 
@@ -69,7 +71,11 @@ def assert_coarse(points: gpd.GeoSeries, secret: set[tuple[float, float]]) -> No
 
 
 def add_account(store: Path, name: str, role: str) -> None:
-    GeoPackageStore(store).save_record("accounts", name, {"name": name, "role": role})
+    """An account of ``role`` (after an administrator, since a store's first account is one)."""
+    opened = open_store(store)
+    if not has_accounts(opened):
+        accounts.add_account(opened, "admin", Role.ADMIN, "mot-de-passe-1", "test")
+    accounts.add_account(opened, name, Role.parse(role), "mot-de-passe-1", "test")
 
 
 # ------------------------------------------------------------------ levels and coarsening
