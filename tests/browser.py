@@ -6,6 +6,10 @@ test can prove the server asked nothing of the internet. ``Browser`` opens the a
 Chromium with every request to another host blocked and recorded, and knows the few gestures a
 journey needs: wait for the app to settle, switch language, open a page, read the map.
 Screenshots go to ``test-output/journeys/``.
+
+Waiting is by what the app does, not by time, so that a journey holds on a loaded machine (the
+suite runs two journeys at once): ``Browser.settle`` follows the app's runs on the page's
+websocket (``Runs``) and waits for every map to have drawn.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from mapping.i18n import t
 from mapping.layers.user_store import open_store
@@ -33,6 +39,7 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 OUTPUT = ROOT / "test-output" / "journeys"
 VIEWPORT = {"width": 1440, "height": 900}  # a workshop laptop
 SETTLE_MS = 60_000
+MAP_FRAME = "iframe[title='streamlit_folium.st_folium']"
 
 playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 if not Path(CHROMIUM).exists():
@@ -128,6 +135,43 @@ def demo_app(folder: Path) -> Iterator[AppServer]:
     assert server.outside.requests == []
 
 
+class Runs:
+    """The app's script runs as the page's websocket carries them, in the order seen: the
+    reruns the page asks for (a widget changed, a page opened, a map clicked), the runs the
+    server starts and the runs it finishes (not those it stops early for a newer rerun)."""
+
+    DONE = (ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY)
+
+    def __init__(self) -> None:
+        self.seen = self.asked = self.started = self.finished = 0
+
+    def watch(self, websocket) -> None:
+        websocket.on("framesent", self._sent)
+        websocket.on("framereceived", self._received)
+
+    def _sent(self, payload: str | bytes) -> None:
+        if isinstance(payload, bytes):
+            message = BackMsg.FromString(payload)
+            if message.WhichOneof("type") == "rerun_script":
+                self.seen += 1
+                self.asked = self.seen
+
+    def _received(self, payload: str | bytes) -> None:
+        if isinstance(payload, bytes):
+            message = ForwardMsg.FromString(payload)
+            kind = message.WhichOneof("type")
+            if kind == "new_session":
+                self.seen += 1
+                self.started = self.seen
+            elif kind == "script_finished" and message.script_finished in self.DONE:
+                self.seen += 1
+                self.finished = self.seen
+
+    def idle(self) -> bool:
+        """Whether a run finished after the last rerun asked for and none started since."""
+        return self.finished > max(self.asked, self.started)
+
+
 @dataclass
 class Browser:
     """One browser tab on the app, in the journey ``name``."""
@@ -137,14 +181,39 @@ class Browser:
     name: str
     outside: list[str] = field(default_factory=list)
     step: int = 0
+    runs: Runs = field(default_factory=Runs)
 
     def settle(self) -> None:
-        """Wait until the app has finished running after the last action."""
-        self.page.wait_for_timeout(400)
-        self.page.wait_for_function(
-            "() => !document.querySelector('[data-testid=stStatusWidget]')"
-            " && !document.querySelector('[data-stale=true]')", timeout=SETTLE_MS)
+        """Wait until the app has finished running after the last action and drawn it: the
+        server finished a run asked for after the action, the page shows no running or stale
+        element, and every map has drawn (``maps_drawn``)."""
+        self.page.wait_for_timeout(400)  # a click's rerun request leaves the page (a map's after 250 ms)
+        deadline = time.monotonic() + SETTLE_MS / 1000
+        while not (self.runs.idle() and self.still() and self.maps_drawn()):
+            assert time.monotonic() < deadline, (
+                f"the app did not settle in {SETTLE_MS / 1000:.0f} s: runs asked/started/finished "
+                f"{self.runs.asked}/{self.runs.started}/{self.runs.finished}, page still {self.still()}, "
+                f"maps drawn {self.maps_drawn()}")
+            self.page.wait_for_timeout(100)
         self.page.wait_for_timeout(300)
+
+    def still(self) -> bool:
+        """Whether the page shows no running app and no stale element."""
+        return self.page.evaluate("() => !document.querySelector('[data-testid=stStatusWidget]')"
+                                  " && !document.querySelector('[data-stale=true]')")
+
+    def maps_drawn(self) -> bool:
+        """Whether every map frame on the page holds its Leaflet map. While a streamlit-folium
+        map loads its scripts it ignores what the app sends it (a new view, new layers), so an
+        action taken then would be lost on the map until the next run."""
+        for element in self.page.locator(MAP_FRAME).element_handles():
+            frame = element.content_frame()
+            try:
+                if frame is None or not frame.evaluate("() => Boolean(window.map)"):
+                    return False
+            except playwright.Error:  # the frame is being replaced
+                return False
+        return True
 
     def shot(self, what: str) -> None:
         """A screenshot of the whole page, numbered in journey order."""
@@ -193,7 +262,7 @@ class Browser:
 
     def map(self, index: int = 0):
         """The frame of the ``index``-th map on the page, once Leaflet has drawn it."""
-        frame = self.page.frame_locator("iframe[title='streamlit_folium.st_folium']").nth(index)
+        frame = self.page.frame_locator(MAP_FRAME).nth(index)
         frame.locator(".leaflet-container").wait_for(timeout=SETTLE_MS)
         return frame
 
@@ -256,6 +325,7 @@ def browser(app: AppServer, name: str, ready: str = SIDEBAR_READY) -> Iterator[B
         context = chromium.new_context(viewport=VIEWPORT, accept_downloads=True)
         page = context.new_page()
         tab = Browser(page, app, name)
+        page.on("websocket", tab.runs.watch)
 
         def only_the_app(route) -> None:
             if route.request.url.startswith(app.url):

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 from pathlib import Path
 
 import geopandas as gpd
 import pytest
 import shapely
+from filelock import FileLock
 from postgis import postgis_server, postgis_url  # noqa: F401  (fixtures of the PostGIS store tests)
 
 from mapping.access.settings import TRAVEL_MODES, default_settings
@@ -35,14 +37,24 @@ def demo_store_folder(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def demo_travel_folder(demo_store_folder: Path, tmp_path_factory) -> Path:
-    """The demo store with the default profile's travel-time surfaces (foot, motorbike, vehicle)
-    kept in it, computed once per session: tests copy it rather than compute them again."""
-    folder = tmp_path_factory.mktemp("demo-travel") / "store"
-    shutil.copytree(demo_store_folder, folder)
-    store = open_store(folder / "store.gpkg")
-    for mode in TRAVEL_MODES:
-        access_surface(store, store.read, default_settings(), mode)
+def demo_travel_folder(tmp_path_factory) -> Path:
+    """A demo store with the default profile's travel-time surfaces (foot, motorbike, vehicle)
+    kept in it, computed once per test run: tests copy it rather than compute them again, and
+    never write into it. The processes of a pytest-xdist run share it: the first that needs it
+    computes it under a file lock and the others wait for it (as pytest-xdist's documentation
+    does for session fixtures)."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the run's folder, above each worker's own
+    folder = root / "demo-travel" / "store"
+    with FileLock(root / "demo-travel.lock"):
+        if not folder.exists():
+            partial = root / "demo-travel-partial"
+            shutil.rmtree(partial, ignore_errors=True)  # left by a run stopped while computing
+            store = open_store(partial / "store" / "store.gpkg")
+            for mode in TRAVEL_MODES:
+                access_surface(store, store.read, default_settings(), mode)
+            partial.rename(folder.parent)
     return folder
 
 

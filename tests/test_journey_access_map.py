@@ -13,8 +13,7 @@ import shutil
 import time
 
 import pytest
-from browser import Browser, browser, demo_app, plain, words
-from playwright.sync_api import Locator
+from browser import MAP_FRAME, SETTLE_MS, Browser, browser, demo_app, plain, words
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from mapping.layers.user_store import open_store
@@ -63,27 +62,21 @@ def point_at(tab: Browser, lat: float, lon: float) -> dict[str, float]:
     return {"x": x, "y": y}
 
 
-def hover_until_shown(tab: Browser, position: dict[str, float], tooltip: Locator,
-                      seconds: float = 60) -> None:
-    """Point at ``position`` on the map until ``tooltip`` shows: the layer under it may still be
-    drawing when the app has settled (on a busy machine), and a pointer that does not move
-    raises no new hover event, so it leaves the map and comes back."""
-    container = tab.map().locator(".leaflet-container")
-    deadline = time.monotonic() + seconds
-    while True:
-        container.hover(position={"x": 5, "y": 5})
-        container.hover(position=position)
-        try:
-            tooltip.wait_for(timeout=3_000)
-            return
-        except PlaywrightTimeout:
-            if time.monotonic() > deadline:
-                raise
+def centred_on(tab: Browser, lat: float, lon: float) -> bool:
+    """Whether the map soon centres on ``lat``, ``lon`` (degrees, within 1 km): where the app
+    takes the map when a post is chosen."""
+    try:
+        map_frame(tab).wait_for_function(
+            "([lat, lon]) => window.map.getCenter().distanceTo([lat, lon]) < 1000", arg=[lat, lon],
+            timeout=SETTLE_MS)
+    except PlaywrightTimeout:
+        return False
+    return True
 
 
 def shot(tab: Browser, what: str) -> None:
     """A screenshot with the map in view (the app's page scrolls inside its own container)."""
-    tab.page.locator("iframe[title='streamlit_folium.st_folium']").scroll_into_view_if_needed()
+    tab.page.locator(MAP_FRAME).scroll_into_view_if_needed()
     tab.shot(what)
 
 
@@ -102,6 +95,9 @@ def test_a_delegate_reads_travel_times_on_the_map(app):
         tab.settle()
         assert tab.page.get_by_role("radio", name=words("map_access.modes.foot", "fr")).is_checked()
         choose_post(tab, "fr", BASSIKOUNOU)
+        posts = open_store(app.store).read("posts")
+        post = posts.loc[posts["name"] == BASSIKOUNOU].geometry.iloc[0]
+        assert centred_on(tab, post.y, post.x)  # the map goes to the post chosen
         assert legend_once(tab, (words("map_access.legend_bands", "fr"), "≤ 60 min à pied", "≤ 120 min")), \
             legend(tab)
         assert band_fills(tab) == list(reversed(time_band_colours(2)))  # longest drawn first, lightest
@@ -120,10 +116,9 @@ def test_a_delegate_reads_travel_times_on_the_map(app):
         tab.healthy()
         areas_fr = words("map_access.legend_areas", "fr", minutes=120, mode="à pied")
         assert legend_once(tab, (areas_fr,)), legend(tab)
-        posts = open_store(app.store).read("posts")
-        post = posts.loc[posts["name"] == BASSIKOUNOU].geometry.iloc[0]
+        tab.map().locator(".leaflet-container").hover(position=point_at(tab, post.y + 0.04, post.x))
         tooltip = tab.map().locator(".leaflet-tooltip").filter(has_text="ce poste est le plus rapide")
-        hover_until_shown(tab, point_at(tab, post.y + 0.04, post.x), tooltip)
+        tooltip.wait_for(timeout=10_000)
         assert re.search(rf"{BASSIKOUNOU} : [\d ]+ personnes", plain(tooltip.inner_text()))
         shot(tab, "areas-fr")
 
