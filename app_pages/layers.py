@@ -15,7 +15,7 @@ from mapping.layers.diff import changed_columns, listed
 from mapping.layers.findings import ERROR, Finding, fix_message, has_errors
 from mapping.layers.guess import guess_kind
 from mapping.layers.importing import ImportResult, diff_file, import_file
-from mapping.layers.notes import accept_note, dismiss_note, notes, notes_frame, preview_note
+from mapping.layers.notes import accept_note, dismiss_note, note_layer, notes, notes_frame, preview_note
 from mapping.layers.schema import KINDS
 from mapping.layers.store import Version
 from mapping.layers.uploads import saved_upload
@@ -100,12 +100,9 @@ def import_upload(upload, kind: str, options: dict, shown: ImportResult, consent
     shown, no others), and keeps the outcome to show in the next run. ``consent_key``: the
     checkbox that must be ticked first, when the import removes features."""
     try:
-        user = author(Permission.IMPORT, "upload_user")
+        user = author(Permission.IMPORT, "upload_user", kind)
     except BordermapError as error:
         st.session_state["upload_outcome"] = ("error", error_text(error, lang))
-        return
-    if not user:
-        st.session_state["upload_outcome"] = ("error", t("app.user_needed", lang))
         return
     if consent_key is not None and not st.session_state.get(consent_key):
         st.session_state["upload_outcome"] = ("error", t("app.removal_needs_consent", lang))
@@ -126,16 +123,10 @@ def import_upload(upload, kind: str, options: dict, shown: ImportResult, consent
 
 def rollback() -> None:
     """The rollback button's callback, so that the history drawn after it shows the new version."""
-    try:
-        user = author(Permission.ROLLBACK, "rollback_user")
-    except BordermapError as error:
-        st.session_state["rollback_outcome"] = ("error", error_text(error, lang))
-        return
     target = int(st.session_state["rollback_version"])
-    if not user:
-        st.session_state["rollback_outcome"] = ("error", t("app.user_needed", lang))
-        return
     try:
+        kind = next((v.kind for v in store.history() if v.version == target), None)
+        user = author(Permission.ROLLBACK, "rollback_user", kind)
         done = store.rollback(target, user)
         st.session_state["rollback_outcome"] = ("success", t("app.rolled_back", lang, version=target,
                                                              new=done.version))
@@ -147,14 +138,11 @@ def decide(action: str, note_id: str) -> None:
     """Accept or dismiss the note shown when the button was pressed (a button callback, run with
     the name and crossing type as typed); the outcome is shown by the run that follows."""
     try:
-        user = author(Permission.REVIEW_NOTES, "note_user")
+        user = author(Permission.REVIEW_NOTES, "note_user", note_layer(store, note_id))
     except BordermapError as error:
         st.session_state["note_outcome"] = ("error", error_text(error, lang))
         return
     crossing_kind = st.session_state.get("note_crossing_kind") or "unofficial"
-    if not user:
-        st.session_state["note_outcome"] = ("error", t("app.user_needed", lang))
-        return
     try:
         if action == "dismiss":
             dismiss_note(store, note_id, user)

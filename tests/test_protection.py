@@ -27,7 +27,7 @@ from mapping.layers.store import LayerStore
 from mapping.layers.user_store import open_store
 from mapping.maps import prepare_map_layers
 from mapping.protection.grid import CELL_KM, cells
-from mapping.protection.levels import layer_levels, set_level
+from mapping.protection.levels import ProtectionError, layer_levels, set_level
 from mapping.protection.shown import (
     COARSENED,
     COUNT,
@@ -362,3 +362,20 @@ def test_surge_sites_show_unofficial_crossings_by_their_cell(store_copy):
     withheld = shown_sites(sites, levels | {"crossings": Sensitivity.CONFIDENTIAL}, GIS)
     assert withheld["site_kind"].eq("post").all()
     assert shown_sites(sites, levels, GIS) is sites
+
+
+def test_gis_staff_cannot_change_a_level_above_their_clearance(store_copy):
+    """No one lowers the level of a layer they may not see, nor raises one out of their sight."""
+    store = open_store(store_copy)
+    admin, gis = Viewer("root", Role.ADMIN), Viewer("fatou", Role.GIS)
+    set_level(store, "incidents", Sensitivity.CONFIDENTIAL, admin)
+    for level in Sensitivity:
+        with pytest.raises(ProtectionError) as refused:
+            set_level(store, "incidents", level, gis)
+        assert refused.value.code == "above_clearance"
+    with pytest.raises(ProtectionError):
+        set_level(store, "flows", Sensitivity.CONFIDENTIAL, gis)
+    assert layer_levels(store)["incidents"] == Sensitivity.CONFIDENTIAL
+    assert layer_levels(store)["flows"] == Sensitivity.RESTRICTED
+    set_level(store, "flows", Sensitivity.PUBLIC, gis)  # within their clearance
+    assert layer_levels(store)["flows"] == Sensitivity.PUBLIC

@@ -5,7 +5,6 @@ and the sensitive layers concerned with what was done to each (``full``, ``coars
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
@@ -14,7 +13,7 @@ import pandas as pd
 
 from ..accounts.roles import Permission, Sensitivity, Viewer
 from ..i18n import t
-from ..layers.store import LayerStore
+from ..layers.store import LayerStore, now
 from ..tables import write_table
 
 COLLECTION = "audit"
@@ -42,7 +41,7 @@ def log_export(store: LayerStore, viewer: Viewer, what: str, file: str, kind: st
     """Append one export to the log: ``what`` the command (``export``, ``layers export``, or
     the app page), ``file`` the file's name, ``kind`` its format, ``layers`` as ``treatment``
     gives them. Returns the record written."""
-    record = {"time": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "user": viewer.name,
+    record = {"time": now(), "user": viewer.name,
               "role": viewer.role.value, "local": viewer.local, "what": what, "file": file, "kind": kind,
               "precision": precision_of(layers), "layers": dict(layers)}
     store.save_record(COLLECTION, f"{record['time']}-{uuid.uuid4().hex[:8]}", record)
