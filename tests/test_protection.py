@@ -164,6 +164,24 @@ def test_ranking_is_the_same_for_all_and_explained_within_whole_cells_to_delegat
     assert shown_indicators(table, levels, GIS) is table
 
 
+def test_indicators_from_withheld_layers_are_blanked_and_explained_as_withheld(store_copy):
+    store = open_store(store_copy)
+    table, ranking = rank_store(store, nearest_profile())
+    levels = layer_levels(store) | {"crossings": Sensitivity.CONFIDENTIAL, "flows": Sensitivity.CONFIDENTIAL,
+                                    "roads": Sensitivity.RESTRICTED}
+    shown = shown_indicators(table, levels, DELEGATE)
+    blanked = ["unofficial_20km", "unofficial_nearest_km", "daily_crossings", "road_km", "road_class"]
+    assert table[blanked].notna().any().all() and shown[blanked].isna().all().all()
+    assert set(blanked) <= set(shown.attrs["withheld"])
+    pd.testing.assert_frame_equal(shown[["pop_20km", "gap_a_km"]], table[["pop_20km", "gap_a_km"]])
+    explained = shown_ranking(ranking, levels, DELEGATE)
+    pd.testing.assert_frame_equal(explained.table[["score", "rank"]], ranking.table[["score", "rank"]])
+    for lang, word in (("fr", "non communiqué"), ("en", "withheld")):
+        said = " ".join(results_table(explained, lang)["explanation"].dropna())
+        assert word in said and not re.search(r"\d km", said)
+    assert shown_indicators(table, levels, ADMIN) is table
+
+
 # ------------------------------------------------------------------ the CLI
 def test_layers_level_sets_and_lists_and_refuses_the_posts(store_copy):
     assert cli(store_copy, "layers", "level", "incidents", "confidential").exit_code == 0

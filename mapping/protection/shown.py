@@ -17,12 +17,13 @@ For crossings the level applies to the unofficial rows; official crossings stay 
 Coarsened layers carry ``features`` and ``coarsened`` columns for popups and exports.
 
 The ranking is computed on the full layers (the same for everyone in a workshop); what it
-says about a restricted layer is shown rounded (``shown_indicators``, ``shown_ranking``).
+says about a layer is shown as the layer is: distances to a coarsened layer rounded, the
+indicators computed from a withheld layer blanked (``shown_indicators``, ``shown_ranking``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -33,6 +34,7 @@ from ..accounts.roles import Sensitivity, Viewer
 from ..i18n import t
 from ..inputs import Layers
 from ..layers.schema import POINT, get_kind
+from ..scoring.indicators import DISTANCE_COLUMNS, WITHHELD, indicator_kinds
 from ..scoring.rank import Ranking
 from .grid import CELL_KM, cells, rounded_km
 
@@ -62,10 +64,6 @@ MERGES: dict[str, Merge] = {  # ``source`` (provenance) is kept where the merged
     "incidents": Merge(group=("kind",), kept=("source",), latest=("date",)),
     "settlements": Merge(kept=("iso3", "admin1", "source"), summed=("population",)),
 }
-
-# the indicators that measure a distance to a feature of a levelled kind (km)
-DISTANCE_INDICATORS = {"unofficial_nearest_km": "crossings"}
-
 
 def sensitive_rows(kind: str, layer: gpd.GeoDataFrame) -> pd.Series:
     """The rows of ``layer`` the kind's level applies to: the unofficial rows of crossings,
@@ -126,7 +124,7 @@ def shown_layer(kind: str, layer: gpd.GeoDataFrame | None, level: Sensitivity,
     points coarsened, or None (withheld); see the module."""
     if layer is None or viewer.sees_full(level):
         return layer
-    if level >= Sensitivity.CONFIDENTIAL or get_kind(kind).geometry_types != POINT:
+    if withheld_kind(kind, level, viewer):
         return None
     return coarsen(kind, layer)
 
@@ -190,17 +188,42 @@ def limited_kinds(levels: Mapping[str, Sensitivity], viewer: Viewer) -> list[str
     return [kind for kind, level in levels.items() if not viewer.sees_full(level)]
 
 
+def withheld_kind(kind: str, level: Sensitivity, viewer: Viewer) -> bool:
+    """Whether ``viewer`` sees nothing of the ``kind`` layer at ``level`` (see the module)."""
+    return not viewer.sees_full(level) and (level >= Sensitivity.CONFIDENTIAL
+                                            or get_kind(kind).geometry_types != POINT)
+
+
+def measured_kinds(columns: Iterable[str], prefix: str = "") -> set[str]:
+    """The layer kinds the indicators among ``columns`` are computed from
+    (``scoring.indicators.indicator_kinds``); ``prefix``: of the column names."""
+    return {kind for column in columns if column.startswith(prefix)
+            for kind in indicator_kinds(column.removeprefix(prefix))}
+
+
 def shown_indicators(table: pd.DataFrame, levels: Mapping[str, Sensitivity], viewer: Viewer,
                      prefix: str = "") -> pd.DataFrame:
-    """``table`` with each distance to a layer ``viewer`` sees coarsened rounded up to whole
-    cells (``grid.rounded_km``); ``prefix``: of the column names (``value:`` in a ranking)."""
-    limited = [f"{prefix}{column}" for column, kind in DISTANCE_INDICATORS.items()
-               if not viewer.sees_full(levels.get(kind, Sensitivity.PUBLIC)) and f"{prefix}{column}" in table]
-    if not limited:
+    """``table`` as ``viewer`` may see it: each indicator computed from a layer withheld from
+    them blanked (NaN or None, its name listed in ``attrs[WITHHELD]`` so that it is said to be
+    withheld), each distance (km) to a layer they see coarsened rounded up to whole cells
+    (``grid.rounded_km``); ``prefix``: of the column names (``value:`` in a ranking)."""
+    blanked, rounded = [], []
+    for column in table.columns:
+        name = str(column).removeprefix(prefix)
+        kinds = indicator_kinds(name) if str(column).startswith(prefix) else ()
+        seen = [levels.get(kind, Sensitivity.PUBLIC) for kind in kinds]
+        if any(withheld_kind(kind, level, viewer) for kind, level in zip(kinds, seen, strict=True)):
+            blanked.append(column)
+        elif name in DISTANCE_COLUMNS and not all(viewer.sees_full(level) for level in seen):
+            rounded.append(column)
+    if not blanked and not rounded:
         return table
     shown = table.copy()
-    for column in limited:
+    for column in rounded:
         shown[column] = pd.to_numeric(shown[column], errors="coerce").map(rounded_km)
+    for column in blanked:
+        shown[column] = shown[column].where(pd.Series(False, index=shown.index))
+    shown.attrs[WITHHELD] = tuple(str(column).removeprefix(prefix) for column in blanked)
     return shown
 
 
