@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 import geopandas as gpd
 import pandas as pd
 
+from ..access.friction import FRICTION_KINDS
 from ..accounts.roles import Sensitivity, Viewer
 from ..i18n import t
 from ..inputs import Layers
@@ -186,6 +187,14 @@ def shown_run(run: SurgeRun, levels: Mapping[str, Sensitivity], viewer: Viewer) 
 def limited_kinds(levels: Mapping[str, Sensitivity], viewer: Viewer) -> list[str]:
     """The kinds ``viewer`` sees coarsened or not at all."""
     return [kind for kind, level in levels.items() if not viewer.sees_full(level)]
+
+
+def travel_drawn(levels: Mapping[str, Sensitivity], viewer: Viewer) -> bool:
+    """Whether ``viewer`` may see travel times drawn (isochrones, quickest-post areas, the
+    report's travel raster): only when they see in full every layer the friction surface is
+    made of (``access.friction.FRICTION_KINDS``), since the surface shows where, say, an
+    unofficial crossing lets people over a river. Figures of people within T minutes stay."""
+    return all(viewer.sees_full(levels.get(kind, Sensitivity.PUBLIC)) for kind in FRICTION_KINDS)
 
 
 def withheld_kind(kind: str, level: Sensitivity, viewer: Viewer) -> bool:
