@@ -376,7 +376,34 @@ def test_surge_sites_show_unofficial_crossings_by_their_cell(store_copy):
     hidden = (shown["site_kind"] == "unofficial").to_numpy()
     assert_coarse(shown.geometry[hidden], exact_positions(unofficial(store)))
     assert shown["name"][hidden].str.startswith("cell-").all()
-    assert shown[~hidden].equals(sites[~hidden]) and list(shown["site_id"]) == list(sites["site_id"])
+    assert (shown["site_id"][hidden] == shown["name"][hidden]).all() and shown["site_id"].is_unique
+    assert not set(shown["site_id"]) & set(unofficial(store)["crossing_id"].astype(str))
+    assert hidden.sum() < (sites["site_kind"] == "unofficial").sum()  # several crossings share a cell
+    posts = (sites["site_kind"] == "post").to_numpy()
+    assert shown[~hidden].reset_index(drop=True).equals(sites[posts].reset_index(drop=True))
     withheld = shown_sites(sites, levels | {"crossings": Sensitivity.CONFIDENTIAL}, GIS)
     assert withheld["site_kind"].eq("post").all()
     assert shown_sites(sites, levels, GIS) is sites
+
+
+def test_surge_run_tables_name_no_crossing_and_add_people_up_per_cell(store_copy):
+    from mapping.access.routing import origin_around
+    from mapping.access.run import run_surge
+    from mapping.access.scenario import SurgeScenario
+    from mapping.protection.shown import shown_run
+
+    store = open_store(store_copy)
+    scenario = SurgeScenario(people=5_000, days=5, mode_mix={"foot": 1.0}, unofficial_share=0.5)
+    run = run_surge(store, store.read, load_profile().access, scenario, origin_around(-4.91, 15.71, 10))
+    levels = layer_levels(store)
+    secret = set(unofficial(store)["crossing_id"].astype(str))
+    shown = shown_run(run, levels, DELEGATE)
+    for table in (shown.result.summary, shown.result.daily):
+        assert not set(table["post_id"].astype(str)) & secret and not set(table["name"].astype(str)) & secret
+    assert shown.result.summary["arrivals"].sum() == run.result.summary["arrivals"].sum()
+    assert shown.result.daily["arrivals"].sum() == run.result.daily["arrivals"].sum()
+    assert list(shown.sites["site_id"]) == list(shown.result.summary["post_id"].astype(str))
+    assert all(len(m) == len(shown.sites) for m in shown.minutes.values())
+    withheld = shown_run(run, levels | {"crossings": Sensitivity.CONFIDENTIAL}, GIS)
+    assert withheld.result.summary["site_kind"].eq("post").all()
+    assert withheld.result.daily["site_kind"].eq("post").all()

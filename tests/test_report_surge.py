@@ -204,6 +204,13 @@ def test_a_travel_time_profile_shades_the_overview_with_its_time_scale(english, 
     page_png(path, 1, "en-travel-overview")
 
 
+def test_the_record_of_a_public_export_names_sites_by_cell_not_crossing(english, store):
+    crossings = set(store.read("crossings")["crossing_id"].astype(str))
+    recorded = {site for table in english.record.surge_results.values() for site in table}
+    assert recorded and not recorded & crossings
+    assert any(site.startswith("cell-") for site in recorded)  # people went to unofficial crossings
+
+
 def test_travel_times_are_not_drawn_for_a_reader_who_sees_crossings_coarsened(store, tmp_path):
     profile = load_profile(TRAVEL_PROFILE)
     public = build_bundle(store, profile, "fr", top_n=3, samples=20, travel_map=True)

@@ -150,6 +150,7 @@ def build_bundle(store: LayerStore, profile: Profile, lang: str, *, budget: floa
         chosen = shortlist(ranking.table.reset_index(), budget=budget, top_n=top_n,
                            min_per_country=min_per_country, max_per_country=max_per_country,
                            min_per_border=min_per_border, max_per_border=max_per_border)
+    reports = tuple(replace(r, run=shown_run(r.run, levels, viewer)) for r in reports)
     versions = current_versions(store)
     record = make_record(profile, lang, versions, ranking, chosen, reference_date=reference_date,
                          budget=budget, top_n=top_n, min_per_country=min_per_country,
@@ -159,7 +160,6 @@ def build_bundle(store: LayerStore, profile: Profile, lang: str, *, budget: floa
                          exported_by=viewer.name)
     indicators = shown_indicators(indicators, levels, viewer)
     visible = shown_layers(layers, levels, viewer)
-    reports = tuple(replace(r, run=shown_run(r.run, levels, viewer)) for r in reports)
     drawn = travel_drawn(levels, viewer)
     return ExportBundle(lang, record, shown, indicators, results,
                         ranked_posts(layers["posts"], indicators, results), chosen,

@@ -31,6 +31,7 @@ import geopandas as gpd
 import pandas as pd
 
 from ..access.friction import FRICTION_KINDS
+from ..access.settings import TRAVEL_MODES
 from ..accounts.roles import Sensitivity, Viewer
 from ..i18n import t
 from ..inputs import Layers
@@ -85,9 +86,9 @@ def coarsen(kind: str, layer: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     rows = layer[hidden & layer.geometry.notna().to_numpy() & ~layer.geometry.is_empty.to_numpy()]
     if rows.empty:
         return gpd.GeoDataFrame(kept, geometry=layer.geometry.name, crs=layer.crs)
-    column, row, centres = cells(rows.geometry)
+    names, centres = cell_names(rows.geometry)
     frame = pd.DataFrame(rows.drop(columns=rows.geometry.name))
-    frame["_cell"] = [f"cell-{c}-{r}" for c, r in zip(column, row, strict=True)]
+    frame["_cell"] = names
     frame["_x"], frame["_y"] = centres.x.to_numpy(), centres.y.to_numpy()
     grouped = frame.groupby(["_cell", *merge.group], dropna=False, sort=True)
     parts = {"_x": grouped["_x"].first(), "_y": grouped["_y"].first(), COUNT: grouped.size()}
@@ -146,42 +147,85 @@ def shown_inputs(layers: Layers, levels: Mapping[str, Sensitivity], viewer: View
     return replace(layers, **changes)
 
 
-def shown_sites(sites: gpd.GeoDataFrame, levels: Mapping[str, Sensitivity],
-                viewer: Viewer) -> gpd.GeoDataFrame:
-    """A surge scenario's sites (``access.routing.surge_sites``) as ``viewer`` may see them: the
-    unofficial crossings moved to their cell's centre and named by their cell when crossings are
-    restricted to them, left out when confidential; ``site_id`` kept (it joins the results)."""
+def cell_names(points: gpd.GeoSeries) -> tuple[list[str], gpd.GeoSeries]:
+    """The id of each point's cell (``cell-<column>-<row>``) and the cell's centre in the
+    points' CRS: the one naming of coarsened features (layers and surge sites)."""
+    column, row, centres = cells(points)
+    return [f"cell-{c}-{r}" for c, r in zip(column, row, strict=True)], centres
+
+
+def _site_ids(sites: gpd.GeoDataFrame, levels: Mapping[str, Sensitivity], viewer: Viewer) -> pd.Series | None:
+    """Each site's id as ``viewer`` may see it: its own for a post, its cell's for an unofficial
+    crossing coarsened for them, None for one withheld; None when they see every site as it is."""
     level = levels.get("crossings", Sensitivity.PUBLIC)
     unofficial = (sites["site_kind"] == "unofficial").to_numpy()
     if viewer.sees_full(level) or not unofficial.any():
+        return None
+    ids = sites["site_id"].astype(str).astype(object)
+    if withheld_kind("crossings", level, viewer):
+        ids[unofficial] = None
+    else:
+        ids[unofficial] = cell_names(sites.geometry[unofficial])[0]
+    return ids
+
+
+def shown_sites(sites: gpd.GeoDataFrame, levels: Mapping[str, Sensitivity],
+                viewer: Viewer) -> gpd.GeoDataFrame:
+    """A surge scenario's sites (``access.routing.surge_sites``) as ``viewer`` may see them: the
+    unofficial crossings of one cell merged into one site at the cell's centre, named and
+    identified by the cell (``cell_names``) when crossings are coarsened for them, left out when
+    withheld; the posts as they are."""
+    ids = _site_ids(sites, levels, viewer)
+    if ids is None:
         return sites
-    if level >= Sensitivity.CONFIDENTIAL:
-        return sites[~unofficial]
-    shown = sites.copy()
-    column, row, centres = cells(sites.geometry[unofficial])
-    shown.loc[unofficial, "name"] = [f"cell-{c}-{r}" for c, r in zip(column, row, strict=True)]
-    shown.loc[unofficial, shown.geometry.name] = centres.to_numpy()
-    return shown
+    shown = sites[ids.notna().to_numpy()].copy()
+    coarse = (shown["site_kind"] == "unofficial").to_numpy()
+    if coarse.any():
+        names, centres = cell_names(shown.geometry[coarse])
+        shown.loc[coarse, "name"] = names
+        shown.loc[coarse, shown.geometry.name] = centres.to_numpy()
+    shown["site_id"] = ids[ids.notna()].to_numpy()
+    return shown.drop_duplicates("site_id").reset_index(drop=True)
+
+
+SUMMED_SURGE = ("arrivals", "share", *(f"arrivals_{mode}" for mode in TRAVEL_MODES))  # people: added up
+
+
+def _merged(table: pd.DataFrame, ids: Mapping[str, str | None], keys: tuple[str, ...]) -> pd.DataFrame:
+    """A surge table (``post_id`` per site) with its sites' ids as shown (``ids``): rows of
+    withheld sites left out, the rows of one cell (and ``keys``) merged, people added up."""
+    shown = table.assign(post_id=table["post_id"].astype(str).map(ids))
+    shown = shown[shown["post_id"].notna()]
+    unofficial = (shown["site_kind"] == "unofficial").to_numpy()
+    named = shown["name"].astype(object).to_numpy().copy()
+    named[unofficial] = shown["post_id"].to_numpy()[unofficial]
+    shown = shown.assign(name=named)
+    rules = {c: ("sum" if c in SUMMED_SURGE else "first") for c in shown.columns
+             if c not in ("post_id", *keys)}
+    merged = shown.groupby(["post_id", *keys], sort=False, dropna=False).agg(rules).reset_index()
+    merged = merged[table.columns]
+    for column in table.columns:
+        if column != "name":
+            merged[column] = merged[column].astype(table[column].dtype)
+    kept = "category" if isinstance(table["name"].dtype, pd.CategoricalDtype) else object
+    return merged.assign(name=merged["name"].astype(kept))
 
 
 def shown_run(run: SurgeRun, levels: Mapping[str, Sensitivity], viewer: Viewer) -> SurgeRun:
-    """A simulated surge as ``viewer`` may see it: its sites by ``shown_sites``, and the
-    unofficial crossings named by their cell in its tables (by "—" when crossings are
-    confidential to them); the numbers unchanged."""
-    sites = shown_sites(run.sites, levels, viewer)
-    if sites is run.sites:
+    """A simulated surge as ``viewer`` may see it: its sites by ``shown_sites``, its tables
+    with the same sites (people added up per cell, withheld crossings left out) and the
+    minutes to a merged site the shortest of its crossings'. The simulation is unchanged."""
+    ids = _site_ids(run.sites, levels, viewer)
+    if ids is None:
         return run
-    names = dict(zip(sites["site_id"].astype(str), sites["name"], strict=True))
-
-    def renamed(table: pd.DataFrame) -> pd.DataFrame:
-        unofficial = (table["site_kind"] == "unofficial").to_numpy()
-        named = table["name"].astype(object).to_numpy().copy()
-        named[unofficial] = [names.get(str(s), "—") for s in table["post_id"].to_numpy()[unofficial]]
-        kept = "category" if isinstance(table["name"].dtype, pd.CategoricalDtype) else object
-        return table.assign(name=pd.Series(named, index=table.index).astype(kept))
-
-    result = replace(run.result, summary=renamed(run.result.summary), daily=renamed(run.result.daily))
-    return replace(run, sites=sites, result=result)
+    sites = shown_sites(run.sites, levels, viewer)
+    by_site = dict(zip(run.sites["site_id"].astype(str), ids, strict=True))
+    minutes = {mode: pd.Series(values, index=ids.to_numpy()).loc[ids.notna().to_numpy()]
+               .groupby(level=0).min().reindex(sites["site_id"]).to_numpy()
+               for mode, values in run.minutes.items()}
+    result = replace(run.result, summary=_merged(run.result.summary, by_site, ()),
+                     daily=_merged(run.result.daily, by_site, ("day",)))
+    return replace(run, sites=sites, result=result, minutes=minutes)
 
 
 def limited_kinds(levels: Mapping[str, Sensitivity], viewer: Viewer) -> list[str]:
