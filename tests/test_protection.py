@@ -407,3 +407,22 @@ def test_surge_run_tables_name_no_crossing_and_add_people_up_per_cell(store_copy
     withheld = shown_run(run, levels | {"crossings": Sensitivity.CONFIDENTIAL}, GIS)
     assert withheld.result.summary["site_kind"].eq("post").all()
     assert withheld.result.daily["site_kind"].eq("post").all()
+
+
+def test_notes_of_new_crossings_are_placed_as_crossings_are_shown(store_copy):
+    from mapping.layers.notes import add_note, notes, notes_frame
+    from mapping.protection.shown import shown_notes
+
+    store = open_store(store_copy)
+    for kind, lon, lat in (("new_crossing", 2.1234, 13.4567), ("other", 1.5, 13.0)):
+        add_note(store, author="Awa", organisation="DGPN", country="NER", kind=kind, text="gué",
+                 lon=lon, lat=lat)
+    frame, levels = notes_frame(notes(store)), layer_levels(store)
+    reported = frame["kind"] == "new_crossing"
+    shown = shown_notes(frame, levels, DELEGATE)
+    assert_coarse(shown.geometry[reported], {(2.1234, 13.4567)})
+    assert (shown["lon"][reported] != 2.1234).all() and (shown["lat"][reported] != 13.4567).all()
+    assert shown[~reported].equals(frame[~reported])
+    hidden = shown_notes(frame, levels | {"crossings": Sensitivity.CONFIDENTIAL}, GIS)
+    assert list(hidden["kind"]) == ["other"]
+    assert shown_notes(frame, levels, GIS) is frame

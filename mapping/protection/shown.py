@@ -13,7 +13,10 @@ A layer whose sensitivity level is above the viewer's clearance (``Viewer.sees_f
   administrator restricts them): withheld, since snapping a line to a grid would distort it
   without hiding where it runs.
 
-For crossings the level applies to the unofficial rows; official crossings stay as they are.
+For crossings the level applies to the unofficial rows; official crossings stay as they are,
+and so do the surge sites (``shown_sites``, ``shown_run``) and the notes reporting a new
+crossing (``shown_notes``). Travel times are drawn only for a viewer who sees every layer of
+the friction surface in full (``travel_drawn``).
 Coarsened layers carry ``features`` and ``coarsened`` columns for popups and exports.
 
 The ranking is computed on the full layers (the same for everyone in a workshop); what it
@@ -226,6 +229,25 @@ def shown_run(run: SurgeRun, levels: Mapping[str, Sensitivity], viewer: Viewer) 
     result = replace(run.result, summary=_merged(run.result.summary, by_site, ()),
                      daily=_merged(run.result.daily, by_site, ("day",)))
     return replace(run, sites=sites, result=result, minutes=minutes)
+
+
+def shown_notes(notes: gpd.GeoDataFrame, levels: Mapping[str, Sensitivity],
+                viewer: Viewer) -> gpd.GeoDataFrame:
+    """Delegate notes (``layers.notes.notes_frame``, EPSG:4326) as ``viewer`` may see them: a
+    note of kind ``new_crossing`` reports a crossing, so its position is shown as unofficial
+    crossings are to ``viewer``: as it is, at its cell's centre (``lon``/``lat`` too) or not at
+    all (the note left out); the other notes as they are."""
+    level = levels.get("crossings", Sensitivity.PUBLIC)
+    reported = (notes["kind"] == "new_crossing").to_numpy()
+    if viewer.sees_full(level) or not reported.any():
+        return notes
+    if withheld_kind("crossings", level, viewer):
+        return notes[~reported]
+    shown = notes.copy()
+    centres = cell_names(shown.geometry[reported])[1]
+    shown.loc[reported, shown.geometry.name] = centres.to_numpy()
+    shown.loc[reported, "lon"], shown.loc[reported, "lat"] = centres.x.to_numpy(), centres.y.to_numpy()
+    return shown
 
 
 def limited_kinds(levels: Mapping[str, Sensitivity], viewer: Viewer) -> list[str]:
