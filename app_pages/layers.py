@@ -20,6 +20,7 @@ from mapping.layers.schema import KINDS
 from mapping.layers.store import Version
 from mapping.layers.uploads import saved_upload
 from mapping.maps import layer_control, notes_layer
+from mapping.protection.shown import shown_notes
 from mapping.webapp import data, error_text, format_time, levels_ui, md_text, project_ui, tables
 from mapping.webapp.choices import choose
 from mapping.webapp.viewer import author, current, name_field
@@ -240,7 +241,7 @@ def notes_tab() -> None:
     found = notes(store)
     open_notes = [n for n in found if n.status == "open"]
     if open_notes:
-        group = notes_layer(notes_frame(open_notes), lang)
+        group = notes_layer(shown_notes(notes_frame(open_notes), data.levels(ctx.path), viewer), lang)
         fmap = data.base(ctx.path, ctx.version, lang, 0.6, None, notes=True)
         st_folium(fmap, key="notes_map", height=420, use_container_width=True, feature_group_to_add=group,
                   layer_control=layer_control(), returned_objects=[])

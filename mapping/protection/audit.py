@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..accounts.roles import Permission, Sensitivity, Viewer
+from ..accounts.roles import Permission, Role, Sensitivity, Viewer
 from ..i18n import t
 from ..layers.store import LayerStore, now
 from ..tables import write_table
@@ -28,6 +28,14 @@ def treatment(levels: Mapping[str, Sensitivity], viewer: Viewer) -> dict[str, st
     return {kind: "full" if viewer.sees_full(level) else
             "coarsened" if level < Sensitivity.CONFIDENTIAL else "withheld"
             for kind, level in sorted(levels.items()) if level > Sensitivity.PUBLIC}
+
+
+def recorded_view(treatments: Mapping[str, str]) -> tuple[dict[str, Sensitivity], Viewer]:
+    """Levels and a viewer under which each kind of ``treatments`` (as ``treatment`` gives them,
+    e.g. an export record's ``precision``) is treated the same way again."""
+    level = {"coarsened": Sensitivity.RESTRICTED, "withheld": Sensitivity.CONFIDENTIAL}
+    return ({kind: level.get(how, Sensitivity.PUBLIC) for kind, how in treatments.items()},
+            Viewer("", Role.DELEGATE))
 
 
 def precision_of(layers: Mapping[str, str]) -> str:
