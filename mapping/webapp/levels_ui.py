@@ -48,7 +48,7 @@ def levels_tab(store: LayerStore, viewer: Viewer, lang: str) -> None:
     if viewer.may(Permission.IMPORT):
         cols = st.columns([2, 2, 1], vertical_alignment="bottom")
         with cols[0]:
-            choose(st.selectbox, t("app.kind", lang), list(LEVELLED_KINDS), "level_kind",
+            choose(st.selectbox, t("protection.level_kind", lang), list(LEVELLED_KINDS), "level_kind",
                    lambda k: t(f"kinds.{k}", lang))
         with cols[1]:
             choose(st.selectbox, t("protection.col.level", lang), [s.label for s in Sensitivity],
