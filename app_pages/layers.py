@@ -15,11 +15,12 @@ from mapping.layers.diff import changed_columns, listed
 from mapping.layers.findings import ERROR, Finding, fix_message, has_errors
 from mapping.layers.guess import guess_kind
 from mapping.layers.importing import ImportResult, diff_file, import_file
-from mapping.layers.notes import accept_note, dismiss_note, notes, notes_frame, preview_note
+from mapping.layers.notes import accept_note, dismiss_note, note_layer, notes, notes_frame, preview_note
 from mapping.layers.schema import KINDS
 from mapping.layers.store import Version
 from mapping.layers.uploads import saved_upload
 from mapping.maps import layer_control, notes_layer
+from mapping.protection.shown import shown_notes
 from mapping.webapp import data, error_text, format_time, levels_ui, md_text, project_ui, tables
 from mapping.webapp.choices import choose
 from mapping.webapp.viewer import author, current, name_field
@@ -100,12 +101,9 @@ def import_upload(upload, kind: str, options: dict, shown: ImportResult, consent
     shown, no others), and keeps the outcome to show in the next run. ``consent_key``: the
     checkbox that must be ticked first, when the import removes features."""
     try:
-        user = author(Permission.IMPORT, "upload_user")
+        user = author(Permission.IMPORT, "upload_user", kind)
     except BordermapError as error:
         st.session_state["upload_outcome"] = ("error", error_text(error, lang))
-        return
-    if not user:
-        st.session_state["upload_outcome"] = ("error", t("app.user_needed", lang))
         return
     if consent_key is not None and not st.session_state.get(consent_key):
         st.session_state["upload_outcome"] = ("error", t("app.removal_needs_consent", lang))
@@ -126,16 +124,10 @@ def import_upload(upload, kind: str, options: dict, shown: ImportResult, consent
 
 def rollback() -> None:
     """The rollback button's callback, so that the history drawn after it shows the new version."""
-    try:
-        user = author(Permission.ROLLBACK, "rollback_user")
-    except BordermapError as error:
-        st.session_state["rollback_outcome"] = ("error", error_text(error, lang))
-        return
     target = int(st.session_state["rollback_version"])
-    if not user:
-        st.session_state["rollback_outcome"] = ("error", t("app.user_needed", lang))
-        return
     try:
+        kind = next((v.kind for v in store.history() if v.version == target), None)
+        user = author(Permission.ROLLBACK, "rollback_user", kind)
         done = store.rollback(target, user)
         st.session_state["rollback_outcome"] = ("success", t("app.rolled_back", lang, version=target,
                                                              new=done.version))
@@ -147,14 +139,11 @@ def decide(action: str, note_id: str) -> None:
     """Accept or dismiss the note shown when the button was pressed (a button callback, run with
     the name and crossing type as typed); the outcome is shown by the run that follows."""
     try:
-        user = author(Permission.REVIEW_NOTES, "note_user")
+        user = author(Permission.REVIEW_NOTES, "note_user", note_layer(store, note_id))
     except BordermapError as error:
         st.session_state["note_outcome"] = ("error", error_text(error, lang))
         return
     crossing_kind = st.session_state.get("note_crossing_kind") or "unofficial"
-    if not user:
-        st.session_state["note_outcome"] = ("error", t("app.user_needed", lang))
-        return
     try:
         if action == "dismiss":
             dismiss_note(store, note_id, user)
@@ -252,7 +241,7 @@ def notes_tab() -> None:
     found = notes(store)
     open_notes = [n for n in found if n.status == "open"]
     if open_notes:
-        group = notes_layer(notes_frame(open_notes), lang)
+        group = notes_layer(shown_notes(notes_frame(open_notes), data.levels(ctx.path), viewer), lang)
         fmap = data.base(ctx.path, ctx.version, lang, 0.6, None, notes=True)
         st_folium(fmap, key="notes_map", height=420, use_container_width=True, feature_group_to_add=group,
                   layer_control=layer_control(), returned_objects=[])

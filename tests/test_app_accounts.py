@@ -4,13 +4,14 @@ account's name recorded, the admin page and the single-user mode."""
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from mapping.accounts.accounts import accounts, add_account, find, set_role
+from mapping.accounts.accounts import accounts, add_account, find, remove_account, set_password, set_role
 from mapping.accounts.roles import Role, Viewer
 from mapping.i18n import t
 from mapping.layers.clearing import clear_layer
@@ -18,6 +19,7 @@ from mapping.layers.notes import add_note, notes
 from mapping.layers.user_store import open_store
 from mapping.project import change_settings, load_settings
 from mapping.webapp import signin
+from mapping.webapp.viewer import SignedIn
 from tests.apptest import keyed as choice
 from tests.apptest import run
 from tests.conftest import plain
@@ -42,8 +44,13 @@ def store_path(store_copy, monkeypatch) -> Path:
 def signed_in(name: str) -> AppTest:
     """The app with ``name`` signed in (as the sign-in screen leaves it)."""
     app = AppTest.from_file(APP, default_timeout=120)
-    app.session_state["viewer"] = Viewer(name, PEOPLE[name])
+    app.session_state["viewer"] = session_of(name)
     return run(app)
+
+
+def session_of(name: str) -> SignedIn:
+    """What the sign-in screen keeps in Session State for the account ``name``."""
+    return SignedIn(name, find(open_store(os.environ["BORDERMAP_STORE"]), name).session_key)
 
 
 def pages(app: AppTest) -> set[str]:
@@ -119,10 +126,27 @@ def test_each_role_sees_its_pages_and_controls(store_path, name, offered):
 
 def test_a_session_that_claims_a_role_gets_its_account_s_role(store_path):
     app = AppTest.from_file(APP, default_timeout=120)
-    app.session_state["viewer"] = Viewer("Moussa", Role.ADMIN)  # not what the store says
+    app.session_state["viewer"] = Viewer("Moussa", Role.ADMIN)  # not what sign-in keeps: refused
+    run(app)
+    assert t("signin.intro", "fr") in [c.value for c in app.caption]
+    app.session_state["viewer"] = session_of("Moussa")  # a delegate's session: the store's role
     run(app)
     assert pages(app) == {"map_ranking", "method"}
     assert not [s for s in app.sidebar.slider if str(s.key).startswith("weight_")]
+
+
+def test_a_session_ends_when_its_account_is_made_again_or_given_a_new_password(store_path):
+    store = open_store(store_path)
+    app = signed_in("Moussa")
+    assert "map_ranking" in pages(app)
+    set_password(store, "Moussa", "nouveau-mot-2026")  # reset by an administrator
+    run(app)
+    assert t("signin.intro", "fr") in [c.value for c in app.caption]  # signed out
+    app = signed_in("Moussa")
+    remove_account(store, "Moussa")
+    add_account(store, "moussa", Role.ADMIN, PASSWORD, "Aminata")  # someone else, same name
+    run(app)
+    assert t("signin.intro", "fr") in [c.value for c in app.caption]
 
 
 def test_a_gis_account_acts_under_its_name_and_a_demoted_one_is_refused(store_path):
@@ -155,7 +179,7 @@ def test_a_note_decision_from_a_delegate_s_session_is_refused(store_path):
              lon=near.x, lat=near.y)
     app = signed_in("Ibrahim")
     run(app, PAGES["layers"])
-    app.session_state["viewer"] = Viewer("Moussa", Role.DELEGATE)  # the session changed under the page
+    app.session_state["viewer"] = session_of("Moussa")  # the session changed under the page
     before = store.history()
     app.button(key="note_dismiss").click()
     app.run()

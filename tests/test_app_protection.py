@@ -14,10 +14,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from mapping.accounts.roles import Role, Sensitivity, Viewer
+from mapping.layers.clearing import clear_layer
 from mapping.layers.user_store import open_store
 from mapping.project import change_settings
 from mapping.protection.audit import log_export
-from mapping.protection.levels import layer_levels
+from mapping.protection.levels import layer_levels, set_level
 from mapping.webapp import data
 from tests.apptest import keyed, run
 
@@ -118,3 +119,17 @@ def test_full_precision_is_offered_to_cleared_viewers_only(store_path, monkeypat
     assert not [c for c in app.checkbox if c.key == "export_full_precision"]
     as_viewer(monkeypatch, ADMIN)
     assert [c for c in run(app).checkbox if c.key == "export_full_precision"]
+
+
+def test_gis_staff_cannot_roll_back_a_layer_above_their_clearance(store_path, monkeypatch):
+    store = open_store(store_path)
+    set_level(store, "crossings", Sensitivity.CONFIDENTIAL, ADMIN)
+    clear_layer(store, "crossings", "setup")  # a version to roll back from
+    before = store.history()
+    as_viewer(monkeypatch, GIS)
+    app = open_app(LAYERS)
+    keyed(app.selectbox, "rollback_version").set_value(store.history("crossings")[-2].version)
+    app.button(key="rollback_button").click()
+    run(app)
+    assert store.history() == before
+    assert any("confidentiel" in e.value for e in app.error), [e.value for e in app.error]

@@ -15,7 +15,7 @@ import pytest
 
 from mapping import derived
 from mapping.layers.gpkg_store import RECORDS_TABLE, GeoPackageStore
-from mapping.layers.store import CommitInfo
+from mapping.layers.store import CommitInfo, StoreFailedError
 from mapping.maps import MapLayers, base_map, prepare_map_layers
 from mapping.raster_overlay import population_overlay
 from mapping.scoring.indicators import compute_indicators
@@ -149,8 +149,9 @@ def test_the_population_picture_is_kept_per_raster_version(store_copy, monkeypat
 def test_a_store_that_cannot_be_written_still_gives_the_results(store_copy, monkeypatch):
     store = GeoPackageStore(store_copy)
 
-    def read_only(*_args, **_kwargs):
-        raise sqlite3.OperationalError("attempt to write a readonly database")
+    def read_only(*_args, **_kwargs):  # what a backend raises when its database cannot be written
+        raise StoreFailedError(str(store_copy), sqlite3.OperationalError("attempt to write a readonly "
+                                                                          "database"))
 
     monkeypatch.setattr(store, "save_record", read_only)
     pd.testing.assert_frame_equal(cached_indicators(store), fresh_indicators(store), check_exact=True)

@@ -27,7 +27,7 @@ from mapping.layers.store import LayerStore
 from mapping.layers.user_store import open_store
 from mapping.maps import prepare_map_layers
 from mapping.protection.grid import CELL_KM, cells
-from mapping.protection.levels import layer_levels, set_level
+from mapping.protection.levels import ProtectionError, layer_levels, set_level
 from mapping.protection.shown import (
     COARSENED,
     COUNT,
@@ -162,6 +162,24 @@ def test_ranking_is_the_same_for_all_and_explained_within_whole_cells_to_delegat
     said = [float(v) for v in re.findall(r"crossing ([\d.]+) km away", explained)]
     assert said and all(v % CELL_KM == 0 for v in said)
     assert shown_indicators(table, levels, GIS) is table
+
+
+def test_indicators_from_withheld_layers_are_blanked_and_explained_as_withheld(store_copy):
+    store = open_store(store_copy)
+    table, ranking = rank_store(store, nearest_profile())
+    levels = layer_levels(store) | {"crossings": Sensitivity.CONFIDENTIAL, "flows": Sensitivity.CONFIDENTIAL,
+                                    "roads": Sensitivity.RESTRICTED}
+    shown = shown_indicators(table, levels, DELEGATE)
+    blanked = ["unofficial_20km", "unofficial_nearest_km", "daily_crossings", "road_km", "road_class"]
+    assert table[blanked].notna().any().all() and shown[blanked].isna().all().all()
+    assert set(blanked) <= set(shown.attrs["withheld"])
+    pd.testing.assert_frame_equal(shown[["pop_20km", "gap_a_km"]], table[["pop_20km", "gap_a_km"]])
+    explained = shown_ranking(ranking, levels, DELEGATE)
+    pd.testing.assert_frame_equal(explained.table[["score", "rank"]], ranking.table[["score", "rank"]])
+    for lang, word in (("fr", "non communiqué"), ("en", "withheld")):
+        said = " ".join(results_table(explained, lang)["explanation"].dropna())
+        assert word in said and not re.search(r"\d km", said)
+    assert shown_indicators(table, levels, ADMIN) is table
 
 
 # ------------------------------------------------------------------ the CLI
@@ -358,7 +376,70 @@ def test_surge_sites_show_unofficial_crossings_by_their_cell(store_copy):
     hidden = (shown["site_kind"] == "unofficial").to_numpy()
     assert_coarse(shown.geometry[hidden], exact_positions(unofficial(store)))
     assert shown["name"][hidden].str.startswith("cell-").all()
-    assert shown[~hidden].equals(sites[~hidden]) and list(shown["site_id"]) == list(sites["site_id"])
+    assert (shown["site_id"][hidden] == shown["name"][hidden]).all() and shown["site_id"].is_unique
+    assert not set(shown["site_id"]) & set(unofficial(store)["crossing_id"].astype(str))
+    assert hidden.sum() < (sites["site_kind"] == "unofficial").sum()  # several crossings share a cell
+    posts = (sites["site_kind"] == "post").to_numpy()
+    assert shown[~hidden].reset_index(drop=True).equals(sites[posts].reset_index(drop=True))
     withheld = shown_sites(sites, levels | {"crossings": Sensitivity.CONFIDENTIAL}, GIS)
     assert withheld["site_kind"].eq("post").all()
     assert shown_sites(sites, levels, GIS) is sites
+
+
+def test_gis_staff_cannot_change_a_level_above_their_clearance(store_copy):
+    """No one lowers the level of a layer they may not see, nor raises one out of their sight."""
+    store = open_store(store_copy)
+    admin, gis = Viewer("root", Role.ADMIN), Viewer("fatou", Role.GIS)
+    set_level(store, "incidents", Sensitivity.CONFIDENTIAL, admin)
+    for level in Sensitivity:
+        with pytest.raises(ProtectionError) as refused:
+            set_level(store, "incidents", level, gis)
+        assert refused.value.code == "above_clearance"
+    with pytest.raises(ProtectionError):
+        set_level(store, "flows", Sensitivity.CONFIDENTIAL, gis)
+    assert layer_levels(store)["incidents"] == Sensitivity.CONFIDENTIAL
+    assert layer_levels(store)["flows"] == Sensitivity.RESTRICTED
+    set_level(store, "flows", Sensitivity.PUBLIC, gis)  # within their clearance
+    assert layer_levels(store)["flows"] == Sensitivity.PUBLIC
+
+
+def test_surge_run_tables_name_no_crossing_and_add_people_up_per_cell(store_copy):
+    from mapping.access.routing import origin_around
+    from mapping.access.run import run_surge
+    from mapping.access.scenario import SurgeScenario
+    from mapping.protection.shown import shown_run
+
+    store = open_store(store_copy)
+    scenario = SurgeScenario(people=5_000, days=5, mode_mix={"foot": 1.0}, unofficial_share=0.5)
+    run = run_surge(store, store.read, load_profile().access, scenario, origin_around(-4.91, 15.71, 10))
+    levels = layer_levels(store)
+    secret = set(unofficial(store)["crossing_id"].astype(str))
+    shown = shown_run(run, levels, DELEGATE)
+    for table in (shown.result.summary, shown.result.daily):
+        assert not set(table["post_id"].astype(str)) & secret and not set(table["name"].astype(str)) & secret
+    assert shown.result.summary["arrivals"].sum() == run.result.summary["arrivals"].sum()
+    assert shown.result.daily["arrivals"].sum() == run.result.daily["arrivals"].sum()
+    assert list(shown.sites["site_id"]) == list(shown.result.summary["post_id"].astype(str))
+    assert all(len(m) == len(shown.sites) for m in shown.minutes.values())
+    withheld = shown_run(run, levels | {"crossings": Sensitivity.CONFIDENTIAL}, GIS)
+    assert withheld.result.summary["site_kind"].eq("post").all()
+    assert withheld.result.daily["site_kind"].eq("post").all()
+
+
+def test_notes_of_new_crossings_are_placed_as_crossings_are_shown(store_copy):
+    from mapping.layers.notes import add_note, notes, notes_frame
+    from mapping.protection.shown import shown_notes
+
+    store = open_store(store_copy)
+    for kind, lon, lat in (("new_crossing", 2.1234, 13.4567), ("other", 1.5, 13.0)):
+        add_note(store, author="Awa", organisation="DGPN", country="NER", kind=kind, text="gué",
+                 lon=lon, lat=lat)
+    frame, levels = notes_frame(notes(store)), layer_levels(store)
+    reported = frame["kind"] == "new_crossing"
+    shown = shown_notes(frame, levels, DELEGATE)
+    assert_coarse(shown.geometry[reported], {(2.1234, 13.4567)})
+    assert (shown["lon"][reported] != 2.1234).all() and (shown["lat"][reported] != 13.4567).all()
+    assert shown[~reported].equals(frame[~reported])
+    hidden = shown_notes(frame, levels | {"crossings": Sensitivity.CONFIDENTIAL}, GIS)
+    assert list(hidden["kind"]) == ["other"]
+    assert shown_notes(frame, levels, GIS) is frame

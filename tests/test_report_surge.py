@@ -17,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 from mapping.access.routing import origin_around
 from mapping.access.saved import save_surge
 from mapping.access.scenario import SurgeScenario
+from mapping.accounts.roles import Role, Viewer
 from mapping.cli import main
 from mapping.escape import script_json
 from mapping.exports.access_parts import surge_table, travel_layer
@@ -201,6 +202,24 @@ def test_a_travel_time_profile_shades_the_overview_with_its_time_scale(english, 
     first = pdf_pages(path)[0]
     assert "Shaded: minutes on foot to the quickest post (dry season)" in " ".join(first.split())
     page_png(path, 1, "en-travel-overview")
+
+
+def test_the_record_of_a_public_export_names_sites_by_cell_not_crossing(english, store):
+    crossings = set(store.read("crossings")["crossing_id"].astype(str))
+    recorded = {site for table in english.record.surge_results.values() for site in table}
+    assert recorded and not recorded & crossings
+    assert any(site.startswith("cell-") for site in recorded)  # people went to unofficial crossings
+
+
+def test_travel_times_are_not_drawn_for_a_reader_who_sees_crossings_coarsened(store, tmp_path):
+    profile = load_profile(TRAVEL_PROFILE)
+    public = build_bundle(store, profile, "fr", top_n=3, samples=20, travel_map=True)
+    assert public.travel is None and public.travel_withheld  # crossings are restricted by default
+    written = html.unescape((write_export(public, tmp_path / "report.html")).read_text(encoding="utf-8"))
+    assert t("protection_more.travel_hidden", "fr") in written
+    cleared = build_bundle(store, profile, "en", top_n=3, samples=20, travel_map=True,
+                           viewer=Viewer("fatou", Role.GIS))
+    assert cleared.travel is not None and not cleared.travel_withheld
 
 
 def test_the_app_adds_chosen_saved_scenarios_to_a_report(store, tmp_path, monkeypatch):

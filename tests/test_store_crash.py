@@ -10,6 +10,7 @@ import shutil
 import signal
 import sqlite3
 import time
+from contextlib import closing
 from multiprocessing.synchronize import Event
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import pandas as pd
 from filelock import FileLock
 
 from mapping.layers.gpkg_store import GeoPackageStore
-from mapping.layers.store import CommitInfo
+from mapping.layers.store import CommitInfo, UnreadableStoreError
 from mapping.layers.user_store import open_store
 
 
@@ -69,3 +70,16 @@ def test_leftovers_of_killed_writers_are_removed_when_no_writer_is_at_work(store
     open_store(store_copy, seed=False)
     assert not copy.exists() and not orphan.exists()
     assert kept is not None and Path(kept).exists()
+
+
+def test_a_store_another_connection_is_writing_is_not_taken_for_another_file(store_copy):
+    """While a writer holds the file (as in the middle of a commit, or a killed writer's
+    journal not yet rolled back), opening the store does not call it "not a GeoPackage"."""
+    with closing(sqlite3.connect(store_copy, isolation_level=None)) as other:
+        other.execute("BEGIN EXCLUSIVE")
+        try:
+            open_store(store_copy, seed=False)
+        except UnreadableStoreError as error:  # busy, and said so: not "not a store"
+            assert error.code == "backend_failed", error.message("en")
+        other.execute("ROLLBACK")
+    assert open_store(store_copy, seed=False).read("posts") is not None

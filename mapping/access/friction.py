@@ -25,6 +25,7 @@ from .grid import TravelGrid
 from .settings import TravelSettings
 
 MINUTES_PER_HOUR = 60.0
+FRICTION_KINDS = ("countries", "lakes", "rivers", "roads", "crossings")  # what ``speed_surface`` reads
 
 
 def _shapes(layer: gpd.GeoDataFrame | None, grid: TravelGrid) -> np.ndarray:

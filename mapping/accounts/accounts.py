@@ -9,15 +9,15 @@ one, and the last one can be neither removed nor given another role.
 
 from __future__ import annotations
 
-import datetime as dt
+import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from ..errors import BordermapError
-from ..layers.store import LayerStore
+from ..layers.store import LayerStore, now
 from .roles import Role
 
 COLLECTION = "accounts"
@@ -44,6 +44,13 @@ class Account:
     created: str
     created_by: str
     password_hash: str = field(repr=False)
+
+    @property
+    def session_key(self) -> str:
+        """What a signed-in session keeps of the account (SHA-256 of its creation time and
+        password hash): another account made under the same name, or a new password, no longer
+        matches, so sessions opened before are signed out."""
+        return hashlib.sha256(f"{self.created}\n{self.password_hash}".encode()).hexdigest()
 
     def as_record(self) -> dict:
         return {"id": self.name, "name": self.name, "role": self.role.value, "created": self.created,
@@ -99,10 +106,6 @@ def checked_password(password: str) -> str:
     return password
 
 
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
-
-
 def _admins(store: LayerStore) -> list[Account]:
     return [a for a in accounts(store) if a.role is Role.ADMIN]
 
@@ -124,7 +127,7 @@ def add_account(store: LayerStore, name: str, role: Role, password: str, created
     checked_new(store, name, role)  # refused before the password is hashed (0.7 s)
     password_hash = _HASHER.hash(checked_password(password))
     with store.transaction() as tx:
-        account = Account(checked_new(store, name, role), role, _now(), created_by, password_hash)
+        account = Account(checked_new(store, name, role), role, now(), created_by, password_hash)
         tx.save_record(COLLECTION, account.name, account.as_record())
     return account
 
@@ -149,16 +152,19 @@ def set_role(store: LayerStore, name: str, role: Role) -> Account:
         account = get(store, name)
         if role is not Role.ADMIN:
             _refuse_last_admin(store, account)
-        changed = Account(account.name, role, account.created, account.created_by, account.password_hash)
+        changed = replace(account, role=role)
         tx.save_record(COLLECTION, account.name, changed.as_record())
     return changed
 
 
 def set_password(store: LayerStore, name: str, password: str) -> Account:
-    account = get(store, name)
-    changed = Account(account.name, account.role, account.created, account.created_by,
-                      _HASHER.hash(checked_password(password)))
-    store.save_record(COLLECTION, account.name, changed.as_record())
+    """Give the account ``name`` a new password: hashed first, then read and written under the
+    writer lock, so that a role changed meanwhile is kept."""
+    get(store, name)
+    password_hash = _HASHER.hash(checked_password(password))
+    with store.transaction() as tx:
+        changed = replace(get(store, name), password_hash=password_hash)
+        tx.save_record(COLLECTION, changed.name, changed.as_record())
     return changed
 
 
@@ -173,7 +179,11 @@ def verify(store: LayerStore, name: str, password: str) -> Account | None:
     if account is None:
         return None
     if _HASHER.check_needs_rehash(account.password_hash):
-        account = Account(account.name, account.role, account.created, account.created_by,
-                          _HASHER.hash(password))
-        store.save_record(COLLECTION, account.name, account.as_record())
+        password_hash = _HASHER.hash(password)
+        with store.transaction() as tx:  # the account as it is now (a role changed meanwhile stays)
+            now_stored = find(store, account.name)
+            if now_stored is None or now_stored.password_hash != account.password_hash:
+                return None  # removed, or given another password, meanwhile
+            account = replace(now_stored, password_hash=password_hash)
+            tx.save_record(COLLECTION, account.name, account.as_record())
     return account

@@ -10,7 +10,7 @@ from pathlib import Path
 from ..protection.audit import log_export, treatment
 from ..protection.levels import layer_levels
 from ..protection.precision import export_viewer
-from ..protection.shown import DISTANCE_INDICATORS, shown_ranking
+from ..protection.shown import measured_kinds, shown_ranking
 from ..scoring.rank import Ranking
 from .common import Context
 
@@ -20,7 +20,8 @@ def written_ranking(ctx: Context, ranking: Ranking, full_precision: bool) -> tup
     (``protection.audit.treatment``)."""
     writer = export_viewer(ctx.viewer(), full_precision)
     levels = layer_levels(ctx.store())
-    concerned = {kind: levels[kind] for kind in set(DISTANCE_INDICATORS.values()) if kind in levels}
+    measured = measured_kinds(ranking.table.columns, "value:")
+    concerned = {kind: levels[kind] for kind in measured if kind in levels}
     return shown_ranking(ranking, levels, writer), treatment(concerned, writer)
 
 

@@ -19,7 +19,7 @@ from ..layers.store import LayerStore, Version
 from ..protection.audit import treatment
 from ..protection.levels import layer_levels
 from ..protection.precision import export_viewer
-from ..protection.shown import COUNT, shown_indicators, shown_layers, shown_ranking, shown_run
+from ..protection.shown import COUNT, shown_indicators, shown_layers, shown_ranking, shown_run, travel_drawn
 from ..scoring.explain import results_table
 from ..scoring.indicators import compute_indicators
 from ..scoring.pipeline import indicator_params, layers_from_layers, select
@@ -65,6 +65,7 @@ class ExportBundle:
     selection: Selection = field(default_factory=Selection)
     surges: tuple[SurgeReport, ...] = ()
     travel: TravelLayer | None = None
+    travel_withheld: bool = False  # a travel layer was asked for but is not drawn for the viewer
 
     @property
     def profile(self) -> Profile:
@@ -149,6 +150,7 @@ def build_bundle(store: LayerStore, profile: Profile, lang: str, *, budget: floa
         chosen = shortlist(ranking.table.reset_index(), budget=budget, top_n=top_n,
                            min_per_country=min_per_country, max_per_country=max_per_country,
                            min_per_border=min_per_border, max_per_border=max_per_border)
+    reports = tuple(replace(r, run=shown_run(r.run, levels, viewer)) for r in reports)
     versions = current_versions(store)
     record = make_record(profile, lang, versions, ranking, chosen, reference_date=reference_date,
                          budget=budget, top_n=top_n, min_per_country=min_per_country,
@@ -158,10 +160,11 @@ def build_bundle(store: LayerStore, profile: Profile, lang: str, *, budget: floa
                          exported_by=viewer.name)
     indicators = shown_indicators(indicators, levels, viewer)
     visible = shown_layers(layers, levels, viewer)
-    reports = tuple(replace(r, run=shown_run(r.run, levels, viewer)) for r in reports)
+    drawn = travel_drawn(levels, viewer)
     return ExportBundle(lang, record, shown, indicators, results,
                         ranked_posts(layers["posts"], indicators, results), chosen,
                         rank_intervals(ranking, samples), {k: v for k, v in visible.items()
                                                               if k in MAP_KINDS}, versions,
                         layer_sources(visible), selection, reports,
-                        travel_layer(store, profile) if travel_map else None)
+                        travel_layer(store, profile) if travel_map and drawn else None,
+                        travel_map and not drawn)

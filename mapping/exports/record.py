@@ -11,7 +11,7 @@ import json
 from dataclasses import asdict, dataclass, field
 
 from .. import __version__
-from ..layers.store import Version
+from ..layers.store import Version, now
 from ..scoring.profile import Profile, profile_from_dict, profile_to_dict
 from ..scoring.rank import Ranking
 from ..scoring.selection import Selection
@@ -119,7 +119,7 @@ def make_record(profile: Profile, lang: str, versions: list[Version], ranking: R
     table = ranking.table
     return ExportRecord(
         software=__version__,
-        created=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        created=now(),
         lang=lang,
         profile=profile_to_dict(profile),
         reference_date=reference_date.isoformat(),

@@ -139,6 +139,8 @@ class _Builder:
             caption += " " + self.t("report_access.travel.caption",
                                     mode=self.t(f"access.mode.{travel.surface.mode}"),
                                     season=self.t(f"report_access.season.{self.bundle.profile.access.season}"))
+        if self.bundle.travel_withheld:
+            caption += " " + self.t("protection_more.travel_hidden")
         if set(self.bundle.record.precision.values()) - {"full"}:  # a sensitive layer coarsened or left out
             caption += " " + self.t("protection.coarse_note", cell=CELL_KM)
         return Section(self.t("report.map.title"), [Image(self.maps.overview(), caption, 17.0)])

@@ -21,6 +21,8 @@ from pathlib import Path
 from .. import __version__
 from ..errors import BordermapError
 from ..layers.store import LayerStore
+from ..protection.audit import recorded_view
+from ..protection.shown import shown_run
 from ..scoring.pipeline import rank_store
 from ..scoring.shortlist import ShortlistError, shortlist
 from .access_parts import RECORDED, run_entry, surge_table
@@ -212,13 +214,15 @@ def reproduce(path: str | Path, store: LayerStore, lang: str = "en") -> Reproduc
 
 
 def _surge_changes(record: ExportRecord, store: LayerStore) -> list[SurgeChange]:
-    """Run each recorded surge scenario again and list the figures that differ."""
+    """Run each recorded surge scenario again, shown as the export showed it (its sites by
+    cell when crossings were coarsened: ``record.precision``), and list the figures that differ."""
     changes = []
     profile = record.scoring_profile()
+    levels, viewer = recorded_view(record.precision)
     for name, entry in record.surges.items():
-        report = run_entry(store, profile, name, entry)
-        now, then = surge_table(report.run), record.surge_results.get(name, {})
-        names = dict(zip(report.run.sites["site_id"].astype(str), report.run.sites["name"], strict=True))
+        run = shown_run(run_entry(store, profile, name, entry).run, levels, viewer)
+        now, then = surge_table(run), record.surge_results.get(name, {})
+        names = dict(zip(run.sites["site_id"].astype(str), run.sites["name"], strict=True))
         for site in sorted(set(now) | set(then)):
             new, old = now.get(site, [None] * len(RECORDED)), then.get(site, [None] * len(RECORDED))
             changes += [SurgeChange(name, site, str(names.get(site, site)), measure, a, b)

@@ -487,6 +487,8 @@ def _not_a_geopackage(path: Path) -> str | None:
     try:
         with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as db:
             tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except sqlite3.OperationalError:  # an SQLite file being written, or a killed writer's journal
+        return None  # to roll back: a database all the same (``check`` then tidies it)
     except sqlite3.DatabaseError:
         return "not_sqlite"
     return None if {"gpkg_contents", "gpkg_spatial_ref_sys"} <= tables else "not_geopackage"

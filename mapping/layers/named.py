@@ -3,23 +3,17 @@ them and when, so that a workshop finds them again by name and knows whose they 
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 
-from .store import LayerStore
+from .store import LayerStore, now
 
 MAX_AUTHOR = 200  # characters
-
-
-def utc_now() -> str:
-    """The time now, UTC, ISO 8601 to the second."""
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def save_named(store: LayerStore, collection: str, name: str, content: Mapping, author: str) -> dict:
     """Save (or replace) ``content`` as the record ``name`` of ``collection``, with ``name``,
     ``author`` (the signed-in account, or the name typed on a project without sign-in) and
     ``created`` (UTC); returns the record."""
-    record = {**content, "name": name, "author": author.strip()[:MAX_AUTHOR], "created": utc_now()}
+    record = {**content, "name": name, "author": author.strip()[:MAX_AUTHOR], "created": now()}
     store.save_record(collection, name, record)
     return record

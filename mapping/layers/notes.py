@@ -8,7 +8,6 @@ dismiss it. Notes never change a layer by themselves. Positions are EPSG:4326 de
 
 from __future__ import annotations
 
-import datetime as dt
 import tempfile
 import uuid
 from dataclasses import asdict, dataclass, replace
@@ -20,7 +19,7 @@ import shapely
 
 from ..errors import BordermapError
 from .importing import ImportResult, diff_file, import_file
-from .store import LayerStore
+from .store import LayerStore, now
 
 COLLECTION = "notes"
 NOTE_KINDS = ("new_crossing", "wrong_position", "other")
@@ -55,10 +54,6 @@ class Note:
     version: int | None = None  # the store version an accepted note created
 
 
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-
-
 def add_note(store: LayerStore, *, author: str, organisation: str, country: str, kind: str, text: str,
              lon: float, lat: float, post_id: str = "", place: str = "") -> Note:
     """Check and save a new open note; returns it."""
@@ -73,7 +68,7 @@ def add_note(store: LayerStore, *, author: str, organisation: str, country: str,
         raise NoteError("bad_position", lon=lon, lat=lat)
     if kind == "wrong_position" and not post_id:
         raise NoteError("no_post")
-    note = Note(uuid.uuid4().hex[:12], _now(), author[:200], organisation.strip()[:200],
+    note = Note(uuid.uuid4().hex[:12], now(), author[:200], organisation.strip()[:200],
                 country.strip().upper()[:3], kind, text[:MAX_TEXT], float(lon), float(lat),
                 post_id, place.strip()[:200])
     store.save_record(COLLECTION, note.note_id, asdict(note))
@@ -102,9 +97,18 @@ def _get(store: LayerStore, note_id: str) -> Note:
 
 def dismiss_note(store: LayerStore, note_id: str, user: str) -> Note:
     """Mark an open note as dismissed; no layer changes."""
-    note = replace(_get(store, note_id), status="dismissed", decided_by=user, decided_at=_now())
+    note = replace(_get(store, note_id), status="dismissed", decided_by=user, decided_at=now())
     store.save_record(COLLECTION, note.note_id, asdict(note))
     return note
+
+
+NOTE_LAYERS = {"new_crossing": "crossings", "wrong_position": "posts"}  # the layer a note changes
+
+
+def note_layer(store: LayerStore, note_id: str) -> str | None:
+    """The layer kind accepting the note would change (None: a note that changes none)."""
+    found = next((n for n in notes(store) if n.note_id == note_id), None)
+    return None if found is None else NOTE_LAYERS.get(found.kind)
 
 
 def _change(store: LayerStore, note: Note, crossing_kind: str) -> tuple[str, gpd.GeoDataFrame]:
@@ -150,7 +154,7 @@ def accept_note(store: LayerStore, note_id: str, user: str,
     result = _apply(store, note_id, user, crossing_kind)
     if result.version is None:
         return None, result
-    decided = replace(_get(store, note_id), status="accepted", decided_by=user, decided_at=_now(),
+    decided = replace(_get(store, note_id), status="accepted", decided_by=user, decided_at=now(),
                       version=result.version.version)
     store.save_record(COLLECTION, decided.note_id, asdict(decided))
     return decided, result

@@ -237,7 +237,7 @@ class LayerStore(ABC):
 
 
 def now() -> str:
-    """The time of a commit: UTC, ISO 8601, to the second."""
+    """The time now (of a commit, a record, an export): UTC, ISO 8601, to the second."""
     return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
 
 

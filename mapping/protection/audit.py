@@ -5,16 +5,15 @@ and the sensitive layers concerned with what was done to each (``full``, ``coars
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
 
-from ..accounts.roles import Permission, Sensitivity, Viewer
+from ..accounts.roles import Permission, Role, Sensitivity, Viewer
 from ..i18n import t
-from ..layers.store import LayerStore
+from ..layers.store import LayerStore, now
 from ..tables import write_table
 
 COLLECTION = "audit"
@@ -31,6 +30,14 @@ def treatment(levels: Mapping[str, Sensitivity], viewer: Viewer) -> dict[str, st
             for kind, level in sorted(levels.items()) if level > Sensitivity.PUBLIC}
 
 
+def recorded_view(treatments: Mapping[str, str]) -> tuple[dict[str, Sensitivity], Viewer]:
+    """Levels and a viewer under which each kind of ``treatments`` (as ``treatment`` gives them,
+    e.g. an export record's ``precision``) is treated the same way again."""
+    level = {"coarsened": Sensitivity.RESTRICTED, "withheld": Sensitivity.CONFIDENTIAL}
+    return ({kind: level.get(how, Sensitivity.PUBLIC) for kind, how in treatments.items()},
+            Viewer("", Role.DELEGATE))
+
+
 def precision_of(layers: Mapping[str, str]) -> str:
     """``full`` when a sensitive layer was written at full precision, ``coarsened`` when every
     sensitive layer was coarsened or withheld, ``public`` when none was concerned."""
@@ -42,7 +49,7 @@ def log_export(store: LayerStore, viewer: Viewer, what: str, file: str, kind: st
     """Append one export to the log: ``what`` the command (``export``, ``layers export``, or
     the app page), ``file`` the file's name, ``kind`` its format, ``layers`` as ``treatment``
     gives them. Returns the record written."""
-    record = {"time": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "user": viewer.name,
+    record = {"time": now(), "user": viewer.name,
               "role": viewer.role.value, "local": viewer.local, "what": what, "file": file, "kind": kind,
               "precision": precision_of(layers), "layers": dict(layers)}
     store.save_record(COLLECTION, f"{record['time']}-{uuid.uuid4().hex[:8]}", record)

@@ -9,13 +9,11 @@ The posts are the object of the ranking and the population is a raster: both sta
 
 from __future__ import annotations
 
-import datetime as dt
-
 from ..accounts.roles import Permission, Sensitivity, Viewer
 from ..errors import BordermapError
 from ..i18n import Term
 from ..layers.schema import VECTOR_KINDS
-from ..layers.store import LayerStore
+from ..layers.store import LayerStore, now
 
 COLLECTION = "layer_levels"
 DEFAULT_LEVELS: dict[str, Sensitivity] = {"crossings": Sensitivity.RESTRICTED,
@@ -41,12 +39,26 @@ def layer_levels(store: LayerStore) -> dict[str, Sensitivity]:
     return levels
 
 
+def require_cleared(store: LayerStore, kind: str, viewer: Viewer,
+                    level: Sensitivity = Sensitivity.PUBLIC) -> None:
+    """``ProtectionError`` ``above_clearance`` unless ``viewer`` sees ``kind`` at full precision
+    and is cleared for ``level`` too: a write to a layer (import, update, rollback, clearing, an
+    accepted note) or a level change by someone who may not see it is refused."""
+    highest = max(layer_levels(store).get(kind, Sensitivity.PUBLIC), level)
+    if not viewer.sees_full(highest):
+        raise ProtectionError("above_clearance", kind=Term(f"kinds.{kind}"),
+                              level=Term(f"accounts.levels.{highest.label}"))
+
+
 def set_level(store: LayerStore, kind: str, level: Sensitivity, viewer: Viewer) -> None:
     """Set ``kind``'s level (``viewer`` needs ``Permission.IMPORT``); ``ProtectionError``
-    ``fixed_level`` for the posts, the population or an unknown kind."""
+    ``fixed_level`` for the posts, the population or an unknown kind, ``above_clearance`` when
+    the level now or the one asked is above the viewer's clearance (no one lowers the level of
+    a layer they may not see, nor raises one out of their own sight)."""
     viewer.require(Permission.IMPORT)
     if kind not in LEVELLED_KINDS:
         raise ProtectionError("fixed_level", kind=Term(f"kinds.{kind}") if kind in ALWAYS_PUBLIC else kind,
                               kinds=", ".join(LEVELLED_KINDS))
+    require_cleared(store, kind, viewer, level)
     store.save_record(COLLECTION, kind, {"kind": kind, "level": level.label, "by": viewer.name,
-                                         "time": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()})
+                                         "time": now()})

@@ -13,26 +13,33 @@ A layer whose sensitivity level is above the viewer's clearance (``Viewer.sees_f
   administrator restricts them): withheld, since snapping a line to a grid would distort it
   without hiding where it runs.
 
-For crossings the level applies to the unofficial rows; official crossings stay as they are.
+For crossings the level applies to the unofficial rows; official crossings stay as they are,
+and so do the surge sites (``shown_sites``, ``shown_run``) and the notes reporting a new
+crossing (``shown_notes``). Travel times are drawn only for a viewer who sees every layer of
+the friction surface in full (``travel_drawn``).
 Coarsened layers carry ``features`` and ``coarsened`` columns for popups and exports.
 
 The ranking is computed on the full layers (the same for everyone in a workshop); what it
-says about a restricted layer is shown rounded (``shown_indicators``, ``shown_ranking``).
+says about a layer is shown as the layer is: distances to a coarsened layer rounded, the
+indicators computed from a withheld layer blanked (``shown_indicators``, ``shown_ranking``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pandas as pd
 
+from ..access.friction import FRICTION_KINDS
+from ..access.settings import TRAVEL_MODES
 from ..accounts.roles import Sensitivity, Viewer
 from ..i18n import t
 from ..inputs import Layers
 from ..layers.schema import POINT, get_kind
+from ..scoring.indicators import DISTANCE_COLUMNS, WITHHELD, indicator_kinds
 from ..scoring.rank import Ranking
 from .grid import CELL_KM, cells, rounded_km
 
@@ -63,10 +70,6 @@ MERGES: dict[str, Merge] = {  # ``source`` (provenance) is kept where the merged
     "settlements": Merge(kept=("iso3", "admin1", "source"), summed=("population",)),
 }
 
-# the indicators that measure a distance to a feature of a levelled kind (km)
-DISTANCE_INDICATORS = {"unofficial_nearest_km": "crossings"}
-
-
 def sensitive_rows(kind: str, layer: gpd.GeoDataFrame) -> pd.Series:
     """The rows of ``layer`` the kind's level applies to: the unofficial rows of crossings,
     every row of other kinds."""
@@ -86,9 +89,9 @@ def coarsen(kind: str, layer: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     rows = layer[hidden & layer.geometry.notna().to_numpy() & ~layer.geometry.is_empty.to_numpy()]
     if rows.empty:
         return gpd.GeoDataFrame(kept, geometry=layer.geometry.name, crs=layer.crs)
-    column, row, centres = cells(rows.geometry)
+    names, centres = cell_names(rows.geometry)
     frame = pd.DataFrame(rows.drop(columns=rows.geometry.name))
-    frame["_cell"] = [f"cell-{c}-{r}" for c, r in zip(column, row, strict=True)]
+    frame["_cell"] = names
     frame["_x"], frame["_y"] = centres.x.to_numpy(), centres.y.to_numpy()
     grouped = frame.groupby(["_cell", *merge.group], dropna=False, sort=True)
     parts = {"_x": grouped["_x"].first(), "_y": grouped["_y"].first(), COUNT: grouped.size()}
@@ -126,7 +129,7 @@ def shown_layer(kind: str, layer: gpd.GeoDataFrame | None, level: Sensitivity,
     points coarsened, or None (withheld); see the module."""
     if layer is None or viewer.sees_full(level):
         return layer
-    if level >= Sensitivity.CONFIDENTIAL or get_kind(kind).geometry_types != POINT:
+    if withheld_kind(kind, level, viewer):
         return None
     return coarsen(kind, layer)
 
@@ -147,42 +150,104 @@ def shown_inputs(layers: Layers, levels: Mapping[str, Sensitivity], viewer: View
     return replace(layers, **changes)
 
 
-def shown_sites(sites: gpd.GeoDataFrame, levels: Mapping[str, Sensitivity],
-                viewer: Viewer) -> gpd.GeoDataFrame:
-    """A surge scenario's sites (``access.routing.surge_sites``) as ``viewer`` may see them: the
-    unofficial crossings moved to their cell's centre and named by their cell when crossings are
-    restricted to them, left out when confidential; ``site_id`` kept (it joins the results)."""
+def cell_names(points: gpd.GeoSeries) -> tuple[list[str], gpd.GeoSeries]:
+    """The id of each point's cell (``cell-<column>-<row>``) and the cell's centre in the
+    points' CRS: the one naming of coarsened features (layers and surge sites)."""
+    column, row, centres = cells(points)
+    return [f"cell-{c}-{r}" for c, r in zip(column, row, strict=True)], centres
+
+
+def _site_ids(sites: gpd.GeoDataFrame, levels: Mapping[str, Sensitivity], viewer: Viewer) -> pd.Series | None:
+    """Each site's id as ``viewer`` may see it: its own for a post, its cell's for an unofficial
+    crossing coarsened for them, None for one withheld; None when they see every site as it is."""
     level = levels.get("crossings", Sensitivity.PUBLIC)
     unofficial = (sites["site_kind"] == "unofficial").to_numpy()
     if viewer.sees_full(level) or not unofficial.any():
+        return None
+    ids = sites["site_id"].astype(str).astype(object)
+    if withheld_kind("crossings", level, viewer):
+        ids[unofficial] = None
+    else:
+        ids[unofficial] = cell_names(sites.geometry[unofficial])[0]
+    return ids
+
+
+def shown_sites(sites: gpd.GeoDataFrame, levels: Mapping[str, Sensitivity],
+                viewer: Viewer) -> gpd.GeoDataFrame:
+    """A surge scenario's sites (``access.routing.surge_sites``) as ``viewer`` may see them: the
+    unofficial crossings of one cell merged into one site at the cell's centre, named and
+    identified by the cell (``cell_names``) when crossings are coarsened for them, left out when
+    withheld; the posts as they are."""
+    ids = _site_ids(sites, levels, viewer)
+    if ids is None:
         return sites
-    if level >= Sensitivity.CONFIDENTIAL:
-        return sites[~unofficial]
-    shown = sites.copy()
-    column, row, centres = cells(sites.geometry[unofficial])
-    shown.loc[unofficial, "name"] = [f"cell-{c}-{r}" for c, r in zip(column, row, strict=True)]
-    shown.loc[unofficial, shown.geometry.name] = centres.to_numpy()
-    return shown
+    shown = sites[ids.notna().to_numpy()].copy()
+    coarse = (shown["site_kind"] == "unofficial").to_numpy()
+    if coarse.any():
+        names, centres = cell_names(shown.geometry[coarse])
+        shown.loc[coarse, "name"] = names
+        shown.loc[coarse, shown.geometry.name] = centres.to_numpy()
+    shown["site_id"] = ids[ids.notna()].to_numpy()
+    return shown.drop_duplicates("site_id").reset_index(drop=True)
+
+
+SUMMED_SURGE = ("arrivals", "share", *(f"arrivals_{mode}" for mode in TRAVEL_MODES))  # people: added up
+
+
+def _merged(table: pd.DataFrame, ids: Mapping[str, str | None], keys: tuple[str, ...]) -> pd.DataFrame:
+    """A surge table (``post_id`` per site) with its sites' ids as shown (``ids``): rows of
+    withheld sites left out, the rows of one cell (and ``keys``) merged, people added up."""
+    shown = table.assign(post_id=table["post_id"].astype(str).map(ids))
+    shown = shown[shown["post_id"].notna()]
+    unofficial = (shown["site_kind"] == "unofficial").to_numpy()
+    named = shown["name"].astype(object).to_numpy().copy()
+    named[unofficial] = shown["post_id"].to_numpy()[unofficial]
+    shown = shown.assign(name=named)
+    rules = {c: ("sum" if c in SUMMED_SURGE else "first") for c in shown.columns
+             if c not in ("post_id", *keys)}
+    merged = shown.groupby(["post_id", *keys], sort=False, dropna=False).agg(rules).reset_index()
+    merged = merged[table.columns]
+    for column in table.columns:
+        if column != "name":
+            merged[column] = merged[column].astype(table[column].dtype)
+    kept = "category" if isinstance(table["name"].dtype, pd.CategoricalDtype) else object
+    return merged.assign(name=merged["name"].astype(kept))
 
 
 def shown_run(run: SurgeRun, levels: Mapping[str, Sensitivity], viewer: Viewer) -> SurgeRun:
-    """A simulated surge as ``viewer`` may see it: its sites by ``shown_sites``, and the
-    unofficial crossings named by their cell in its tables (by "—" when crossings are
-    confidential to them); the numbers unchanged."""
-    sites = shown_sites(run.sites, levels, viewer)
-    if sites is run.sites:
+    """A simulated surge as ``viewer`` may see it: its sites by ``shown_sites``, its tables
+    with the same sites (people added up per cell, withheld crossings left out) and the
+    minutes to a merged site the shortest of its crossings'. The simulation is unchanged."""
+    ids = _site_ids(run.sites, levels, viewer)
+    if ids is None:
         return run
-    names = dict(zip(sites["site_id"].astype(str), sites["name"], strict=True))
+    sites = shown_sites(run.sites, levels, viewer)
+    by_site = dict(zip(run.sites["site_id"].astype(str), ids, strict=True))
+    minutes = {mode: pd.Series(values, index=ids.to_numpy()).loc[ids.notna().to_numpy()]
+               .groupby(level=0).min().reindex(sites["site_id"]).to_numpy()
+               for mode, values in run.minutes.items()}
+    result = replace(run.result, summary=_merged(run.result.summary, by_site, ()),
+                     daily=_merged(run.result.daily, by_site, ("day",)))
+    return replace(run, sites=sites, result=result, minutes=minutes)
 
-    def renamed(table: pd.DataFrame) -> pd.DataFrame:
-        unofficial = (table["site_kind"] == "unofficial").to_numpy()
-        named = table["name"].astype(object).to_numpy().copy()
-        named[unofficial] = [names.get(str(s), "—") for s in table["post_id"].to_numpy()[unofficial]]
-        kept = "category" if isinstance(table["name"].dtype, pd.CategoricalDtype) else object
-        return table.assign(name=pd.Series(named, index=table.index).astype(kept))
 
-    result = replace(run.result, summary=renamed(run.result.summary), daily=renamed(run.result.daily))
-    return replace(run, sites=sites, result=result)
+def shown_notes(notes: gpd.GeoDataFrame, levels: Mapping[str, Sensitivity],
+                viewer: Viewer) -> gpd.GeoDataFrame:
+    """Delegate notes (``layers.notes.notes_frame``, EPSG:4326) as ``viewer`` may see them: a
+    note of kind ``new_crossing`` reports a crossing, so its position is shown as unofficial
+    crossings are to ``viewer``: as it is, at its cell's centre (``lon``/``lat`` too) or not at
+    all (the note left out); the other notes as they are."""
+    level = levels.get("crossings", Sensitivity.PUBLIC)
+    reported = (notes["kind"] == "new_crossing").to_numpy()
+    if viewer.sees_full(level) or not reported.any():
+        return notes
+    if withheld_kind("crossings", level, viewer):
+        return notes[~reported]
+    shown = notes.copy()
+    centres = cell_names(shown.geometry[reported])[1]
+    shown.loc[reported, shown.geometry.name] = centres.to_numpy()
+    shown.loc[reported, "lon"], shown.loc[reported, "lat"] = centres.x.to_numpy(), centres.y.to_numpy()
+    return shown
 
 
 def limited_kinds(levels: Mapping[str, Sensitivity], viewer: Viewer) -> list[str]:
@@ -190,17 +255,50 @@ def limited_kinds(levels: Mapping[str, Sensitivity], viewer: Viewer) -> list[str
     return [kind for kind, level in levels.items() if not viewer.sees_full(level)]
 
 
+def travel_drawn(levels: Mapping[str, Sensitivity], viewer: Viewer) -> bool:
+    """Whether ``viewer`` may see travel times drawn (isochrones, quickest-post areas, the
+    report's travel raster): only when they see in full every layer the friction surface is
+    made of (``access.friction.FRICTION_KINDS``), since the surface shows where, say, an
+    unofficial crossing lets people over a river. Figures of people within T minutes stay."""
+    return all(viewer.sees_full(levels.get(kind, Sensitivity.PUBLIC)) for kind in FRICTION_KINDS)
+
+
+def withheld_kind(kind: str, level: Sensitivity, viewer: Viewer) -> bool:
+    """Whether ``viewer`` sees nothing of the ``kind`` layer at ``level`` (see the module)."""
+    return not viewer.sees_full(level) and (level >= Sensitivity.CONFIDENTIAL
+                                            or get_kind(kind).geometry_types != POINT)
+
+
+def measured_kinds(columns: Iterable[str], prefix: str = "") -> set[str]:
+    """The layer kinds the indicators among ``columns`` are computed from
+    (``scoring.indicators.indicator_kinds``); ``prefix``: of the column names."""
+    return {kind for column in columns if column.startswith(prefix)
+            for kind in indicator_kinds(column.removeprefix(prefix))}
+
+
 def shown_indicators(table: pd.DataFrame, levels: Mapping[str, Sensitivity], viewer: Viewer,
                      prefix: str = "") -> pd.DataFrame:
-    """``table`` with each distance to a layer ``viewer`` sees coarsened rounded up to whole
-    cells (``grid.rounded_km``); ``prefix``: of the column names (``value:`` in a ranking)."""
-    limited = [f"{prefix}{column}" for column, kind in DISTANCE_INDICATORS.items()
-               if not viewer.sees_full(levels.get(kind, Sensitivity.PUBLIC)) and f"{prefix}{column}" in table]
-    if not limited:
+    """``table`` as ``viewer`` may see it: each indicator computed from a layer withheld from
+    them blanked (NaN or None, its name listed in ``attrs[WITHHELD]`` so that it is said to be
+    withheld), each distance (km) to a layer they see coarsened rounded up to whole cells
+    (``grid.rounded_km``); ``prefix``: of the column names (``value:`` in a ranking)."""
+    blanked, rounded = [], []
+    for column in table.columns:
+        name = str(column).removeprefix(prefix)
+        kinds = indicator_kinds(name) if str(column).startswith(prefix) else ()
+        seen = [levels.get(kind, Sensitivity.PUBLIC) for kind in kinds]
+        if any(withheld_kind(kind, level, viewer) for kind, level in zip(kinds, seen, strict=True)):
+            blanked.append(column)
+        elif name in DISTANCE_COLUMNS and not all(viewer.sees_full(level) for level in seen):
+            rounded.append(column)
+    if not blanked and not rounded:
         return table
     shown = table.copy()
-    for column in limited:
+    for column in rounded:
         shown[column] = pd.to_numeric(shown[column], errors="coerce").map(rounded_km)
+    for column in blanked:
+        shown[column] = shown[column].where(pd.Series(False, index=shown.index))
+    shown.attrs[WITHHELD] = tuple(str(column).removeprefix(prefix) for column in blanked)
     return shown
 
 

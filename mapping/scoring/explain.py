@@ -17,6 +17,7 @@ from ..access.catchments import access_column
 from ..access.load import SURGE_LOAD
 from ..i18n import Term, catalogue, format_number, t
 from ..i18n.quantities import format_quantity, is_missing
+from .indicators import WITHHELD
 from .profile import Criterion
 from .rank import Ranking
 
@@ -142,7 +143,9 @@ def explain_row(row: pd.Series, ranking: Ranking, lang: str) -> str:
     shares = {c: row[f"share:{c}"] for c in ranking.criteria
               if c not in filled and weights[c] > 0 and row[f"share:{c}"] >= REASON_URGENCY * weights[c]}
     strongest = sorted(shares, key=lambda c: -shares[c])[:TOP_REASONS]
-    reasons = [describe(c, row[f"value:{c}"], lang) for c in strongest]
+    withheld = ranking.table.attrs.get(WITHHELD, ())
+    reasons = [t("protection_more.withheld_value", lang, name=label(c, lang)) if c in withheld
+               else describe(c, row[f"value:{c}"], lang) for c in strongest]
     text = f"{ordinal(int(row['rank']), lang, bool(row['tied']))}{t('explain.colon', lang)}"
     text += ", ".join(reasons) if reasons else t("explain.no_reason", lang)
     if filled:

@@ -16,6 +16,7 @@ ellipsoid); lengths along a border are geodesic too (``coverage_gap``).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field, replace
 
 import geopandas as gpd
@@ -69,6 +70,26 @@ def crossings_column(params: IndicatorParams) -> str:
 
 def incidents_column(params: IndicatorParams) -> str:
     return f"incidents_{params.radius_km:g}km"
+
+
+# ------------------------------------------------------------------ the layers behind each indicator
+# the layer kinds each indicator is computed from (the posts aside); the population within R km
+# counts the settlements when the store has no population raster (the raster is always public).
+# The travel-time indicators (``access.catchments.access_columns``) sum people over a surface and
+# are left out: a figure of people within T minutes pins down no feature.
+_RADIUS_KINDS = {"pop": ("settlements",), "unofficial": ("crossings",), "incidents": ("incidents",)}
+_RADIUS_COLUMN = re.compile(rf"^({'|'.join(_RADIUS_KINDS)})_\d+(?:\.\d+)?km$")
+_COLUMN_KINDS = {"unofficial_nearest_km": ("crossings",), "daily_crossings": ("flows",),
+                 "road_km": ("roads",), "road_class": ("roads",), **{c: ("borders",) for c in GAP_COLUMNS}}
+WITHHELD = "withheld"  # ``attrs`` key of a table of indicators: its columns blanked for its viewer
+DISTANCE_COLUMNS = ("unofficial_nearest_km", "road_km", *(c for c in GAP_COLUMNS if c.endswith("_km")))  # km
+
+
+def indicator_kinds(column: str) -> tuple[str, ...]:
+    """The layer kinds the indicator ``column`` is computed from; () for one from the posts alone
+    or a travel time."""
+    radius = _RADIUS_COLUMN.match(column)
+    return _RADIUS_KINDS[radius.group(1)] if radius else _COLUMN_KINDS.get(column, ())
 
 
 # ------------------------------------------------------------------ helpers

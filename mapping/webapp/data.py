@@ -45,6 +45,7 @@ from ..protection.shown import (
     shown_ranking,
     shown_run,
     shown_sites,
+    travel_drawn,
 )
 from ..raster_overlay import Overlay, population_overlay
 from ..scoring.explain import results_table
@@ -112,6 +113,11 @@ def layer(path: str, version: int, kind: str) -> gpd.GeoDataFrame | None:
 def levels(path: str) -> dict[str, Sensitivity]:
     """Each vector kind's sensitivity level, read at each run (a change of level makes no version)."""
     return layer_levels(open_store(path))
+
+
+def travel_shown(path: str) -> bool:
+    """Whether the session's viewer may see travel times drawn (``protection.shown.travel_drawn``)."""
+    return travel_drawn(levels(path), session.current())
 
 
 def limited(path: str, viewer: Viewer) -> dict[str, str]:

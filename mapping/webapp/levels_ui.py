@@ -16,14 +16,14 @@ from ..protection.grid import CELL_KM
 from ..protection.levels import LEVELLED_KINDS, layer_levels, set_level
 from . import error_text, tables
 from .choices import choose
+from .viewer import acting
 
 
-def _set(store: LayerStore, viewer: Viewer, lang: str) -> None:
-    """The form's callback: checks the viewer's right again, then stores the chosen level."""
+def _set(store: LayerStore, lang: str) -> None:
+    """The form's callback: the viewer's role read again now, then the chosen level stored."""
     kind, level = st.session_state["level_kind"], st.session_state["level_value"]
     try:
-        viewer.require(Permission.IMPORT)
-        set_level(store, str(kind), Sensitivity.parse(str(level)), viewer)
+        set_level(store, str(kind), Sensitivity.parse(str(level)), acting(Permission.IMPORT))
         st.session_state["level_outcome"] = ("success", t("protection.level_set", lang,
                                                           kind=t(f"kinds.{kind}", lang),
                                                           level=t(f"accounts.levels.{level}", lang)))
@@ -48,13 +48,13 @@ def levels_tab(store: LayerStore, viewer: Viewer, lang: str) -> None:
     if viewer.may(Permission.IMPORT):
         cols = st.columns([2, 2, 1], vertical_alignment="bottom")
         with cols[0]:
-            choose(st.selectbox, t("app.kind", lang), list(LEVELLED_KINDS), "level_kind",
+            choose(st.selectbox, t("protection.level_kind", lang), list(LEVELLED_KINDS), "level_kind",
                    lambda k: t(f"kinds.{k}", lang))
         with cols[1]:
             choose(st.selectbox, t("protection.col.level", lang), [s.label for s in Sensitivity],
                    "level_value", lambda s: t(f"accounts.levels.{s}", lang))
         cols[2].button(t("protection.set_level", lang), key="level_button", on_click=_set,
-                       args=(store, viewer, lang))
+                       args=(store, lang))
     if viewer.may(Permission.ACCOUNTS):
         st.subheader(t("protection.audit_title", lang))
         log = audit_frame(store, viewer, lang)

@@ -9,6 +9,7 @@ import streamlit as st
 from ..i18n import Term, format_day, format_number, format_percent, t
 from ..i18n.quantities import format_quantity
 from ..scoring.explain import explain_row, gap_text, label
+from ..scoring.indicators import WITHHELD
 from ..scoring.rank import Ranking
 from . import charts, md_text, tables
 
@@ -26,26 +27,34 @@ def indicator_rows(post: str, ranking: Ranking, indicators: pd.DataFrame, lang: 
     """One row per criterion (value, weight, contribution) then the context indicators; a
     filled-in value is marked with ``*``."""
     units = indicators.attrs.get("units", {})
+    withheld = indicators.attrs.get(WITHHELD, ())
     row = ranking.table.loc[post]
     filled = filled_in(post, ranking)
     weights = dict(zip(ranking.profile.names, ranking.profile.weights, strict=True))
     rows = [{t("app.col.criterion", lang): label(c, lang).capitalize(),
-             t("app.col.value", lang): format_quantity(indicators.at[post, c], units.get(c), lang)
+             t("app.col.value", lang): (t("protection_more.withheld_value", lang, name=label(c, lang))
+                                        if c in withheld
+                                        else format_quantity(indicators.at[post, c], units.get(c), lang))
              + (" *" if c in filled else ""),
              t("app.col.weight", lang): format_percent(weights[c], lang),
              t("app.col.contribution", lang): format_number(row[f"contrib:{c}"], lang, 3, fixed=True)}
             for c in ranking.criteria]
     names = indicators["name"].astype(str).to_dict() if "name" in indicators else {}
     rows += [{t("app.col.criterion", lang): label(c, lang).capitalize(),
-              t("app.col.value", lang): context_value(indicators.loc[post], c, units.get(c), names, lang),
+              t("app.col.value", lang): context_value(indicators.loc[post], c, units.get(c), names, lang,
+                                                      withheld),
               t("app.col.weight", lang): "", t("app.col.contribution", lang): ""}
              for c in CONTEXT_INDICATORS if c in indicators and c not in ranking.criteria]
     return pd.DataFrame(rows)
 
 
-def context_value(row: pd.Series, column: str, unit: str | None, names: dict[str, str], lang: str) -> str:
-    """A context indicator of the post in words; a gap says its direction and where it ends."""
+def context_value(row: pd.Series, column: str, unit: str | None, names: dict[str, str], lang: str,
+                  withheld: tuple[str, ...] = ()) -> str:
+    """A context indicator of the post in words; a gap says its direction and where it ends;
+    one of ``withheld`` (computed from a layer withheld from the viewer) says so."""
     side = {"gap_a_km": "a", "gap_b_km": "b"}.get(column)
+    if column in withheld:
+        return t("protection_more.withheld_value", lang, name=label(column, lang))
     if side:
         return gap_text(row, side, lang, names)
     return format_quantity(row[column], unit, lang)

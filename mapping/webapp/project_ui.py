@@ -16,7 +16,7 @@ from ..layers.store import LayerStore
 from ..project import STARTS, Project, change_settings, init_project
 from . import error_text, md_text
 from .choices import choose
-from .viewer import acting, author, name_field
+from .viewer import acting, author, current, name_field
 
 LAYERS_PAGE = "app_pages/layers.py"
 SIGN_IN = {"auto": None, "on": True, "off": False}  # the sign-in choices and the setting they save
@@ -56,7 +56,8 @@ def require_posts(posts: gpd.GeoDataFrame | None, lang: str) -> gpd.GeoDataFrame
     if posts is not None:
         return posts
     st.info(t("app.project.no_posts", lang))
-    st.page_link(LAYERS_PAGE, label=t("app.project.go_layers", lang), icon=":material/upload_file:")
+    if current().may(Permission.IMPORT):  # the Layers page is in the navigation of those only
+        st.page_link(LAYERS_PAGE, label=t("app.project.go_layers", lang), icon=":material/upload_file:")
     st.stop()
 
 
@@ -108,15 +109,16 @@ def settings_expander(store: LayerStore, project: Project, known: list[str], lan
             st.form_submit_button(t("app.project.save", lang), on_click=_save, args=(store, project, lang))
 
 
-def _clear(store: LayerStore, kind: str, lang: str) -> None:
-    """The clear button's callback: needs the right to import, a name and the ticked consent."""
+def _clear(store: LayerStore, kind: str, consent_key: str, lang: str) -> None:
+    """The clear button's callback: needs the right to import, a name and the ticked consent
+    (checked here too: a disabled button is only the browser's)."""
     try:
-        user = author(Permission.IMPORT, "clear_user")
+        user = author(Permission.IMPORT, "clear_user", kind)
     except BordermapError as error:
         st.session_state["clear_outcome"] = ("error", error_text(error, lang))
         return
-    if not user:
-        st.session_state["clear_outcome"] = ("error", t("app.user_needed", lang))
+    if not st.session_state.get(consent_key):
+        st.session_state["clear_outcome"] = ("error", t("app.project.clear_needs_consent", lang))
         return
     try:
         version = clear_layer(store, kind, user)
@@ -139,12 +141,13 @@ def clear_section(store: LayerStore, layers: Mapping[str, gpd.GeoDataFrame], lan
     kind = str(choose(st.selectbox, t("app.project.clear_kind", lang), kinds, "clear_kind",
                       lambda k: t(f"kinds.{k}", lang)))
     count = len(layers[kind])
+    consent_key = f"clear_consent_{kind}_{count}"
     consent = st.checkbox(t("app.project.clear_consent", lang, count=count,
-                            kind=t(f"kinds.{kind}", lang)), key=f"clear_consent_{kind}_{count}")
+                            kind=t(f"kinds.{kind}", lang)), key=consent_key)
     cols = st.columns([2, 1], vertical_alignment="bottom")
     name_field(cols[0], t("app.project.clear_user", lang), "clear_user")
     cols[1].button(t("app.project.clear_button", lang), key="clear_button", disabled=not consent,
-                   on_click=_clear, args=(store, kind, lang))
+                   on_click=_clear, args=(store, kind, consent_key, lang))
 
 
 def known_countries(layers: Mapping[str, gpd.GeoDataFrame], project: Project) -> list[str]:

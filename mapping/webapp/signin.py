@@ -18,7 +18,7 @@ from ..accounts.roles import AccessError, Viewer
 from ..i18n import t
 from ..layers.store import LayerStore
 from . import md_text
-from .viewer import SESSION_KEY, current
+from .viewer import SESSION_KEY, SignedIn, current
 
 FAILURE_DELAY = 1.0  # seconds added per failed attempt on a name
 MAX_DELAY = 10.0  # seconds
@@ -69,12 +69,19 @@ def _sign_in_screen(store: LayerStore, lang: str) -> None:
     if account is None:
         st.error(t("signin.failed", lang))
         return
-    st.session_state[SESSION_KEY] = Viewer(account.name, account.role)
+    st.session_state[SESSION_KEY] = SignedIn(account.name, account.session_key)
     st.rerun()
 
 
+KEPT_AT_SIGN_OUT = ("lang",)  # the sidebar's language switch
+
+
 def _sign_out() -> None:
-    st.session_state.pop(SESSION_KEY, None)
+    """Forget everything of this session (the next person at this browser starts afresh),
+    but its language."""
+    kept = {key: st.session_state[key] for key in KEPT_AT_SIGN_OUT if key in st.session_state}
+    st.session_state.clear()
+    st.session_state.update(kept)
 
 
 def sidebar(viewer: Viewer, lang: str) -> None:

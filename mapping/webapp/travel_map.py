@@ -62,18 +62,23 @@ def controls(profile: Profile, lang: str) -> MapTravel | None:
 def layers(page: data.Page, travel: MapTravel, selected: str | None, names: dict[str, str],
            indicators: pd.DataFrame) -> TravelLayers:
     """The quickest-post areas (when asked for) and the selected post's bands, with the
-    indicators; computed under a spinner the first time. An error is shown, and no layer."""
+    indicators; computed under a spinner the first time. An error is shown, and no layer.
+    For a viewer who sees a layer of the friction surface limited, no area or band is drawn
+    and a caption says why; the figures stay."""
     settings, mode, lang = page.profile.access, travel.mode, page.lang
+    drawn = data.travel_shown(page.path)
+    if not drawn:
+        st.caption(t("protection_more.travel_hidden", lang))
     try:
         with st.spinner(t("map_access.computing", lang, mode=Term(f"access.mode.{mode}"))):
             groups = []
-            if travel.areas:
+            if travel.areas and drawn:
                 areas = data.quickest(page.path, page.version, settings, mode)
                 groups.append(quickest_layer(areas, names, max(settings.minutes), mode, lang))
             if not selected:
                 return TravelLayers(mode, groups)
             bands = data.isochrone_bands(page.path, page.version, settings, mode, selected)
-            if len(bands):
+            if len(bands) and drawn:
                 groups.append(isochrone_layer(bands, mode, lang))
             values = data.travel_indicators(page.path, page.version, settings, mode, indicators)
             return TravelLayers(mode, groups, values, bool(len(bands)))

@@ -10,27 +10,41 @@ it, is refused on the server all the same.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from ..accounts.accounts import find
 from ..accounts.roles import AccessError, Permission, Viewer, local_viewer
 from ..project import sign_in_required
+from ..protection.levels import require_cleared
 from . import data
 
 SESSION_KEY = "viewer"
 
 
+@dataclass(frozen=True)
+class SignedIn:
+    """What Session State keeps of a signed-in account: its name and ``Account.session_key``."""
+
+    name: str
+    key: str
+
+
 def current() -> Viewer:
     """The viewer of this session: on a project without sign-in, the local user (every right);
     else the signed-in account with its role in the store now; ``AccessError`` ``sign_in_needed``
-    when nobody is signed in (or their account was removed)."""
+    when nobody is signed in, or their account was removed, made again or given a new password
+    since they signed in."""
     store = data.store()
     if not sign_in_required(store):
         return local_viewer()
     signed = st.session_state.get(SESSION_KEY)
-    account = find(store, signed.name) if isinstance(signed, Viewer) and not signed.local else None
-    if account is None:
+    if not isinstance(signed, SignedIn):
+        raise AccessError("sign_in_needed")
+    account = find(store, signed.name)
+    if account is None or account.session_key != signed.key:
         raise AccessError("sign_in_needed")
     return Viewer(account.name, account.role)
 
@@ -42,13 +56,18 @@ def acting(permission: Permission) -> Viewer:
     return viewer
 
 
-def author(permission: Permission, typed_key: str) -> str:
-    """The name a write records, after checking ``permission``: the account's name, or on a
-    project without sign-in what was typed in the text field ``typed_key`` (may be empty)."""
+def author(permission: Permission, typed_key: str, kind: str | None = None) -> str:
+    """The name a write records, after checking ``permission`` (and, for a write to the layer
+    ``kind``, that the viewer may see it at full precision: ``protection.levels.require_cleared``):
+    the account's name, or on a project without sign-in what was typed in the text field
+    ``typed_key``; ``AccessError`` ``name_needed`` when nothing was typed."""
     viewer = acting(permission)
-    if not viewer.local:
-        return viewer.name
-    return str(st.session_state.get(typed_key) or "").strip()
+    if kind is not None:
+        require_cleared(data.store(), kind, viewer)
+    name = viewer.name if not viewer.local else str(st.session_state.get(typed_key) or "").strip()
+    if not name:
+        raise AccessError("name_needed")
+    return name
 
 
 def name_field(place: DeltaGenerator, label: str, key: str) -> None:
