@@ -88,20 +88,20 @@ def test_online_tiles_toggle_only_when_the_project_enables_them(store_path, monk
 
 
 def test_gis_staff_set_a_level_on_the_layers_page_and_a_delegate_cannot(store_path, monkeypatch):
-    as_viewer(monkeypatch, DELEGATE)
-    app = open_app(LAYERS)
-    assert not [b for b in app.button if b.key == "level_button"]  # no levels tab for a delegate
-    assert not any("Niveau de sensibilité" in str(list(tb.value.columns)) for tb in app.table)
     as_viewer(monkeypatch, GIS)
-    run(app)
+    app = open_app(LAYERS)
     keyed(app.selectbox, "level_kind").set_value("incidents")
-    keyed(app.selectbox, "level_value").set_value("confidential")
+    keyed(app.selectbox, "level_value").set_value("public")  # within their clearance (restricted)
     run(app)
     next(b for b in app.button if b.key == "level_button").click()
     run(app)
-    assert layer_levels(open_store(store_path))["incidents"] == Sensitivity.CONFIDENTIAL
+    assert layer_levels(open_store(store_path))["incidents"] == Sensitivity.PUBLIC
     assert any("niveau de sensibilité fixé" in s.value for s in app.success)
     assert not any("Journal des exports" in h.value for h in app.subheader)
+    as_viewer(monkeypatch, DELEGATE)
+    app = open_app()
+    with pytest.raises(ValueError, match="Known pages"):  # the Layers page is not in their navigation
+        app.switch_page(LAYERS)
 
 
 def test_administrators_read_the_audit_log_on_the_layers_page(store_path, monkeypatch):

@@ -14,7 +14,7 @@ from ..i18n import format_number, t
 from ..layers.notes import NOTE_KINDS, add_note
 from ..maps import nearest_post
 from . import data, error_text
-from .viewer import current
+from . import viewer as session
 
 
 def country_at(countries: gpd.GeoDataFrame | None, lon: float, lat: float) -> str | None:
@@ -37,7 +37,7 @@ def show(lon: float, lat: float, posts: gpd.GeoDataFrame, countries: gpd.GeoData
     post_names = dict(zip(posts["post_id"], posts["name"], strict=True))
     nearest, here = nearest_post(posts, lat, lon), country_at(countries, lon, lat) or default_country
     near = nearest[0] if nearest else None
-    viewer = current()
+    viewer = session.current()
     with st.form("note", clear_on_submit=True):
         author = st.text_input(t("app.note.author", lang)) if viewer.local else viewer.name
         organisation = st.text_input(t("app.note.organisation", lang))
@@ -53,7 +53,7 @@ def show(lon: float, lat: float, posts: gpd.GeoDataFrame, countries: gpd.GeoData
         if not st.form_submit_button(t("app.note.save", lang)):
             return
     try:
-        current().require(Permission.NOTE)
+        session.current().require(Permission.NOTE)
         add_note(data.store(), author=author, organisation=organisation, country=country or "", kind=kind,
                  text=text, lon=lon, lat=lat, post_id=post if kind == "wrong_position" else "",
                  place=place if kind == "new_crossing" else "")

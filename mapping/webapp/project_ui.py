@@ -15,8 +15,9 @@ from ..layers.clearing import clear_layer
 from ..layers.store import LayerStore
 from ..project import STARTS, Project, change_settings, init_project
 from . import error_text, md_text
+from . import viewer as session
 from .choices import choose
-from .viewer import acting, author, current, name_field
+from .viewer import acting, author, name_field
 
 LAYERS_PAGE = "app_pages/layers.py"
 SIGN_IN = {"auto": None, "on": True, "off": False}  # the sign-in choices and the setting they save
@@ -56,7 +57,7 @@ def require_posts(posts: gpd.GeoDataFrame | None, lang: str) -> gpd.GeoDataFrame
     if posts is not None:
         return posts
     st.info(t("app.project.no_posts", lang))
-    if current().may(Permission.IMPORT):  # the Layers page is in the navigation of those only
+    if session.current().may(Permission.IMPORT):  # the Layers page is in the navigation of those only
         st.page_link(LAYERS_PAGE, label=t("app.project.go_layers", lang), icon=":material/upload_file:")
     st.stop()
 

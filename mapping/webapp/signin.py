@@ -18,7 +18,8 @@ from ..accounts.roles import AccessError, Viewer
 from ..i18n import t
 from ..layers.store import LayerStore
 from . import md_text
-from .viewer import SESSION_KEY, SignedIn, current
+from . import viewer as session
+from .viewer import SESSION_KEY, SignedIn
 
 FAILURE_DELAY = 1.0  # seconds added per failed attempt on a name
 MAX_DELAY = 10.0  # seconds
@@ -47,7 +48,7 @@ def gate(store: LayerStore, lang: str) -> Viewer:
     """The viewer of this run (``viewer.current``); when nobody is signed in and the project
     requires it, the sign-in screen, and the run stops."""
     try:
-        return current()
+        return session.current()
     except AccessError:
         st.session_state.pop(SESSION_KEY, None)
     _sign_in_screen(store, lang)
