@@ -108,6 +108,7 @@ class Delegate:
 
     async def open(self, browser: Browser) -> Page:
         context = await browser.new_context(viewport={"width": 1440, "height": 900})
+        context.set_default_timeout(TIMEOUT_MS)  # thirty pages loading at once on two cores
         page = await context.new_page()
         await page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(self.url)
                          else route.abort())
