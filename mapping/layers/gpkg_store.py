@@ -214,17 +214,6 @@ class GeoPackageStore(LayerStore):
         return [(collection, record_id, json.loads(data)) for collection, record_id, data in rows]
 
     # ------------------------------------------------------------ writing
-    def save_record(self, collection: str, record_id: str, data: dict) -> None:
-        """One SQLite transaction under the store's lock: it lands whole or not at all."""
-        with self.transaction() as tx:
-            tx.save_record(collection, record_id, data)
-
-    def delete_record(self, collection: str, record_id: str) -> bool:
-        if not self.exists():
-            return False
-        with self.transaction() as tx:
-            return tx.delete_record(collection, record_id)
-
     @contextmanager
     def _lock(self) -> Iterator[None]:
         """One writer at a time, across processes (a lock file beside the store)."""

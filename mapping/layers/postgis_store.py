@@ -187,16 +187,6 @@ class PostGISStore(LayerStore):
         return [(collection, record_id, data) for collection, record_id, data in rows]
 
     # ------------------------------------------------------------ writing
-    def save_record(self, collection: str, record_id: str, data: dict) -> None:
-        with self.transaction() as tx:
-            tx.save_record(collection, record_id, data)
-
-    def delete_record(self, collection: str, record_id: str) -> bool:
-        if not self.exists():
-            return False
-        with self.transaction() as tx:
-            return tx.delete_record(collection, record_id)
-
     @contextmanager
     def transaction(self, new: bool = False) -> Iterator[PostGISTransaction]:
         """One database transaction, begun by taking the writers' advisory lock (released at

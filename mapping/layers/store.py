@@ -167,13 +167,18 @@ class LayerStore(ABC):
     def all_records(self) -> list[tuple[str, str, dict]]:
         """Every saved document as (collection, id, document), oldest first (to copy a store)."""
 
-    @abstractmethod
     def save_record(self, collection: str, record_id: str, data: dict) -> None:
-        """Insert or replace one JSON-serialisable document; layers and versions are untouched."""
+        """Insert or replace one JSON-serialisable document, in a transaction of its own; layers
+        and versions are untouched."""
+        with self.transaction() as tx:
+            tx.save_record(collection, record_id, data)
 
-    @abstractmethod
     def delete_record(self, collection: str, record_id: str) -> bool:
-        """Remove one document; whether there was one."""
+        """Remove one document, in a transaction of its own; whether there was one."""
+        if not self.exists():
+            return False
+        with self.transaction() as tx:
+            return tx.delete_record(collection, record_id)
 
     @abstractmethod
     def transaction(self, new: bool = False) -> AbstractContextManager[StoreTransaction]:
