@@ -230,6 +230,41 @@ def test_an_unreachable_database_is_told_in_words(tmp_path):
     assert "n’a pas pu être lu" in failed.value.message("fr") and "pw" not in failed.value.message("fr")
 
 
+def test_reads_share_the_connections_of_one_pool(postgis_url, monkeypatch):
+    """An app server's sessions read the store again and again: the reads reuse the pool's
+    connections and open none (psycopg counted: one place, whatever connects)."""
+    store = store_at(postgis_url)
+    store.commit_layer("posts", posts(), CommitInfo("aminata", "posts.csv", "abc"))
+    connects = []
+    real = psycopg.Connection.connect.__func__
+
+    def counted(cls, *args, **kwargs):
+        connects.append(args)
+        return real(cls, *args, **kwargs)
+
+    monkeypatch.setattr(psycopg.Connection, "connect", classmethod(counted))
+    monkeypatch.setattr(psycopg, "connect", psycopg.Connection.connect)
+    for _ in range(30):
+        assert len(store.history()) == 1 and len(store.read("posts")) == 3
+        assert store.kinds() == ["posts"] and store_at(postgis_url).records("notes") == []
+    assert connects == []
+
+
+def test_a_server_stopped_is_told_in_words_and_used_again_once_restarted(postgis_server, postgis_url):
+    store = store_at(f"{postgis_url}&connect_timeout=1")  # a pool of its own, waiting 1 s at most
+    store.commit_layer("posts", posts(), CommitInfo("aminata", "posts.csv", "abc"))
+    postgis_server.stop()
+    try:
+        for _ in range(2):  # the pool's connection found closed; then no pool
+            with pytest.raises(StoreFailedError) as failed:
+                store.history()
+            assert "could not be read" in failed.value.message("en")
+            assert "n’a pas pu être lu" in failed.value.message("fr")
+    finally:
+        postgis_server.start()
+    assert len(store.history()) == 1 and len(store.read("posts")) == 3
+
+
 def test_concurrent_imports_lose_no_version(store):
     """Four writers (threads, each with its own store and connections) import three layers each
     at once: every import is a version, numbered one after the other, and the current layer is

@@ -5,9 +5,11 @@ Each version of a vector layer is kept whole in ``bordermap.features`` (its rows
 EPSG:4326, attributes as JSON), so that the current layer is the rows of the kind's latest
 version, and any version can be restored. Rasters are kept in ``bordermap.rasters`` (bytes,
 by SHA-256) and handed out as a local GeoTIFF in the user's cache folder, named by its
-SHA-256. A transaction is one database transaction: an import lands whole or not at all.
+SHA-256. Connections come from one pool per URL and process (``postgis_pool``).
+A transaction is one database transaction, on one connection: an import lands whole or not at all.
 Writers take a transaction-level advisory lock first, so versions are numbered one after the
-other whatever the number of sessions writing at once; readers are never blocked.
+other whatever the number of sessions writing at once; readers are never blocked by it (a
+writer waiting for the lock keeps one connection of the pool meanwhile).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import psycopg
 import shapely
 
 from ..i18n import Term
+from . import postgis_pool
 from .diff import diff_layers
 from .schema import STORAGE_CRS, LayerKind, get_kind, with_schema_types
 from .store import (
@@ -97,13 +100,10 @@ class PostGISStore(LayerStore):
 
     @contextmanager
     def _connect(self) -> Iterator[psycopg.Connection]:
-        """A connection, closed at the end (what it has not committed is rolled back)."""
-        with self._errors():
-            conn = psycopg.connect(self.url, connect_timeout=20)
-        try:
+        """A connection of the process's pool for the store's URL, for one read or one
+        transaction: committed at the end, rolled back on error, then given back."""
+        with self._errors(), postgis_pool.connection(self.url) as conn:
             yield conn
-        finally:
-            conn.close()
 
     def exists(self) -> bool:
         with self._connect() as conn, self._errors():
