@@ -40,9 +40,9 @@ _lock = threading.Lock()
 logging.getLogger("psycopg.pool").addHandler(logging.NullHandler())
 
 
-def timeout_of(url: str) -> float:
+def _timeout_of(url: str) -> float:
     """The URL's ``connect_timeout`` in seconds (``DEFAULT_TIMEOUT`` when absent or 0)."""
-    return float(conninfo_to_dict(url).get("connect_timeout") or DEFAULT_TIMEOUT)
+    return float(conninfo_to_dict(url).get("connect_timeout") or 0) or DEFAULT_TIMEOUT
 
 
 @contextmanager
@@ -73,7 +73,7 @@ def _pool(url: str) -> ConnectionPool:
         pool = _pools.get(url)
         if pool is None:
             _reach(url)
-            timeout = timeout_of(url)
+            timeout = _timeout_of(url)
             pool = ConnectionPool(url, min_size=MIN_SIZE, max_size=MAX_SIZE, open=False, timeout=timeout,
                                   kwargs={"connect_timeout": _whole_seconds(timeout)},
                                   check=ConnectionPool.check_connection)
@@ -85,7 +85,7 @@ def _pool(url: str) -> ConnectionPool:
 def _reach(url: str) -> None:
     """Connect to ``url`` once, outside any pool: ``psycopg.OperationalError`` saying why the
     server cannot be reached, if it cannot."""
-    psycopg.connect(url, connect_timeout=_whole_seconds(timeout_of(url))).close()
+    psycopg.connect(url, connect_timeout=_whole_seconds(_timeout_of(url))).close()
 
 
 def _whole_seconds(timeout: float) -> int:
@@ -110,6 +110,13 @@ def close_all() -> None:
         pool.close()
 
 
+def _forget_parents_pools() -> None:
+    """In a child process made by fork: its parent's connections are not its own to use nor to
+    close (it makes its own), and the lock may have been held by a thread the child has not."""
+    global _lock
+    _pools.clear()
+    _lock = threading.Lock()
+
+
 atexit.register(close_all)
-# A child process made by fork must not use (nor close) its parent's connections: it makes its own.
-os.register_at_fork(after_in_child=_pools.clear)
+os.register_at_fork(after_in_child=_forget_parents_pools)
