@@ -231,7 +231,8 @@ def test_an_unreachable_database_is_told_in_words(tmp_path):
     with pytest.raises(StoreFailedError) as failed:
         store.history()
     assert failed.value.params["store"] == f"postgresql://nobody@/none?host={tmp_path}&connect_timeout=2"
-    assert "n’a pas pu être lu" in failed.value.message("fr") and "pw" not in failed.value.message("fr")
+    french = failed.value.message("fr")
+    assert "n’a pas pu être lue ou écrite" in french and "pw" not in french
 
 
 def test_reads_share_the_connections_of_one_pool(postgis_url, monkeypatch):
@@ -263,7 +264,7 @@ def test_a_server_stopped_is_told_in_words_and_used_again_once_restarted(postgis
             with pytest.raises(StoreFailedError) as failed:
                 store.history()
             assert "could not be read" in failed.value.message("en")
-            assert "n’a pas pu être lu" in failed.value.message("fr")
+            assert "n’a pas pu être lue ou écrite" in failed.value.message("fr")
     finally:
         postgis_server.start()
     assert len(store.history()) == 1 and len(store.read("posts")) == 3
