@@ -124,7 +124,7 @@ if actions[1].button(t("app.export_prepare", lang), key="export_prepare"):
                                   travel_map=fmt in REPORT_FORMATS, viewer=export_viewer(viewer, full),
                                   **request)
             st.session_state["export_file"] = (settings, *export_download(bundle, f"bordermap-{lang}", fmt))
-            log_export(data.store(), viewer, "app: shortlist & export", st.session_state["export_file"][1],
+            log_export(data.store(), viewer, "app.pages.shortlist", st.session_state["export_file"][1],
                        fmt, bundle.record.precision)
             status.update(label=t("app.export_ready", lang), state="complete")
         except BordermapError as error:

@@ -215,11 +215,16 @@ class Browser:
                 return False
         return True
 
-    def shot(self, what: str) -> None:
-        """A screenshot of the whole page, numbered in journey order."""
+    def shot(self, what: str, part=None) -> None:
+        """A screenshot of the whole page (``part``: of that element only, e.g. a table below
+        the fold), numbered in journey order."""
         self.step += 1
         OUTPUT.mkdir(parents=True, exist_ok=True)
-        self.page.screenshot(path=OUTPUT / f"{self.name}-{self.step:02d}-{what}.png", full_page=True)
+        path = OUTPUT / f"{self.name}-{self.step:02d}-{what}.png"
+        if part is not None:
+            part.screenshot(path=path)
+        else:
+            self.page.screenshot(path=path, full_page=True)
 
     def text(self) -> str:
         return plain(self.page.locator("[data-testid=stMain]").inner_text())
@@ -299,9 +304,10 @@ class Browser:
         assert select_box.locator("input").input_value() == chosen
         return chosen
 
-    def static_table(self, containing: str) -> list[list[str]]:
-        """The rows (header first) of the first ``st.table`` whose text contains ``containing``."""
-        table = self.page.locator("[data-testid=stTable]").filter(has_text=containing).first
+    def static_table(self, containing: str, within=None) -> list[list[str]]:
+        """The rows (header first) of the first ``st.table`` whose text contains ``containing``
+        (``within``: in that part of the page only, e.g. the ``panel`` shown)."""
+        table = (within or self.page).locator("[data-testid=stTable]").filter(has_text=containing).first
         table.wait_for(timeout=SETTLE_MS)
         rows = table.evaluate("""t => Array.from(t.querySelectorAll('tr'))
             .map(r => Array.from(r.querySelectorAll('th, td')).map(c => c.innerText.trim()))""")

@@ -106,6 +106,12 @@ def format_day(value: dt.date, lang: str) -> str:
     return value.isoformat()
 
 
+def format_time(iso: str, lang: str) -> str:
+    """A stored UTC time (ISO 8601) as the locale's date and the time of day: ``24/11/2026 00:58``."""
+    moment = dt.datetime.fromisoformat(iso)
+    return f"{format_day(moment.date(), lang)} {moment:%H:%M}"
+
+
 class Term(str):
     """A catalogue key used as a message parameter: it is shown translated (``Term("types.int")``)."""
 

@@ -12,13 +12,14 @@ from pathlib import Path
 import pandas as pd
 
 from ..accounts.roles import Permission, Role, Sensitivity, Viewer
-from ..i18n import t
+from ..i18n import format_time, t
 from ..layers.store import LayerStore, now
 from ..tables import write_table
 
 COLLECTION = "audit"
 TREATMENTS = ("full", "coarsened", "withheld")
 PRECISIONS = ("full", "coarsened", "public")
+APP_PAGES = "app.pages."  # an export from the app names its page by the page's catalogue key
 FIELDS = ("time", "user", "role", "local", "what", "file", "kind", "precision", "layers")
 
 
@@ -46,9 +47,9 @@ def precision_of(layers: Mapping[str, str]) -> str:
 
 def log_export(store: LayerStore, viewer: Viewer, what: str, file: str, kind: str,
                layers: Mapping[str, str]) -> dict:
-    """Append one export to the log: ``what`` the command (``export``, ``layers export``, or
-    the app page), ``file`` the file's name, ``kind`` its format, ``layers`` as ``treatment``
-    gives them. Returns the record written."""
+    """Append one export to the log: ``what`` the command (``export``, ``layers export``) or
+    the app page's title key (``app.pages.shortlist``), ``file`` the file's name, ``kind`` its
+    format, ``layers`` as ``treatment`` gives them. Returns the record written."""
     record = {"time": now(), "user": viewer.name,
               "role": viewer.role.value, "local": viewer.local, "what": what, "file": file, "kind": kind,
               "precision": precision_of(layers), "layers": dict(layers)}
@@ -63,10 +64,17 @@ def audit_records(store: LayerStore, viewer: Viewer) -> list[dict]:
 
 
 def audit_frame(store: LayerStore, viewer: Viewer, lang: str) -> pd.DataFrame:
-    """The log as a table in ``lang``, oldest first; layers as ``kind: treatment``."""
+    """The log as a table in ``lang``, oldest first: roles, pages, layers and precisions in
+    words, commands as typed (``bordermap export``), times (UTC) in the locale's format."""
     rows = audit_records(store, viewer)
     table = pd.DataFrame([{name: row.get(name) for name in FIELDS} for row in rows], columns=list(FIELDS))
-    table["layers"] = ["; ".join(f"{kind}: {t(f'protection.treatments.{how}', lang)}"
+    table["time"] = [format_time(moment, lang) for moment in table["time"]]
+    table["role"] = [t(f"accounts.roles.{role}", lang) for role in table["role"]]
+    table["local"] = [t(f"quantity.{'yes' if local else 'no'}", lang) for local in table["local"]]
+    table["what"] = [t(what, lang) if str(what).startswith(APP_PAGES) else f"bordermap {what}"
+                     for what in table["what"]]
+    table["layers"] = ["; ".join(t("protection.audit.layer_treatment", lang, kind=t(f"kinds.{kind}", lang),
+                                   treatment=t(f"protection.treatments.{how}", lang))
                                  for kind, how in (layers or {}).items() if how in TREATMENTS)
                        for layers in table["layers"]]
     table["precision"] = [t(f"protection.precisions.{p}", lang) if p in PRECISIONS else "-"

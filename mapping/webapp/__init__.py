@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 from ..errors import BordermapError
-from ..i18n import format_day
+from ..i18n import format_time
+
+__all__ = ["error_text", "format_time", "md_text"]  # format_time: the pages' one way to show a stored time
 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=&])")
 
@@ -22,8 +23,3 @@ def error_text(error: BordermapError, lang: str) -> str:
     layer names), so the whole message is shown as literal text."""
     return md_text(error.message(lang))
 
-
-def format_time(iso: str, lang: str) -> str:
-    """A stored UTC time (ISO 8601) as the locale's date and the time of day: ``24/11/2026 00:58``."""
-    moment = dt.datetime.fromisoformat(iso)
-    return f"{format_day(moment.date(), lang)} {moment:%H:%M}"
