@@ -317,7 +317,7 @@ def export_cmd(ctx: Context, kind: str, target: Path, full_precision: bool, as_u
     viewer.require(Permission.EXPORT_LAYERS)
     how = export_layer(store, kind, target, export_viewer(viewer, full_precision))
     ctx.say("cli.export_done", kind=Term(f"kinds.{kind}"), target=str(target))
-    logged = log_export(store, viewer, "layers export", target.name, kind, how)
+    logged = log_export(store, viewer, "layers export", target.name, target.suffix.lstrip(".").lower(), how)
     ctx.say("protection.logged", precision=Term(f"protection.precisions.{logged['precision']}"))
     return EXIT_OK
 
