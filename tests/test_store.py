@@ -164,6 +164,28 @@ def test_raster_versions_and_rollback(store, tmp_path):
     assert Path(store.raster_source()).read_bytes() == b"first raster"
 
 
+def test_two_rollbacks_to_one_version_at_once_make_one_version(store, tmp_path, monkeypatch):
+    """Two GIS officers restore the same raster at once: the other's rollback commits just before
+    ours takes the writer's lock; ours is then refused as already current, not made twice."""
+    rasters = []
+    for name in ("a.tif", "b.tif"):
+        (tmp_path / name).write_bytes(name.encode())
+        rasters.append(store.commit_raster("population", tmp_path / name,
+                                           CommitInfo("x", name, digest(tmp_path / name))))
+    ours = store.transaction
+
+    def the_other_first(new: bool = False):
+        store_at(store.location).rollback(rasters[0].version, "moussa")
+        return ours(new)
+
+    monkeypatch.setattr(store, "transaction", the_other_first)
+    with pytest.raises(StoreError) as refused:
+        store.rollback(rasters[0].version, "aminata")
+    assert refused.value.code == "already_current"
+    assert [(v.action, v.user) for v in store.history("population")[2:]] == [("rollback", "moussa")]
+    assert Path(store.raster_source()).read_bytes() == b"a.tif"
+
+
 def test_restoring_the_current_state_is_refused_without_a_new_version(store):
     current = store.history("posts")[-1].version
     with pytest.raises(StoreError) as refused:
