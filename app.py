@@ -14,7 +14,7 @@ import streamlit as st
 from mapping.accounts.roles import Permission
 from mapping.i18n import t
 from mapping.layers.store import UnreadableStoreError
-from mapping.layers.user_store import store_at
+from mapping.layers.user_store import open_store, store_at
 from mapping.webapp import controls, data, error_text, md_text, project_ui, signin
 from mapping.webapp.chrome import localise_streamlit
 
@@ -30,7 +30,7 @@ with st.spinner(t("app.loading", lang)):
         if not unopened.exists():  # a new project: empty, or from the demo data
             project_ui.first_run(path, unopened.location, lang)
             st.stop()
-        store = data.store()
+        store = open_store(path)  # checked once per run; the pages' reads use data.store()
     except UnreadableStoreError as error:  # a file there that is not a store: said, never replaced
         st.error(error_text(error, lang))
         st.stop()

@@ -1,29 +1,35 @@
 """Benchmark: a workshop of simulated delegates using the app at the same time, on loopback.
 
-    python bench/bench_workshop_load.py [--users 30] [--servers 1] [--store URL]
+    python bench/bench_workshop_load.py [--users 30] [--servers 1] [--store URL] [--accounts]
 
 Makes a store from the demo data (a GeoPackage in a temporary folder, or the PostgreSQL URL of
 ``--store``, which must not exist yet), gives every user an account when ``--accounts`` is set,
-starts ``--servers`` app servers on 127.0.0.1 on that one store and drives Debian's Chromium
-with Playwright: one browser, one context (its own session) per user, all at once. Each user,
-once, in French:
+starts ``--servers`` app servers on 127.0.0.1 on that one store, and opens one session per user,
+all at once, each on server *i* mod ``--servers``. A session is what a delegate's browser says to
+the server over Streamlit's websocket (``bench/streamlit_session.py``), without drawing the page:
+in a workshop the thirty browsers draw on thirty laptops, not on the server's two cores, so page
+times here are the server's part (the run and the transfer of its elements). Each user, once, in
+French:
 
-1. opens the app (and signs in): **open** is the time to the ranked posts on the map;
+1. opens the app (and signs in): **open** is the time until the map page with its ranked posts
+   has been sent;
 2. moves one weight slider to its end (user *i* moves slider *i* mod the number of sliders):
    **reweight** is the time until the app has finished its run;
 3. switches the note mode on, clicks the map and saves a note with a text of its own: **note**
-   is the time from the click on *Save* to the confirmation.
+   is the time from *Save* to the page with the confirmation.
 
-Then every user checks that its sliders still show its own weights (no session sees another's
-unsaved state), and the store must hold every note, once. The same three steps by one user
-alone, in the same process before the crowd, are the reference: figures are medians and 95th
-percentiles in seconds and as ratios to that user alone.
+Then every session runs its page again and must show the weights and ranking it had after its
+own move (no session sees another's unsaved state), and the store must hold every note, once.
+The same three steps by one user alone, in the same process before the crowd, are the
+reference: figures are medians and 95th percentiles in seconds and as ratios to that user alone.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
+import json
 import os
 import shutil
 import socket
@@ -36,21 +42,25 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from playwright.async_api import Browser, Page, async_playwright
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from streamlit_session import (  # noqa: E402  (this script's folder)
+    Placed,
+    Session,
+    clicked,
+    component_value,
+    slid,
+    text,
+    toggled,
+)
 
 from mapping.i18n import t  # noqa: E402
 from mapping.layers.notes import notes  # noqa: E402
 from mapping.layers.user_store import open_store  # noqa: E402
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 LANG = "fr"
-TIMEOUT_MS = 600_000  # thirty sessions on two cores: a step may wait minutes for its turn
-SLIDERS = "[data-testid=stSidebar] [data-testid=stSlider]"
-SETTLED_JS = ("() => !document.querySelector('[data-testid=stStatusWidget]')"
-              " && !document.querySelector('[data-stale=true]')")
+RANK_MARK = "bordermap-rank"  # the class of a ranked post's label on the map
 PASSWORD = "atelier-nouakchott-2026"  # the bench's own throwaway accounts
 
 
@@ -99,86 +109,82 @@ class Delegate:
     url: str
     account: str | None
     seconds: dict[str, float] = field(default_factory=dict)
-    weights: list[str] = field(default_factory=list)  # the sliders' values after its own move
+    seen: str = ""  # its weights and ranking as the server drew them after its own move
     note_text: str = ""
 
-    async def settle(self, page: Page) -> None:
-        await page.wait_for_timeout(300)
-        await page.wait_for_function(SETTLED_JS, timeout=TIMEOUT_MS)
-
-    async def open(self, browser: Browser) -> Page:
-        context = await browser.new_context(viewport={"width": 1440, "height": 900})
-        context.set_default_timeout(TIMEOUT_MS)  # thirty pages loading at once on two cores
-        page = await context.new_page()
-        await page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(self.url)
-                         else route.abort())
+    async def open(self) -> Session:
+        session = Session(self.url)
         start = time.perf_counter()
-        await page.goto(self.url)
+        await session.open()
         if self.account:
-            await self.sign_in(page)
-        ranks = page.frame_locator("iframe[title='streamlit_folium.st_folium']").locator(".bordermap-rank")
-        await ranks.first.wait_for(timeout=TIMEOUT_MS)
+            await session.run(text(session.one("text_input", words("signin.name")), self.account),
+                              text(session.one("text_input", words("signin.password")), PASSWORD),
+                              clicked(session.one("button", words("signin.submit"))))
         self.seconds["open"] = time.perf_counter() - start
-        await self.settle(page)
-        return page
+        if RANK_MARK not in session.one("component_instance").widget.json_args:
+            raise SystemExit(f"user {self.number}: the map shows no ranked post")
+        return session
 
-    async def sign_in(self, page: Page) -> None:
-        form = page.locator("[data-testid=stForm]")
-        await form.get_by_label(words("signin.name"), exact=True).fill(self.account or "")
-        await form.get_by_label(words("signin.password"), exact=True).fill(PASSWORD)
-        await form.get_by_role("button", name=words("signin.submit")).click()
+    async def reweight(self, session: Session) -> None:
+        """Move one weight slider to its end (user *i* moves slider *i* mod their number)."""
+        sliders = weight_sliders(session)
+        self.seconds["reweight"] = await session.run(slid(sliders[self.number % len(sliders)], 100))
+        self.seen = ranking_seen(session)
 
-    async def reweight(self, page: Page) -> None:
-        sliders = page.locator(SLIDERS).get_by_role("slider")
-        slider = sliders.nth(self.number % await sliders.count())
-        start = time.perf_counter()
-        await slider.focus()
-        await page.keyboard.press("End")
-        await self.settle(page)
-        self.seconds["reweight"] = time.perf_counter() - start
-        self.weights = await self.slider_values(page)
-
-    async def slider_values(self, page: Page) -> list[str]:
-        sliders = await page.locator(SLIDERS).get_by_role("slider").all()
-        return [await s.get_attribute("aria-valuenow") or "" for s in sliders]
-
-    async def leave_note(self, page: Page) -> None:
-        await page.get_by_text(words("app.map_options")).click()
-        await page.get_by_text(words("app.note_mode")).click()
-        await self.settle(page)
-        frame = page.frame_locator("iframe[title='streamlit_folium.st_folium']")
-        await frame.locator(".leaflet-container").click(position={"x": 200 + 10 * (self.number % 30),
-                                                                  "y": 200 + 5 * (self.number % 30)})
-        form = page.locator("[data-testid=stForm]").filter(has_text=words("app.note.save"))
-        await form.wait_for(timeout=TIMEOUT_MS)
+    async def leave_note(self, session: Session) -> None:
+        await session.run(toggled(session.one("checkbox", words("app.note_mode"))))
+        where = {"lat": 15.2 + 0.01 * self.number, "lng": -8.5 + 0.02 * self.number}
+        await session.run(component_value(session.one("component_instance"), {"last_clicked": where}))
         self.note_text = f"Note de charge {self.number:02d} {time.time_ns()}"
+        typed = [text(session.one("text_area", words("app.note.text")), self.note_text)]
         if not self.account:  # signed in, the note's author is the account
-            await form.get_by_label(words("app.note.author"), exact=True).fill(f"Délégué {self.number:02d}")
-        await form.get_by_label(words("app.note.text"), exact=True).fill(self.note_text)
-        start = time.perf_counter()
-        await form.get_by_role("button", name=words("app.note.save")).click()
-        await page.get_by_text(words("app.note.saved")).wait_for(timeout=TIMEOUT_MS)
-        self.seconds["note"] = time.perf_counter() - start
+            author = session.one("text_input", words("app.note.author"))
+            typed.append(text(author, f"Délégué {self.number:02d}"))
+        save = clicked(session.one("button", words("app.note.save")))
+        self.seconds["note"] = await session.run(*typed, save)
+        if words("app.note.saved") not in session.texts():
+            raise SystemExit(f"user {self.number}: the note was not confirmed")
 
 
-async def workshop(delegates: list[Delegate]) -> list[tuple[Delegate, Page]]:
-    """Every delegate's three steps at once; the pages stay open for the check that follows."""
-    async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+def weight_sliders(session: Session) -> list[Placed]:
+    return [s for s in session.find("slider", sidebar=True) if "weight_" in s.widget.id]
 
-        async def one(delegate: Delegate) -> tuple[Delegate, Page]:
-            page = await delegate.open(browser)
-            await delegate.reweight(page)
-            await delegate.leave_note(page)
-            return delegate, page
 
-        done = await asyncio.gather(*(one(d) for d in delegates))
-        leaks = [d.number for d, page in done if await d.slider_values(page) != d.weights]
-        await browser.close()
+def ranking_seen(session: Session) -> str:
+    """The session's weights (the sliders' labels say them) and its ranking table, as drawn."""
+    labels = [s.widget.label for s in weight_sliders(session)]
+    tables = [p.element.SerializeToString().hex() for p in session.find("table")]
+    return hashlib.sha256(json.dumps([labels, tables]).encode()).hexdigest()
+
+
+async def workshop(delegates: list[Delegate]) -> None:
+    """Every delegate's three steps at once, then each runs its page again: it must show the
+    weights and ranking it had after its own move, whatever the others did meanwhile."""
+
+    async def one(delegate: Delegate) -> tuple[Delegate, Session]:
+        session = await delegate.open()
+        await delegate.reweight(session)
+        await delegate.leave_note(session)
+        return delegate, session
+
+    done = await asyncio.gather(*(one(d) for d in delegates))
+    leaks = []
+    for delegate, session in done:
+        await session.run()
+        if ranking_seen(session) != delegate.seen:
+            leaks.append(delegate.number)
+        await session.close()
     if leaks:
         raise SystemExit(f"sessions that show another's weights: {leaks}")
-    return done
+
+
+async def warm(urls: list[str]) -> None:
+    """Open each server's page once, so that its caches of the store's layers are filled before
+    anything is timed (as after the first delegate of a workshop)."""
+    for url in urls:
+        session = Session(url)
+        await session.open()
+        await session.close()
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -205,6 +211,7 @@ def main() -> None:
                       stdin=PASSWORD + "\n")
     servers = [serve(store) for _ in range(args.servers)]
     try:
+        asyncio.run(warm([url for _, url in servers]))
         alone = Delegate(args.users, servers[0][1], names[-1] if args.accounts else None)
         asyncio.run(workshop([alone]))
         crowd = [Delegate(n, servers[n % len(servers)][1], names[n] if args.accounts else None)
@@ -222,6 +229,7 @@ def main() -> None:
     print(f"{args.users} users, {args.servers} server(s), store {backend}"
           f"{', accounts' if args.accounts else ''}: {wall:.1f} s in all; notes saved {len(saved)}, "
           f"lost or doubled: {missing or 'none'}")
+    print(f"distinct weights and rankings among the sessions: {len({d.seen for d in crowd})}")
     print("| step | alone (s) | median (s) | p95 (s) | median / alone | p95 / alone |")
     print("|---|---:|---:|---:|---:|---:|")
     for step in ("open", "reweight", "note"):

@@ -15,10 +15,13 @@ import subprocess
 import tempfile
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
 import pytest
+
+from mapping.layers import postgis_pool
 
 INSTALL = "apt-get install postgresql postgresql-15-postgis-3"
 
@@ -42,10 +45,30 @@ def _run(command: list[str], as_postgres: bool) -> None:
     subprocess.run([*prefix, *command], check=True, capture_output=True, timeout=120)
 
 
+@dataclass(frozen=True)
+class Cluster:
+    """The test cluster: its connection URL (database ``postgres``), and how to stop and start
+    its server (the data stay)."""
+
+    url: str
+    binaries: Path
+    folder: Path
+    as_postgres: bool
+
+    def start(self) -> None:
+        _run([str(self.binaries / "pg_ctl"), "-D", str(self.folder / "data"), "-l", str(self.folder / "log"),
+              "-w", "-o", f"-k {self.folder} -c listen_addresses='' -c fsync=off -c max_connections=60",
+              "start"], self.as_postgres)
+
+    def stop(self) -> None:
+        _run([str(self.binaries / "pg_ctl"), "-D", str(self.folder / "data"), "-m", "immediate", "stop"],
+             self.as_postgres)
+
+
 @pytest.fixture(scope="session")
-def postgis_server() -> Iterator[str]:
-    """The cluster's connection URL (database ``postgres``; PostGIS in the ``template_postgis``
-    database new ones are copied from)."""
+def postgis_server() -> Iterator[Cluster]:
+    """The cluster, running (PostGIS in the ``template_postgis`` database new ones are copied
+    from)."""
     binaries = server_binaries()
     if binaries is None or not has_postgis(binaries):
         missing = f"PostgreSQL server binaries or PostGIS not found ({INSTALL})"
@@ -56,27 +79,29 @@ def postgis_server() -> Iterator[str]:
     folder = Path(tempfile.mkdtemp(prefix="bordermap-pg-"))
     if as_postgres:
         shutil.chown(folder, "postgres", "postgres")
-    data = folder / "data"
-    _run([str(binaries / "initdb"), "-D", str(data), "-A", "trust", "-U", "bordermap", "--no-sync",
-          "-E", "UTF8", "--locale", "C.UTF-8"], as_postgres)
-    _run([str(binaries / "pg_ctl"), "-D", str(data), "-l", str(folder / "log"), "-w", "-o",
-          f"-k {folder} -c listen_addresses='' -c fsync=off -c max_connections=60", "start"], as_postgres)
-    url = f"postgresql://bordermap@/postgres?host={folder}"
+    _run([str(binaries / "initdb"), "-D", str(folder / "data"), "-A", "trust", "-U", "bordermap",
+          "--no-sync", "-E", "UTF8", "--locale", "C.UTF-8"], as_postgres)
+    cluster = Cluster(f"postgresql://bordermap@/postgres?host={folder}", binaries, folder, as_postgres)
+    cluster.start()
     try:
-        with psycopg.connect(url, autocommit=True) as conn:
+        with psycopg.connect(cluster.url, autocommit=True) as conn:
             conn.execute("CREATE DATABASE template_postgis")
-        with psycopg.connect(url.replace("/postgres?", "/template_postgis?"), autocommit=True) as conn:
+        template = cluster.url.replace("/postgres?", "/template_postgis?")
+        with psycopg.connect(template, autocommit=True) as conn:
             conn.execute("CREATE EXTENSION postgis")
-        yield url
+        yield cluster
     finally:
-        _run([str(binaries / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"], as_postgres)
+        postgis_pool.close_all()
+        cluster.stop()
         shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture
-def postgis_url(postgis_server: str) -> str:
-    """A new, empty database (with PostGIS) for one test: its URL."""
+def postgis_url(postgis_server: Cluster) -> Iterator[str]:
+    """A new, empty database (with PostGIS) for one test: its URL. The pools of connections the
+    test made are closed after it (the cluster allows a few dozen connections in all)."""
     name = f"store_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(postgis_server, autocommit=True) as conn:
+    with psycopg.connect(postgis_server.url, autocommit=True) as conn:
         conn.execute(f"CREATE DATABASE {name} TEMPLATE template_postgis")
-    return postgis_server.replace("/postgres?", f"/{name}?")
+    yield postgis_server.url.replace("/postgres?", f"/{name}?")
+    postgis_pool.close_all()

@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sqlite3
+import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import geopandas as gpd
 import psycopg
 import pytest
 import rasterio
 from click.testing import CliRunner
 from conftest import make_posts, plain, sha256_of
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from mapping.cli import main
 from mapping.i18n import t
@@ -250,7 +254,43 @@ def test_an_unreachable_database_is_told_in_words(tmp_path):
     with pytest.raises(StoreFailedError) as failed:
         store.history()
     assert failed.value.params["store"] == f"postgresql://nobody@/none?host={tmp_path}&connect_timeout=2"
-    assert "n’a pas pu être lu" in failed.value.message("fr") and "pw" not in failed.value.message("fr")
+    french = failed.value.message("fr")
+    assert "n’a pas pu être lue ou écrite" in french and "pw" not in french
+
+
+def test_reads_share_the_connections_of_one_pool(postgis_url, monkeypatch):
+    """An app server's sessions read the store again and again: the reads reuse the pool's
+    connections and open none (psycopg counted: one place, whatever connects)."""
+    store = store_at(postgis_url)
+    store.commit_layer("posts", posts(), CommitInfo("aminata", "posts.csv", "abc"))
+    connects = []
+    real = psycopg.Connection.connect.__func__
+
+    def counted(cls, *args, **kwargs):
+        connects.append(args)
+        return real(cls, *args, **kwargs)
+
+    monkeypatch.setattr(psycopg.Connection, "connect", classmethod(counted))
+    monkeypatch.setattr(psycopg, "connect", psycopg.Connection.connect)
+    for _ in range(30):
+        assert len(store.history()) == 1 and len(store.read("posts")) == 3
+        assert store.kinds() == ["posts"] and store_at(postgis_url).records("notes") == []
+    assert connects == []
+
+
+def test_a_server_stopped_is_told_in_words_and_used_again_once_restarted(postgis_server, postgis_url):
+    store = store_at(f"{postgis_url}&connect_timeout=1")  # a pool of its own, waiting 1 s at most
+    store.commit_layer("posts", posts(), CommitInfo("aminata", "posts.csv", "abc"))
+    postgis_server.stop()
+    try:
+        for _ in range(2):  # the pool's connection found closed; then no pool
+            with pytest.raises(StoreFailedError) as failed:
+                store.history()
+            assert "could not be read" in failed.value.message("en")
+            assert "n’a pas pu être lue ou écrite" in failed.value.message("fr")
+    finally:
+        postgis_server.start()
+    assert len(store.history()) == 1 and len(store.read("posts")) == 3
 
 
 def test_concurrent_imports_lose_no_version(store):
@@ -273,6 +313,77 @@ def test_concurrent_imports_lose_no_version(store):
     assert set(committed) == set(range(2, 14))
     assert {v.user for v in history[1:]} == {f"writer {w}" for w in range(4)}
     assert store.ids("posts") == committed[13]
+
+
+def ogrinfo(source: str, *layers: str) -> str:
+    """What GDAL's ogrinfo says of ``layers`` (a summary; all layers listed when none)."""
+    done = subprocess.run(["ogrinfo", "-ro", "-so", source, *layers], capture_output=True, text=True,
+                          check=True, timeout=120)
+    return done.stdout
+
+
+def test_each_current_layer_is_a_view_gdal_lists_with_its_geometry_and_follows_new_versions(
+        store_copy, postgis_url, tmp_path):
+    """GIS staff open the shared store in QGIS: each kind's current layer is a layer there,
+    typed (geometry type, EPSG:4326), read-only, and its latest version whatever comes next."""
+    demo = store_at(store_copy)
+    store = store_at(postgis_url)
+    with store.transaction() as tx:
+        for kind in ("posts", "roads", "countries"):
+            tx.commit_layer(kind, demo.read(kind), CommitInfo("aminata", f"{kind}.gpkg"))
+    source = "PG:" + make_conninfo("", **conninfo_to_dict(postgis_url))
+    for kind, geometry in (("posts", "Point"), ("roads", "Multi Line String"),
+                           ("countries", "Multi Polygon")):
+        info = ogrinfo(source, f"bordermap.{kind}")
+        assert f"Geometry: {geometry}" in info and f"Feature Count: {len(demo.read(kind))}" in info
+        assert 'ID["EPSG",4326]' in info
+    posts_info = ogrinfo(source, "bordermap.posts")
+    fields = ("post_id: String", "building: Real", "staff: Integer64", "last_assessed: Date")
+    assert all(f"{field} (0.0)\n" in posts_info for field in fields)
+    # a kind with no version yet: an empty layer (named without its schema here, where the
+    # schema is also the user's name, so on PostgreSQL's search path)
+    assert re.search(r"^\d+: (bordermap\.)?crossings \(Point\)$", ogrinfo(source), re.MULTILINE)
+    copied = tmp_path / "posts.gpkg"  # as GDAL reads it (pyogrio's own GDAL has no PostgreSQL driver)
+    subprocess.run(["ogr2ogr", "-f", "GPKG", str(copied), source, "bordermap.posts"], check=True, timeout=120)
+    shown = gpd.read_file(copied).sort_values("post_id", ignore_index=True)
+    current = demo.read("posts")
+    expected = current.sort_values("post_id", ignore_index=True)
+    assert list(shown["post_id"]) == list(expected["post_id"])
+    assert list(shown["last_assessed"].astype(str)) == list(expected["last_assessed"].dt.date.astype(str))
+    assert list(shown["staff"]) == list(expected["staff"])
+    assert shown.geometry.geom_equals(expected.geometry).all()
+
+    store.commit_layer("posts", current.iloc[:5], CommitInfo("moussa", "posts.csv"))
+    assert "Feature Count: 5" in ogrinfo(source, "bordermap.posts")
+    store.rollback(1, "aminata")
+    assert f"Feature Count: {len(current)}" in ogrinfo(source, "bordermap.posts")
+    with psycopg.connect(postgis_url) as conn, pytest.raises(psycopg.Error) as refused:
+        conn.execute("DELETE FROM bordermap.posts")
+    assert "cannot delete from view" in str(refused.value)
+    assert len(store.read("posts")) == len(current)
+
+
+def test_a_view_missing_or_out_of_date_is_made_again_at_the_next_write(postgis_url):
+    """A store made before a kind had its view, or before a column was added to a kind."""
+    store = store_at(postgis_url)
+    store.commit_layer("posts", posts(), CommitInfo("aminata", "posts.csv", "abc"))
+    with psycopg.connect(postgis_url) as conn:
+        conn.execute("DROP VIEW bordermap.posts")
+        conn.execute("ALTER VIEW bordermap.crossings RENAME TO crossings_old")
+        conn.execute("CREATE VIEW bordermap.crossings AS SELECT crossing_id FROM bordermap.crossings_old")
+    store.save_record("notes", "n1", {"text": "Poste à revoir"})
+    with psycopg.connect(postgis_url) as conn:
+        assert conn.execute("SELECT count(*) FROM bordermap.posts").fetchone() == (3,)
+        columns = conn.execute("SELECT * FROM bordermap.crossings").description
+    assert [c.name for c in columns] == ["fid", *KINDS["crossings"].names, "geom"]
+    with psycopg.connect(postgis_url) as conn:  # a view of their own on one out of date
+        conn.execute("DROP VIEW bordermap.posts")
+        conn.execute("CREATE VIEW bordermap.posts AS SELECT 1 AS fid")
+        conn.execute("CREATE VIEW bordermap.mine AS SELECT * FROM bordermap.posts")
+    store.commit_layer("posts", posts().iloc[:1], CommitInfo("moussa"))  # writes go on
+    with psycopg.connect(postgis_url) as conn:
+        assert conn.execute("SELECT * FROM bordermap.mine").fetchall() == [(1,)]
+    assert len(store.read("posts")) == 1
 
 
 def test_a_store_migrates_whole_to_postgis_and_back(store_copy, postgis_url, tmp_path, monkeypatch):

@@ -3,11 +3,14 @@ PostGIS, for a team whose delegates and GIS staff work on one shared store.
 
 Each version of a vector layer is kept whole in ``bordermap.features`` (its rows: geometry in
 EPSG:4326, attributes as JSON), so that the current layer is the rows of the kind's latest
-version, and any version can be restored. Rasters are kept in ``bordermap.rasters`` (bytes,
+version, and any version can be restored; a view per kind (``bordermap.posts``…) shows the
+current layer to QGIS and GDAL. Rasters are kept in ``bordermap.rasters`` (bytes,
 by SHA-256) and handed out as a local GeoTIFF in the user's cache folder, named by its
-SHA-256. A transaction is one database transaction: an import lands whole or not at all.
+SHA-256. Connections come from one pool per URL and process (``postgis_pool``).
+A transaction is one database transaction, on one connection: an import lands whole or not at all.
 Writers take a transaction-level advisory lock first, so versions are numbered one after the
-other whatever the number of sessions writing at once; readers are never blocked.
+other whatever the number of sessions writing at once; readers are never blocked by it (a
+writer waiting for the lock keeps one connection of the pool meanwhile).
 """
 
 from __future__ import annotations
@@ -30,7 +33,9 @@ import psycopg
 import shapely
 
 from ..i18n import Term
+from . import postgis_pool
 from .diff import diff_layers
+from .postgis_views import update_views
 from .schema import STORAGE_CRS, LayerKind, get_kind, with_schema_types
 from .store import (
     CommitInfo,
@@ -97,13 +102,10 @@ class PostGISStore(LayerStore):
 
     @contextmanager
     def _connect(self) -> Iterator[psycopg.Connection]:
-        """A connection, closed at the end (what it has not committed is rolled back)."""
-        with self._errors():
-            conn = psycopg.connect(self.url, connect_timeout=20)
-        try:
+        """A connection of the process's pool for the store's URL, for one read or one
+        transaction: committed at the end, rolled back on error, then given back."""
+        with self._errors(), postgis_pool.connection(self.url) as conn:
             yield conn
-        finally:
-            conn.close()
 
     def exists(self) -> bool:
         with self._connect() as conn, self._errors():
@@ -190,7 +192,8 @@ class PostGISStore(LayerStore):
     @contextmanager
     def transaction(self, new: bool = False) -> Iterator[PostGISTransaction]:
         """One database transaction, begun by taking the writers' advisory lock (released at
-        its end); the store's tables are created with it when they do not exist yet."""
+        its end); the store's tables are created with it when they do not exist yet, and its
+        views of the current layers (``postgis_views``) when missing or out of date."""
         with self._connect() as conn:
             with self._errors():
                 conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITER_LOCK,))
@@ -202,6 +205,8 @@ class PostGISStore(LayerStore):
                     for statement in filter(str.strip, TABLES.split(";")):
                         conn.execute(statement)
                     conn.execute(f"INSERT INTO {SCHEMA}.store VALUES (1, %s)", (now(),))
+            with self._errors():
+                update_views(conn, SCHEMA)
             yield PostGISTransaction(self, conn)
             with self._errors():
                 conn.commit()

@@ -34,7 +34,7 @@ from ..errors import BordermapError
 from ..i18n import t
 from ..layers.raster_checks import RasterError
 from ..layers.store import LayerStore
-from ..layers.user_store import default_store_location, open_store
+from ..layers.user_store import default_store_location, store_at
 from ..maps import NUMBERED_RANKS, base_map
 from ..project import Bounds, Project, load_settings, project_of, view_bounds
 from ..protection.levels import layer_levels
@@ -87,13 +87,14 @@ def store_path() -> str:
 
 
 def store() -> LayerStore:
-    """The user's store (created from the demo data on first use)."""
-    return open_store(store_path())
+    """The user's store, as ``app.py`` opened and checked it at the start of this run
+    (``open_store``: a file that is not a store is said there, once per run, not at every read)."""
+    return store_at(store_path())
 
 
 def store_version(path: str) -> int:
     """The latest version number of the store (0 when empty): the key of every cache."""
-    history = open_store(path).history()
+    history = store_at(path).history()
     return history[-1].version if history else 0
 
 
@@ -101,18 +102,18 @@ def project(path: str, version: int) -> Project:
     """The project's settings completed from the layers (the record is read at each run: a
     change of settings makes no version)."""
     shown = {kind: layer(path, version, kind) for kind in ("countries", "posts", "borders")}
-    return project_of(load_settings(open_store(path)), shown)
+    return project_of(load_settings(store_at(path)), shown)
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
 def layer(path: str, version: int, kind: str) -> gpd.GeoDataFrame | None:
     """The current layer of ``kind``, read once per version (EPSG:4326), or None."""
-    return open_store(path).read(kind)
+    return store_at(path).read(kind)
 
 
 def levels(path: str) -> dict[str, Sensitivity]:
     """Each vector kind's sensitivity level, read at each run (a change of level makes no version)."""
-    return layer_levels(open_store(path))
+    return layer_levels(store_at(path))
 
 
 def travel_shown(path: str) -> bool:
@@ -149,7 +150,7 @@ def shown_layers(path: str, version: int) -> dict[str, gpd.GeoDataFrame]:
 
 def layers(path: str, version: int) -> dict[str, gpd.GeoDataFrame]:
     """Every current vector layer of the store, each read once per version (EPSG:4326)."""
-    kinds = [kind for kind in open_store(path).kinds() if kind != "population"]
+    kinds = [kind for kind in store_at(path).kinds() if kind != "population"]
     return {kind: found for kind in kinds if (found := layer(path, version, kind)) is not None}
 
 
@@ -160,7 +161,7 @@ def _indicators(path: str, version: int, settings: str, day: str, travel: str) -
     assessments and incidents, ``travel`` the travel modes its criteria use and their settings
     (JSON of ``mode -> [access] table``) (kept in the store)."""
     modes = {mode: settings_from_dict(table) for mode, table in json.loads(travel).items()}
-    return derived.indicator_table(open_store(path), lambda kind: layer(path, version, kind),
+    return derived.indicator_table(store_at(path), lambda kind: layer(path, version, kind),
                                    json.loads(settings), dt.date.fromisoformat(day), modes)
 
 
@@ -188,7 +189,7 @@ def today() -> str:
 def overlay(path: str, version: int) -> Overlay | None:
     """The population picture; None without a raster, or when the stored raster cannot be used
     (the map is drawn without it; the ranking pages say why, from the indicators)."""
-    opened = open_store(path)
+    opened = store_at(path)
     raster = opened.raster_source("population")
     if raster is None:
         return None
@@ -210,7 +211,7 @@ def _base(path: str, version: int, lang: str, opacity: float, tiles: str | None,
     viewer = Viewer("", Role(role))
     outlines = {kind: found for kind in ("countries", "borders")
                 if (found := shown(path, version, kind, viewer)) is not None}
-    prepared = derived.map_layers(open_store(path), lambda kind: shown(path, version, kind, viewer), lang,
+    prepared = derived.map_layers(store_at(path), lambda kind: shown(path, version, kind, viewer), lang,
                                   dict(limits))
     return localise(base_map(outlines, lang, overlay(path, version), opacity, tiles, notes, prepared,
                              view, symbols))
@@ -253,7 +254,7 @@ def indicator_table(path: str, version: int, profile: Profile, day: str | None =
 @st.cache_data(show_spinner=False, max_entries=8, hash_funcs={pd.DataFrame: lambda _: None})
 def _with_load(path: str, version: int, table: pd.DataFrame, settings: str, scenario: str) -> pd.DataFrame:
     """``table`` with the expected load under the saved surge ``scenario`` (``surge_load``)."""
-    return with_surge_load(table, open_store(path), lambda kind: layer(path, version, kind),
+    return with_surge_load(table, store_at(path), lambda kind: layer(path, version, kind),
                            settings_from_dict(json.loads(settings)), [SURGE_LOAD], scenario)
 
 
@@ -330,7 +331,7 @@ def intervals(path: str, version: int, profile: Profile, selection: Selection | 
 # ------------------------------------------------------------------ travel times
 @st.cache_resource(show_spinner=False, max_entries=6)
 def _surface(path: str, version: int, settings: str, mode: str) -> Surface:
-    return derived.access_surface(open_store(path), lambda kind: layer(path, version, kind),
+    return derived.access_surface(store_at(path), lambda kind: layer(path, version, kind),
                                   settings_from_dict(json.loads(settings)), mode)
 
 
