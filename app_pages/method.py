@@ -1,5 +1,6 @@
 """Method: the criteria and their weights, how a score is computed, the AHP pairwise editor,
-and the data sources with the version of each layer."""
+and the data sources with the version of each layer (no feature count of a layer withheld from
+the viewer, ``protection.shown.withheld_kind``)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ from fractions import Fraction
 import pandas as pd
 import streamlit as st
 
-from mapping.accounts.roles import Permission
+from mapping.accounts.roles import Permission, Sensitivity
 from mapping.errors import BordermapError
 from mapping.i18n import format_number, format_percent, t
 from mapping.i18n.quantities import unit_name
+from mapping.protection.shown import withheld_kind
 from mapping.scoring.ahp import CR_LIMIT, ahp_weights, judgements_from_weights, matrix_from_upper
 from mapping.scoring.explain import label, range_text
 from mapping.webapp import controls, data, error_text, format_time, md_text, project_ui, tables
@@ -77,15 +79,18 @@ st.subheader(t("app.sources_title", lang))
 store = data.store()
 versions = {v.kind: v for v in store.history()}
 layers = data.shown_layers(ctx.path, ctx.version)
+levels = data.levels(ctx.path)
 rows = []
 for kind, version in versions.items():
     layer = layers.get(kind)
     sources = ([] if layer is None or "source" not in layer
                else sorted(layer["source"].dropna().astype(str).unique()))
+    withheld = withheld_kind(kind, levels.get(kind, Sensitivity.PUBLIC), current())
     rows.append({t("app.kind", lang): t(f"kinds.{kind}", lang), t("app.col.version", lang): version.version,
                  t("app.col.time", lang): format_time(version.time, lang),
                  t("app.col.user", lang): version.user, t("app.col.file", lang): version.source_file,
-                 t("app.col.features", lang): version.features,
+                 t("app.col.features", lang): (t("protection.treatments.withheld", lang) if withheld
+                                               else format_number(version.features, lang, 0)),
                  t("app.col.sources", lang): "; ".join(sources)})
 tables.text_table(pd.DataFrame(rows))
 st.caption(md_text(t("app.population_source." + indicators.attrs.get("population_source", "none"), lang)))

@@ -23,7 +23,8 @@ from mapping.webapp import data
 from tests.apptest import keyed, run
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
-MAP, LAYERS, SHORTLIST = (f"app_pages/{name}.py" for name in ("map_ranking", "layers", "shortlist_export"))
+MAP, LAYERS, SHORTLIST, METHOD = (f"app_pages/{name}.py"
+                                  for name in ("map_ranking", "layers", "shortlist_export", "method"))
 DELEGATE, GIS, ADMIN = Viewer("awa", Role.DELEGATE), Viewer("fatou", Role.GIS), Viewer("root", Role.ADMIN)
 
 
@@ -133,3 +134,19 @@ def test_gis_staff_cannot_roll_back_a_layer_above_their_clearance(store_path, mo
     run(app)
     assert store.history() == before
     assert any("confidentiel" in e.value for e in app.error), [e.value for e in app.error]
+
+
+def test_the_method_page_counts_no_feature_of_a_layer_withheld_from_the_viewer(store_path, monkeypatch):
+    store = open_store(store_path)
+    set_level(store, "crossings", Sensitivity.CONFIDENTIAL, ADMIN)
+    counted = f"{store.history('crossings')[-1].features}"
+
+    def crossings_row(app: AppTest) -> dict:
+        table = next(tb.value for tb in app.table if "Entités" in list(tb.value.columns))
+        return table.set_index("Couche").loc["points de passage"].to_dict()
+
+    as_viewer(monkeypatch, DELEGATE)
+    app = open_app(METHOD)
+    assert crossings_row(app)["Entités"] == "retirée"
+    as_viewer(monkeypatch, ADMIN)
+    assert crossings_row(run(app))["Entités"] == counted

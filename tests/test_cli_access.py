@@ -16,7 +16,10 @@ from conftest import plain
 
 from mapping.access.saved import saved_surges
 from mapping.access.surge import column_labels
+from mapping.accounts.accounts import add_account, has_accounts
+from mapping.accounts.roles import Role
 from mapping.cli import main
+from mapping.cli.common import operator
 from mapping.i18n import t
 from mapping.layers.gpkg_store import GeoPackageStore
 
@@ -47,11 +50,26 @@ def run(store: Path, *args: object):
     return result
 
 
+def logged(store: Path, out: Path) -> list[tuple]:
+    """The audit log's records of the file ``out``: (user, command, precision, layers)."""
+    records = json.loads(run(store, "audit", "list", "--format", "json").output)
+    return [(r["user"], r["what"], r["precision"], r["layers"]) for r in records if r["file"] == out.name]
+
+
+def accounts(store: Path, **roles: Role) -> None:
+    """Accounts of ``roles`` by name (after an administrator: a store's first account is one)."""
+    opened = GeoPackageStore(store)
+    if not has_accounts(opened):
+        add_account(opened, "admin", Role.ADMIN, "mot-de-passe-1", "test")
+    for name, role in roles.items():
+        add_account(opened, name, role, "mot-de-passe-1", "test")
+
+
 def test_access_prints_each_post_and_writes_the_three_formats(setup, tmp_path):
     store, profile = setup
     gpkg, tif, csv = tmp_path / "catchments.gpkg", tmp_path / "times.tif", tmp_path / "table.csv"
     result = run(store, "access", "--mode", "foot", "--minutes", "60,120", "--profile", profile,
-                 "--out", gpkg)
+                 "--out", gpkg, "--full-precision")
     assert result.exit_code == 0, result.output
     assert "Bassikounou (MRT)" in result.output
     assert t("indicators.pop_time", "en", minutes=60.0, mode=t("access.mode.foot", "en")) in result.output
@@ -60,12 +78,32 @@ def test_access_prints_each_post_and_writes_the_three_formats(setup, tmp_path):
     for layer in ("access_posts", "isochrones", "quickest_areas"):
         assert f"Layer name: {layer}" in info
     assert "Feature Count: 53" in info  # one point per placed post
-    assert run(store, "access", "--profile", profile, "--out", tif).exit_code == 0
+    assert run(store, "access", "--profile", profile, "--out", tif, "--full-precision").exit_code == 0
     gdal = subprocess.run(["gdalinfo", str(tif)], capture_output=True, text=True, check=True).stdout
     assert "minutes to the quickest post" in gdal and "POST_IDS" in gdal
     assert run(store, "access", "--profile", profile, "--out", csv, "--lang", "fr").exit_code == 0
     table = pd.read_csv(csv, sep=";", encoding="utf-8-sig")
     assert {"pop_60min_foot", "pop_120min_foot", "quickest_pop_foot", "town_min_foot"} <= set(table.columns)
+    (areas,) = logged(store, gpkg)  # drawn from every layer of the travel surface, restricted ones in full
+    assert areas[1:3] == ("access", "full") and areas[3]["crossings"] == "full"
+    assert logged(store, csv)[0][1:] == ("access", "public", {})  # people per post: no sensitive layer
+
+
+def test_travel_areas_are_refused_to_whoever_may_not_see_them_in_full(setup, tmp_path):
+    """Isochrones and rasters show where unofficial crossings let people over rivers: refused
+    before any work unless written in full by someone cleared for it, in the user's language."""
+    store, profile = setup
+    accounts(store, moussa=Role.MANAGER, awa=Role.DELEGATE)
+    areas = tmp_path / "areas.gpkg"
+    for lang, words in (("en", "areas.gpkg was not written"), ("fr", "areas.gpkg n’a pas été écrit")):
+        refused = run(store, "access", "--profile", profile, "--out", areas, "--lang", lang)
+        assert refused.exit_code == 1 and words in plain(refused.output), refused.output
+        assert "--full-precision" in refused.output
+    refused = run(store, "access", "--out", tmp_path / "times.tif", "--as-user", "moussa", "--full-precision")
+    assert refused.exit_code == 1 and "not cleared" in refused.output
+    refused = run(store, "access", "--out", tmp_path / "table.csv", "--as-user", "awa", "--lang", "fr")
+    assert refused.exit_code == 1 and "Action non permise à awa" in plain(refused.output)
+    assert list(tmp_path.iterdir()) == [] and logged(store, areas) == []
 
 
 def test_access_in_french_and_a_faster_mode_reaches_at_least_as_many(setup):
@@ -119,6 +157,34 @@ def test_surge_conserves_people_and_respects_capacity(setup, tmp_path):
     posts = daily[daily["site_kind"] == "post"]
     assert (posts["processed"] <= posts["capacity_per_day"]).all()
     assert "Saturated first:" in result.output
+    crossings = GeoPackageStore(store).read("crossings")
+    secret = set(crossings.loc[crossings["kind"] == "unofficial", "crossing_id"].astype(str))
+    hidden = daily[daily["site_kind"] == "unofficial"]
+    assert len(hidden) and hidden["post_id"].str.startswith("cell-").all()  # by grid cell, not by crossing
+    assert not set(daily["post_id"].astype(str)) & secret and not set(daily["name"].astype(str)) & secret
+    assert logged(store, out) == [(operator(), "surge", "coarsened", {"crossings": "coarsened"})]
+
+
+def test_surge_table_in_full_for_a_cleared_account_is_logged_as_theirs(setup, tmp_path):
+    """An administrator (who may export and is cleared) writes the crossings as they are; GIS
+    staff, cleared but not exporting reports and tables, are refused before the run."""
+    store, profile = setup
+    accounts(store, fatou=Role.GIS, aminata=Role.ADMIN)
+    refused = run(store, "surge", "--origin", LERE, "--people", 10, "--days", 1, "--out", tmp_path / "x.csv",
+                  "--as-user", "fatou", "--full-precision")
+    assert refused.exit_code == 1 and "fatou (GIS staff) may not export" in plain(refused.output)
+    out = tmp_path / "full.xlsx"
+    result = run(store, "surge", "--origin", LERE, "--people", 100000, "--days", 30, "--profile", profile,
+                 "--out", out, "--as-user", "aminata", "--full-precision", "--lang", "fr")
+    assert result.exit_code == 0, result.output
+    assert "Inscrit au journal des exports (pleine précision)" in plain(result.output)
+    labels = {v: k for k, v in column_labels("fr").items()}
+    daily = pd.read_excel(out).rename(columns=labels)
+    crossings = GeoPackageStore(store).read("crossings")
+    unofficial = set(crossings.loc[crossings["kind"] == "unofficial", "crossing_id"].astype(str))
+    assert set(daily.loc[daily["site_kind"] == "unofficial", "post_id"].astype(str)) <= unofficial
+    assert logged(store, out) == [("aminata", "surge", "full", {"crossings": "full"})]
+    assert not (tmp_path / "x.csv").exists()
 
 
 def test_surge_saved_scenario_runs_again_and_unknown_names_are_refused(setup):

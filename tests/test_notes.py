@@ -4,11 +4,15 @@ change would not validate, and never lost by a layer commit."""
 
 from __future__ import annotations
 
+import sqlite3
+
 import pandas as pd
 import pytest
 
+from mapping.layers import gpkg_store
+from mapping.layers import notes as notes_module
 from mapping.layers.notes import NoteError, accept_note, add_note, dismiss_note, notes
-from mapping.layers.store import CommitInfo
+from mapping.layers.store import CommitInfo, StoreFailedError
 from mapping.layers.user_store import open_store
 from mapping.scoring.pipeline import rank_store
 from mapping.scoring.profile import load_profile
@@ -17,8 +21,8 @@ from mapping.scoring.scenarios import ScenarioError, compare, rank_change_marks,
 
 
 @pytest.fixture
-def store(tmp_path):
-    return open_store(tmp_path / "store.gpkg")
+def store(store_copy):
+    return open_store(store_copy)
 
 
 def test_a_note_keeps_its_author_time_and_text_as_typed(store):
@@ -76,6 +80,50 @@ def test_a_note_about_a_post_no_longer_stored_changes_nothing(store):
     assert error.value.code == "unknown_post"
     assert store.history() == before and store.read("posts").equals(posts)
     assert notes(store)[0].status == "open"
+
+
+def moved_post_note(store):
+    """An open note moving the first stored post 0.01° east."""
+    post = store.read("posts").iloc[0]
+    return add_note(store, author="B", organisation="", country="MRT", kind="wrong_position",
+                    text="plus à l’est", lon=post.geometry.x + 0.01, lat=post.geometry.y,
+                    post_id=post["post_id"])
+
+
+def test_a_failure_between_the_layer_and_the_note_changes_neither(store, monkeypatch):
+    """The moved post and the note marked accepted are one transaction: when the second write
+    fails (disk full, killed), the layer is as it was and the note is still open."""
+    note = moved_post_note(store)
+    before, layer = store.history(), store.read("posts")
+
+    def disk_full(*args) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(gpkg_store, "_ensure_records_table", disk_full)  # the note's write
+    with pytest.raises(StoreFailedError):
+        accept_note(store, note.note_id, "GIS")
+    monkeypatch.undo()
+    assert store.history() == before and store.read("posts").equals(layer)
+    assert notes(store)[0].status == "open"
+
+
+def test_a_note_dismissed_while_it_is_accepted_changes_no_layer(store, monkeypatch):
+    """Two reviewers at once: one dismisses the note while the other's acceptance is being
+    imported; the acceptance is refused whole, the post stays where it was."""
+    note = moved_post_note(store)
+    before, layer = store.history(), store.read("posts")
+    real_import = notes_module.import_file
+
+    def dismissed_meanwhile(*args, **kwargs):
+        dismiss_note(store, note.note_id, "other reviewer")
+        return real_import(*args, **kwargs)
+
+    monkeypatch.setattr(notes_module, "import_file", dismissed_meanwhile)
+    with pytest.raises(NoteError) as refused:
+        accept_note(store, note.note_id, "GIS")
+    assert refused.value.code == "already_decided"
+    assert store.history() == before and store.read("posts").equals(layer)
+    assert (notes(store)[0].status, notes(store)[0].decided_by) == ("dismissed", "other reviewer")
 
 
 def test_a_dismissed_note_stays_listed_and_layers_keep_every_note(store):

@@ -417,6 +417,7 @@ def test_surge_run_tables_name_no_crossing_and_add_people_up_per_cell(store_copy
     shown = shown_run(run, levels, DELEGATE)
     for table in (shown.result.summary, shown.result.daily):
         assert not set(table["post_id"].astype(str)) & secret and not set(table["name"].astype(str)) & secret
+    assert set(shown.result.daily["post_id"].astype(str)) == set(shown.result.summary["post_id"].astype(str))
     assert shown.result.summary["arrivals"].sum() == run.result.summary["arrivals"].sum()
     assert shown.result.daily["arrivals"].sum() == run.result.daily["arrivals"].sum()
     assert list(shown.sites["site_id"]) == list(shown.result.summary["post_id"].astype(str))

@@ -16,10 +16,11 @@ import psycopg
 import pytest
 import rasterio
 from click.testing import CliRunner
-from conftest import make_posts, sha256_of
+from conftest import make_posts, plain, sha256_of
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from mapping.cli import main
+from mapping.i18n import t
 from mapping.layers import gpkg_store, postgis_store
 from mapping.layers.gpkg_store import GeoPackageStore
 from mapping.layers.schema import KINDS
@@ -166,6 +167,28 @@ def test_raster_versions_and_rollback(store, tmp_path):
     assert "population" in store.kinds()
     store.rollback(v.version - 1, "x")
     assert Path(store.raster_source()).read_bytes() == b"first raster"
+
+
+def test_two_rollbacks_to_one_version_at_once_make_one_version(store, tmp_path, monkeypatch):
+    """Two GIS officers restore the same raster at once: the other's rollback commits just before
+    ours takes the writer's lock; ours is then refused as already current, not made twice."""
+    rasters = []
+    for name in ("a.tif", "b.tif"):
+        (tmp_path / name).write_bytes(name.encode())
+        rasters.append(store.commit_raster("population", tmp_path / name,
+                                           CommitInfo("x", name, digest(tmp_path / name))))
+    ours = store.transaction
+
+    def the_other_first(new: bool = False):
+        store_at(store.location).rollback(rasters[0].version, "moussa")
+        return ours(new)
+
+    monkeypatch.setattr(store, "transaction", the_other_first)
+    with pytest.raises(StoreError) as refused:
+        store.rollback(rasters[0].version, "aminata")
+    assert refused.value.code == "already_current"
+    assert [(v.action, v.user) for v in store.history("population")[2:]] == [("rollback", "moussa")]
+    assert Path(store.raster_source()).read_bytes() == b"a.tif"
 
 
 def test_restoring_the_current_state_is_refused_without_a_new_version(store):
@@ -385,6 +408,38 @@ def test_a_store_migrates_whole_to_postgis_and_back(store_copy, postgis_url, tmp
         assert len(copy.read("posts")) == 53
     again = CliRunner().invoke(main, ["store", "migrate", str(store_copy), str(back)])
     assert again.exit_code == 1 and "There is already" in again.output
+
+
+def drop_gpkg_table(path: Path, table: str) -> None:
+    """Remove ``table`` from the GeoPackage at ``path`` as a user would in another GIS program."""
+    with sqlite3.connect(path) as db:
+        db.execute(f"DROP TABLE {table}")
+        db.execute(f"DROP TABLE IF EXISTS rtree_{table}_geom")
+        for registry in ("gpkg_contents", "gpkg_geometry_columns", "gpkg_extensions", "gpkg_ogr_contents"):
+            db.execute(f"DELETE FROM {registry} WHERE table_name = ?", (table,))
+
+
+@pytest.mark.parametrize("lost, backend", [("layer", "gpkg"), ("raster", "postgis")])
+def test_a_store_missing_a_saved_version_is_not_migrated(store_copy, tmp_path, monkeypatch, request,
+                                                          lost, backend):
+    """A version whose saved layer table or raster file was removed by hand: the copy is refused,
+    naming the layer and the version, in English and French; the target is not created."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    demo = store_at(store_copy)
+    if lost == "layer":
+        gone = demo.history("posts")[0]
+        drop_gpkg_table(store_copy, f"history_posts_v{gone.version:04d}")
+    else:
+        gone = demo.history("population")[-1]
+        Path(demo.stored_raster(gone)).unlink()
+    target = str(tmp_path / "copy.gpkg") if backend == "gpkg" else request.getfixturevalue("postgis_url")
+    kind = {"en": t(f"kinds.{gone.kind}", "en"), "fr": t(f"kinds.{gone.kind}", "fr")}
+    for lang, words in (("en", f"version {gone.version} of the {kind['en']} layer is missing"),
+                        ("fr", f"version {gone.version} de la couche {kind['fr']} manque")):
+        refused = CliRunner().invoke(main, ["store", "migrate", str(store_copy), target, "--lang", lang])
+        assert refused.exit_code == 1 and words in plain(refused.output), refused.output
+    assert not store_at(target).exists()
+    assert {p.name for p in tmp_path.iterdir()} <= {"cache", "store", ".copy.gpkg.lock"}  # no copy
 
 
 def test_init_makes_a_project_from_the_demo_in_postgis(postgis_url, tmp_path, monkeypatch):

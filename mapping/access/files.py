@@ -29,20 +29,28 @@ from .settings import TravelSettings
 from .surface import Surface
 
 GPKG_VERSION = "1.2"
-SUFFIXES = (".gpkg", ".tif", ".tiff", ".csv", ".xlsx")
+TABLE_SUFFIXES = (".csv", ".xlsx")  # the indicators only: no travel-time area or raster
+SUFFIXES = (".gpkg", ".tif", ".tiff", *TABLE_SUFFIXES)
 
 
 def write_access(path: Path, surface: Surface, settings: TravelSettings, table: pd.DataFrame,
                  posts: gpd.GeoDataFrame, lang: str, progress: Callable[[int], None] | None = None) -> Path:
     """Write the travel-time results of ``surface`` to ``path`` (its suffix picks the format)."""
-    suffix = path.suffix.lower()
-    if suffix not in SUFFIXES:
-        raise BordermapError("access_format", suffix=path.suffix or "-", allowed=", ".join(SUFFIXES))
-    if suffix in (".csv", ".xlsx"):
+    suffix = access_format(path)
+    if suffix in TABLE_SUFFIXES:
         return write_table(table, path, lang)
     if suffix in (".tif", ".tiff"):
         return _write_raster(path, surface, settings)
     return _write_gpkg(path, surface, settings, table, posts, progress)
+
+
+def access_format(path: Path) -> str:
+    """The suffix of ``path`` (lower case) when travel-time results can be written to it, else
+    ``BordermapError`` ``access_format``."""
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise BordermapError("access_format", suffix=path.suffix or "-", allowed=", ".join(SUFFIXES))
+    return suffix
 
 
 def _write_gpkg(path: Path, surface: Surface, settings: TravelSettings, table: pd.DataFrame,

@@ -26,7 +26,8 @@ from ..scoring.explain import label
 from ..scoring.profile import load_profile
 from ..tables import write_table
 from .common import EXIT_OK, OUT_TYPE, Context, common, counting_bar, echo, operator
-from .options import MinutesList, ModeMix, Number
+from .options import AS_USER, FULL_PRECISION, MinutesList, ModeMix, Number
+from .protected import file_viewers, log_written, travel_file, written_run
 
 PROFILE = click.option("--profile", "profile_path", type=click.Path(dir_okay=False, path_type=Path),
                        help="Profile whose [access] table sets speeds and times "
@@ -44,12 +45,17 @@ def _step_bar(ctx: Context) -> Callable[[str], None]:
 @click.option("--season", type=click.Choice(SEASONS), help="dry or wet season (default: the profile's).")
 @PROFILE
 @click.option("--out", type=OUT_TYPE, help="Write catchments.gpkg (isochrones, quickest-post areas), "
-                                           "times.tif (minutes, quickest post) or a .csv/.xlsx table.")
+                                           "times.tif (minutes, quickest post) or a .csv/.xlsx table; "
+                                           "areas and rasters need --full-precision (logged).")
+@FULL_PRECISION
+@AS_USER
 @common
 def access_cmd(ctx: Context, mode: str | None, minutes: tuple[float, ...] | None, season: str | None,
-               profile_path: Path | None, out: Path | None) -> int:
+               profile_path: Path | None, out: Path | None, full_precision: bool, as_user: str | None) -> int:
     """Travel-time catchments of every post: people within each time, people for whom the
-    post is the quickest, time from the nearest town."""
+    post is the quickest, time from the nearest town. The travel-time areas and raster of --out
+    show where restricted crossings let people across: written with --full-precision only, by a
+    user cleared for it; every file is logged in the audit log."""
     settings = load_profile(profile_path).access
     changes: dict = {}
     if minutes:
@@ -59,6 +65,9 @@ def access_cmd(ctx: Context, mode: str | None, minutes: tuple[float, ...] | None
     settings = settings.with_changes(**changes) if changes else settings
     mode = mode or settings.mode
     store = ctx.store()
+    if out:  # refused before any work: who may write it, and what
+        viewer, writer = file_viewers(ctx, as_user, full_precision)
+        how = travel_file(ctx, out, writer)
     posts = store.read("posts")
     if posts is None or posts.empty:
         ctx.say("cli.access.no_posts", err=True)
@@ -81,6 +90,7 @@ def access_cmd(ctx: Context, mode: str | None, minutes: tuple[float, ...] | None
         done[0] = 0
         write_access(out, surface, settings, table, posts, ctx.lang, advance)
         ctx.say("cli.access.written", out=str(out), posts=total)
+        log_written(ctx, viewer, "access", out, how)
     return EXIT_OK
 
 
@@ -118,15 +128,22 @@ def _origin(text: str, radius_km: float) -> Origin:
 @click.option("--save", is_flag=True, help="Save the scenario in the store under --name.")
 @click.option("--saved", "saved_name", help="Run a scenario saved in the store (other options change it).")
 @PROFILE
-@click.option("--out", type=OUT_TYPE, help="Write the table (one row per post and day) as .csv or .xlsx.")
+@click.option("--out", type=OUT_TYPE, help="Write the table (one row per post and day) as .csv or .xlsx "
+                                           "(unofficial crossings by grid cell unless --full-precision; "
+                                           "logged).")
+@FULL_PRECISION
+@AS_USER
 @common
 def surge_cmd(ctx: Context, origin: str | None, radius_km: float, people: int | None, days: int | None,
               curve: str | None, mode_mix: dict[str, float] | None, unofficial_share: float | None,
               choice_k: int | None, name: str | None, save: bool, saved_name: str | None,
-              profile_path: Path | None, out: Path | None) -> int:
+              profile_path: Path | None, out: Path | None, full_precision: bool, as_user: str | None) -> int:
     """Simulate a displacement surge: arrivals, processing and queues per post and day, and the
-    posts that saturate first."""
+    posts that saturate first. The table of --out shows unofficial crossings merged by grid
+    cell unless --full-precision, by a user cleared for it; every file is logged in the audit log."""
     store = ctx.store()
+    if out:  # refused before any work
+        viewer, writer = file_viewers(ctx, as_user, full_precision)
     base, where = SurgeScenario(), None
     if saved_name:
         found = saved_surges(store).get(saved_name)
@@ -147,9 +164,11 @@ def surge_cmd(ctx: Context, origin: str | None, radius_km: float, people: int | 
         ctx.say("cli.surge.saved", name=scenario.name)
     _print_surge(ctx, scenario, result, where)
     if out:
-        labels = column_labels(ctx.lang)
-        write_table(result.daily.rename(columns=labels), out, ctx.lang, index=False)
-        ctx.say("cli.surge.written", out=str(out), rows=len(result.daily))
+        shown, how = written_run(ctx, run, writer)
+        daily = shown.result.daily
+        write_table(daily.rename(columns=column_labels(ctx.lang)), out, ctx.lang, index=False)
+        ctx.say("cli.surge.written", out=str(out), rows=len(daily))
+        log_written(ctx, viewer, "surge", out, how)
     return EXIT_OK
 
 

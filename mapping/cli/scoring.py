@@ -97,7 +97,7 @@ def score_cmd(ctx: Context, profile_path, method, indicators_path, reference_dat
         written, how = (ranking, None) if indicators_path else written_ranking(ctx, ranking, full_precision)
         write_table(results_table(written, ctx.lang), out, ctx.lang)
         if how is not None:
-            log_written(ctx, "score", out, how)
+            log_written(ctx, ctx.viewer(), "score", out, how)
         ctx.say("cli.score_written", out=str(out), posts=len(ranking.table))
     shown = ranking.table.head(top or ranking.profile.top_n)
     for post, row in table.loc[shown.index].iterrows():
@@ -212,7 +212,7 @@ def shortlist_cmd(ctx: Context, profile_path, method, indicators_path, reference
     selected = table.loc[chosen.selected]
     write_table(selected, out, ctx.lang)
     if how is not None:
-        log_written(ctx, "shortlist", out, how)
+        log_written(ctx, ctx.viewer(), "shortlist", out, how)
     ctx.say("cli.shortlist_done", count=len(chosen.selected), cost=round(chosen.total_cost),
             budget_left=round(chosen.budget_left) if chosen.budget_left is not None else "-",
             out=str(out))

@@ -29,7 +29,7 @@ from .findings import ERROR, WARNING, Finding, has_errors
 from .raster_checks import check_raster
 from .readers import quiet_warnings, read_notes, read_vector
 from .schema import get_kind
-from .store import CommitInfo, LayerStore, StoreError, Version
+from .store import CommitInfo, LayerStore, StoreError, StoreTransaction, Version
 from .update import NameMatch, match_fixes, merge_update, name_matches
 from .validate import (
     REFERENCES,
@@ -198,7 +198,8 @@ def import_file(path: Path, kind: str, store: LayerStore, user: str | None = Non
                 layer: str | None = None, fix: bool = False, allow_removals: bool = False,
                 progress: Progress | None = None, *, update: bool = False,
                 match_names: bool = False, removals: Collection[str] | None = None,
-                matches: Collection[tuple[str, str]] | None = None) -> ImportResult:
+                matches: Collection[tuple[str, str]] | None = None,
+                along: Callable[[StoreTransaction, Version], None] | None = None) -> ImportResult:
     """Validate the file and commit it as the new ``kind`` layer (or, with ``update``, merge
     it into the stored one), or change nothing.
 
@@ -209,7 +210,9 @@ def import_file(path: Path, kind: str, store: LayerStore, user: str | None = Non
     to remove; ``matches``: the (file id, stored id) pairs the user saw matched by name; the
     import is refused (``StoreError``, store unchanged) when it would remove another feature or
     match other ids. The version records the user, the file's name and SHA-256, the fixes and name
-    matches applied, and the ids added, changed and removed.
+    matches applied, and the ids added, changed and removed. ``along``: more writes that land in
+    the same transaction as the layer, or not at all (e.g. a note marked accepted), given the
+    transaction and the new version; what it raises leaves the store unchanged.
     """
     path = Path(path)
     user = user or getpass.getuser()
@@ -219,7 +222,10 @@ def import_file(path: Path, kind: str, store: LayerStore, user: str | None = Non
         if not has_errors(result.findings):
             _step(progress, "commit")
             info = CommitInfo(user=user, source_file=path.name, sha256=sha256_of(path))
-            result.version = store.commit_raster(kind, path, info)
+            with store.transaction() as tx:
+                result.version = tx.commit_raster(kind, path, info)
+                if along is not None:
+                    along(tx, result.version)
         return result
     result = diff_file(path, kind, store, layer, fix, allow_removals, progress, update=update,
                        match_names=match_names)
@@ -237,6 +243,8 @@ def import_file(path: Path, kind: str, store: LayerStore, user: str | None = Non
         version = tx.commit_layer(kind, new_layer, info)
         if removals is not None and not set(version.removed) <= set(removals):
             raise StoreError("changed_meanwhile", kind=Term(f"kinds.{kind}"))  # nothing lands
+        if along is not None:
+            along(tx, version)
     result.version, result.layer = version, new_layer
     return result
 

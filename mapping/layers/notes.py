@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import tempfile
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -19,7 +20,7 @@ import shapely
 
 from ..errors import BordermapError
 from .importing import ImportResult, diff_file, import_file
-from .store import LayerStore, now
+from .store import LayerStore, StoreTransaction, Version, now
 
 COLLECTION = "notes"
 NOTE_KINDS = ("new_crossing", "wrong_position", "other")
@@ -95,10 +96,20 @@ def _get(store: LayerStore, note_id: str) -> Note:
     return note
 
 
+def _decide(store: LayerStore, tx: StoreTransaction, note_id: str, status: str, user: str,
+            version: int | None = None) -> Note:
+    """Write the open note ``note_id`` as decided within ``tx``, which holds the store's writer
+    lock: the note is read as committed, so one decided meanwhile is refused (``already_decided``)."""
+    note = replace(_get(store, note_id), status=status, decided_by=user, decided_at=now(), version=version)
+    tx.save_record(COLLECTION, note.note_id, asdict(note))
+    return note
+
+
 def dismiss_note(store: LayerStore, note_id: str, user: str) -> Note:
-    """Mark an open note as dismissed; no layer changes."""
-    note = replace(_get(store, note_id), status="dismissed", decided_by=user, decided_at=now())
-    store.save_record(COLLECTION, note.note_id, asdict(note))
+    """Mark an open note as dismissed, in one transaction (the note is found open within it, so
+    two reviewers never both decide it); no layer changes."""
+    with store.transaction() as tx:
+        note = _decide(store, tx, note_id, "dismissed", user)
     return note
 
 
@@ -128,9 +139,10 @@ def _change(store: LayerStore, note: Note, crossing_kind: str) -> tuple[str, gpd
     raise NoteError("nothing_to_accept")
 
 
-def _apply(store: LayerStore, note_id: str, user: str | None, crossing_kind: str) -> ImportResult:
+def _apply(store: LayerStore, note_id: str, user: str | None, crossing_kind: str,
+           along: Callable[[StoreTransaction, Version], None] | None = None) -> ImportResult:
     """The note's change through the validated import, as an update: checked only (``user``
-    None) or committed."""
+    None) or committed, with ``along`` in the same transaction."""
     note = _get(store, note_id)
     kind, layer = _change(store, note, crossing_kind)
     with tempfile.TemporaryDirectory() as folder:
@@ -138,7 +150,7 @@ def _apply(store: LayerStore, note_id: str, user: str | None, crossing_kind: str
         layer.to_file(path, layer=kind, driver="GPKG")
         if user is None:
             return diff_file(path, kind, store, update=True)
-        return import_file(path, kind, store, user=user, update=True)
+        return import_file(path, kind, store, user=user, update=True, along=along)
 
 
 def preview_note(store: LayerStore, note_id: str, crossing_kind: str = "unofficial") -> ImportResult:
@@ -149,12 +161,13 @@ def preview_note(store: LayerStore, note_id: str, crossing_kind: str = "unoffici
 def accept_note(store: LayerStore, note_id: str, user: str,
                 crossing_kind: str = "unofficial") -> tuple[Note | None, ImportResult]:
     """Apply a note through the validated import path: a new crossing (``crossing_kind``) or a
-    moved post. Returns the decided note, or None (the note stays open) when the import found
+    moved post, committed in one transaction with the note marked accepted (both land or
+    neither). Returns the decided note, or None (the note stays open) when the import found
     errors, with the import result and its findings either way."""
-    result = _apply(store, note_id, user, crossing_kind)
-    if result.version is None:
-        return None, result
-    decided = replace(_get(store, note_id), status="accepted", decided_by=user, decided_at=now(),
-                      version=result.version.version)
-    store.save_record(COLLECTION, decided.note_id, asdict(decided))
-    return decided, result
+    decided: list[Note] = []
+
+    def accepted(tx: StoreTransaction, version: Version) -> None:
+        decided.append(_decide(store, tx, note_id, "accepted", user, version.version))
+
+    result = _apply(store, note_id, user, crossing_kind, accepted)
+    return (decided[0] if decided else None), result

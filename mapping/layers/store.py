@@ -205,7 +205,9 @@ class LayerStore(ABC):
 
     def rollback(self, version: int, user: str) -> Version:
         """Make the layer as it was at ``version`` current again (a new version); ``StoreError``
-        when it already is, or the version is unknown or damaged."""
+        when it already is, or the version is unknown or damaged. Whether it already is, is
+        decided within the writer's transaction: of two rollbacks to one version at once, the
+        second is refused."""
         target = next((v for v in self.history() if v.version == version), None)
         if target is None and version in self.damaged_versions():
             raise StoreError("damaged_version", version=version)
@@ -213,13 +215,13 @@ class LayerStore(ABC):
             raise StoreError("unknown_version", version=version)
         info = CommitInfo(user=user, source_file=target.source_file, sha256=target.sha256,
                           action="rollback")
-        current = self.history(target.kind)[-1]
         already = StoreError("already_current", version=version, kind=Term(f"kinds.{target.kind}"))
         with self.transaction() as tx:
             if target.stored_file:
                 raster = self.stored_raster(target)
                 if raster is None:
                     raise StoreError("snapshot_missing", version=version)
+                current = self.history(target.kind)[-1]  # no other writer until the transaction ends
                 if target.sha256 and target.sha256 == current.sha256:
                     raise already
                 return tx.commit_raster(target.kind, raster, info, restored_from=version)

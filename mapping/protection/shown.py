@@ -208,10 +208,11 @@ def _merged(table: pd.DataFrame, ids: Mapping[str, str | None], keys: tuple[str,
     merged = shown.groupby(["post_id", *keys], sort=False, dropna=False).agg(rules).reset_index()
     merged = merged[table.columns]
     for column in table.columns:
-        if column != "name":
-            merged[column] = merged[column].astype(table[column].dtype)
-    kept = "category" if isinstance(table["name"].dtype, pd.CategoricalDtype) else object
-    return merged.assign(name=merged["name"].astype(kept))
+        if isinstance(table[column].dtype, pd.CategoricalDtype):  # cells' ids and names: new categories
+            merged[column] = merged[column].astype("category")
+        else:
+            merged[column] = merged[column].astype(object if column == "name" else table[column].dtype)
+    return merged
 
 
 def shown_run(run: SurgeRun, levels: Mapping[str, Sensitivity], viewer: Viewer) -> SurgeRun:
