@@ -166,16 +166,16 @@ def test_surge_conserves_people_and_respects_capacity(setup, tmp_path):
 
 
 def test_surge_table_in_full_for_a_cleared_account_is_logged_as_theirs(setup, tmp_path):
-    """An administrator (who may export and is cleared) writes the crossings as they are; GIS
-    staff, cleared but not exporting reports and tables, are refused before the run."""
+    """GIS staff (who export GIS files and are cleared) write the crossings as they are; a
+    delegate, who exports nothing, is refused before the run."""
     store, profile = setup
-    accounts(store, fatou=Role.GIS, aminata=Role.ADMIN)
+    accounts(store, fatou=Role.GIS, binta=Role.DELEGATE)
     refused = run(store, "surge", "--origin", LERE, "--people", 10, "--days", 1, "--out", tmp_path / "x.csv",
-                  "--as-user", "fatou", "--full-precision")
-    assert refused.exit_code == 1 and "fatou (GIS staff) may not export" in plain(refused.output)
+                  "--as-user", "binta", "--full-precision")
+    assert refused.exit_code == 1 and "binta (delegate) may not export" in plain(refused.output)
     out = tmp_path / "full.xlsx"
     result = run(store, "surge", "--origin", LERE, "--people", 100000, "--days", 30, "--profile", profile,
-                 "--out", out, "--as-user", "aminata", "--full-precision", "--lang", "fr")
+                 "--out", out, "--as-user", "fatou", "--full-precision", "--lang", "fr")
     assert result.exit_code == 0, result.output
     assert "Inscrit au journal des exports (pleine précision)" in plain(result.output)
     labels = {v: k for k, v in column_labels("fr").items()}
@@ -183,7 +183,7 @@ def test_surge_table_in_full_for_a_cleared_account_is_logged_as_theirs(setup, tm
     crossings = GeoPackageStore(store).read("crossings")
     unofficial = set(crossings.loc[crossings["kind"] == "unofficial", "crossing_id"].astype(str))
     assert set(daily.loc[daily["site_kind"] == "unofficial", "post_id"].astype(str)) <= unofficial
-    assert logged(store, out) == [("aminata", "surge", "full", {"crossings": "full"})]
+    assert logged(store, out) == [("fatou", "surge", "full", {"crossings": "full"})]
     assert not (tmp_path / "x.csv").exists()
 
 

@@ -8,6 +8,7 @@ import json
 import re
 import sqlite3
 import subprocess
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -21,8 +22,9 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from mapping.cli import main
 from mapping.i18n import t
-from mapping.layers import gpkg_store, postgis_store
+from mapping.layers import gpkg_store, postgis_pool, postgis_store
 from mapping.layers.gpkg_store import GeoPackageStore
+from mapping.layers.notes import add_note, notes
 from mapping.layers.schema import KINDS
 from mapping.layers.store import CommitInfo, LayerStore, StoreError, StoreFailedError, UnreadableStoreError
 from mapping.layers.user_store import DEMO_RASTER, demo_dir, store_at
@@ -276,6 +278,24 @@ def test_reads_share_the_connections_of_one_pool(postgis_url, monkeypatch):
         assert len(store.history()) == 1 and len(store.read("posts")) == 3
         assert store.kinds() == ["posts"] and store_at(postgis_url).records("notes") == []
     assert connects == []
+
+
+def test_writers_queued_behind_the_lock_never_starve_the_transaction_that_holds_it(postgis_url, monkeypatch):
+    """A transaction reads as it decides (the note still open?) on its own connection: with
+    every other connection of the pool taken by a writer waiting for the lock, it still ends."""
+    monkeypatch.setattr(postgis_pool, "MAX_SIZE", 2)
+    store = store_at(f"{postgis_url}&connect_timeout=1")  # a pool of its own, waiting 1 s at most
+    note = add_note(store, author="Moussa", organisation="Police", country="MLI", kind="other",
+                    text="Piste ouverte", lon=-8.0, lat=15.0)
+    with ThreadPoolExecutor(1) as queue:
+        with store.transaction() as tx:  # the lock held on one connection
+            waiting = queue.submit(store.save_record, "waiting", "w", {"n": 1})  # takes the other
+            time.sleep(0.5)
+            assert not waiting.done()
+            assert [n.note_id for n in notes(store) if n.status == "open"] == [note.note_id]
+            tx.save_record("checked", "c", {"ok": True})
+        assert waiting.result(timeout=30) is None
+    assert store.records("checked") == [{"ok": True}]
 
 
 def test_a_server_stopped_is_told_in_words_and_used_again_once_restarted(postgis_server, postgis_url):

@@ -23,12 +23,17 @@ if TYPE_CHECKING:  # the surge runs are loaded by the commands that simulate one
     from ..access.run import SurgeRun
 
 
+FILE_PERMISSIONS = (Permission.EXPORT, Permission.EXPORT_LAYERS)  # reports and tables, or GIS layers
+
+
 def file_viewers(ctx: Context, as_user: str | None, full_precision: bool) -> tuple[Viewer, Viewer]:
-    """Who writes a command's file (the account ``as_user``, who needs ``Permission.EXPORT``,
-    or the local operator) and whose view it is written as (``export_viewer``); asked before
-    any work, so that a refusal costs nothing and writes nothing."""
+    """Who writes a travel-time or surge file (the account ``as_user``, who may export reports
+    or GIS layers: a manager's tables, GIS staff's catchments; or the local operator) and whose
+    view it is written as (``export_viewer``); asked before any work, so that a refusal costs
+    nothing and writes nothing."""
     viewer = ctx.viewer(as_user)
-    viewer.require(Permission.EXPORT)
+    if not any(viewer.may(permission) for permission in FILE_PERMISSIONS):
+        viewer.require(Permission.EXPORT)
     return viewer, export_viewer(viewer, full_precision)
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -86,6 +87,15 @@ def without_password(url: str) -> str:
     return urlunsplit(parts._replace(netloc=f"{user}@{host}" if user else host))
 
 
+_held = threading.local()  # per thread: the connection of its open transaction, by store URL
+
+
+def _held_connections() -> dict[str, psycopg.Connection]:
+    if not hasattr(_held, "by_url"):
+        _held.by_url = {}
+    return _held.by_url
+
+
 class PostGISStore(LayerStore):
     """Layers, versions, rasters and records in a PostgreSQL database with PostGIS."""
 
@@ -103,7 +113,14 @@ class PostGISStore(LayerStore):
     @contextmanager
     def _connect(self) -> Iterator[psycopg.Connection]:
         """A connection of the process's pool for the store's URL, for one read or one
-        transaction: committed at the end, rolled back on error, then given back."""
+        transaction: committed at the end, rolled back on error, then given back. Within a
+        transaction of this thread on this store, that transaction's connection: its reads
+        (a note found open, the current raster) never wait for a second connection while
+        the writers queued behind its lock hold the others."""
+        held = _held_connections().get(self.url)
+        if held is not None:
+            yield held
+            return
         with self._errors(), postgis_pool.connection(self.url) as conn:
             yield conn
 
@@ -207,7 +224,12 @@ class PostGISStore(LayerStore):
                     conn.execute(f"INSERT INTO {SCHEMA}.store VALUES (1, %s)", (now(),))
             with self._errors():
                 update_views(conn, SCHEMA)
-            yield PostGISTransaction(self, conn)
+            held = _held_connections()
+            held[self.url] = conn
+            try:
+                yield PostGISTransaction(self, conn)
+            finally:
+                del held[self.url]
             with self._errors():
                 conn.commit()
 
