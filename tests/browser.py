@@ -31,6 +31,8 @@ import pytest
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
+from mapping.accounts.accounts import add_account
+from mapping.accounts.roles import Role
 from mapping.i18n import t
 from mapping.layers.user_store import open_store
 
@@ -130,6 +132,17 @@ def demo_app(folder: Path) -> Iterator[AppServer]:
     """The app on a new store of the demo data in ``folder``; the server must ask nothing of the
     internet, ever."""
     store = open_store(folder / "store.gpkg")
+    with app_server(store.path) as server:
+        yield server
+    assert server.outside.requests == []
+
+
+@contextmanager
+def accounts_app(folder: Path, admin: tuple[str, str]) -> Iterator[AppServer]:
+    """The app on a new store of the demo data with one administrator account (name,
+    password): everyone signs in; the server must ask nothing of the internet, ever."""
+    store = open_store(folder / "store.gpkg")
+    add_account(store, admin[0], Role.ADMIN, admin[1], "setup")
     with app_server(store.path) as server:
         yield server
     assert server.outside.requests == []
@@ -316,6 +329,32 @@ class Browser:
     def ranking(self, lang: str) -> list[str]:
         """The names of the posts in the ranking table, best first."""
         return [row[1] for row in self.static_table(words("app.col.explanation", lang))[1:]]
+
+
+SIGN_IN_READY = "[data-testid=stForm]"  # the sign-in form: a store with accounts has loaded
+
+
+def sign_in(tab: Browser, name: str, password: str, lang: str) -> None:
+    form = tab.page.locator("[data-testid=stForm]")
+    form.get_by_label(words("signin.name", lang), exact=True).fill(name)
+    form.get_by_label(words("signin.password", lang), exact=True).fill(password)
+    form.get_by_role("button", name=words("signin.submit", lang)).click()
+    tab.page.locator("[data-testid=stSidebarNav]").wait_for(timeout=120_000)
+    tab.settle()
+    tab.healthy()
+
+
+def download(tab: Browser, fmt_label: str, lang: str) -> tuple[str, bytes]:
+    """Choose an export format, prepare the file and download it; its name and content."""
+    chooser = tab.page.locator("[data-testid=stSelectbox]").filter(has_text=words("app.export_format", lang))
+    assert tab.choose(chooser, fmt_label) == fmt_label
+    tab.page.get_by_role("button", name=words("app.export_prepare", lang)).click()
+    tab.settle()
+    button = tab.page.locator("[data-testid=stDownloadButton] button")
+    button.wait_for(timeout=120_000)
+    with tab.page.expect_download() as arrived:
+        button.click()
+    return arrived.value.suggested_filename, open(arrived.value.path(), "rb").read()
 
 
 SIDEBAR_READY = "[data-testid=stSidebar] [data-testid=stSlider]"  # the weights: the app has loaded

@@ -5,35 +5,21 @@ the delegate signs in, is offered no Layers import and no Accounts page, leaves 
 from __future__ import annotations
 
 import pytest
-from browser import Browser, app_server, browser, plain, words
+from browser import SIGN_IN_READY, Browser, accounts_app, browser, plain, sign_in, words
 
-from mapping.accounts.accounts import add_account, find
+from mapping.accounts.accounts import find
 from mapping.accounts.roles import Role
 from mapping.layers.notes import notes
 from mapping.layers.user_store import open_store
 
-SIGN_IN_READY = "[data-testid=stForm]"
 ADMIN, DELEGATE = ("Aminata", "sahel-2026"), ("Moussa", "delegue-2026")
 
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
     """The app on the demo data with one administrator account."""
-    store = open_store(tmp_path_factory.mktemp("accounts") / "store.gpkg")
-    add_account(store, ADMIN[0], Role.ADMIN, ADMIN[1], "setup")
-    with app_server(store.path) as server:
+    with accounts_app(tmp_path_factory.mktemp("accounts"), ADMIN) as server:
         yield server
-    assert server.outside.requests == []
-
-
-def sign_in(tab: Browser, name: str, password: str, lang: str) -> None:
-    form = tab.page.locator("[data-testid=stForm]")
-    form.get_by_label(words("signin.name", lang), exact=True).fill(name)
-    form.get_by_label(words("signin.password", lang), exact=True).fill(password)
-    form.get_by_role("button", name=words("signin.submit", lang)).click()
-    tab.page.locator("[data-testid=stSidebarNav]").wait_for(timeout=120_000)
-    tab.settle()
-    tab.healthy()
 
 
 def sidebar(tab: Browser) -> str:

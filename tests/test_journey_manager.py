@@ -12,7 +12,7 @@ import re
 import openpyxl
 import pandas as pd
 import pytest
-from browser import Browser, browser, demo_app, plain, words
+from browser import Browser, browser, demo_app, download, plain, words
 from pypdf import PdfReader
 
 from mapping.layers.borders import served_borders
@@ -60,19 +60,6 @@ def choose_border(tab: Browser, lang: str, code: str | None) -> None:
         tab.page.keyboard.press("Escape")
     tab.settle()
     tab.healthy()
-
-
-def download(tab: Browser, fmt_label: str, lang: str) -> tuple[str, bytes]:
-    """Choose an export format, prepare the file and download it; its name and content."""
-    chooser = tab.page.locator("[data-testid=stSelectbox]").filter(has_text=words("app.export_format", lang))
-    assert tab.choose(chooser, fmt_label) == fmt_label
-    tab.page.get_by_role("button", name=words("app.export_prepare", lang)).click()
-    tab.settle()
-    button = tab.page.locator("[data-testid=stDownloadButton] button")
-    button.wait_for(timeout=120_000)
-    with tab.page.expect_download() as arrived:
-        button.click()
-    return arrived.value.suggested_filename, open(arrived.value.path(), "rb").read()
 
 
 @pytest.mark.parametrize("lang", ["fr", "en"])

@@ -9,11 +9,8 @@ from __future__ import annotations
 import pandas as pd
 import pyogrio
 import pytest
-from browser import Browser, app_server, browser, words
-from test_journey_accounts import SIGN_IN_READY, sign_in
-from test_journey_manager import download
+from browser import SIGN_IN_READY, Browser, accounts_app, browser, download, sign_in, words
 
-from mapping.accounts.accounts import add_account
 from mapping.accounts.roles import Role, Sensitivity, Viewer
 from mapping.layers.user_store import open_store
 from mapping.protection.audit import audit_records
@@ -26,11 +23,8 @@ ADMIN = ("Aminata", "sahel-2026")
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
     """The app on the demo data with one administrator account."""
-    store = open_store(tmp_path_factory.mktemp("protection") / "store.gpkg")
-    add_account(store, ADMIN[0], Role.ADMIN, ADMIN[1], "setup")
-    with app_server(store.path) as server:
+    with accounts_app(tmp_path_factory.mktemp("protection"), ADMIN) as server:
         yield server
-    assert server.outside.requests == []
 
 
 def levels_tab(tab: Browser, lang: str) -> None:
