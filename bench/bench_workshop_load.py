@@ -13,8 +13,9 @@ French:
 
 1. opens the app (and signs in): **open** is the time until the map page with its ranked posts
    has been sent;
-2. moves one weight slider to its end (user *i* moves slider *i* mod the number of sliders):
-   **reweight** is the time until the app has finished its run;
+2. moves one weight slider (user *i* moves slider *i* mod the number of sliders):
+   **reweight** is the time until the app has finished its run
+   (each user its own value, 100 − *i*, so that every session's weights and scores are its own);
 3. switches the note mode on, clicks the map and saves a note with a text of its own: **note**
    is the time from *Save* to the page with the confirmation.
 
@@ -126,9 +127,11 @@ class Delegate:
         return session
 
     async def reweight(self, session: Session) -> None:
-        """Move one weight slider to its end (user *i* moves slider *i* mod their number)."""
+        """Move one weight slider (user *i* moves slider *i* mod their number to 100 − *i*):
+        every user's weights, and so its ranking's scores, are its own."""
         sliders = weight_sliders(session)
-        self.seconds["reweight"] = await session.run(slid(sliders[self.number % len(sliders)], 100))
+        move = slid(sliders[self.number % len(sliders)], 100 - self.number)
+        self.seconds["reweight"] = await session.run(move)
         self.seen = ranking_seen(session)
 
     async def leave_note(self, session: Session) -> None:
@@ -151,7 +154,8 @@ def weight_sliders(session: Session) -> list[Placed]:
 
 
 def ranking_seen(session: Session) -> str:
-    """The session's weights (the sliders' labels say them) and its ranking table, as drawn."""
+    """The session's weights (the sliders' labels say them) and its ranking table with its
+    scores, as the server drew them for this session."""
     labels = [s.widget.label for s in weight_sliders(session)]
     tables = [p.element.SerializeToString().hex() for p in session.find("table")]
     return hashlib.sha256(json.dumps([labels, tables]).encode()).hexdigest()
@@ -176,6 +180,13 @@ async def workshop(delegates: list[Delegate]) -> None:
         await session.close()
     if leaks:
         raise SystemExit(f"sessions that show another's weights: {leaks}")
+
+
+def peak_memory_mb(pid: int) -> float:
+    """The most memory (resident, MB) the process ``pid`` has held (Linux: ``VmHWM``)."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    kilobytes = next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:"))
+    return int(kilobytes) / 1024
 
 
 async def warm(urls: list[str]) -> None:
@@ -219,6 +230,7 @@ def main() -> None:
         started = time.perf_counter()
         asyncio.run(workshop(crowd))
         wall = time.perf_counter() - started
+        peaks = [peak_memory_mb(server.pid) for server, _ in servers]
     finally:
         for server, _ in servers:
             server.terminate()
@@ -229,7 +241,9 @@ def main() -> None:
     print(f"{args.users} users, {args.servers} server(s), store {backend}"
           f"{', accounts' if args.accounts else ''}: {wall:.1f} s in all; notes saved {len(saved)}, "
           f"lost or doubled: {missing or 'none'}")
-    print(f"distinct weights and rankings among the sessions: {len({d.seen for d in crowd})}")
+    distinct = len({d.seen for d in [alone, *crowd]})
+    print(f"peak memory of each server: {', '.join(f'{mb:.0f} MB' for mb in peaks)}")
+    print(f"distinct weights and rankings among the sessions: {distinct} of {len(crowd) + 1}")
     print("| step | alone (s) | median (s) | p95 (s) | median / alone | p95 / alone |")
     print("|---|---:|---:|---:|---:|---:|")
     for step in ("open", "reweight", "note"):
@@ -239,6 +253,8 @@ def main() -> None:
               f"{p95 / reference:.1f} |")
     if missing:
         raise SystemExit("notes were lost")
+    if distinct != len(crowd) + 1:  # each its own weights: two alike would hide a leak between them
+        raise SystemExit("sessions drew the same weights and ranking")
     shutil.rmtree(folder, ignore_errors=True)
 
 

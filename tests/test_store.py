@@ -298,6 +298,41 @@ def test_writers_queued_behind_the_lock_never_starve_the_transaction_that_holds_
     assert store.records("checked") == [{"ok": True}]
 
 
+def test_readers_are_served_while_writers_queue_behind_a_long_write(postgis_url, monkeypatch):
+    """A long import holds the lock; notes saved meanwhile queue in the process, not on the
+    pool's connections: pages (reads) of every session are still served at once."""
+    monkeypatch.setattr(postgis_pool, "MAX_SIZE", 3)
+    store = store_at(f"{postgis_url}&connect_timeout=1")  # a pool of its own, waiting 1 s at most
+    store.commit_layer("posts", posts(), CommitInfo("aminata", "posts.csv", "abc"))
+    with ThreadPoolExecutor(3) as queue:
+        with store.transaction() as tx:  # the long import
+            notes_saved = [queue.submit(store.save_record, "notes", f"n{i}", {"n": i}) for i in range(3)]
+            time.sleep(0.5)
+            with ThreadPoolExecutor(1) as reader:  # another session's page, on another thread
+                assert len(reader.submit(store.history).result(timeout=30)) == 1
+            assert not any(saved.done() for saved in notes_saved)
+            tx.save_record("imports", "big", {"done": True})
+        assert [saved.result(timeout=30) for saved in notes_saved] == [None] * 3
+    assert len(store.records("notes")) == 3 and store.records("imports") == [{"done": True}]
+
+
+def test_a_transaction_within_another_is_refused_and_nothing_lands(store):
+    """A store method that opens its own transaction, called inside one, would commit half
+    of the outer's work: both backends refuse it, and the outer's writes are rolled back."""
+    with pytest.raises(RuntimeError), store.transaction() as tx:
+        tx.save_record("notes", "outer", {"n": 1})
+        store.save_record("notes", "inner", {"n": 2})
+    assert store.records("notes") == []
+
+
+def test_an_error_of_the_users_file_within_a_transaction_is_the_files(store, tmp_path):
+    """A raster file that is gone is the user's problem, not the store's: not StoreFailedError."""
+    with pytest.raises(OSError) as failed, store.transaction() as tx:
+        tx.commit_raster("population", tmp_path / "gone.tif", CommitInfo("x", "gone.tif"))
+    assert not isinstance(failed.value, StoreFailedError)
+    assert store.history("population") == []
+
+
 def test_a_server_stopped_is_told_in_words_and_used_again_once_restarted(postgis_server, postgis_url):
     store = store_at(f"{postgis_url}&connect_timeout=1")  # a pool of its own, waiting 1 s at most
     store.commit_layer("posts", posts(), CommitInfo("aminata", "posts.csv", "abc"))

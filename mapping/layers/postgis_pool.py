@@ -68,18 +68,23 @@ def connection(url: str) -> Iterator[psycopg.Connection]:
 
 def _pool(url: str) -> ConnectionPool:
     """The open pool of ``url``, made when there is none (after connecting once, which tells
-    at once why the server cannot be reached, if it cannot)."""
+    at once why the server cannot be reached, if it cannot). No lock is held while connecting:
+    callers waiting on a slow server wait together, not one after another."""
     with _lock:
         pool = _pools.get(url)
-        if pool is None:
-            _reach(url)
-            timeout = _timeout_of(url)
-            pool = ConnectionPool(url, min_size=MIN_SIZE, max_size=MAX_SIZE, open=False, timeout=timeout,
-                                  kwargs={"connect_timeout": _whole_seconds(timeout)},
-                                  check=ConnectionPool.check_connection)
-            pool.open(wait=True, timeout=timeout)  # its first connection, before a second is asked for
-            _pools[url] = pool
+    if pool is not None:
         return pool
+    _reach(url)
+    timeout = _timeout_of(url)
+    made = ConnectionPool(url, min_size=MIN_SIZE, max_size=MAX_SIZE, open=False, timeout=timeout,
+                          kwargs={"connect_timeout": _whole_seconds(timeout)},
+                          check=ConnectionPool.check_connection)
+    made.open(wait=True, timeout=timeout)  # its first connection, before a second is asked for
+    with _lock:
+        pool = _pools.setdefault(url, made)
+    if pool is not made:  # another caller made one meanwhile: theirs is kept
+        made.close()
+    return pool
 
 
 def _reach(url: str) -> None:

@@ -21,7 +21,7 @@ import os
 import threading
 import uuid
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -90,6 +90,25 @@ def without_password(url: str) -> str:
 _held = threading.local()  # per thread: the connection of its open transaction, by store URL
 
 
+_writer_locks: dict[str, threading.Lock] = {}  # per store URL: this process's writers, one at a time
+_writer_locks_lock = threading.Lock()
+
+
+def _writers_of(url: str) -> threading.Lock:
+    with _writer_locks_lock:
+        return _writer_locks.setdefault(url, threading.Lock())
+
+
+def _forget_parents_writers() -> None:
+    """In a child made by fork: a lock its parent's threads held would never be released."""
+    global _writer_locks_lock
+    _writer_locks.clear()
+    _writer_locks_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_parents_writers)
+
+
 def _held_connections() -> dict[str, psycopg.Connection]:
     if not hasattr(_held, "by_url"):
         _held.by_url = {}
@@ -113,15 +132,18 @@ class PostGISStore(LayerStore):
     @contextmanager
     def _connect(self) -> Iterator[psycopg.Connection]:
         """A connection of the process's pool for the store's URL, for one read or one
-        transaction: committed at the end, rolled back on error, then given back. Within a
-        transaction of this thread on this store, that transaction's connection: its reads
-        (a note found open, the current raster) never wait for a second connection while
-        the writers queued behind its lock hold the others."""
+        transaction: committed at the end, rolled back on error, then given back (a failure to
+        get one is ``StoreFailedError``; the caller wraps its own statements, so that an error
+        of the user's file within a transaction stays the file's). Within a transaction of this
+        thread on this store, that transaction's connection: its reads (a note found open, the
+        current raster) never wait for a second connection."""
         held = _held_connections().get(self.url)
         if held is not None:
             yield held
             return
-        with self._errors(), postgis_pool.connection(self.url) as conn:
+        with ExitStack() as stack:
+            with self._errors():
+                conn = stack.enter_context(postgis_pool.connection(self.url))
             yield conn
 
     def exists(self) -> bool:
@@ -210,8 +232,13 @@ class PostGISStore(LayerStore):
     def transaction(self, new: bool = False) -> Iterator[PostGISTransaction]:
         """One database transaction, begun by taking the writers' advisory lock (released at
         its end); the store's tables are created with it when they do not exist yet, and its
-        views of the current layers (``postgis_views``) when missing or out of date."""
-        with self._connect() as conn:
+        views of the current layers (``postgis_views``) when missing or out of date. Writers of
+        one process queue on a lock of their own before taking a connection, so that at most
+        one connection per process waits for the database's lock and the pool's others stay
+        free for the readers. A transaction within another of the same thread is refused."""
+        if self.url in _held_connections():
+            raise RuntimeError("a store transaction within another in the same thread")
+        with _writers_of(self.url), self._connect() as conn:
             with self._errors():
                 conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITER_LOCK,))
                 present = _exists(conn)

@@ -69,5 +69,6 @@ def update_views(conn: psycopg.Connection, schema: str) -> None:
                 if spec.name in present:
                     conn.execute(sql.SQL("DROP VIEW {}").format(sql.Identifier(schema, spec.name)))
                 conn.execute(view_definition(schema, spec))
-        except psycopg.errors.DependentObjectsStillExist:
+        except (psycopg.errors.DependentObjectsStillExist, psycopg.errors.InsufficientPrivilege,
+                psycopg.errors.DuplicateTable):  # another's view or table of that name: left as it is
             continue

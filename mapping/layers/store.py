@@ -183,7 +183,10 @@ class LayerStore(ABC):
     @abstractmethod
     def transaction(self, new: bool = False) -> AbstractContextManager[StoreTransaction]:
         """Reads and commits that land together or not at all, one writer at a time; ``new``:
-        the store must not exist yet (``StoreError`` ``store_exists``, nothing written)."""
+        the store must not exist yet (``StoreError`` ``store_exists``, nothing written). Within
+        it, write through the transaction only (a store method that opens a transaction of its
+        own is refused); the store's reads see what was committed before it began (a backend may
+        also show the transaction's own writes: read those with ``current``)."""
 
     @abstractmethod
     def snapshot(self, version: Version) -> gpd.GeoDataFrame | None:
