@@ -101,7 +101,8 @@ class Session:
             placed = Placed(tuple(message.metadata.delta_path), message.delta.new_element)
             self.elements[placed.path] = placed
             if placed.kind == "exception":
-                raise RunFailedError(f"{placed.widget.type}: {placed.widget.message}")
+                raise RunFailedError("\n".join([f"{placed.widget.type}: {placed.widget.message}",
+                                                 *placed.widget.stack_trace]))
         elif kind == "script_finished":
             if message.script_finished == ForwardMsg.FINISHED_WITH_COMPILE_ERROR:
                 raise RunFailedError("the page did not compile")

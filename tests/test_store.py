@@ -8,6 +8,7 @@ import json
 import re
 import sqlite3
 import subprocess
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -296,6 +297,23 @@ def test_writers_queued_behind_the_lock_never_starve_the_transaction_that_holds_
             tx.save_record("checked", "c", {"ok": True})
         assert waiting.result(timeout=30) is None
     assert store.records("checked") == [{"ok": True}]
+
+
+def test_reading_the_store_during_a_write_keeps_the_writers_locks(gpkg):
+    """An app server reads the store (history, records) in one session while it writes a note
+    for another: another process must still see the write as in progress, not its journal as a
+    killed writer's (closing a descriptor of the file would drop the writer's POSIX locks)."""
+    probe = ("import fcntl, os, sys\n"  # SQLite's RESERVED lock: one byte after its PENDING byte
+             "fd = os.open(sys.argv[1], os.O_RDWR)\n"
+             "try:\n    fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, 0x40000001)\n    print('free')\n"
+             "except OSError:\n    print('held')")
+    with gpkg.transaction() as tx:
+        tx.save_record("notes", "n1", {"text": "Poste fermé"})  # the journal is written
+        with ThreadPoolExecutor(1) as session:
+            session.submit(lambda: (gpkg.history(), gpkg.records("notes"))).result()
+        other = subprocess.run([sys.executable, "-c", probe, str(gpkg.path)], capture_output=True, text=True)
+        assert other.stdout.strip() == "held", other.stderr  # the write is still seen in progress
+    assert gpkg.records("notes") == [{"text": "Poste fermé"}]
 
 
 def test_readers_are_served_while_writers_queue_behind_a_long_write(postgis_url, monkeypatch):

@@ -18,7 +18,9 @@ import json
 import os
 import shutil
 import sqlite3
+import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, closing, contextmanager
 from functools import lru_cache
@@ -386,19 +388,46 @@ def _file_state(path: Path) -> FileState | None:
     to the file) and the size and time of its write-ahead log, where commits go while a program
     such as QGIS holds the file open in WAL mode; None when it does not exist. What was read at
     one state can be read again from memory."""
-    try:
-        with path.open("rb") as handle:
-            stat = os.fstat(handle.fileno())
-            handle.seek(24)
-            counter = handle.read(4)
-    except FileNotFoundError:
+    found = _header(path, 28)
+    if found is None:
         return None
+    stat, header = found
     try:
         wal = path.with_name(f"{path.name}-wal").stat()
         log: tuple[int, int] | None = (wal.st_size, wal.st_mtime_ns)
     except FileNotFoundError:
         log = None
-    return str(path.resolve()), stat.st_ino, stat.st_mtime_ns, stat.st_size, counter, log
+    return str(path.resolve()), stat.st_ino, stat.st_mtime_ns, stat.st_size, header[24:28], log
+
+
+_descriptors: OrderedDict[tuple[int, int], int] = OrderedDict()  # (device, inode) -> descriptor
+_descriptors_lock = threading.Lock()
+KEPT_DESCRIPTORS = 64  # files whose descriptor stays open; the least recently read is closed beyond
+
+
+def _header(path: Path, size: int) -> tuple[os.stat_result, bytes] | None:
+    """The file's status and its first ``size`` bytes, or None when it does not exist. Read
+    through one descriptor per file kept open for the life of the process: closing any
+    descriptor of a file drops every POSIX lock the process holds on it, SQLite's writer locks
+    included, and another process would then take this process's journal for a killed
+    writer's (SQLite's "POSIX advisory locks canceled by a separate thread doing close()")."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    key = (stat.st_dev, stat.st_ino)
+    with _descriptors_lock:
+        descriptor = _descriptors.get(key)
+        if descriptor is None:
+            try:
+                descriptor = os.open(path, os.O_RDONLY)
+            except FileNotFoundError:
+                return None
+            _descriptors[key] = descriptor
+            if len(_descriptors) > KEPT_DESCRIPTORS:
+                os.close(_descriptors.popitem(last=False)[1])
+        _descriptors.move_to_end(key)
+        return os.fstat(descriptor), os.pread(descriptor, size, 0)
 
 
 def _read_only(state: FileState) -> sqlite3.Connection:
@@ -464,11 +493,10 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 def _not_a_geopackage(path: Path) -> str | None:
     """Why the file at ``path`` is not a GeoPackage (``empty``, ``not_sqlite``, ``not_geopackage``),
     or None when it is one or does not exist."""
-    try:
-        with path.open("rb") as handle:
-            header = handle.read(len(SQLITE_MAGIC))
-    except FileNotFoundError:
+    found = _header(path, len(SQLITE_MAGIC))
+    if found is None:
         return None
+    header = found[1]
     if not header:
         return "empty"
     if header != SQLITE_MAGIC:
