@@ -9,8 +9,9 @@ by SHA-256) and handed out as a local GeoTIFF in the user's cache folder, named 
 SHA-256. Connections come from one pool per URL and process (``postgis_pool``).
 A transaction is one database transaction, on one connection: an import lands whole or not at all.
 Writers take a transaction-level advisory lock first, so versions are numbered one after the
-other whatever the number of sessions writing at once; readers are never blocked by it (a
-writer waiting for the lock keeps one connection of the pool meanwhile).
+other whatever the number of sessions writing at once; a process's writers queue on a lock
+of their own before taking a connection, so at most one waits on the database's lock and the
+pool's other connections stay free for readers.
 """
 
 from __future__ import annotations
@@ -88,8 +89,6 @@ def without_password(url: str) -> str:
 
 
 _held = threading.local()  # per thread: the connection of its open transaction, by store URL
-
-
 _writer_locks: dict[str, threading.Lock] = {}  # per store URL: this process's writers, one at a time
 _writer_locks_lock = threading.Lock()
 
